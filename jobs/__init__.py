@@ -1,0 +1,1 @@
+"""Job kernels run inside Slurm jobs as ``python3 -m jobs KERNEL ...``."""

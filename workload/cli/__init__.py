@@ -1,0 +1,1 @@
+"""The ``wlgen`` command line."""
