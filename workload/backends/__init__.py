@@ -1,0 +1,1 @@
+"""Backends run job specs: the embedded simulator, or real Slurm (CLI, REST)."""

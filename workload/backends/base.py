@@ -1,0 +1,80 @@
+"""The narrow backend interface that the simulator and the Slurm clients implement.
+
+A backend is bound to a run's simpy environment with ``attach``. From then on it takes
+``submit``/``cancel`` calls from the generator and reports every lifecycle event through
+the ``emit`` callable it was given. ``emit`` is safe to call from any thread: real
+backends call it from their watcher; the simulator calls it from simpy callbacks.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import simpy
+
+from workload.event import Event
+from workload.spec import JobSpec
+
+Emit = Callable[[Event], None]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    name: str
+    cpus: int
+    mem_mb: int
+    partitions: tuple[str, ...] = ("batch",)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterInfo:
+    """What a backend runs on: enough to scale a workload onto it and compute utilisation."""
+
+    name: str
+    nodes: tuple[NodeInfo, ...]
+    default_partition: str = "batch"
+    slurm_version: str | None = None
+
+    @property
+    def total_cpus(self) -> int:
+        return sum(n.cpus for n in self.nodes)
+
+    @property
+    def cpus_per_node(self) -> int:
+        return max((n.cpus for n in self.nodes), default=0)
+
+    @property
+    def partitions(self) -> tuple[str, ...]:
+        seen = dict.fromkeys(p for n in self.nodes for p in n.partitions)
+        return tuple(seen)
+
+
+class Backend(ABC):
+    """Submit, cancel, report lifecycle events, describe the cluster."""
+
+    name: str = "backend"
+    #: False: the run uses simpy's virtual time; True: wall-clock (simpy.rt).
+    realtime: bool = True
+
+    @abstractmethod
+    def attach(self, env: simpy.Environment, emit: Emit, epoch: float) -> None:
+        """Bind to the run. ``epoch`` is the Unix time that ``env.now == 0`` stands for."""
+
+    @abstractmethod
+    def describe(self) -> ClusterInfo:
+        """The cluster this backend submits to."""
+
+    @abstractmethod
+    def submit(self, spec: JobSpec) -> None:
+        """Submit one job without blocking the clock; its submit event follows via emit.
+
+        A job the backend refuses ends with an ``end`` event in state REJECTED."""
+
+    @abstractmethod
+    def cancel(self, seqs: Iterable[int]) -> None:
+        """Cancel jobs of this run by sequence number (pending or running)."""
+
+    def close(self) -> None:
+        """Stop watchers and worker threads; called once at the end of every run."""

@@ -1,0 +1,1 @@
+"""Where lifecycle events go: the run directory always, Graphite and Logstash on request."""

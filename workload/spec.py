@@ -1,0 +1,37 @@
+"""The job spec: one immutable record of what to submit and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """One job of a workload, as every source yields it and every backend submits it.
+
+    Times are seconds; ``submit_s`` is the offset from the start of the workload.
+    ``procs`` is the number of tasks (one CPU each); ``nodes`` pins the node count
+    (``None`` lets the scheduler choose, like ``sbatch -n`` without ``-N``).
+    """
+
+    seq: int                      # position in the workload, 0-based, unique in a run
+    submit_s: float               # offset from the workload's start
+    procs: int                    # tasks, one CPU each
+    runtime_s: float              # how long the payload really runs
+    time_limit_s: float           # requested wall time (what Slurm kills at)
+    nodes: int | None = None      # exact node count, or None for "any"
+    mem_per_cpu_mb: int | None = None
+    user: str = "user1"
+    group: str = "group1"
+    account: str | None = None
+    partition: str | None = None
+    source_id: int | None = None  # the job number in the source (SWF field 1)
+    executable: int | None = None  # SWF field 14, used to pick a payload
+    preceding: int | None = None  # source_id of the job this one waits for (SWF field 17)
+    think_s: float = 0.0          # think time after ``preceding`` ended (SWF field 18)
+    payload: str = "sleep"        # kernel name run inside the job (jobs/)
+    payload_args: tuple[str, ...] = field(default=())
+
+    def with_(self, **changes: object) -> "JobSpec":
+        """A copy with some fields changed (specs are immutable)."""
+        return replace(self, **changes)
