@@ -42,6 +42,10 @@ class Event:
     nodes: tuple[str, ...] = ()
     exit_code: int | None = None
     reason: str = ""
+    # Real-time submits only: how long the submit call took, and how late it began
+    # against the intended time (epoch + spec.submit_s).
+    submit_latency_s: float | None = None
+    submit_error_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         record = asdict(self)

@@ -1,0 +1,51 @@
+"""Choose a backend: ``sim``, ``slurm``, or ``auto`` (Slurm when reachable, else sim)."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import subprocess
+
+from workload.backends.base import Backend, ClusterInfo
+from workload.backends.sim import SimBackend
+from workload.errors import BackendError, InputError
+
+BACKENDS = ("auto", "sim", "slurm")
+SLURM_MODULE = "workload.backends.slurm"   # the Slurm clients (CLI and REST)
+
+
+def slurm_reachable(timeout_s: float = 3.0) -> bool:
+    """True when this host's Slurm answers ``scontrol ping`` with a controller UP."""
+    scontrol = shutil.which("scontrol")
+    if not scontrol:
+        return False
+    try:
+        done = subprocess.run([scontrol, "ping"], capture_output=True, text=True,
+                              timeout=timeout_s, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and "UP" in done.stdout
+
+
+def slurm_backend_available() -> bool:
+    return importlib.util.find_spec(SLURM_MODULE) is not None
+
+
+def choose(kind: str) -> str:
+    """Resolve ``auto`` to ``sim`` or ``slurm``; the caller says in one line which."""
+    if kind not in BACKENDS:
+        raise InputError(f"--backend must be one of {', '.join(BACKENDS)}, got {kind!r}")
+    if kind != "auto":
+        return kind
+    return "slurm" if slurm_backend_available() and slurm_reachable() else "sim"
+
+
+def make_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str = "easy",
+                 **slurm_options: object) -> Backend:
+    """The backend for an already resolved kind (see ``choose``)."""
+    if kind == "sim":
+        return SimBackend(sim_cluster, policy)
+    if not slurm_backend_available():
+        raise BackendError("the Slurm backend is not part of this build yet; use --backend sim")
+    module = importlib.import_module(SLURM_MODULE)
+    return module.make_backend(**slurm_options)

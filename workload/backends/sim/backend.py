@@ -1,0 +1,54 @@
+"""The simulator behind the Backend interface."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import simpy
+
+from workload.backends.base import Backend, ClusterInfo, Emit, NodeInfo
+from workload.backends.sim.cluster import SimCluster
+from workload.errors import BackendError, InputError
+from workload.spec import JobSpec
+
+
+def make_cluster_info(nodes: int, cpus: int, mem_mb: int = 64_000, *,
+                      partition: str = "batch", name: str = "sim") -> ClusterInfo:
+    """A homogeneous cluster, nodes named like the container cluster's (n001, n002...)."""
+    if nodes < 1 or cpus < 1 or mem_mb < 1:
+        raise InputError(f"cluster shape must be positive: --nodes {nodes} --cpus {cpus} "
+                         f"--mem {mem_mb}")
+    width = max(3, len(str(nodes)))
+    return ClusterInfo(name, tuple(NodeInfo(f"n{i:0{width}d}", cpus, mem_mb, (partition,))
+                                   for i in range(1, nodes + 1)), default_partition=partition)
+
+
+class SimBackend(Backend):
+    """Runs in simpy's virtual time, as fast as the machine allows."""
+
+    name = "sim"
+    realtime = False
+
+    def __init__(self, info: ClusterInfo, policy: str = "easy") -> None:
+        self.info, self.policy = info, policy
+        self.cluster: SimCluster | None = None
+
+    def attach(self, env: simpy.Environment, emit: Emit, epoch: float) -> None:
+        self.cluster = SimCluster(env, self.info, self.policy, emit, epoch)
+
+    def describe(self) -> ClusterInfo:
+        return self.info
+
+    def _attached(self) -> SimCluster:
+        if self.cluster is None:
+            raise BackendError("the simulator is not attached to a run")
+        return self.cluster
+
+    def submit(self, spec: JobSpec) -> None:
+        self._attached().submit(spec)
+
+    def cancel(self, seqs: Iterable[int]) -> None:
+        self._attached().cancel(seqs)
+
+    def set_node(self, name: str, up: bool) -> None:
+        self._attached().set_node(name, up)

@@ -1,0 +1,135 @@
+"""The simulated cluster: partitions, a scheduler pass per instant, lifecycle events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import simpy
+
+from workload.backends.base import ClusterInfo, Emit
+from workload.backends.sim.job import SimJob
+from workload.backends.sim.partition import Allocation, Partition
+from workload.backends.sim.policy import POLICIES, schedule
+from workload.errors import InputError
+from workload.event import (CANCELLED, COMPLETED, END, NODE_FAIL, PENDING, REJECTED, RUNNING,
+                            START, SUBMIT, TIMEOUT, Event)
+from workload.spec import JobSpec
+
+
+class SimCluster:
+    """Runs jobs in simpy virtual time and reports what a real Slurm would report.
+
+    Scheduling happens once per simulated instant, after every arrival and end of that
+    instant (like Slurm's batched scheduler), through a zero-delay simpy event.
+    """
+
+    def __init__(self, env: simpy.Environment, info: ClusterInfo, policy: str, emit: Emit,
+                 epoch: float) -> None:
+        if policy not in POLICIES:
+            raise InputError(f"--policy must be one of {', '.join(POLICIES)}, got {policy!r}")
+        self.env, self.info, self.policy, self.emit, self.epoch = env, info, policy, emit, epoch
+        self.partitions: dict[str, Partition] = {}
+        self.node_names = [n.name for n in info.nodes]
+        self.node_at: dict[str, tuple[Partition, int]] = {}
+        self._build_partitions()
+        self.jobs: dict[int, SimJob] = {}
+        self._kicked: set[str] = set()
+
+    def _build_partitions(self) -> None:
+        by_name: dict[str, list] = {}
+        for node in self.info.nodes:
+            if len(node.partitions) != 1:
+                raise InputError(f"simulated node {node.name} must be in exactly one partition")
+            by_name.setdefault(node.partitions[0], []).append(node)
+        for name, nodes in by_name.items():
+            part = Partition(name, nodes)
+            self.partitions[name] = part
+            for i, node in enumerate(nodes):
+                self.node_at[node.name] = (part, i)
+        self.part_nodes = {name: [n.name for n in nodes] for name, nodes in by_name.items()}
+
+    # -- submit, cancel -----------------------------------------------------------------
+    def submit(self, spec: JobSpec) -> None:
+        now = self.env.now
+        name = spec.partition or self.info.default_partition
+        part = self.partitions.get(name)
+        job = SimJob(spec, now, name)
+        reason = f"invalid partition {name!r}" if part is None else part.impossible(job)
+        self._event(SUBMIT, job, PENDING)
+        if reason:
+            job.state = REJECTED
+            self._event(END, job, REJECTED, reason=reason)
+            return
+        self.jobs[job.seq] = job
+        part.queue.append(job)
+        self._kick(name)
+
+    def cancel(self, seqs: Iterable[int]) -> None:
+        for seq in seqs:
+            job = self.jobs.get(seq)
+            if job is None:
+                continue
+            part = self.partitions[job.partition]
+            if job.state == PENDING:
+                part.queue.remove(job)
+                self._finish(job, CANCELLED)
+            elif job.state == RUNNING:
+                self._stop(job, CANCELLED)
+
+    # -- faults ---------------------------------------------------------------------------
+    def set_node(self, name: str, up: bool) -> None:
+        """Take a node down (its jobs end NODE_FAIL) or bring it back."""
+        if name not in self.node_at:
+            raise InputError(f"no simulated node named {name!r}")
+        part, index = self.node_at[name]
+        if not up:
+            for seq in sorted(part.on_node[index]):
+                self._stop(part.running[seq], NODE_FAIL, reason=f"node {name} down")
+        part.set_up(index, up)
+        self._kick(part.name)
+
+    # -- internals --------------------------------------------------------------------------
+    def _kick(self, name: str) -> None:
+        if name in self._kicked:
+            return
+        self._kicked.add(name)
+        timeout = self.env.timeout(0, value=name)
+        timeout.callbacks.append(self._pass)
+
+    def _pass(self, event: simpy.Event) -> None:
+        name = event.value
+        self._kicked.discard(name)
+        schedule(self.policy, self.partitions[name], self.env.now, self._start)
+
+    def _start(self, job: SimJob, alloc: Allocation) -> None:
+        part = self.partitions[job.partition]
+        part.take(job, alloc)
+        job.state, job.start = RUNNING, self.env.now
+        names = self.part_nodes[job.partition]
+        self._event(START, job, RUNNING, nodes=tuple(names[n] for n, _ in alloc))
+        runtime = job.spec.runtime_s
+        end = self.env.timeout(min(runtime, job.limit), value=job)
+        end.callbacks.append(self._on_end)
+
+    def _on_end(self, event: simpy.Event) -> None:
+        job: SimJob = event.value
+        if job.state != RUNNING:
+            return   # already ended: cancelled, or its node failed
+        self._stop(job, TIMEOUT if job.spec.runtime_s > job.limit else COMPLETED)
+
+    def _stop(self, job: SimJob, state: str, reason: str = "") -> None:
+        part = self.partitions[job.partition]
+        part.release(job)
+        self._finish(job, state, reason)
+        self._kick(part.name)
+
+    def _finish(self, job: SimJob, state: str, reason: str = "") -> None:
+        job.state = state
+        exit_code = 0 if state == COMPLETED else None
+        self._event(END, job, state, exit_code=exit_code, reason=reason)
+        del self.jobs[job.seq]
+
+    def _event(self, kind: str, job: SimJob, state: str, **extra) -> None:
+        spec = job.spec
+        self.emit(Event(kind, self.epoch + self.env.now, job.seq, f"sim-{job.seq}", state,
+                        spec.user, job.partition, job.procs, **extra))

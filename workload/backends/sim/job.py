@@ -1,0 +1,39 @@
+"""A job inside the simulator: its spec plus the scheduler's bookkeeping."""
+
+from __future__ import annotations
+
+import math
+
+from workload.event import PENDING
+from workload.spec import JobSpec
+
+
+class SimJob:
+    """Mutable scheduler state of one job; the spec itself stays immutable."""
+
+    __slots__ = ("spec", "seq", "procs", "nodes", "mem", "limit", "submit", "start",
+                 "alloc", "state", "partition")
+
+    def __init__(self, spec: JobSpec, submit: float, partition: str) -> None:
+        self.spec, self.seq, self.procs = spec, spec.seq, spec.procs
+        self.nodes, self.mem = spec.nodes, spec.mem_per_cpu_mb
+        self.limit = spec.time_limit_s
+        self.submit, self.start = submit, -1.0
+        self.alloc: list[tuple[int, int]] = []   # (node index, cores)
+        self.state = PENDING
+        self.partition = partition
+
+    @property
+    def expected_end(self) -> float:
+        """When the scheduler must assume the job ends: start + requested time."""
+        return self.start + self.limit
+
+    @property
+    def per_node(self) -> int:
+        """Cores needed on each node when the node count is pinned."""
+        return math.ceil(self.procs / self.nodes) if self.nodes else 1
+
+    @property
+    def simple(self) -> bool:
+        """True when any free cores anywhere will do (no node count, no memory)."""
+        return self.nodes is None and self.mem is None

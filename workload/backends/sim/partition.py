@@ -1,0 +1,115 @@
+"""One partition: its nodes' free cores and memory, its queue, its running jobs."""
+
+from __future__ import annotations
+
+from workload.backends.base import NodeInfo
+from workload.backends.sim.job import SimJob
+
+Allocation = list[tuple[int, int]]
+
+
+class Partition:
+    """Disjoint node set with its own queue; allocation is per node, in whole cores.
+
+    ``free_total`` counts free cores on nodes that are up; ``free_nodes`` holds the
+    indices of up nodes with at least one free core, so allocation only visits those.
+    """
+
+    def __init__(self, name: str, nodes: list[NodeInfo]) -> None:
+        self.name = name
+        self.cpus = [n.cpus for n in nodes]
+        self.mem = [n.mem_mb for n in nodes]
+        self.free = list(self.cpus)
+        self.free_mem = list(self.mem)
+        self.up = [True] * len(nodes)
+        self.total_cpus = sum(self.cpus)
+        self.free_total = self.total_cpus
+        self.free_nodes = set(range(len(nodes)))
+        self.queue: list[SimJob] = []
+        self.running: dict[int, SimJob] = {}
+        self.on_node: list[set[int]] = [set() for _ in nodes]
+
+    def impossible(self, job: SimJob) -> str | None:
+        """Why the job can never run here, even on an idle partition; None if it can."""
+        if job.procs > self.total_cpus:
+            return f"{job.procs} CPUs requested, partition {self.name} has {self.total_cpus}"
+        if job.nodes is not None and (job.nodes > len(self.cpus) or job.nodes > job.procs
+                                      or job.per_node > max(self.cpus)):
+            return f"{job.nodes} nodes x {job.per_node} CPUs not available in {self.name}"
+        if job.mem is not None and job.mem * min(job.per_node if job.nodes else 1,
+                                                 job.procs) > max(self.mem):
+            return f"{job.mem} MB per CPU exceeds node memory in {self.name}"
+        return None
+
+    def find(self, job: SimJob) -> Allocation | None:
+        """Where the job would run now, or None if it does not fit yet."""
+        if job.procs > self.free_total:
+            return None
+        return self._spread(job) if job.nodes is None else self._pinned(job)
+
+    def _usable(self, node: int, mem: int | None) -> int:
+        free = self.free[node]
+        return free if mem is None else min(free, self.free_mem[node] // mem)
+
+    def _spread(self, job: SimJob) -> Allocation | None:
+        need, alloc, mem = job.procs, [], job.mem
+        for node in self.free_nodes:
+            take = min(self._usable(node, mem), need)
+            if take:
+                alloc.append((node, take))
+                need -= take
+                if not need:
+                    return alloc
+        return None
+
+    def _pinned(self, job: SimJob) -> Allocation | None:
+        per_node, mem = job.per_node, job.mem
+        chosen = [n for n in self.free_nodes if self._usable(n, mem) >= per_node][:job.nodes]
+        if len(chosen) < job.nodes:
+            return None
+        counts = [per_node] * job.nodes
+        surplus = per_node * job.nodes - job.procs
+        for i in range(job.nodes - 1, -1, -1):   # trim from the end, keep >= 1 each
+            cut = min(surplus, counts[i] - 1)
+            counts[i] -= cut
+            surplus -= cut
+        return list(zip(chosen, counts))
+
+    def take(self, job: SimJob, alloc: Allocation) -> None:
+        mem = job.mem or 0
+        for node, cores in alloc:
+            self.free[node] -= cores
+            self.free_mem[node] -= mem * cores
+            if not self.free[node]:
+                self.free_nodes.discard(node)
+            self.on_node[node].add(job.seq)
+        self.free_total -= job.procs
+        job.alloc = alloc
+        self.running[job.seq] = job
+
+    def release(self, job: SimJob) -> None:
+        mem = job.mem or 0
+        for node, cores in job.alloc:
+            self.free[node] += cores
+            self.free_mem[node] += mem * cores
+            self.on_node[node].discard(job.seq)
+            if self.up[node]:
+                self.free_nodes.add(node)
+                self.free_total += cores
+        del self.running[job.seq]
+
+    def set_up(self, node: int, up: bool) -> None:
+        """Mark a node up or down; running jobs must have been ended before ``down``."""
+        if self.up[node] == up:
+            return
+        self.up[node] = up
+        if up:
+            self.free_total += self.free[node]
+            if self.free[node]:
+                self.free_nodes.add(node)
+        else:
+            self.free_total -= self.free[node]
+            self.free_nodes.discard(node)
+
+    def up_cpus(self) -> int:
+        return sum(c for c, up in zip(self.cpus, self.up) if up)

@@ -1,0 +1,176 @@
+"""The simpy generator: owns time, submits jobs, feeds lifecycle events back in.
+
+In simulation the environment runs in virtual time as fast as it can. Against real
+Slurm it runs simpy's real-time environment (not strict): the backend hands each submit
+to its own worker pool, so a slow submit never moves the clock or later submits.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import simpy
+import simpy.rt
+
+from workload.backends.base import Backend
+from workload.event import END, START, Event
+from workload.recorder import Recorder
+from workload.spec import JobSpec
+
+PUMP_INTERVAL_S = 0.01   # real time: how often events from backend threads are taken in
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Outcome:
+    """How the generator's loop ended."""
+
+    interrupted: bool
+    submitted: int
+    ended: int
+    open_loop_fallbacks: int   # closed-loop jobs whose predecessor was not in the workload
+    wall_s: float
+    sim_s: float
+
+
+class Generator:
+    """Drive ``workload`` through ``backend`` and record every event."""
+
+    def __init__(self, workload: Iterable[JobSpec], backend: Backend, recorder: Recorder, *,
+                 epoch: float, closed_loop: bool = True, sample_every_s: float | None = None,
+                 on_progress: Progress | None = None) -> None:
+        self.workload, self.backend, self.recorder = workload, backend, recorder
+        self.epoch, self.closed_loop = epoch, closed_loop
+        self.sample_every_s, self.on_progress = sample_every_s, on_progress
+        self.env: simpy.Environment = (
+            simpy.rt.RealtimeEnvironment(factor=1.0, strict=False) if backend.realtime
+            else simpy.Environment())
+        self.done = self.env.event()
+        self.inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.submitted = self.ended = self.held = self.fallbacks = 0
+        self.started: set[int] = set()               # seqs running now
+        self.arrivals_done = False
+        self.source_of: dict[int, int] = {}          # seq -> source_id, in flight (closed loop)
+        self.in_flight: set[int] = set()             # source_ids submitted, not ended
+        self.end_of: dict[int, float] = {}           # source_id -> end, env time
+        self.waiting: dict[int, list[JobSpec]] = {}  # predecessor -> parked dependants
+
+    # -- the run ------------------------------------------------------------------------
+    def run(self) -> Outcome:
+        emit = self.inbox.put if self.backend.realtime else self.handle
+        self.backend.attach(self.env, emit, self.epoch)
+        self.env.process(self._arrivals())
+        if self.backend.realtime:
+            self.env.process(self._pump())
+        if self.sample_every_s:
+            self.env.process(self._sampler(self.sample_every_s))
+        started, interrupted = time.monotonic(), False
+        try:
+            self.env.run(until=self.done)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            self._drain_inbox()
+        return Outcome(interrupted, self.submitted, self.ended, self.fallbacks,
+                       time.monotonic() - started, self.env.now)
+
+    def _check_done(self) -> None:
+        if (self.arrivals_done and not self.held and self.ended >= self.submitted
+                and not self.done.triggered):
+            self.done.succeed()
+
+    # -- arrivals ------------------------------------------------------------------------
+    def _arrivals(self):
+        env, closed = self.env, self.closed_loop
+        for spec in self.workload:
+            if closed and spec.preceding is not None and self._park(spec):
+                continue
+            delay = spec.submit_s - env.now
+            if delay > 0:
+                yield env.timeout(delay)
+            self._submit(spec)
+        self.arrivals_done = True
+        self._check_done()
+
+    def _park(self, spec: JobSpec) -> bool:
+        """Closed loop: hold a job until its predecessor ended, plus think time.
+
+        False means "submit it at its own time": the predecessor is not in the workload
+        (cut off by a window, or skipped); those are counted in ``fallbacks``."""
+        pred = spec.preceding
+        if pred in self.end_of:
+            self._release(spec, self.end_of[pred] + spec.think_s)
+        elif pred in self.in_flight or pred in self.waiting:
+            self.held += 1
+            self.waiting.setdefault(pred, []).append(spec)
+        else:
+            self.fallbacks += 1
+            return False
+        return True
+
+    def _release(self, spec: JobSpec, at: float, *, parked: bool = False) -> None:
+        if not parked:
+            self.held += 1
+
+        def submit_at():
+            yield self.env.timeout(max(0.0, at - self.env.now))
+            self.held -= 1
+            self._submit(spec)
+        self.env.process(submit_at())
+
+    def _submit(self, spec: JobSpec) -> None:
+        self.submitted += 1
+        if self.closed_loop and spec.source_id is not None:
+            self.source_of[spec.seq] = spec.source_id
+            self.in_flight.add(spec.source_id)
+        self.recorder.remember(spec)
+        self.backend.submit(spec)
+
+    # -- events --------------------------------------------------------------------------
+    def handle(self, event: Event) -> None:
+        """Record one event and react to it (closed-loop releases, the end of the run)."""
+        self.recorder.record(event)
+        if event.kind == START:
+            self.started.add(event.seq)
+        elif event.kind == END:
+            self._ended(event)
+
+    def _ended(self, event: Event) -> None:
+        self.ended += 1
+        self.started.discard(event.seq)
+        source_id = self.source_of.pop(event.seq, None)
+        if source_id is not None:
+            self.in_flight.discard(source_id)
+            end = event.time - self.epoch
+            self.end_of[source_id] = end
+            for spec in self.waiting.pop(source_id, ()):
+                self._release(spec, end + spec.think_s, parked=True)
+        if self.on_progress and not self.ended % 1000:
+            self.on_progress(self.ended, self.submitted)
+        self._check_done()
+
+    def _pump(self):
+        """Real time: take in events that backend threads emitted."""
+        while True:
+            self._drain_inbox()
+            yield self.env.timeout(PUMP_INTERVAL_S)
+
+    def _drain_inbox(self) -> None:
+        inbox = self.inbox
+        while not inbox.empty():
+            self.handle(inbox.get_nowait())
+
+    def _sampler(self, every_s: float):
+        """Periodic run gauges for metric sinks."""
+        while True:
+            yield self.env.timeout(every_s)
+            self.recorder.sample(self.epoch + self.env.now, self.gauges())
+
+    def gauges(self) -> dict[str, float]:
+        running = len(self.started)
+        pending = self.submitted - self.ended - running
+        return {"submitted": self.submitted, "ended": self.ended, "running": running,
+                "pending": pending, "held": self.held}

@@ -1,0 +1,113 @@
+"""One SWF job record: 18 fields, -1 where a field does not apply."""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from workload.errors import InputError
+
+
+class Field(NamedTuple):
+    name: str
+    kind: type          # int or float
+    minimum: float      # smallest legal value other than -1 ("n/a")
+
+
+# The 18 fields in file order (SWF v2.2). Time fields may be floats.
+FIELDS: tuple[Field, ...] = (
+    Field("job", int, 0),
+    Field("submit", float, 0),
+    Field("wait", float, 0),
+    Field("run", float, 0),
+    Field("alloc_procs", int, 0),
+    Field("avg_cpu", float, 0),
+    Field("used_mem", float, 0),
+    Field("req_procs", int, 0),
+    Field("req_time", float, 0),
+    Field("req_mem", float, 0),
+    Field("status", int, 0),
+    Field("user", int, 0),
+    Field("group", int, 0),
+    Field("executable", int, 0),
+    Field("queue", int, 0),
+    Field("partition", int, 0),
+    Field("preceding", int, 0),
+    Field("think", float, 0),
+)
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+
+
+class SwfRecord(NamedTuple):
+    """A job as the trace states it. Field names follow the SWF definition."""
+
+    job: int
+    submit: float
+    wait: float
+    run: float
+    alloc_procs: int
+    avg_cpu: float
+    used_mem: float
+    req_procs: int
+    req_time: float
+    req_mem: float
+    status: int
+    user: int
+    group: int
+    executable: int
+    queue: int
+    partition: int
+    preceding: int
+    think: float
+
+    @property
+    def procs(self) -> int:
+        """Requested processors, else allocated ones (-1 when the trace has neither)."""
+        return self.req_procs if self.req_procs > 0 else self.alloc_procs
+
+
+class BadField(ValueError):
+    """A field broke a rule; the reader adds file and line."""
+
+    def __init__(self, field: str, value: str, rule: str) -> None:
+        super().__init__(rule)
+        self.field, self.value, self.rule = field, value, rule
+
+    def to_input_error(self, file: str, line: int) -> InputError:
+        return InputError(self.rule, file=file, line=line, field=self.field, value=self.value)
+
+
+def parse_value(text: str, field: Field) -> int | float:
+    """One field from its text, checked against the field's rules."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise BadField(field.name, text, "not a number") from None
+    if not math.isfinite(number):
+        raise BadField(field.name, text, "must be finite")
+    if number != -1 and number < field.minimum:
+        raise BadField(field.name, text, f"must be >= {field.minimum:g} or -1 (n/a)")
+    if field.kind is int:
+        if not number.is_integer():
+            raise BadField(field.name, text, "must be a whole number")
+        return int(number)
+    return int(number) if number.is_integer() else number
+
+
+def parse_record(line: str) -> SwfRecord:
+    """A record from one data line; raises BadField on the first broken rule."""
+    parts = line.split()
+    if len(parts) != len(FIELDS):
+        raise BadField("line", line.strip()[:60], f"has {len(parts)} fields, SWF needs 18")
+    return SwfRecord._make(parse_value(text, f) for text, f in zip(parts, FIELDS))
+
+
+def format_value(value: int | float) -> str:
+    """Whole numbers without a decimal point; others with full precision."""
+    if isinstance(value, float) and not value.is_integer():
+        return repr(value)
+    return str(int(value))
+
+
+def format_record(record: SwfRecord) -> str:
+    return " ".join(format_value(v) for v in record)
