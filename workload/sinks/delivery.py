@@ -1,0 +1,213 @@
+"""Getting records to a network receiver without ever blocking the run, and without losing any.
+
+One ``Delivery`` per network sink: ``put`` only enqueues (the generator never waits on the
+network); a background thread encodes, batches and sends through a ``Transport``. While
+the receiver is down, or slower than the run, records are parked in a disk ``Spool`` and
+retried with exponential backoff; on reconnect the spool is replayed first, so order is
+kept. At the end of the run ``close(deadline_s)`` flushes for at most the deadline and
+reports sent / still buffered / dropped.
+
+Delivery is at-least-once: a record is forgotten only after the transport confirmed it.
+A receiver that dies after reading part of a batch but before confirming gets that part
+again, so each record carries its run id and sequence number for deduplication.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import tempfile
+from abc import abstractmethod
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from workload.errors import SinkError
+from workload.event import Event
+from workload.sinks.base import Sink, SinkReport
+from workload.sinks.spool import Spool
+
+log = logging.getLogger(__name__)
+
+_STOP = object()   # queue marker: the producer is done, drain and report
+
+
+class Transport(Protocol):
+    """Sends one batch of records in order to one receiver."""
+
+    rejected: int   # records the receiver refused for good (counted as dropped)
+
+    def send(self, batch: list[bytes]) -> int:
+        """Return how many leading records are confirmed delivered; raise OSError for none."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+class Delivery:
+    """Queue + sender thread + backoff + spool for one sink. See the module docstring."""
+
+    def __init__(self, name: str, transport: Transport, encode: Callable[[Any], list[bytes]],
+                 spool_path: Path, *, batch_max: int = 500, memory_max: int = 10_000,
+                 buffer_max: int | None = None, backoff_s: float = 0.1,
+                 backoff_max_s: float = 5.0) -> None:
+        self.name, self._transport, self._encode = name, transport, encode
+        self._spool = Spool(spool_path)
+        self._batch_max, self._memory_max, self._buffer_max = batch_max, memory_max, buffer_max
+        self._backoff_min, self._backoff_max = backoff_s, backoff_max_s
+        self._backoff = backoff_s
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._pending: deque[bytes] = deque()   # encoded, in memory; empty while the spool isn't
+        self._stop = threading.Event()          # deadline passed: give up sending
+        self._draining = False
+        self.sent = self.dropped = 0
+        self._thread = threading.Thread(target=self._run, name=f"wlgen-sink-{name}", daemon=True)
+        self._thread.start()
+
+    def put(self, item: Any) -> None:
+        """Hand one item to the sender thread. Never blocks, never touches the network."""
+        self._queue.put(item)
+
+    def close(self, deadline_s: float) -> SinkReport:
+        """Send what is left for at most ``deadline_s`` seconds, then report."""
+        self._queue.put(_STOP)
+        self._thread.join(max(0.0, deadline_s))
+        self._stop.set()
+        self._thread.join(10.0)   # a send in flight ends within the transport's timeout
+        if self._thread.is_alive():
+            log.error("%s: sender thread did not stop; its unsent records are lost", self.name)
+        else:
+            self._take(block=False)   # what the thread never saw goes to disk too
+            self._park(self._pending)
+        self._transport.close()
+        buffered = len(self._spool)
+        self._spool.close()
+        if buffered:
+            log.warning("%s: %d records not delivered, kept in %s", self.name, buffered,
+                        self._spool.path)
+        dropped = self.dropped + self._transport.rejected
+        return SinkReport(self.name, sent=self.sent, buffered=buffered, dropped=dropped)
+
+    # -- the sender thread -------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                self._take(block=not (self._pending or self._spool))
+                if self._draining and not (self._pending or self._spool):
+                    return
+                self._send_some()
+        except Exception:   # a bug here must not silently stop delivery: say so loudly
+            log.exception("%s: sender thread crashed", self.name)
+            self._stop.set()
+
+    def _take(self, block: bool) -> None:
+        """Move queued items into pending (memory) or the spool, encoding them."""
+        try:
+            item = self._queue.get(timeout=0.2) if block else self._queue.get_nowait()
+        except queue.Empty:
+            return
+        fresh: list[bytes] = []
+        while True:
+            if item is _STOP:
+                self._draining = True
+            else:
+                fresh.extend(self._encode(item))
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._accept(fresh)
+
+    def _accept(self, fresh: list[bytes]) -> None:
+        if self._spool or len(self._pending) + len(fresh) > self._memory_max:
+            # Keep order: once anything is on disk, everything newer goes behind it.
+            self._park(self._pending)
+            self._park(fresh)
+        else:
+            self._pending.extend(fresh)
+
+    def _park(self, records: deque[bytes] | list[bytes]) -> None:
+        batch = list(records)
+        if isinstance(records, deque):
+            records.clear()
+        if self._buffer_max is not None:
+            room = max(0, self._buffer_max - len(self._spool))
+            self.dropped += max(0, len(batch) - room)
+            batch = batch[:room]
+        self._spool.extend(batch)
+
+    def _send_some(self) -> None:
+        from_spool = bool(self._spool)
+        if from_spool:
+            batch = self._spool.peek(self._batch_max)
+        else:
+            batch = [self._pending[i] for i in range(min(self._batch_max, len(self._pending)))]
+        if not batch:
+            return
+        done = self._try_send(batch)
+        self.sent += done
+        if from_spool:
+            self._spool.consume(batch[:done])
+        else:
+            for _ in range(done):
+                self._pending.popleft()
+        if done < len(batch):
+            self._park(self._pending)   # the receiver is away: memory is not a safe place
+            self._stop.wait(self._backoff)
+            self._backoff = min(self._backoff * 2, self._backoff_max)
+        else:
+            self._backoff = self._backoff_min
+
+    def _try_send(self, batch: list[bytes]) -> int:
+        try:
+            return self._transport.send(batch)
+        except OSError as err:
+            log.info("%s: receiver unavailable (%s), retrying in %.1fs", self.name, err,
+                     self._backoff)
+            return 0
+
+
+class QueuedSink(Sink):
+    """A network sink: ``emit``/``sample`` enqueue, a ``Delivery`` does the rest.
+
+    Subclasses say how to reach the receiver (``transport``) and how an item becomes wire
+    records (``encode``, run on the sender thread so the generator pays only a queue put).
+    """
+
+    def __init__(self, *, spool_dir: Path | None = None, buffer_max: int | None = None,
+                 backoff_max_s: float = 5.0) -> None:
+        self.spool_dir = spool_dir or Path(tempfile.gettempdir()) / "wlgen-spool"
+        self.buffer_max, self.backoff_max_s = buffer_max, backoff_max_s
+        self.run_id = ""
+        self._delivery: Delivery | None = None
+
+    @abstractmethod
+    def transport(self) -> Transport:
+        """A new transport to the receiver."""
+
+    @abstractmethod
+    def encode(self, item: Any) -> list[bytes]:
+        """Wire records (one line each) for one queued item; [] to skip it."""
+
+    def open(self, run_id: str) -> None:
+        self.run_id = run_id
+        spool = self.spool_dir / f"{self.name}-{run_id}.spool"
+        self._delivery = Delivery(self.name, self.transport(), self.encode, spool,
+                                  buffer_max=self.buffer_max, backoff_max_s=self.backoff_max_s)
+
+    def emit(self, event: Event) -> None:
+        self._put(event)
+
+    def _put(self, item: Any) -> None:
+        if self._delivery is None:
+            raise SinkError(f"sink {self.name}: emit before open")
+        self._delivery.put(item)
+
+    def close(self, deadline_s: float) -> SinkReport:
+        if self._delivery is None:
+            return SinkReport(self.name, sent=0)
+        report, self._delivery = self._delivery.close(deadline_s), None
+        return report
