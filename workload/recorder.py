@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from workload.event import END, SUBMIT, Event
+from workload.event import SUBMIT, Event
 from workload.metrics import MetricsAccumulator
 from workload.rundir import ACCOUNTING, EVENTS, METRICS, SCHEDULE, write_json
 from workload.schedule import ScheduleBuilder
@@ -27,7 +26,6 @@ class Recorder:
                  header: Header | None = None, sinks: Sequence[Sink] = ()) -> None:
         self.run_dir, self.run_id = run_dir, run_id
         self._events = open(run_dir / EVENTS, "w", encoding="utf-8", buffering=1 << 20)
-        self._dumps = json.JSONEncoder(separators=(",", ":")).encode
         self.schedule = ScheduleBuilder()
         self.metrics = MetricsAccumulator(total_cpus)
         self.swf = ScheduleWriter(run_dir / SCHEDULE, header or Header(), epoch)
@@ -40,7 +38,7 @@ class Recorder:
         self.swf.remember(spec)
 
     def record(self, event: Event) -> None:
-        self._events.write(self._dumps(event.to_dict()) + "\n")
+        self._events.write(event.to_json() + "\n")
         self.events_written += 1
         if event.kind == SUBMIT:
             self.metrics.add_submit(event.submit_latency_s, event.submit_error_s)

@@ -14,6 +14,8 @@ import bisect
 
 import numpy as np
 
+from workload.sources.draws import Draws
+
 MINUTE = 60.0
 ROUND_VALUES_MIN = (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300, 360, 480, 600,
                     720, 960, 1080, 1440, 2160, 2880)
@@ -30,16 +32,22 @@ class EstimateModel:
         popular = (60, 15, 240, 30, 720, 5, 120, 1440, 10, 480, 360, 180, 2880, 20, 45, 90,
                    600, 300, 960, 1080, 2, 1, 2160)
         rank = {v * MINUTE: i + 1 for i, v in enumerate(popular)}
-        self.weights = np.array([rank.get(v, len(popular)) ** -zipf for v in self.values])
-        self.rng = np.random.default_rng(seed + 7)
+        weights = np.array([rank.get(v, len(popular)) ** -zipf for v in self.values])
+        # tail[i]: cumulative popularity of values[i:], to draw among values >= runtime.
+        self.cumulative = np.cumsum(weights[::-1])[::-1].tolist()
+        self.weights = weights.tolist()
+        self.rng = Draws(np.random.default_rng(seed + 7))
 
     def estimate(self, runtime: float) -> float:
         if runtime >= self.max_s or self.rng.random() < self.max_prob:
             return max(self.max_s, runtime)
         first = bisect.bisect_left(self.values, runtime)
-        weights = self.weights[first:]
-        pick = self.rng.choice(len(weights), p=weights / weights.sum())
-        return self.values[first + pick]
+        target = self.rng.random() * self.cumulative[first]
+        for i in range(first, len(self.values)):     # walk the few values >= runtime
+            target -= self.weights[i]
+            if target < 0:
+                return self.values[i]
+        return self.values[-1]
 
     def describe(self) -> str:
         return f"tsafrir05-modal(max={self.max_s:g}s, p_max={self.max_prob}, zipf={self.zipf})"

@@ -20,6 +20,7 @@ import numpy as np
 
 from workload.errors import InputError
 from workload.sources.base import Source
+from workload.sources.draws import Draws
 from workload.sources.estimates import EstimateModel
 from workload.spec import JobSpec
 from workload.swf import Header, SwfRecord
@@ -91,7 +92,7 @@ def bucket_weights(params: Params) -> list[float]:
 class _Arrivals:
     """One job type's arrival clock (the model's points-and-buckets day cycle)."""
 
-    def __init__(self, params: Params, rng: np.random.Generator) -> None:
+    def __init__(self, params: Params, rng: Draws) -> None:
         self.weights = bucket_weights(params)
         self.shape, self.scale = params.aarr * params.arar, params.barr
         self.rng = rng
@@ -126,7 +127,7 @@ class LublinModel:
         if kind not in KINDS:
             raise InputError(f"model kind must be one of {', '.join(KINDS)}, got {kind!r}")
         self.procs, self.kind, self.seed = procs, kind, seed
-        self.rng = np.random.default_rng(seed)
+        self.rng = Draws(np.random.default_rng(seed))
         shift = math.log2(procs) - PUBLISHED_UHI
         types = {"batch": [BATCH], "interactive": [INTERACTIVE], "mixed": [INTERACTIVE, BATCH],
                  "typeless": [INTERACTIVE]}[kind]
@@ -189,7 +190,7 @@ class LublinSource(Source):
     def records(self) -> Iterator[SwfRecord]:
         """The model as SWF records (status 1, queue = job type as in lublin99)."""
         model = LublinModel(self.procs, kind=self.kind, seed=self.seed)
-        user_rng = np.random.default_rng(self.seed + 1)
+        user_rng = Draws(np.random.default_rng(self.seed + 1))
         for i, (when, size, runtime, kind) in zip(range(self.jobs), model):
             user = int(user_rng.zipf(1.6)) % self.users + 1 if self.users else -1
             limit = self.estimates.estimate(runtime)

@@ -104,10 +104,10 @@ def parse_record(line: str) -> SwfRecord:
 
 def format_value(value: int | float) -> str:
     """Whole numbers without a decimal point; others with full precision."""
-    if isinstance(value, float) and not value.is_integer():
-        return repr(value)
-    return str(int(value))
+    if value.__class__ is int:
+        return str(value)
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def format_record(record: SwfRecord) -> str:
-    return " ".join(format_value(v) for v in record)
+    return " ".join(map(format_value, record))
