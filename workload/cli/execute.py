@@ -1,0 +1,57 @@
+"""Run a workload from the CLI: pick the backend, run, report, choose the exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import click
+
+from workload.backends.base import ClusterInfo
+from workload.backends.select import choose, make_backend
+from workload.backends.sim import make_cluster_info
+from workload.cli.progress import Progress
+from workload.cli.summary import emit_summary
+from workload.run import run_workload
+from workload.sources.base import Source
+from workload.spec import JobSpec
+from workload.swf import Header
+from workload.transforms import set_payload
+
+DEFAULT_NODES, DEFAULT_CPUS = 8, 32
+
+
+def resolve_backend(requested: str) -> str:
+    kind = choose(requested)
+    if requested == "auto":
+        why = "Slurm answered" if kind == "slurm" else "no Slurm reachable"
+        click.echo(f"wlgen: backend: {kind} ({why})", err=True)
+    return kind
+
+
+def sim_shape(nodes: int | None, cpus: int | None, mem: int) -> ClusterInfo:
+    return make_cluster_info(nodes or DEFAULT_NODES, cpus or DEFAULT_CPUS, mem)
+
+
+def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend_kind: str,
+            cluster: ClusterInfo, policy: str, out: str | None, as_json: bool,
+            payload: str, settings: dict[str, object], header: Header | None = None,
+            closed_loop: bool = False, cancel_on_exit: bool = False,
+            total: int | None = None) -> None:
+    """Run and report; exits 1 when the run was interrupted or lost track of a job."""
+    backend = make_backend(backend_kind, cluster, policy=policy)
+    progress = Progress(total)
+    result = run_workload(
+        set_payload(specs, payload), backend, kind=kind, out=out, header=header,
+        settings={**settings, "source": source.describe(), "policy": policy,
+                  "payload": payload},
+        closed_loop=closed_loop, skipped=lambda: dict(source.skipped),
+        cancel_on_exit=cancel_on_exit, on_progress=progress)
+    progress.close()
+    state = "interrupted" if result.outcome.interrupted else "done"
+    emit_summary(result.metrics, as_json=as_json,
+                 title=f"wlgen: {kind} {state}: {result.run_dir}")
+    if not result.complete:
+        missing = result.metrics.get("unaccounted")
+        click.echo(f"wlgen: {missing} job(s) unaccounted for, listed in "
+                   f"{result.run_dir / 'accounting.json'}", err=True)
+        raise SystemExit(1)

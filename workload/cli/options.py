@@ -1,0 +1,44 @@
+"""Options shared by every command that runs a workload: same names everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from workload.backends.select import BACKENDS
+from workload.backends.sim.policy import POLICIES
+
+F = Callable[..., object]
+
+
+def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    def apply(func: F) -> F:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+    return apply
+
+
+cluster_options = _stack(
+    click.option("--nodes", type=click.IntRange(min=1), help="Nodes in the cluster."),
+    click.option("--cpus", type=click.IntRange(min=1), help="CPUs per node."),
+    click.option("--mem", type=click.IntRange(min=1), default=64_000, show_default=True,
+                 help="Memory per node, MB."),
+    click.option("--policy", type=click.Choice(POLICIES), default="easy", show_default=True,
+                 help="Simulator scheduling policy (FCFS, or EASY backfilling)."),
+    click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
+                 help="sim: the embedded simulator; slurm: real Slurm; auto: Slurm if reachable."),
+)
+
+run_options = _stack(
+    click.option("--out", type=click.Path(file_okay=False), default=None,
+                 help="Run directory (default: runs/<run id>)."),
+    click.option("--json", "as_json", is_flag=True,
+                 help="Print the final metrics as one JSON object on stdout."),
+    click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
+    click.option("--payload", default="sleep", show_default=True,
+                 help="Kernel each job runs on real Slurm (sleep for pure scheduler runs)."),
+    click.option("--cancel-on-exit", is_flag=True,
+                 help="On Ctrl-C, cancel the run's jobs that are still queued or running."),
+)

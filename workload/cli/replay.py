@@ -1,0 +1,74 @@
+"""wlgen replay: run an SWF trace."""
+
+from __future__ import annotations
+
+import click
+
+from workload.backends.sim import make_cluster_info
+from workload.cli.execute import execute, resolve_backend
+from workload.cli.options import cluster_options, run_options
+from workload.errors import InputError
+from workload.sources import TraceSource, Window
+from workload.transforms import cap_runtime, compress, map_users, scale_procs
+
+
+@click.command()
+@click.argument("trace", type=click.Path(dir_okay=False))
+@click.option("--lenient", is_flag=True, help="Skip malformed lines (counted) instead of stopping.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N usable jobs.")
+@click.option("--limit", type=click.IntRange(min=0), help="Replay at most N jobs.")
+@click.option("--from", "start_s", type=float, help="First trace submit time to replay (s).")
+@click.option("--to", "end_s", type=float, help="Trace submit time to stop before (s).")
+@click.option("--speedup", type=float, default=1.0, show_default=True,
+              help="Divide inter-arrival and run times (keeps the load).")
+@click.option("--load", type=float, default=1.0, show_default=True,
+              help="Divide inter-arrival times only (scales the offered load).")
+@click.option("--scale/--no-scale", default=True, show_default=True,
+              help="Resize jobs from the trace's MaxProcs to the cluster's CPUs.")
+@click.option("--whole-nodes", is_flag=True, help="Also pin each job to ceil(tasks/cpus) nodes.")
+@click.option("--max-runtime", type=float, help="Cap run times and limits (s, after speedup).")
+@click.option("--users", type=click.IntRange(min=1), help="Fold trace users onto N users.")
+@click.option("--closed-loop/--open-loop", default=True, show_default=True,
+              help="Honour SWF fields 17/18: submit after the preceding job ends + think time.")
+@click.option("--use-memory", is_flag=True, help="Request the trace's memory (field 10).")
+@cluster_options
+@run_options
+def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: float | None,
+           end_s: float | None, speedup: float, load: float, scale: bool, whole_nodes: bool,
+           max_runtime: float | None, users: int | None, closed_loop: bool, use_memory: bool,
+           nodes: int | None, cpus: int | None, mem: int, policy: str, backend: str,
+           out: str | None, as_json: bool, seed: int, payload: str,
+           cancel_on_exit: bool) -> None:
+    """Replay a Standard Workload Format TRACE (.swf or .swf.gz).
+
+    Without --nodes/--cpus the simulated cluster is the trace's own size (MaxProcs
+    nodes of 1 CPU); with them, jobs are resized to the cluster unless --no-scale.
+
+    \b
+    Examples:
+      wlgen replay trace.swf
+      wlgen replay trace.swf --speedup 600 --nodes 8 --cpus 32 --policy fcfs
+      wlgen replay trace.swf.gz --limit 1000 --lenient --json
+    """
+    source = TraceSource(trace, strict=not lenient, use_memory=use_memory,
+                         window=Window(offset, limit, start_s, end_s))
+    trace_procs = source.max_procs
+    if trace_procs is None and not (nodes and cpus):
+        raise InputError("the trace header has no MaxProcs or MaxNodes: give --nodes and --cpus",
+                         file=trace)
+    kind = resolve_backend(backend)
+    cluster = make_cluster_info(nodes or trace_procs, cpus or 1, mem)
+    specs = compress(source, arrival=speedup * load, runtime=speedup)
+    if scale and trace_procs and trace_procs != cluster.total_cpus:
+        specs = scale_procs(specs, from_procs=trace_procs, to_procs=cluster.total_cpus,
+                            cpus_per_node=cluster.cpus_per_node, whole_nodes=whole_nodes)
+    if max_runtime:
+        specs = cap_runtime(specs, max_runtime)
+    if users:
+        specs = map_users(specs, fold=users)
+    execute(source, specs, kind="replay", backend_kind=kind, cluster=cluster, policy=policy,
+            out=out, as_json=as_json, payload=payload, header=source.header,
+            closed_loop=closed_loop, cancel_on_exit=cancel_on_exit,
+            total=source.header.get_int("MaxJobs") if limit is None else limit,
+            settings={"speedup": speedup, "load": load, "scale": scale,
+                      "whole_nodes": whole_nodes, "max_runtime": max_runtime, "users": users})

@@ -1,0 +1,43 @@
+"""wlgen storm: many jobs at once, at a rate, or as a Poisson process."""
+
+from __future__ import annotations
+
+import click
+
+from workload.cli.execute import execute, resolve_backend, sim_shape
+from workload.cli.options import cluster_options, run_options
+from workload.sources import StormSource
+
+
+@click.command()
+@click.option("--jobs", type=click.IntRange(min=0), default=500, show_default=True,
+              help="How many jobs.")
+@click.option("--rate", type=float, help="Jobs per second (default: all at once).")
+@click.option("--poisson", is_flag=True, help="Random (exponential) gaps at --rate.")
+@click.option("--size", default="1", show_default=True,
+              help="Tasks per job: N, LOW-HIGH, pow2:LOW-HIGH or exp:MEAN.")
+@click.option("--runtime", default="10-60", show_default=True,
+              help="Run time (s): N, LOW-HIGH or exp:MEAN.")
+@click.option("--time-limit", type=float, help="Time limit (s); default 2x run time, whole minutes.")
+@click.option("--users", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Spread jobs over N users.")
+@cluster_options
+@run_options
+def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
+          time_limit: float | None, users: int, nodes: int | None, cpus: int | None, mem: int,
+          policy: str, backend: str, out: str | None, as_json: bool, seed: int, payload: str,
+          cancel_on_exit: bool) -> None:
+    """Fire a submission storm at the cluster.
+
+    \b
+    Examples:
+      wlgen storm --jobs 500
+      wlgen storm --jobs 10000 --rate 200 --poisson --size pow2:1-16 --runtime exp:30
+      wlgen storm --jobs 500 --backend slurm --json
+    """
+    source = StormSource(jobs, rate=rate, poisson=poisson, size=size, runtime=runtime,
+                         time_limit_s=time_limit, users=users, seed=seed)
+    kind = resolve_backend(backend)
+    execute(source, source, kind="storm", backend_kind=kind, cluster=sim_shape(nodes, cpus, mem),
+            policy=policy, out=out, as_json=as_json, payload=payload, total=jobs,
+            cancel_on_exit=cancel_on_exit, settings={"seed": seed})

@@ -1,0 +1,46 @@
+"""The end-of-run summary table (stderr) and the --json object (stdout)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import click
+
+ROWS = (
+    ("submitted", "jobs submitted", "{:d}"), ("completed", "completed", "{:d}"),
+    ("failed", "failed", "{:d}"), ("timeout", "timeout", "{:d}"),
+    ("cancelled", "cancelled", "{:d}"), ("node_fail", "node fail", "{:d}"),
+    ("rejected", "rejected at submit", "{:d}"), ("skipped", "skipped input", "{:d}"),
+    ("unaccounted", "unaccounted", "{:d}"), ("makespan_s", "makespan", "{:,.1f} s"),
+    ("wait_mean_s", "wait mean", "{:,.1f} s"), ("wait_median_s", "wait median", "{:,.1f} s"),
+    ("wait_p95_s", "wait p95", "{:,.1f} s"), ("bsld_mean", "bounded slowdown", "{:,.2f}"),
+    ("utilization", "utilisation", "{:.1%}"),
+    ("throughput_jobs_per_s", "throughput", "{:,.4g} jobs/s"),
+    ("submit_latency_p50_s", "submit latency p50", "{:.4f} s"),
+    ("submit_latency_p99_s", "submit latency p99", "{:.4f} s"),
+    ("submit_error_p50_s", "submit error p50", "{:.4f} s"),
+    ("submit_error_p99_s", "submit error p99", "{:.4f} s"),
+    ("wall_s", "wall time", "{:,.2f} s"),
+)
+
+
+def format_table(metrics: Mapping[str, object]) -> str:
+    lines = []
+    for key, label, fmt in ROWS:
+        value = metrics.get(key)
+        if value is None:
+            continue
+        lines.append(f"  {label:<20} {fmt.format(value)}")
+    skipped = {k[len('skipped_'):]: v for k, v in metrics.items()
+               if k.startswith("skipped_") and v}
+    for reason, count in skipped.items():
+        lines.append(f"    skipped: {reason.replace('_', ' ')}: {count}")
+    return "\n".join(lines)
+
+
+def emit_summary(metrics: Mapping[str, object], *, as_json: bool, title: str) -> None:
+    click.echo(title, err=True)
+    click.echo(format_table(metrics), err=True)
+    if as_json:
+        click.echo(json.dumps(metrics, sort_keys=True, default=str))

@@ -1,0 +1,72 @@
+"""Metrics for a finished run directory or any SWF file, recomputed from the record."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from workload.errors import InputError
+from workload.event import CANCELLED, COMPLETED, FAILED, SUBMIT, Event
+from workload.metrics import MetricsAccumulator
+from workload.rundir import EVENTS, SETTINGS, read_json
+from workload.schedule import JobRecord, build_schedule
+from workload.swf import SwfReader
+
+SWF_STATE = {1: COMPLETED, 5: CANCELLED}
+
+
+def read_events(path: Path) -> Iterator[Event]:
+    """Events of an events.jsonl file; a bad line is an InputError naming it."""
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                yield Event.from_dict(json.loads(line))
+            except (ValueError, TypeError, KeyError) as err:
+                raise InputError(f"not a lifecycle event: {err}", file=str(path),
+                                 line=number) from None
+
+
+def measure_run_dir(run_dir: Path) -> dict[str, object]:
+    if not (run_dir / EVENTS).exists():
+        raise InputError(f"no {EVENTS} here: not a wlgen run directory", file=str(run_dir))
+    settings = read_json(run_dir / SETTINGS) if (run_dir / SETTINGS).exists() else {}
+    total = int(settings.get("cluster", {}).get("total_cpus", 0))
+    acc = MetricsAccumulator(total)
+
+    def submits_counted(events: Iterator[Event]) -> Iterator[Event]:
+        for event in events:
+            if event.kind == SUBMIT:
+                acc.add_submit(event.submit_latency_s, event.submit_error_s)
+            yield event
+
+    for job in build_schedule(submits_counted(read_events(run_dir / EVENTS))):
+        acc.add_job(job)
+    return acc.result()
+
+
+def swf_jobs(reader: SwfReader) -> Iterator[JobRecord]:
+    """SWF records as JobRecords; jobs without a wait or run time count as never run."""
+    for r in reader:
+        ran = r.wait >= 0 and r.run >= 0
+        start = r.submit + r.wait if ran else None
+        end = start + r.run if start is not None else r.submit
+        state = SWF_STATE.get(r.status, FAILED if r.status == 0 else COMPLETED)
+        yield JobRecord(r.job - 1, str(r.job), r.submit, start, end, max(r.procs, 0), state,
+                        f"u{r.user}", str(r.partition), ())
+
+
+def measure_swf(path: Path, *, procs: int | None = None, strict: bool = True
+                ) -> dict[str, object]:
+    reader = SwfReader(path, strict=strict)
+    total = procs or reader.header.max_procs
+    if not total:
+        raise InputError("no MaxProcs or MaxNodes in the header: give --procs", file=str(path))
+    acc = MetricsAccumulator(total)
+    for job in swf_jobs(reader):
+        acc.add_submit()
+        acc.add_job(job)
+    acc.skipped = sum(reader.skipped.values())
+    return acc.result()
