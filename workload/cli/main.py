@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "generate": "workload.cli.generate:generate",
     "metrics": "workload.cli.metrics:metrics",
     "inspect": "workload.cli.inspect:inspect",
+    "cluster": "workload.cli.cluster:cluster",
 }
 
 

@@ -1,0 +1,98 @@
+#!/bin/bash
+# Starts one role of a wlgen Slurm cluster: db (MariaDB + slurmdbd), ctld (slurmctld),
+# rest (slurmrestd) or node (slurmd). Configs and keys come from read-only bind mounts
+# (/run/wlgen/etc, /run/wlgen/secrets) and are copied with the owner and mode each
+# daemon insists on. Daemons run in the foreground and log to stderr, so
+# `podman logs` holds a failed daemon's last words even after the container exited.
+set -euo pipefail
+role="${1:-node}"
+conf=/run/wlgen/etc
+secrets=/run/wlgen/secrets
+
+log() { echo "wlgen-entrypoint[$role]: $*" >&2; }
+
+install_file() {  # install_file SRC DEST OWNER MODE
+    install -o "${3%%:*}" -g "${3##*:}" -m "$4" "$1" "$2"
+}
+
+wait_until() {  # wait_until SECONDS WHAT CMD...: poll CMD every 0.1 s
+    local limit=$(( $1 * 10 )) what=$2 i=0
+    shift 2
+    until "$@" 2>/dev/null; do
+        i=$((i + 1))
+        if [ "$i" -ge "$limit" ]; then log "timed out waiting for $what"; exit 1; fi
+        sleep 0.1
+    done
+}
+
+tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+start_munge() {
+    install_file "$secrets/munge.key" /etc/munge/munge.key munge:munge 0400
+    install -d -o munge -g munge -m 0755 /run/munge
+    runuser -u munge -- /usr/sbin/munged
+    wait_until 10 munged test -S /run/munge/munge.socket.2
+}
+
+install_slurm_conf() {
+    for f in slurm.conf cgroup.conf; do
+        [ -e "$conf/$f" ] && install_file "$conf/$f" "/etc/slurm/$f" root:root 0644
+    done
+    if [ -e "$secrets/jwt_hs256.key" ] && [ "$role" != node ]; then
+        install_file "$secrets/jwt_hs256.key" /var/lib/slurm/jwt_hs256.key slurm:slurm 0600
+    fi
+}
+
+run_db() {
+    install_file "$conf/slurmdbd.conf" /etc/slurm/slurmdbd.conf slurm:slurm 0600
+    install -d -o mysql -g mysql /run/mysqld
+    # Small buffers: the accounting database of a test cluster is tiny.
+    /usr/sbin/mariadbd --user=mysql --skip-networking --innodb-buffer-pool-size=32M \
+        --innodb-log-file-size=8M --skip-log-bin >/var/log/mariadb.log 2>&1 &
+    wait_until 60 mariadb test -S /run/mysqld/mysqld.sock
+    # slurmdbd logs in as the OS user `slurm` through the socket: no password to keep.
+    mariadb --protocol=socket -e "CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED VIA unix_socket;
+        GRANT ALL ON slurm_acct_db.* TO 'slurm'@'localhost';"
+    exec /usr/sbin/slurmdbd -D
+}
+
+run_ctld() {
+    # slurmctld registers the cluster with slurmdbd at start: wait for slurmdbd first.
+    wait_until 120 "slurmdbd on db:6819" tcp_open db 6819
+    exec /usr/sbin/slurmctld -D -i
+}
+
+run_rest() {
+    wait_until 120 "slurmctld on ctld:6817" tcp_open ctld 6817
+    # SLURM_JWT=daemon: authenticate every request by its JWT (else all answer 401).
+    export SLURM_JWT=daemon
+    exec runuser -u slurmrest -- /usr/sbin/slurmrestd -a rest_auth/jwt 0.0.0.0:6820
+}
+
+run_node() {
+    # Per-node TmpFS (slurm.conf TmpFS=/var/spool/wlgen/%n/tmp): pmix needs it.
+    install -d -m 1777 "/var/spool/wlgen/$HOSTNAME/tmp"
+    exec /usr/sbin/slurmd -D
+}
+
+add_users() {  # add-users NAME:UID...: same uid on every host (wlgen cluster add-users)
+    local pair name uid
+    for pair in "$@"; do
+        name=${pair%%:*} uid=${pair##*:}
+        getent passwd "$name" >/dev/null && continue
+        groupadd --gid "$uid" "$name"
+        useradd --uid "$uid" --gid "$uid" --create-home --shell /bin/bash "$name"
+    done
+}
+
+if [ "$role" = add-users ]; then shift; add_users "$@"; exit 0; fi
+start_munge
+install_slurm_conf
+case "$role" in
+    db) run_db ;;
+    ctld) run_ctld ;;
+    rest) run_rest ;;
+    node) run_node ;;
+    shell) exec bash ;;
+    *) log "unknown role '$role' (db, ctld, rest, node)"; exit 2 ;;
+esac

@@ -1,0 +1,171 @@
+"""`wlgen cluster`: a real Slurm cluster in containers (build, up, status, exec, down)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from workload.errors import ClusterError
+
+NAME = click.option("--name", default="wlgen", show_default=True,
+                    help="Cluster name: Slurm's ClusterName and the container name prefix.")
+SUITE = click.option("--slurm", "suite", default="bookworm", show_default=True,
+                     type=click.Choice(["bookworm", "trixie", "sid"]),
+                     help="Debian suite of the image: Slurm 22.05, 24.11 or 26.05.")
+ENGINE = click.option("--engine", default="podman", show_default=True,
+                      type=click.Choice(["podman", "docker"]), help="Container engine.")
+
+
+def _say(message: str) -> None:
+    click.echo(f"wlgen cluster: {message}", err=True)
+
+
+@click.group()
+def cluster() -> None:
+    """Run a real Slurm cluster as containers on this machine.
+
+    \b
+    Examples:
+      wlgen cluster up --nodes 8 --cpus 4 --mem 4096
+      wlgen cluster exec ctld -- sinfo
+      wlgen cluster status
+      wlgen cluster down
+    """
+
+
+@cluster.command()
+@SUITE
+@ENGINE
+@click.option("--base", default=None, metavar="IMAGE",
+              help="Base image (e.g. docker.io/library/debian:bookworm-slim); default: "
+                   "a local debootstrap base, made when missing.")
+@click.option("--rebuild", is_flag=True, help="Build even if the image is up to date.")
+def build(suite: str, engine: str, base: str | None, rebuild: bool) -> None:
+    """Build the Slurm image (done automatically by `up` when missing).
+
+    \b
+    Example:
+      wlgen cluster build --slurm trixie
+    """
+    from workload.cluster import ensure_image, proc
+    start = time.monotonic()
+    image = ensure_image(proc.make_engine(engine), suite, base=base, rebuild=rebuild,
+                         progress=_say)
+    _say(f"{image} ready ({time.monotonic() - start:.1f} s)")
+
+
+@cluster.command()
+@click.option("--nodes", default=4, show_default=True, type=click.IntRange(1, 200),
+              help="Number of slurmd nodes.")
+@click.option("--cpus", default=4, show_default=True, type=click.IntRange(1),
+              help="CPUs each node advertises (may exceed the host's).")
+@click.option("--mem", "mem_mb", default=4096, show_default=True, type=click.IntRange(64),
+              help="Memory each node advertises, in MB.")
+@SUITE
+@ENGINE
+@click.option("--conf-extra", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File appended to slurm.conf.")
+@NAME
+@click.option("--timeout", default=180.0, show_default=True,
+              help="Seconds to wait for every node to be idle.")
+def up(nodes: int, cpus: int, mem_mb: int, suite: str, engine: str, conf_extra: Path | None,
+       name: str, timeout: float) -> None:
+    """Start a cluster and wait until every node is idle (no-op if already up).
+
+    \b
+    Example:
+      wlgen cluster up --nodes 8 --cpus 32 --mem 8192 --slurm bookworm
+    """
+    from workload.cluster import ClusterSpec
+    from workload.cluster import up as start
+    spec = ClusterSpec(name=name, nodes=nodes, cpus=cpus, mem_mb=mem_mb, suite=suite,
+                       engine=engine, conf_extra=conf_extra.read_text() if conf_extra else "")
+    began = time.monotonic()
+    handle = start(spec, timeout=timeout, progress=_say)
+    _say(f"{name}: {nodes} nodes idle, Slurm {handle.slurm_version}, slurmrestd at "
+         f"{handle.rest_url} ({time.monotonic() - began:.1f} s)")
+
+
+@cluster.command()
+@NAME
+@click.option("--engine", default=None, type=click.Choice(["podman", "docker"]),
+              help="Engine to clean up with when the cluster's state is gone.")
+def down(name: str, engine: str | None) -> None:
+    """Remove the cluster's containers, network and keys (no-op if not up).
+
+    \b
+    Example:
+      wlgen cluster down --name wlgen
+    """
+    from workload.cluster import down as stop
+    if not stop(name, engine=engine, progress=_say):
+        _say(f"cluster {name} is not up: nothing to do")
+
+
+@cluster.command()
+@NAME
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def status(name: str, as_json: bool) -> None:
+    """Show containers, node states and endpoints; exit 1 if not fully up.
+
+    \b
+    Example:
+      wlgen cluster status --json
+    """
+    from workload.cluster import Cluster
+    handle = Cluster.load(name)
+    info = {"name": name, "engine": handle.spec.engine, "suite": handle.spec.suite,
+            "slurm_version": handle.facts.get("slurm_version"), "rest_url": handle.rest_url,
+            "state_dir": str(handle.dir), "containers": handle.container_states(),
+            "nodes": handle.node_states() if handle.is_running() else {}}
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+    else:
+        for key in ("name", "engine", "suite", "slurm_version", "rest_url", "state_dir"):
+            click.echo(f"{key:14} {info[key]}")
+        for container, state in sorted(info["containers"].items()):
+            click.echo(f"  {container:24} {state}")
+        for node, state in info["nodes"].items():
+            click.echo(f"  node {node:19} {state}")
+    if not handle.is_running():
+        raise ClusterError(f"cluster {name} is not fully running")
+
+
+@cluster.command(name="exec", context_settings={"ignore_unknown_options": True})
+@NAME
+@click.argument("host")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def exec_(name: str, host: str, command: tuple[str, ...]) -> None:
+    """Run COMMAND in HOST (db, ctld, rest, n1..nN); exits with its exit code.
+
+    \b
+    Examples:
+      wlgen cluster exec ctld -- sbatch -N2 --wrap hostname
+      wlgen cluster exec n1 -- cat /etc/slurm/slurm.conf
+    """
+    from workload.cluster import Cluster
+    handle = Cluster.load(name)
+    tty = sys.stdin.isatty() and sys.stdout.isatty()
+    argv = handle.exec_argv(host, command, interactive=True, tty=tty)
+    sys.exit(subprocess.call(argv, env=handle.exec_env()))
+
+
+@cluster.command(name="add-users")
+@NAME
+@click.argument("users", nargs=-1, required=True)
+def add_users(name: str, users: tuple[str, ...]) -> None:
+    """Create USERS on every host (same uid everywhere) and in Slurm's accounting.
+
+    \b
+    Example:
+      wlgen cluster add-users alice bob
+    """
+    from workload.cluster import Cluster
+    uids = Cluster.load(name).add_users(users)
+    for user, uid in uids.items():
+        click.echo(f"{user} {uid}")

@@ -1,0 +1,147 @@
+"""`up` and `down`: a cluster's containers, network, configs and keys, from nothing and back.
+
+up: image (built if missing) -> network with a free /24 -> configs + fresh keys in the
+state dir -> db container, then ctld, rest and nodes at once (their entrypoints wait for
+what they need) -> wait until slurmdbd, slurmctld, every slurmd and slurmrestd answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from workload.cluster import images, proc, secrets, state
+from workload.cluster.cluster import LABEL, Cluster
+from workload.cluster.config import (REST_PORT, ClusterSpec, render_slurm_conf,
+                                     render_slurmdbd_conf)
+from workload.cluster.engine import ContainerSpec, Engine
+from workload.cluster.readiness import wait_ready
+from workload.errors import ClusterError
+
+Progress = Callable[[str], None]
+
+# Jobs inherit these from the submitting shell (sbatch exports the environment).
+JOB_ENV = {
+    "OMPI_ALLOW_RUN_AS_ROOT": "1",
+    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+    "OMPI_MCA_mpi_yield_when_idle": "1",  # more ranks than cores: don't spin
+    "OMPI_MCA_btl_vader_single_copy_mechanism": "none",  # no CMA/ptrace in containers
+}
+
+
+def up(spec: ClusterSpec, *, timeout: float = 180, base: str | None = None,
+       progress: Progress = lambda msg: None) -> Cluster:
+    """Start ``spec`` and wait until it is usable; a no-op when it is already up."""
+    existing = state.load(spec.name)
+    if existing is not None:
+        cluster = Cluster(ClusterSpec.from_dict(existing["spec"]), existing.get("facts"))
+        if cluster.is_running():
+            _require_same_shape(cluster.spec, spec)
+            progress(f"cluster {spec.name} is already up")
+            return cluster
+        progress(f"cluster {spec.name} is half up: removing it first")
+        down(spec.name, progress=progress)
+    engine = proc.make_engine(spec.engine)
+    image = images.ensure_image(engine, spec.suite, base=base, progress=progress)
+    spec = dataclasses.replace(spec, subnet=_create_network(engine, spec), rest_port=_free_port())
+    cluster = Cluster(spec)
+    _write_state(cluster)
+    progress(f"starting {spec.nodes} nodes ...")
+    _start_containers(cluster, image)
+    wait_ready(cluster, timeout)
+    cluster.remember_slurm_version()
+    return cluster
+
+
+def down(name: str = "wlgen", *, engine: str | None = None,
+         progress: Progress = lambda msg: None) -> bool:
+    """Remove every container and network of ``name`` and its state dir (keys included).
+
+    Returns False (and does nothing) when there was nothing to remove."""
+    saved = state.load(name)
+    eng = proc.make_engine(engine or (saved["spec"]["engine"] if saved else "podman"))
+    label = f"{LABEL}={name}"
+    containers = list(eng.parse_containers(proc.text(eng, eng.list_containers(label))))
+    networks = proc.text(eng, eng.network_list(label)).split()
+    if containers:
+        proc.run(eng, eng.remove(containers))
+    if networks:
+        proc.run(eng, eng.network_remove(networks))
+    found = bool(containers or networks or saved or state.cluster_dir(name).exists())
+    state.remove(name)
+    if found:
+        progress(f"cluster {name} removed ({len(containers)} containers)")
+    return found
+
+
+def _require_same_shape(running: ClusterSpec, wanted: ClusterSpec) -> None:
+    keys = ("nodes", "cpus", "mem_mb", "suite", "engine", "conf_extra")
+    if any(getattr(running, k) != getattr(wanted, k) for k in keys):
+        raise ClusterError(
+            f"cluster {running.name} is already up with {running.nodes} nodes x "
+            f"{running.cpus} CPUs, {running.mem_mb} MB, {running.suite}: run "
+            f"`wlgen cluster down --name {running.name}` first to change it")
+
+
+def _create_network(engine: Engine, spec: ClusterSpec) -> int:
+    """Create the cluster's network on the first free 10.213.X.0/24; returns X."""
+    start = sum(spec.name.encode()) % 256  # stable per name, so clusters rarely collide
+    for i in range(256):
+        subnet = (start + i) % 256
+        attempt = dataclasses.replace(spec, subnet=subnet)
+        argv = engine.network_create(spec.network, attempt.subnet_cidr, {LABEL: spec.name})
+        done = proc.run(engine, argv, check=False)
+        if done.returncode == 0:
+            return subnet
+        if b"already" not in done.stderr.lower() and b"overlap" not in done.stderr.lower():
+            raise ClusterError(f"cannot create network {spec.network}: "
+                               f"{proc.last_line(done.stderr)}")
+    raise ClusterError("no free 10.213.X.0/24 subnet left for a cluster network")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _write_state(cluster: Cluster) -> None:
+    """cluster.json, the rendered configs and fresh keys (0600) in the state dir."""
+    root = cluster.dir
+    root.mkdir(parents=True, exist_ok=True)
+    cluster.save()
+    etc = root / "etc"
+    etc.mkdir(exist_ok=True)
+    (etc / "slurm.conf").write_text(render_slurm_conf(cluster.spec))
+    (etc / "slurmdbd.conf").write_text(render_slurmdbd_conf(cluster.spec))
+    secrets.create_keys(root / "secrets")
+
+
+def container_specs(cluster: Cluster, image: str) -> list[ContainerSpec]:
+    """Every container of the cluster, db first (the others wait for it)."""
+    spec, root = cluster.spec, cluster.dir
+    hosts = spec.hosts()
+    mounts = ((str(root / "etc"), "/run/wlgen/etc", True),
+              (str(root / "secrets"), "/run/wlgen/secrets", True))
+    out = []
+    for host in cluster.hosts:
+        role = host if host in ("db", "ctld", "rest") else "node"
+        out.append(ContainerSpec(
+            name=spec.container(host), image=image, hostname=host, network=spec.network,
+            ip=hosts[host], command=(role,), hosts=hosts, env=JOB_ENV, mounts=mounts,
+            labels={LABEL: spec.name, "wlgen.role": role},
+            publish=(("127.0.0.1", spec.rest_port, REST_PORT),) if role == "rest" else (),
+            shm_size="256m" if role == "node" else None))
+    return out
+
+
+def _start_containers(cluster: Cluster, image: str) -> None:
+    engine = cluster.engine
+    first, *rest = container_specs(cluster, image)
+    proc.run(engine, engine.run(first))
+    # `podman run` is mostly waiting on runc and conmon: a few at a time overlap well.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for done in pool.map(lambda c: proc.run(engine, engine.run(c)), rest):
+            del done
