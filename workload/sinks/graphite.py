@@ -6,7 +6,8 @@ What is sent, every ``interval_s`` of run time (the events' and samples' own clo
                              queue_depth, submit_latency, ...), its latest value
   <prefix>events.<kind>      lifecycle events seen so far, per kind (submit, start, ...)
   <prefix>ended.<STATE>      jobs ended so far, per final state
-and once more at close, so the last values always arrive. The default prefix is
+and once more at close, so the last values always arrive. Points follow ``sample`` calls;
+a run that never samples gets its counters on its events' clock instead. The default prefix is
 ``wlgen.<run_id>.``. Carbon keeps one point per metric and timestamp, so a point sent
 twice is harmless here.
 """
@@ -92,6 +93,7 @@ class GraphiteSink(QueuedSink):
         self._gauges: dict[str, float] = {}
         self._due = float("-inf")
         self._last_time = 0.0
+        self._sampled = False
         self._sender: graphyte.Sender | None = None
 
     def open(self, run_id: str) -> None:
@@ -113,13 +115,17 @@ class GraphiteSink(QueuedSink):
         return super().close(deadline_s)
 
     def encode(self, item: Any) -> list[bytes]:
-        if isinstance(item, Event):
-            self._count(item)
-        elif isinstance(item, _Sample):
+        if isinstance(item, _Final):
+            return self._snapshot(self._last_time)
+        if isinstance(item, _Sample):
+            if not self._sampled:   # from now on points follow samples: start their clock
+                self._sampled, self._due = True, float("-inf")
             self._gauges.update(item.gauges)
             self._last_time = max(self._last_time, item.time)
         else:
-            return self._snapshot(self._last_time)
+            self._count(item)
+            if self._sampled:
+                return []   # points follow the generator's samples when it sends them
         if self._last_time < self._due:
             return []
         self._due = self._last_time + self.interval_s
