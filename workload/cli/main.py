@@ -15,6 +15,7 @@ from workload import __version__
 from workload.errors import WlgenError
 
 COMMANDS: dict[str, str] = {
+    "events": "workload.cli.events:events",
     "replay": "workload.cli.replay:replay",
     "storm": "workload.cli.storm:storm",
     "generate": "workload.cli.generate:generate",
