@@ -29,6 +29,7 @@ class Outcome:
     """How the generator's loop ended."""
 
     interrupted: bool
+    stalled: bool              # virtual time ran out with jobs still queued (nodes down)
     submitted: int
     ended: int
     open_loop_fallbacks: int   # closed-loop jobs whose predecessor was not in the workload
@@ -57,6 +58,7 @@ class Generator:
         self.in_flight: set[int] = set()             # source_ids submitted, not ended
         self.end_of: dict[int, float] = {}           # source_id -> end, env time
         self.waiting: dict[int, list[JobSpec]] = {}  # predecessor -> parked dependants
+        self.held_ids: set[int] = set()              # source_ids parked or timed, not submitted
 
     # -- the run ------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -67,14 +69,20 @@ class Generator:
             self.env.process(self._pump())
         if self.sample_every_s:
             self.env.process(self._sampler(self.sample_every_s))
-        started, interrupted = time.monotonic(), False
+        started, interrupted, stalled = time.monotonic(), False, False
         try:
             self.env.run(until=self.done)
         except KeyboardInterrupt:
             interrupted = True
+        except RuntimeError:
+            # simpy: no events left before ``done``. Only a simulation can get here: jobs
+            # wait for nodes that never come back. The report names them.
+            if self.backend.realtime or self.done.triggered:
+                raise
+            stalled = True
         finally:
             self._drain_inbox()
-        return Outcome(interrupted, self.submitted, self.ended, self.fallbacks,
+        return Outcome(interrupted, stalled, self.submitted, self.ended, self.fallbacks,
                        time.monotonic() - started, self.env.now)
 
     def _check_done(self) -> None:
@@ -103,21 +111,28 @@ class Generator:
         pred = spec.preceding
         if pred in self.end_of:
             self._release(spec, self.end_of[pred] + spec.think_s)
-        elif pred in self.in_flight or pred in self.waiting:
-            self.held += 1
+        elif pred in self.in_flight or pred in self.held_ids:
+            self._hold(spec)
             self.waiting.setdefault(pred, []).append(spec)
         else:
             self.fallbacks += 1
             return False
         return True
 
+    def _hold(self, spec: JobSpec) -> None:
+        self.held += 1
+        if spec.source_id is not None:
+            self.held_ids.add(spec.source_id)
+
     def _release(self, spec: JobSpec, at: float, *, parked: bool = False) -> None:
+        """Submit a held job at env time ``at`` (now, if that has passed)."""
         if not parked:
-            self.held += 1
+            self._hold(spec)
 
         def submit_at():
             yield self.env.timeout(max(0.0, at - self.env.now))
             self.held -= 1
+            self.held_ids.discard(spec.source_id)
             self._submit(spec)
         self.env.process(submit_at())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ class RunResult:
     @property
     def complete(self) -> bool:
         """Every submitted job ended and was recorded, and nothing was interrupted."""
-        return not self.outcome.interrupted and self.metrics.get("unaccounted") == 0
+        return (not self.outcome.interrupted and not self.outcome.stalled
+                and self.metrics.get("unaccounted") == 0)
 
 
 def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
@@ -65,6 +67,7 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
     skipped_by_reason = skipped() if skipped else {}
     recorder.metrics.skipped = sum(skipped_by_reason.values())
     extra = {"run_id": run_id, "backend": backend.name, "interrupted": outcome.interrupted,
+             "stalled": outcome.stalled,
              "wall_s": round(outcome.wall_s, 3), "events": recorder.events_written,
              "open_loop_fallbacks": outcome.open_loop_fallbacks,
              **{f"skipped_{_slug(k)}": v for k, v in skipped_by_reason.items()}}
@@ -73,4 +76,5 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
 
 
 def _slug(reason: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in reason.lower()).strip("_")
+    """A reason as a flat metrics key part: "run time -1 (n/a)" -> "run_time_1_n_a"."""
+    return re.sub(r"[^a-z0-9]+", "_", reason.lower()).strip("_")

@@ -41,10 +41,10 @@ def choose(kind: str) -> str:
 
 
 def make_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str = "easy",
-                 **slurm_options: object) -> Backend:
+                 realtime: bool = False, **slurm_options: object) -> Backend:
     """The backend for an already resolved kind (see ``choose``)."""
     if kind == "sim":
-        return SimBackend(sim_cluster, policy)
+        return SimBackend(sim_cluster, policy, realtime=realtime)
     if not slurm_backend_available():
         raise BackendError("the Slurm backend is not part of this build yet; use --backend sim")
     module = importlib.import_module(SLURM_MODULE)

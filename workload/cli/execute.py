@@ -33,12 +33,12 @@ def sim_shape(nodes: int | None, cpus: int | None, mem: int) -> ClusterInfo:
 
 
 def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend_kind: str,
-            cluster: ClusterInfo, policy: str, out: str | None, as_json: bool,
+            cluster: ClusterInfo, policy: str, realtime: bool, out: str | None, as_json: bool,
             payload: str, settings: dict[str, object], header: Header | None = None,
             closed_loop: bool = False, cancel_on_exit: bool = False,
             total: int | None = None) -> None:
     """Run and report; exits 1 when the run was interrupted or lost track of a job."""
-    backend = make_backend(backend_kind, cluster, policy=policy)
+    backend = make_backend(backend_kind, cluster, policy=policy, realtime=realtime)
     progress = Progress(total)
     result = run_workload(
         set_payload(specs, payload), backend, kind=kind, out=out, header=header,
@@ -47,7 +47,8 @@ def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend_kind
         closed_loop=closed_loop, skipped=lambda: dict(source.skipped),
         cancel_on_exit=cancel_on_exit, on_progress=progress)
     progress.close()
-    state = "interrupted" if result.outcome.interrupted else "done"
+    outcome = result.outcome
+    state = "interrupted" if outcome.interrupted else "stalled" if outcome.stalled else "done"
     emit_summary(result.metrics, as_json=as_json,
                  title=f"wlgen: {kind} {state}: {result.run_dir}")
     if not result.complete:

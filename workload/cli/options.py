@@ -29,6 +29,8 @@ cluster_options = _stack(
                  help="Simulator scheduling policy (FCFS, or EASY backfilling)."),
     click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
                  help="sim: the embedded simulator; slurm: real Slurm; auto: Slurm if reachable."),
+    click.option("--realtime", is_flag=True,
+                 help="Run the simulator in wall-clock time (to watch events in live sinks)."),
 )
 
 run_options = _stack(

@@ -36,7 +36,7 @@ from workload.transforms import cap_runtime, compress, map_users, scale_procs
 def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: float | None,
            end_s: float | None, speedup: float, load: float, scale: bool, whole_nodes: bool,
            max_runtime: float | None, users: int | None, closed_loop: bool, use_memory: bool,
-           nodes: int | None, cpus: int | None, mem: int, policy: str, backend: str,
+           nodes: int | None, cpus: int | None, mem: int, policy: str, backend: str, realtime: bool,
            out: str | None, as_json: bool, seed: int, payload: str,
            cancel_on_exit: bool) -> None:
     """Replay a Standard Workload Format TRACE (.swf or .swf.gz).
@@ -66,7 +66,7 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
         specs = cap_runtime(specs, max_runtime)
     if users:
         specs = map_users(specs, fold=users)
-    execute(source, specs, kind="replay", backend_kind=kind, cluster=cluster, policy=policy,
+    execute(source, specs, kind="replay", backend_kind=kind, cluster=cluster, policy=policy, realtime=realtime,
             out=out, as_json=as_json, payload=payload, header=source.header,
             closed_loop=closed_loop, cancel_on_exit=cancel_on_exit,
             total=source.header.get_int("MaxJobs") if limit is None else limit,

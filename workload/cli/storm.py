@@ -25,7 +25,7 @@ from workload.sources import StormSource
 @run_options
 def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
           time_limit: float | None, users: int, nodes: int | None, cpus: int | None, mem: int,
-          policy: str, backend: str, out: str | None, as_json: bool, seed: int, payload: str,
+          policy: str, backend: str, realtime: bool, out: str | None, as_json: bool, seed: int, payload: str,
           cancel_on_exit: bool) -> None:
     """Fire a submission storm at the cluster.
 
@@ -39,5 +39,5 @@ def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
                          time_limit_s=time_limit, users=users, seed=seed)
     kind = resolve_backend(backend)
     execute(source, source, kind="storm", backend_kind=kind, cluster=sim_shape(nodes, cpus, mem),
-            policy=policy, out=out, as_json=as_json, payload=payload, total=jobs,
+            policy=policy, realtime=realtime, out=out, as_json=as_json, payload=payload, total=jobs,
             cancel_on_exit=cancel_on_exit, settings={"seed": seed})

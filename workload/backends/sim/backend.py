@@ -24,13 +24,13 @@ def make_cluster_info(nodes: int, cpus: int, mem_mb: int = 64_000, *,
 
 
 class SimBackend(Backend):
-    """Runs in simpy's virtual time, as fast as the machine allows."""
+    """Runs in simpy's virtual time as fast as the machine allows, or in wall-clock time
+    (``realtime``) to watch a run's events flow into live sinks."""
 
     name = "sim"
-    realtime = False
 
-    def __init__(self, info: ClusterInfo, policy: str = "easy") -> None:
-        self.info, self.policy = info, policy
+    def __init__(self, info: ClusterInfo, policy: str = "easy", *, realtime: bool = False) -> None:
+        self.info, self.policy, self.realtime = info, policy, realtime
         self.cluster: SimCluster | None = None
 
     def attach(self, env: simpy.Environment, emit: Emit, epoch: float) -> None:

@@ -31,14 +31,21 @@ class Partition:
 
     def impossible(self, job: SimJob) -> str | None:
         """Why the job can never run here, even on an idle partition; None if it can."""
-        if job.procs > self.total_cpus:
-            return f"{job.procs} CPUs requested, partition {self.name} has {self.total_cpus}"
-        if job.nodes is not None and (job.nodes > len(self.cpus) or job.nodes > job.procs
-                                      or job.per_node > max(self.cpus)):
+        if job.simple:
+            if job.procs > self.total_cpus:
+                return f"{job.procs} CPUs requested, partition {self.name} has {self.total_cpus}"
+            return None
+        # Cores each node could ever give this job, once memory per CPU is counted.
+        cap = [c if job.mem is None else min(c, m // job.mem) for c, m in zip(self.cpus, self.mem)]
+        if job.nodes is None:
+            if sum(cap) < job.procs:
+                return (f"{job.procs} CPUs x {job.mem} MB requested, partition {self.name} "
+                        f"can give {sum(cap)} CPUs with that memory")
+            return None
+        if job.nodes > job.procs:
+            return f"{job.nodes} nodes for {job.procs} tasks: every node needs a task"
+        if sum(1 for c in cap if c >= job.per_node) < job.nodes:
             return f"{job.nodes} nodes x {job.per_node} CPUs not available in {self.name}"
-        if job.mem is not None and job.mem * min(job.per_node if job.nodes else 1,
-                                                 job.procs) > max(self.mem):
-            return f"{job.mem} MB per CPU exceeds node memory in {self.name}"
         return None
 
     def find(self, job: SimJob) -> Allocation | None:
