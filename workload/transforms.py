@@ -77,6 +77,27 @@ def map_users(specs: Iterable[JobSpec], *, fold: int | None = None,
         yield spec
 
 
+def load_user_map(path: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Read ``{users: {trace user: name}, accounts: {name: account}}`` from YAML."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(open(path, encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise InputError(f"cannot read user map: {err}", file=path) from None
+    if not isinstance(data, dict) or set(data) - {"users", "accounts"}:
+        raise InputError("must be a mapping with keys 'users' and/or 'accounts'", file=path)
+    maps = []
+    for key in ("users", "accounts"):
+        section = data.get(key) or {}
+        if not isinstance(section, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in section.items()):
+            raise InputError("must map names to names (strings)", file=path, field=key,
+                             value=section)
+        maps.append(section)
+    return maps[0], maps[1]
+
+
 def set_payload(specs: Iterable[JobSpec], payload: str) -> Iterator[JobSpec]:
     """Every job runs ``payload`` (``sleep`` for pure scheduler runs)."""
     for spec in specs:

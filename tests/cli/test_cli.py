@@ -128,3 +128,44 @@ def test_unknown_option_is_a_usage_error(wlgen):
 def test_every_command_has_an_example_in_help(wlgen):
     for command in (["replay"], ["storm"], ["generate", "lublin"], ["metrics"], ["inspect"]):
         assert "Example" in wlgen(*command, "--help").output, command
+
+
+def test_user_map_renames_users_and_sets_accounts(wlgen, tmp_path, kth9):
+    mapping = tmp_path / "users.yaml"
+    mapping.write_text("users: {u17: alice}\naccounts: {alice: physics}\n")
+    result = wlgen("replay", str(kth9), "--user-map", str(mapping), "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    events = [json.loads(l) for l in (tmp_path / "r" / "events.jsonl").read_text().splitlines()]
+    assert {e["user"] for e in events} == {"alice"}
+
+
+def test_bad_user_map_names_the_key(wlgen, tmp_path, kth9):
+    mapping = tmp_path / "users.yaml"
+    mapping.write_text("users: [u1, u2]\n")
+    result = wlgen("replay", str(kth9), "--user-map", str(mapping), "--out", str(tmp_path / "r"))
+    assert result.exit_code == 2 and "field users=" in result.stderr
+
+
+def test_realtime_runs_report_submit_latency_and_error(wlgen, tmp_path):
+    result = wlgen("storm", "--jobs", "10", "--rate", "20", "--runtime", "0.2", "--realtime",
+                   "--backend", "sim", "--out", str(tmp_path / "r"), "--json")
+    metrics = json.loads(result.stdout)
+    assert metrics["completed"] == 10
+    assert 0 <= metrics["submit_error_p99_s"] < 0.5 and metrics["submit_latency_p50_s"] >= 0
+
+
+def test_progress_draws_only_on_a_terminal():
+    import io
+    from workload.cli.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen, pipe = Terminal(), io.StringIO()
+    for stream in (screen, pipe):
+        progress = Progress(100, stream=stream, every_s=0)
+        progress(50, 60)
+        progress.close()
+    assert "50/100 jobs ended, 60 submitted" in screen.getvalue()
+    assert pipe.getvalue() == ""

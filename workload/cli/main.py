@@ -69,3 +69,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 def main() -> None:
     cli(prog_name="wlgen")
+
+
+if __name__ == "__main__":
+    main()

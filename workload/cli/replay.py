@@ -9,7 +9,7 @@ from workload.cli.execute import execute, resolve_backend
 from workload.cli.options import cluster_options, run_options
 from workload.errors import InputError
 from workload.sources import TraceSource, Window
-from workload.transforms import cap_runtime, compress, map_users, scale_procs
+from workload.transforms import cap_runtime, compress, load_user_map, map_users, scale_procs
 
 
 @click.command()
@@ -28,6 +28,8 @@ from workload.transforms import cap_runtime, compress, map_users, scale_procs
 @click.option("--whole-nodes", is_flag=True, help="Also pin each job to ceil(tasks/cpus) nodes.")
 @click.option("--max-runtime", type=float, help="Cap run times and limits (s, after speedup).")
 @click.option("--users", type=click.IntRange(min=1), help="Fold trace users onto N users.")
+@click.option("--user-map", type=click.Path(exists=True, dir_okay=False),
+              help="YAML file: {users: {u17: alice}, accounts: {alice: physics}}.")
 @click.option("--closed-loop/--open-loop", default=True, show_default=True,
               help="Honour SWF fields 17/18: submit after the preceding job ends + think time.")
 @click.option("--use-memory", is_flag=True, help="Request the trace's memory (field 10).")
@@ -35,7 +37,8 @@ from workload.transforms import cap_runtime, compress, map_users, scale_procs
 @run_options
 def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: float | None,
            end_s: float | None, speedup: float, load: float, scale: bool, whole_nodes: bool,
-           max_runtime: float | None, users: int | None, closed_loop: bool, use_memory: bool,
+           max_runtime: float | None, users: int | None, user_map: str | None,
+           closed_loop: bool, use_memory: bool,
            nodes: int | None, cpus: int | None, mem: int, policy: str, backend: str, realtime: bool,
            out: str | None, as_json: bool, seed: int, payload: str,
            cancel_on_exit: bool) -> None:
@@ -64,11 +67,13 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
                             cpus_per_node=cluster.cpus_per_node, whole_nodes=whole_nodes)
     if max_runtime:
         specs = cap_runtime(specs, max_runtime)
-    if users:
-        specs = map_users(specs, fold=users)
+    if users or user_map:
+        mapping, accounts = load_user_map(user_map) if user_map else ({}, {})
+        specs = map_users(specs, fold=users, mapping=mapping, accounts=accounts)
     execute(source, specs, kind="replay", backend_kind=kind, cluster=cluster, policy=policy, realtime=realtime,
             out=out, as_json=as_json, payload=payload, header=source.header,
             closed_loop=closed_loop, cancel_on_exit=cancel_on_exit,
             total=source.header.get_int("MaxJobs") if limit is None else limit,
             settings={"speedup": speedup, "load": load, "scale": scale,
-                      "whole_nodes": whole_nodes, "max_runtime": max_runtime, "users": users})
+                      "whole_nodes": whole_nodes, "max_runtime": max_runtime, "users": users,
+                      "user_map": user_map})

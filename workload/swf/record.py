@@ -99,7 +99,13 @@ def parse_record(line: str) -> SwfRecord:
     parts = line.split()
     if len(parts) != len(FIELDS):
         raise BadField("line", line.strip()[:60], f"has {len(parts)} fields, SWF needs 18")
-    return SwfRecord._make(parse_value(text, f) for text, f in zip(parts, FIELDS))
+    try:
+        values = [int(text) for text in parts]   # fast path: most lines are whole numbers
+    except ValueError:
+        values = None
+    if values is None or min(values) < -1:
+        return SwfRecord._make(parse_value(text, f) for text, f in zip(parts, FIELDS))
+    return SwfRecord._make(values)
 
 
 def format_value(value: int | float) -> str:

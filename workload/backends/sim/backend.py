@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 import simpy
@@ -34,6 +35,7 @@ class SimBackend(Backend):
         self.cluster: SimCluster | None = None
 
     def attach(self, env: simpy.Environment, emit: Emit, epoch: float) -> None:
+        self.epoch = epoch
         self.cluster = SimCluster(env, self.info, self.policy, emit, epoch)
 
     def describe(self) -> ClusterInfo:
@@ -45,7 +47,14 @@ class SimBackend(Backend):
         return self.cluster
 
     def submit(self, spec: JobSpec) -> None:
-        self._attached().submit(spec)
+        cluster = self._attached()
+        if not self.realtime:
+            cluster.submit(spec)
+            return
+        # On the wall clock, measure the generator like a real backend: how late the
+        # submit began against its intended time, and how long it took.
+        began = time.time()
+        cluster.submit(spec, timing=(time.time() - began, began - (self.epoch + spec.submit_s)))
 
     def cancel(self, seqs: Iterable[int]) -> None:
         self._attached().cancel(seqs)

@@ -49,13 +49,15 @@ class SimCluster:
         self.part_nodes = {name: [n.name for n in nodes] for name, nodes in by_name.items()}
 
     # -- submit, cancel -----------------------------------------------------------------
-    def submit(self, spec: JobSpec) -> None:
+    def submit(self, spec: JobSpec, timing: tuple[float, float] | None = None) -> None:
+        """Queue a job; ``timing`` is (submit latency, submit error) of a real-time run."""
         now = self.env.now
         name = spec.partition or self.info.default_partition
         part = self.partitions.get(name)
         job = SimJob(spec, now, name)
         reason = f"invalid partition {name!r}" if part is None else part.impossible(job)
-        self._event(SUBMIT, job, PENDING)
+        latency, error = timing or (None, None)
+        self._event(SUBMIT, job, PENDING, submit_latency_s=latency, submit_error_s=error)
         if reason:
             job.state = REJECTED
             self._event(END, job, REJECTED, reason=reason)
