@@ -1,0 +1,61 @@
+"""slurm.conf / slurmdbd.conf rendering, addresses and names: pure functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from workload.cluster.config import ClusterSpec, render_slurm_conf, render_slurmdbd_conf
+from workload.errors import ClusterError
+
+
+def conf_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def test_slurm_conf_has_the_settings_the_harness_relies_on() -> None:
+    text = render_slurm_conf(ClusterSpec(name="c1", nodes=3, cpus=32, mem_mb=8192, subnet=7))
+    lines = conf_lines(text)
+    for want in ["ClusterName=c1", "SlurmctldHost=ctld(10.213.7.3)", "AuthAltTypes=auth/jwt",
+                 "SlurmdParameters=config_overrides", "TmpFS=/var/spool/wlgen/%n/tmp",
+                 "AccountingStorageType=accounting_storage/slurmdbd",
+                 "NodeName=DEFAULT CPUs=32 RealMemory=8192 State=UNKNOWN",
+                 "NodeName=n1 NodeAddr=10.213.7.11", "NodeName=n3 NodeAddr=10.213.7.13"]:
+        assert want in lines
+    assert any(line.startswith("SchedulerParameters=batch_sched_delay=0") for line in lines)
+    assert lines[-1].startswith("PartitionName=batch Nodes=ALL Default=YES")
+    keys = [line.split("=", 1)[0] for line in lines if not line.startswith(("NodeName", "Part"))]
+    assert len(keys) == len(set(keys)), "a key set twice leaves Slurm to pick one"
+
+
+def test_conf_extra_is_appended_verbatim() -> None:
+    text = render_slurm_conf(ClusterSpec(conf_extra="PreemptType=preempt/qos\n"))
+    assert text.rstrip().endswith("PreemptType=preempt/qos")
+
+
+def test_slurmdbd_conf_needs_no_password() -> None:
+    lines = conf_lines(render_slurmdbd_conf(ClusterSpec()))
+    assert "StorageUser=slurm" in lines and "DbdHost=db" in lines
+    assert not any(line.startswith("StoragePass") for line in lines)
+
+
+def test_hosts_have_fixed_distinct_addresses() -> None:
+    spec = ClusterSpec(nodes=200, subnet=42)
+    hosts = spec.hosts()
+    assert hosts["db"] == "10.213.42.2" and hosts["ctld"] == "10.213.42.3"
+    assert hosts["rest"] == "10.213.42.4" and hosts["n200"] == "10.213.42.210"
+    assert len(set(hosts.values())) == len(hosts) == 203
+    assert spec.container("n5") == "wlgen-n5" and spec.network == "wlgen-net"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"name": "Bad_Name"}, "cluster name"), ({"nodes": 0}, "--nodes"),
+    ({"nodes": 201}, "--nodes"), ({"cpus": 0}, "--cpus"), ({"mem_mb": 10}, "--mem"),
+    ({"suite": "buster"}, "--slurm")])
+def test_bad_shapes_are_refused_with_the_rule(kwargs: dict, message: str) -> None:
+    with pytest.raises(ClusterError, match=message):
+        ClusterSpec(**kwargs)
+
+
+def test_spec_round_trips_through_its_dict() -> None:
+    spec = ClusterSpec(name="c2", nodes=5, subnet=9, rest_port=4000, conf_extra="X=1")
+    assert ClusterSpec.from_dict({**spec.to_dict(), "unknown": 1}) == spec
