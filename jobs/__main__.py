@@ -55,13 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from jobs.comm import open_comm
     from jobs.kernels import RUNNERS
     from jobs.result import RankReport, emit, summarize
-    from jobs.timing import Clock, Stop, forever
+    from jobs.timing import Clock, Stop, forever, process_age
 
     comm = open_comm()
     stop = Stop()
     stop.install()  # after MPI init, so our handler is the one left in place
     comm.barrier()  # a common start: the clocks of all ranks begin together
     clock = Clock(forever() if opts.overrun else opts.seconds, stop)
+    if opts.include_startup:
+        clock.start -= process_age()
     cpu0 = time.process_time()
     tally = RUNNERS[opts.kernel](comm, opts, clock)
     mine = RankReport(clock.elapsed(), time.process_time() - cpu0, tally)

@@ -55,6 +55,8 @@ COMMON = (
     SECONDS,
     Option("--fail-exit", int, 0, "after the run, exit with this code (FAILED path)", 0, 255),
     Option("--overrun", bool, False, "ignore --seconds, run until killed (TIMEOUT path)"),
+    Option("--include-startup", bool, False,
+           "count T from the process start, so Python/MPI start-up is inside T"),
 )
 SIZE = Option("--size", int, 65536, "message size in bytes", 1, 1 << 30)
 RATE = Option("--rate", float, 0.0, "exchanges per second (0: as fast as possible)", 0, 1e6)

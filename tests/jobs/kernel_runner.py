@@ -13,11 +13,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"kernel", "ranks", "runtime_s", "cpu_s", "duty", "bytes_sent", "iterations"}
 # Generous on purpose: a loaded 2-core CI machine; bench/kernel_accuracy.py measures
-# the real error against the +-1% target.
+# the real error against the +-1% target. The absolute floor covers wake-up latency
+# of sub-second runs when other processes hold both cores.
 TOLERANCE = 0.05
+
+
+def near(target: float) -> object:
+    """A runtime within the test tolerance of ``target``."""
+    return pytest.approx(target, rel=TOLERANCE, abs=0.08)
 
 
 @dataclass

