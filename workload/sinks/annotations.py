@@ -41,6 +41,7 @@ class AnnotationSink(QueuedSink):
     """POSTs the events that pass ``filter_`` to ``<url>/events/``."""
 
     name = "annotations"
+    batch_max = 20   # one POST each, ~15-30 ms apiece: keep a batch well inside a deadline
 
     def __init__(self, url: str, *, filter_: str = "all", spool_dir: Path | None = None,
                  buffer_max: int | None = None, backoff_max_s: float = 5.0) -> None:

@@ -77,13 +77,15 @@ class Delivery:
         self._stop.set()
         self._thread.join(10.0)   # a send in flight ends within the transport's timeout
         if self._thread.is_alive():
-            log.error("%s: sender thread did not stop; its unsent records are lost", self.name)
+            # Still inside a send: its spool and transport stay its own; count, don't touch.
+            log.error("%s: sender thread still busy at the deadline", self.name)
+            buffered = len(self._spool) + len(self._pending)
         else:
             self._take(block=False)   # what the thread never saw goes to disk too
             self._park(self._pending)
-        self._transport.close()
-        buffered = len(self._spool)
-        self._spool.close()
+            self._transport.close()
+            buffered = len(self._spool)
+            self._spool.close()
         if buffered:
             log.warning("%s: %d records not delivered, kept in %s", self.name, buffered,
                         self._spool.path)
@@ -177,6 +179,8 @@ class QueuedSink(Sink):
     records (``encode``, run on the sender thread so the generator pays only a queue put).
     """
 
+    batch_max = 500   # records per send; small for slow receivers, so close() isn't kept waiting
+
     def __init__(self, *, spool_dir: Path | None = None, buffer_max: int | None = None,
                  backoff_max_s: float = 5.0) -> None:
         self.spool_dir = spool_dir or Path(tempfile.gettempdir()) / "wlgen-spool"
@@ -196,7 +200,8 @@ class QueuedSink(Sink):
         self.run_id = run_id
         spool = self.spool_dir / f"{self.name}-{run_id}.spool"
         self._delivery = Delivery(self.name, self.transport(), self.encode, spool,
-                                  buffer_max=self.buffer_max, backoff_max_s=self.backoff_max_s)
+                                  batch_max=self.batch_max, buffer_max=self.buffer_max,
+                                  backoff_max_s=self.backoff_max_s)
 
     def emit(self, event: Event) -> None:
         self._put(event)
