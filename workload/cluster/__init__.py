@@ -9,13 +9,29 @@ Public API (what the Slurm backends and tests use):
     ensure_image(engine, suite) -> str     build the Slurm image when missing/stale
     wait_for(predicate, timeout, what)     the one polling helper
 
-The CLI is `wlgen cluster ...` (workload/cli/cluster.py).
+The CLI is `wlgen cluster ...` (workload/cli/cluster.py); `python3 -m workload.cluster
+build` builds images with the standard library only (CI runs it before any pip install).
+Names are imported lazily, so importing this package pulls in nothing else.
 """
 
-from workload.cluster.cluster import Cluster
-from workload.cluster.config import SUITES, ClusterSpec
-from workload.cluster.images import ensure_image
-from workload.cluster.lifecycle import down, up
-from workload.cluster.wait import wait_for
+from __future__ import annotations
 
-__all__ = ["Cluster", "ClusterSpec", "SUITES", "down", "ensure_image", "up", "wait_for"]
+import importlib
+
+_EXPORTS = {
+    "Cluster": "workload.cluster.cluster",
+    "ClusterSpec": "workload.cluster.config",
+    "SUITES": "workload.cluster.config",
+    "ensure_image": "workload.cluster.images",
+    "up": "workload.cluster.lifecycle",
+    "down": "workload.cluster.lifecycle",
+    "wait_for": "workload.cluster.wait",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'workload.cluster' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

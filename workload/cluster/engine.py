@@ -149,15 +149,18 @@ class Engine:
         """Import a root filesystem tarball read from stdin as ``image``."""
         return [self.name, "import", "-", image]
 
-    def build(self, context: Path, containerfile: Path, tag: str,
-              args: Mapping[str, str], labels: Mapping[str, str]) -> list[str]:
+    def build(self, context: Path, containerfile: Path, tag: str, args: Mapping[str, str],
+              labels: Mapping[str, str], no_cache: bool = False) -> list[str]:
         # Host network: apt-get inside the build reaches the mirror without a bridge.
         argv = [self.name, "build", "--network", "host", "-f", str(containerfile), "-t", tag]
+        if no_cache:
+            argv.append("--no-cache")
         argv += _pairs("--build-arg", args) + _pairs("--label", labels)
         return argv + [str(context)]
 
     def image_remove(self, images: Sequence[str]) -> list[str]:
-        return [self.name, "rmi", "-f", *images]
+        # No -f: podman's -f would also remove the containers of a running cluster.
+        return [self.name, "rmi", *images]
 
 
 def _pairs(flag: str, values: Mapping[str, str]) -> list[str]:

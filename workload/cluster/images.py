@@ -77,14 +77,21 @@ def is_current(engine: Engine, suite: str, base: str) -> bool:
 
 
 def ensure_image(engine: Engine, suite: str, *, base: str | None = None,
-                 rebuild: bool = False, progress: Progress = lambda msg: None) -> str:
-    """The Slurm image for ``suite``, built (with its base) when missing or stale."""
+                 rebuild: bool = False, fresh: bool = False,
+                 progress: Progress = lambda msg: None) -> str:
+    """The Slurm image for ``suite``, built (with its base) when missing or stale.
+
+    ``rebuild`` builds even when current (reusing cached layers); ``fresh`` also remakes
+    the debootstrap base and uses no cache: the build "from nothing"."""
     if suite not in SUITES:
         raise ClusterError(f"unknown Debian suite {suite!r}: one of {', '.join(SUITES)}")
+    if fresh and not base:
+        proc.run(engine, engine.image_remove([slurm_image(suite), base_image(suite)]),
+                 check=False)
     base = base or choose_base(engine, suite, progress)
-    if not rebuild and is_current(engine, suite, base):
+    if not (rebuild or fresh) and is_current(engine, suite, base):
         return slurm_image(suite)
-    build_slurm(engine, suite, base, progress)
+    build_slurm(engine, suite, base, progress, no_cache=fresh)
     return slurm_image(suite)
 
 
@@ -130,7 +137,8 @@ def import_rootfs(engine: Engine, rootfs: Path, image: str) -> None:
                            f"{proc.last_line(imported.stderr)}")
 
 
-def build_slurm(engine: Engine, suite: str, base: str, progress: Progress) -> None:
+def build_slurm(engine: Engine, suite: str, base: str, progress: Progress,
+                no_cache: bool = False) -> None:
     root = repo_root()
     progress(f"building {slurm_image(suite)} from {base} (Slurm {SUITES[suite]}) ...")
     with tempfile.TemporaryDirectory(prefix="wlgen-context-") as tmp:
@@ -141,5 +149,5 @@ def build_slurm(engine: Engine, suite: str, base: str, progress: Progress) -> No
             shutil.copy2(root / rel, context / rel)
         argv = engine.build(context, context / "containers" / "Containerfile",
                             slurm_image(suite), {"BASE": base, "SUITE": suite},
-                            {CONTEXT_LABEL: context_digest(root, suite, base)})
+                            {CONTEXT_LABEL: context_digest(root, suite, base)}, no_cache)
         proc.run(engine, argv, timeout=1800)

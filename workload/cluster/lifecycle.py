@@ -12,10 +12,10 @@ import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from workload.cluster import images, proc, secrets, state
+from workload.cluster import images, proc, state
 from workload.cluster.cluster import LABEL, Cluster
-from workload.cluster.config import (REST_PORT, ClusterSpec, render_slurm_conf,
-                                     render_slurmdbd_conf)
+from workload.cluster.config import REST_PORT, ClusterSpec
+from workload.cluster.files import write_files
 from workload.cluster.engine import ContainerSpec, Engine
 from workload.cluster.readiness import wait_ready
 from workload.errors import ClusterError
@@ -109,14 +109,9 @@ def _free_port() -> int:
 
 def _write_state(cluster: Cluster) -> None:
     """cluster.json, the rendered configs and fresh keys (0600) in the state dir."""
-    root = cluster.dir
-    root.mkdir(parents=True, exist_ok=True)
+    cluster.dir.mkdir(parents=True, exist_ok=True)
     cluster.save()
-    etc = root / "etc"
-    etc.mkdir(exist_ok=True)
-    (etc / "slurm.conf").write_text(render_slurm_conf(cluster.spec))
-    (etc / "slurmdbd.conf").write_text(render_slurmdbd_conf(cluster.spec))
-    secrets.create_keys(root / "secrets")
+    write_files(cluster.spec, cluster.dir)
 
 
 def container_specs(cluster: Cluster, image: str) -> list[ContainerSpec]:
