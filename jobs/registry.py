@@ -14,7 +14,8 @@ from typing import Sequence
 
 # Values of string options end up in a shell script (quoted); refuse anything that is not
 # a plain path or list so that quoting is a second line of defence, not the only one.
-_SAFE_TEXT = re.compile(r"[A-Za-z0-9_./,:+@%=-]{1,256}")
+# No leading "-": the value would read as another option to the kernel's parser.
+_SAFE_TEXT = re.compile(r"[A-Za-z0-9_./,:+@%=][A-Za-z0-9_./,:+@%=-]{0,255}")
 
 
 @dataclass(frozen=True)
@@ -28,15 +29,12 @@ class Option:
     lo: float | None = None
     hi: float | None = None
 
-    @property
-    def dest(self) -> str:
-        return self.flag.lstrip("-").replace("-", "_")
-
     def convert(self, text: str) -> object:
         """The value of ``text`` for this option; ValueError names the rule broken."""
         if self.kind is str:
             if not _SAFE_TEXT.fullmatch(text):
-                raise ValueError(f"{self.flag} takes letters, digits and _./,:+@%=- only")
+                raise ValueError(f"{self.flag} takes letters, digits and _./,:+@%=- "
+                                 "(not first) only")
             return text
         value = self.kind(text)
         if isinstance(value, float) and not math.isfinite(value):
@@ -62,10 +60,10 @@ SIZE = Option("--size", int, 65536, "message size in bytes", 1, 1 << 30)
 RATE = Option("--rate", float, 0.0, "exchanges per second (0: as fast as possible)", 0, 1e6)
 DUTY = Option("--duty", float, 1.0, "fraction of each period spent busy", 0.0, 1.0)
 PERIOD = Option("--period", float, 0.1, "cpu duty-cycle period in seconds", 0.001, 10.0)
-MIB = Option("--mib", int, 64, "memory footprint per rank in MiB", 1, 1 << 20)
+MIB = Option("--mib", int, 64, "memory footprint per rank in MiB", 1, 1 << 16)
 CHUNK = Option("--chunk-kib", int, 1024, "bytes copied per step, KiB", 1, 1 << 20)
 IO_DIR = Option("--dir", str, None, "directory for the files (default: $TMPDIR or /tmp)")
-FILE_MIB = Option("--file-mib", int, 16, "file size per rank in MiB", 1, 1 << 20)
+FILE_MIB = Option("--file-mib", int, 16, "file size per rank in MiB", 1, 1 << 16)
 BLOCK = Option("--block-kib", int, 1024, "write/read block size in KiB", 1, 1 << 20)
 FSYNC = Option("--fsync", bool, False, "fsync each file after writing it")
 PHASE = Option("--phase-s", float, 1.0, "mixed: seconds per phase", 0.01, 1e6)

@@ -49,6 +49,8 @@ def test_arguments_are_canonical_and_accepted_by_the_kernel_cli():
     ("--dir", "/tmp; rm -rf /"),
     ("--dir", "$(reboot)"),
     ("--dir=`id`",),
+    ("--dir", "-rf"),
+    ("--dir", ""),
     ("--size", "1e3"),
     ("--duty", "nan"),
     ("--duty", "2"),
