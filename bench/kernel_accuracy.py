@@ -57,26 +57,21 @@ def runtime_rows(names: list[str], ranks: int, opts: argparse.Namespace) -> list
 def duty_rows(opts: argparse.Namespace) -> list[float]:
     """Print one row a duty; return every run's error in duty points."""
     errors: list[float] = []
-    for tenth in range(1, 11):
-        duty = tenth / 10
+    for duty in opts.duties:
         args = ["cpu", "--seconds", str(opts.seconds), "--duty", str(duty)]
-        measured = [run(args, 1)[0]["duty"] for _ in range(opts.repeat)]
+        records = [run(args, 1)[0] for _ in range(opts.repeat)]
+        measured = [r["duty"] for r in records]
+        starved = max(r["runq_wait_s"] / r["runtime_s"] for r in records)
         errs = [m - duty for m in measured]
         errors += errs
         worst = max(errs, key=abs)
         print(f"{duty:>5.1f} {statistics.mean(measured):>9.4f} {worst * 100:>+10.2f} "
-              f"{worst / duty:>+9.2%} {os.getloadavg()[0]:>6.2f}  "
+              f"{worst / duty:>+9.2%} {os.getloadavg()[0]:>6.2f} {starved:>8.1%}  "
               f"{'ok' if abs(worst) <= 0.02 else 'MISS'}")
     return errors
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=3.0, help="target T per run")
-    parser.add_argument("--repeat", type=int, default=2, help="runs per row")
-    parser.add_argument("--ranks", type=int, default=2, help="mpirun ranks, collectives")
-    opts = parser.parse_args()
+def runtime_table(opts: argparse.Namespace) -> None:
     print(f"# runtime error vs target T={opts.seconds} s (target +-1%), {os.cpu_count()} cores")
     print(f"{'kernel':<10} {'ranks':>5} {'mean':>9} {'worst':>9} {'wall':>9}")
     errors = runtime_rows(sorted(KERNELS), 1, opts)
@@ -85,10 +80,26 @@ def main() -> None:
     else:
         print("# mpirun not on PATH: multi-rank rows skipped")
     print(f"# worst runtime error {max(map(abs, errors)):.3%} over {len(errors)} runs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=3.0, help="target T per run")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per row")
+    parser.add_argument("--ranks", type=int, default=2, help="mpirun ranks, collectives")
+    parser.add_argument("--duties", type=lambda t: [float(d) for d in t.split(",")],
+                        default=[d / 10 for d in range(1, 11)], help="e.g. 0.8,0.9,1.0")
+    parser.add_argument("--only-duty", action="store_true", help="skip the runtime table")
+    opts = parser.parse_args()
+    if not opts.only_duty:
+        runtime_table(opts)
     print(f"\n# cpu duty = cpu_s / runtime_s (target +-2 points), T={opts.seconds} s")
     # A duty needs that much of a free core: other load on the machine shows as a
-    # shortfall at high duty, hence the load average beside each row.
-    print(f"{'duty':>5} {'measured':>9} {'err(pts)':>10} {'err(rel)':>9} {'load1':>6}")
+    # shortfall at high duty, hence the load average and the share of the run spent
+    # runnable but waiting for a core ("starved", from /proc schedstat) beside each row.
+    print(f"{'duty':>5} {'measured':>9} {'err(pts)':>10} {'err(rel)':>9} {'load1':>6} "
+          f"{'starved':>8}")
     duty_errors = duty_rows(opts)
     print(f"# worst duty error {max(map(abs, duty_errors)) * 100:.2f} points")
 

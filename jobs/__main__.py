@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from jobs.comm import open_comm
     from jobs.kernels import RUNNERS
     from jobs.result import RankReport, emit, summarize
-    from jobs.timing import Clock, Stop, forever, process_age
+    from jobs.timing import Clock, Stop, forever, process_age, runqueue_wait
 
     comm = open_comm()
     stop = Stop()
@@ -64,9 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     clock = Clock(forever() if opts.overrun else opts.seconds, stop)
     if opts.include_startup:
         clock.start -= process_age()
-    cpu0 = time.process_time()
+    cpu0, wait0 = time.process_time(), runqueue_wait()
     tally = RUNNERS[opts.kernel](comm, opts, clock)
-    mine = RankReport(clock.elapsed(), time.process_time() - cpu0, tally)
+    mine = RankReport(clock.elapsed(), time.process_time() - cpu0, tally,
+                      runqueue_wait() - wait0)
     code = 128 + stop.signum if stop.requested else opts.fail_exit
     record = summarize(comm, opts.kernel, clock.seconds, mine,
                        terminated=stop.requested, exit_code=code)

@@ -18,6 +18,7 @@ class RankReport:
     runtime_s: float
     cpu_s: float
     tally: Tally
+    wait_s: float = 0.0  # runnable but waiting for a core (others' load)
 
 
 def summarize(comm: Comm, kernel: str, target_s: float, mine: RankReport,
@@ -40,6 +41,7 @@ def summarize(comm: Comm, kernel: str, target_s: float, mine: RankReport,
         "duty": round(cpu / (runtime * ranks), 6) if runtime > 0 else 0.0,
         "bytes_sent": sum(r.tally.bytes_sent for r in reports),
         "iterations": mine.tally.iterations,  # rank 0's rounds (all ranks' in lock-step)
+        "runq_wait_s": round(sum(r.wait_s for r in reports), 6),
         "terminated": terminated, "exit_code": exit_code, **extra,
     }
 

@@ -104,6 +104,18 @@ def process_age() -> float:
         return 0.0
 
 
+def runqueue_wait() -> float:
+    """Seconds this thread has waited for a CPU while runnable (Linux schedstat).
+
+    A kernel that misses its duty because other processes held the cores shows it
+    here, which separates machine contention from kernel error. 0.0 if unknown.
+    """
+    try:
+        return int(open("/proc/thread-self/schedstat").read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def forever() -> float:
     """The ``seconds`` of a clock that only a signal ends (``--overrun``)."""
     return math.inf
