@@ -1,0 +1,88 @@
+"""EASY reservation and priority order: hand-made violations, simulator runs that hold."""
+
+from __future__ import annotations
+
+import pytest
+
+from workload.checks import check_easy_reservation, check_priority_order
+from workload.sources import StormSource
+from workload.testing import (Row, assert_easy_reservation, assert_priority_order,
+                              hand_cluster, observed_from_rows)
+
+# 4 CPUs. J0 holds 2 until t=10 (limit 10). J1 (4 CPUs) becomes head at t=1: its
+# reservation is t=10. J2 (2 CPUs) is backfilled at t=2.
+LEGAL = [Row(0, 0, 0, 10, procs=2), Row(1, 1, 10, 20, procs=4), Row(2, 2, 2, 7, procs=2)]
+
+
+def test_a_backfill_that_ends_before_the_reservation_passes():
+    result = check_easy_reservation(observed_from_rows(LEGAL, hand_cluster(1, 4)))
+    assert result.status == "pass" and result.checked == 1
+
+
+def test_a_backfill_that_delays_the_head_fails_naming_head_and_suspect():
+    # J2 asks for 100 s and runs to 102: the head J1 starts at 102, not at its shadow 10.
+    rows = [Row(0, 0, 0, 10, procs=2), Row(1, 1, 102, 112, procs=4),
+            Row(2, 2, 2, 102, procs=2, limit=100)]
+    result = check_easy_reservation(observed_from_rows(rows, hand_cluster(1, 4)))
+    assert result.status == "fail"
+    v = result.violations[0]
+    assert (v["head"], v["at"], v["shadow"], v["head_start"]) == (1, 2, 10, 102)
+    assert v["backfilled"] == [2] and v["delayed_by_s"] == 92
+
+
+def test_the_shadow_uses_requested_not_actual_ends():
+    # J0 asks for 50 but runs 10: the reservation at t=2 is 50, so J1 at 40 is on time
+    # even though a backfilled J2 (limit 38, ends by 40) held CPUs after J0 ended.
+    rows = [Row(0, 0, 0, 10, procs=2, limit=50), Row(1, 1, 40, 50, procs=4),
+            Row(2, 2, 2, 40, procs=2, limit=38)]
+    assert check_easy_reservation(observed_from_rows(rows, hand_cluster(1, 4))).passed
+
+
+def test_a_later_head_start_within_tolerance_passes():
+    rows = [Row(0, 0, 0, 10, procs=2), Row(1, 1, 13, 23, procs=4),
+            Row(2, 2, 2, 13, procs=2, limit=11)]
+    obs = observed_from_rows(rows, hand_cluster(1, 4))
+    assert check_easy_reservation(obs).status == "fail"
+    assert check_easy_reservation(obs, tolerance_s=5).status == "pass"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_simulated_easy_keeps_every_reservation(wlgen_run, seed):
+    source = StormSource(400, rate=2.0, poisson=True, size="pow2:1-32", runtime="exp:120",
+                         seed=seed)
+    obs = wlgen_run(source, nodes=4, cpus=16, policy="easy")
+    result = assert_easy_reservation(obs)
+    assert result.checked > 20        # backfilling really happened and was judged
+    assert_priority_order(obs)
+
+
+def test_an_easier_job_overtaken_by_a_harder_one_fails():
+    # A (1 CPU, 10 s) waits until 20 although B (same size, later) started at 5.
+    rows = [Row(0, 0, 20, 30, procs=1), Row(1, 1, 5, 15, procs=1)]
+    result = check_priority_order(observed_from_rows(rows, hand_cluster(1, 4)))
+    assert result.status == "fail"
+    assert result.violations[0] == {"seq": 1, "job_id": "j1", "submit": 1, "start": 5,
+                                    "overtook": 0, "overtaken_start": 20.0}
+
+
+def test_a_bigger_job_may_be_overtaken_unless_strict_fcfs():
+    rows = [Row(0, 0, 20, 30, procs=4), Row(1, 1, 5, 15, procs=1)]
+    obs = observed_from_rows(rows, hand_cluster(1, 4))
+    assert check_priority_order(obs).status == "pass"
+    assert check_priority_order(obs, fcfs=True).status == "fail"
+
+
+def test_order_is_judged_per_user_when_asked():
+    rows = [Row(0, 0, 20, 30, user="alice"), Row(1, 1, 5, 15, user="bob")]
+    obs = observed_from_rows(rows, hand_cluster(1, 4))
+    assert check_priority_order(obs).status == "fail"
+    assert check_priority_order(obs, by="user").status == "pass"
+
+
+def test_simulated_fcfs_is_strict_fcfs_and_easy_is_not(wlgen_run):
+    source = dict(jobs=300, rate=1.0, size="pow2:1-32", runtime="exp:100", seed=7)
+    fcfs = wlgen_run(StormSource(**source), nodes=4, cpus=16, policy="fcfs")
+    assert assert_priority_order(fcfs, fcfs=True).checked == 300
+    easy = wlgen_run(StormSource(**source), nodes=4, cpus=16, policy="easy")
+    assert check_priority_order(easy, fcfs=True).status == "fail"   # it backfilled
+    assert_priority_order(easy)

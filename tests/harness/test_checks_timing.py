@@ -1,0 +1,60 @@
+"""Submit, begin, time limit and dependency checks: hand-made failures, simulated passes."""
+
+from __future__ import annotations
+
+from workload.checks import (check_dependencies, check_started_after_submit,
+                             check_within_time_limit)
+from workload.event import TIMEOUT
+from workload.spec import JobSpec
+from workload.testing import (Row, assert_dependencies, assert_within_time_limit,
+                              observed_from_rows)
+
+
+def test_a_start_before_submit_fails_and_tolerance_absorbs_clock_skew():
+    obs = observed_from_rows([Row(0, 10, 9.5, 20), Row(1, 10, 11, 20)])
+    result = check_started_after_submit(obs)
+    assert result.status == "fail" and result.checked == 2
+    assert result.violations == [{"seq": 0, "job_id": "j0", "submit": 10, "start": 9.5,
+                                  "early_by_s": 0.5}]
+    assert check_started_after_submit(obs, tolerance_s=1.0).status == "pass"
+
+
+def test_running_past_the_limit_fails():
+    obs = observed_from_rows([Row(0, 0, 0, 50, limit=30), Row(1, 0, 0, 30, limit=30)])
+    result = check_within_time_limit(obs)
+    assert result.failures == 1 and result.violations[0]["seq"] == 0
+    assert result.violations[0]["ran_s"] == 50 and result.violations[0]["limit_s"] == 30
+    assert check_within_time_limit(obs, tolerance_s=20).status == "pass"
+
+
+def test_a_timeout_before_the_limit_fails():
+    obs = observed_from_rows([Row(0, 0, 0, 20, limit=30, state=TIMEOUT)])
+    result = check_within_time_limit(obs)
+    assert result.status == "fail" and result.violations[0]["problem"] == "TIMEOUT before its limit"
+
+
+def test_the_simulator_kills_at_the_limit(wlgen_run):
+    specs = [JobSpec(seq=i, submit_s=i, procs=1, runtime_s=50 + i, time_limit_s=30 + i)
+             for i in range(5)]
+    obs = wlgen_run(specs, nodes=1, cpus=2)
+    assert [j.state for j in obs.jobs] == [TIMEOUT] * 5
+    assert assert_within_time_limit(obs).checked == 5
+
+
+def test_a_dependant_that_starts_before_its_predecessor_ends_fails():
+    rows = [Row(0, 0, 0, 10), Row(1, 0, 5, 15, preceding=0), Row(2, 0, 10, 20, preceding=0)]
+    result = check_dependencies(observed_from_rows(rows))
+    assert result.checked == 2 and result.failures == 1
+    assert result.violations[0] == {"seq": 1, "job_id": "j1", "start": 5, "depends_on": 0,
+                                    "dependency_end": 10}
+
+
+def test_closed_loop_runs_respect_dependencies(wlgen_run):
+    # Chains of 3 jobs, each 1 CPU for 20 s, think time 5 s, on a cluster with room.
+    specs = [JobSpec(seq=i, submit_s=0, procs=1, runtime_s=20, time_limit_s=20,
+                     source_id=i + 1, preceding=i if i % 3 else None, think_s=5)
+             for i in range(9)]
+    obs = wlgen_run(specs, nodes=1, cpus=8, closed_loop=True)
+    assert assert_dependencies(obs).checked == 6
+    starts = {j.seq: j.start - obs.jobs[0].submit for j in obs.jobs}
+    assert starts[1] == 25 and starts[2] == 50

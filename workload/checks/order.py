@@ -1,0 +1,77 @@
+"""Priority order among comparable jobs: no job is overtaken by one that is no easier.
+
+Jobs are *comparable* when they are in the same partition (and, with ``by="user"``, of
+the same user: fair-share gives each user its own priority), pin the same node count
+(or none), and A asks for no more CPUs, no more memory per CPU and no more time than
+B. If A was submitted before B (ties broken by submit order, the seq), then under FCFS
+and under EASY backfilling alike A must not start after B: whenever B could start, A
+fits in the same place and ends no later, and both policies consider A first. So a
+violation is a pair (A, B) with start(A) > start(B) + tolerance.
+
+With ``fcfs=True`` every earlier job counts, not only easier ones (strict FCFS, no
+backfilling). Requeued jobs are left out (a requeue sends a job to the back). Real
+Slurm orders by priority, not submit time: use it with equal priorities
+(priority/basic, or one user and no fair-share) and a tolerance of a scheduling cycle.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from workload.checks.attempts import requeued_seqs
+from workload.checks.observed import Observed
+from workload.checks.result import CheckResult, Verdict, not_applicable
+from workload.schedule import JobRecord
+from workload.spec import JobSpec
+
+NAME = "priority_order"
+
+
+def check_priority_order(obs: Observed, *, tolerance_s: float = 0.0, by: str = "partition",
+                         fcfs: bool = False) -> CheckResult:
+    if not obs.requests:
+        return not_applicable(NAME, "requests unknown (sizes, limits)")
+    if by not in ("partition", "user"):
+        raise ValueError(f"by must be 'partition' or 'user', not {by!r}")
+    requeued = requeued_seqs(obs.events)
+    groups: dict[tuple, list[JobRecord]] = defaultdict(list)
+    for job in obs.jobs:
+        spec = obs.requests.get(job.seq)
+        if job.start is None or spec is None or job.seq in requeued:
+            continue
+        group = (job.partition, job.user if by == "user" else "", spec.nodes)
+        groups[group].append(job)
+    verdict = Verdict(NAME)
+    for jobs in groups.values():
+        _group(jobs, obs.requests, tolerance_s, fcfs, verdict)
+    return verdict.result("strict FCFS" if fcfs else "")
+
+
+def _shape(spec: JobSpec, fcfs: bool) -> tuple[int, float, int]:
+    return (0, 0.0, 0) if fcfs else (spec.procs, spec.time_limit_s, spec.mem_per_cpu_mb or 0)
+
+
+def _group(jobs: list[JobRecord], requests: dict[int, JobSpec], tol: float, fcfs: bool,
+           verdict: Verdict) -> None:
+    """Walk jobs in submit order keeping, per shape class, the latest start so far; a job
+    is overtaken if some easier-or-equal class holds a later start."""
+    jobs.sort(key=lambda j: (j.submit, j.seq))
+    shapes = sorted({_shape(requests[j.seq], fcfs) for j in jobs})
+    index = {s: i for i, s in enumerate(shapes)}
+    arr = np.array(shapes, dtype=float).reshape(len(shapes), 3)
+    latest = np.full(len(shapes), -np.inf)
+    latest_seq = np.zeros(len(shapes), dtype=np.int64)
+    for job in jobs:
+        b = index[_shape(requests[job.seq], fcfs)]
+        verdict.count()
+        # Classes with every field <= b's are easier: they must not start later.
+        mask = (arr <= arr[b]).all(axis=1)
+        candidates = np.where(mask, latest, -np.inf)
+        a = int(np.argmax(candidates))
+        if candidates[a] > job.start + tol:
+            verdict.fail(seq=job.seq, job_id=job.job_id, submit=job.submit, start=job.start,
+                         overtook=int(latest_seq[a]), overtaken_start=float(candidates[a]))
+        if job.start > latest[b]:
+            latest[b], latest_seq[b] = job.start, job.seq

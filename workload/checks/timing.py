@@ -1,0 +1,52 @@
+"""Times every job must respect: its submit (or begin) time, and its time limit."""
+
+from __future__ import annotations
+
+from workload.checks.attempts import attempts
+from workload.checks.observed import Observed
+from workload.checks.result import CheckResult, Verdict, not_applicable
+from workload.event import TIMEOUT
+
+
+def check_started_after_submit(obs: Observed, *, tolerance_s: float = 0.0) -> CheckResult:
+    """No job started before it was submitted (within ``tolerance_s``).
+
+    Begin times (``sbatch --begin``) belong here too once JobSpec carries one; today no
+    source makes them, so the submit time is the earliest legal start.
+    """
+    verdict = Verdict("started_after_submit")
+    for job in obs.jobs:
+        if job.start is None:
+            continue
+        verdict.count()
+        if job.start < job.submit - tolerance_s:
+            verdict.fail(seq=job.seq, job_id=job.job_id, submit=job.submit, start=job.start,
+                         early_by_s=job.submit - job.start)
+    return verdict.result()
+
+
+def check_within_time_limit(obs: Observed, *, tolerance_s: float = 0.0) -> CheckResult:
+    """Every run (each attempt of a requeued job) ended by start + time limit + tolerance,
+    and a job ended TIMEOUT ran at least its limit - tolerance (not killed early).
+
+    Real Slurm kills at the limit plus OverTimeLimit and KillWait and polls every
+    ~30 s: give it a tolerance of that size.
+    """
+    if not obs.requests:
+        return not_applicable("within_time_limit", "time limits unknown (no requests)")
+    verdict = Verdict("within_time_limit")
+    for a in attempts(obs.events):
+        spec = obs.requests.get(a.seq)
+        if spec is None or a.stop == float("inf"):
+            continue
+        verdict.count()
+        ran, limit = a.stop - a.start, spec.time_limit_s
+        if ran > limit + tolerance_s:
+            verdict.fail(seq=a.seq, job_id=a.job_id, start=a.start, end=a.stop, ran_s=ran,
+                         limit_s=limit)
+    for job in obs.jobs:
+        spec = obs.requests.get(job.seq)
+        if job.state == TIMEOUT and spec and job.run < spec.time_limit_s - tolerance_s:
+            verdict.fail(seq=job.seq, job_id=job.job_id, state=job.state, ran_s=job.run,
+                         limit_s=spec.time_limit_s, problem="TIMEOUT before its limit")
+    return verdict.result()

@@ -1,0 +1,43 @@
+"""A scenario's backend: the simulator now; the seam where real Slurm plugs in.
+
+For ``slurm`` the scenario becomes a ClusterSpec (``cluster_spec``: shape, Slurm
+version, slurm.conf overrides as ``conf_extra``) and the rest (faults, job_submit,
+accounts) is handed to the Slurm backend factory, ``workload.backends.slurm``'s
+``make_backend(**options)``, which does not exist yet: until then ``make_backend``
+says so (BackendError) and the scenario runs on the simulator only.
+"""
+
+from __future__ import annotations
+
+from workload.backends.base import Backend
+from workload.backends.select import make_backend as select_backend
+from workload.cluster.config import SUITES, ClusterSpec
+from workload.errors import InputError
+from workload.scenario.faults import sim_faults
+from workload.scenario.model import Scenario
+from workload.scenario.simbackend import ScenarioSim
+
+SUITE_OF = {version: suite for suite, version in SUITES.items()}
+
+
+def make_scenario_backend(scenario: Scenario, kind: str) -> Backend:
+    info = scenario.cluster.info()
+    if kind == "sim":
+        faults = sim_faults(scenario.faults, str(scenario.file))
+        return ScenarioSim(info, scenario.slurm.policy, faults=faults,
+                           requeue=scenario.slurm.requeue)
+    return select_backend(kind, info, cluster=cluster_spec(scenario), faults=scenario.faults,
+                          job_submit_lua=scenario.slurm.job_submit_lua,
+                          accounts=scenario.accounts)
+
+
+def cluster_spec(scenario: Scenario, name: str = "wlgen") -> ClusterSpec:
+    """The container cluster for a scenario (one partition, one node shape for now)."""
+    parts = scenario.cluster.partitions
+    if len(parts) != 1:
+        raise InputError(f"the container cluster has one partition; this scenario has "
+                         f"{len(parts)}", file=str(scenario.file), field="cluster.partitions")
+    part = parts[0]
+    suite = SUITE_OF.get(scenario.cluster.slurm_version or "", "bookworm")
+    return ClusterSpec(name=name, nodes=part.nodes, cpus=part.cpus, mem_mb=part.memory_mb,
+                       suite=suite, conf_extra=scenario.slurm.conf_lines())

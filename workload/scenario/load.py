@@ -1,0 +1,67 @@
+"""Load a scenario file: YAML, then --set overrides, then validation into a Scenario."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from workload.errors import InputError
+from workload.scenario.checkspec import parse_checks
+from workload.scenario.cluster import parse_cluster
+from workload.scenario.faults import parse_faults
+from workload.scenario.model import Scenario
+from workload.scenario.overrides import apply_overrides
+from workload.scenario.schema import Key, opt
+from workload.scenario.slurmconf import parse_slurm
+from workload.scenario.workloads import parse_workload
+
+TOP = ("name", "description", "cluster", "slurm", "job_submit", "accounts", "workload",
+       "faults", "checks")
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """The validated scenario in ``path``; InputError names file, key path and rule."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise InputError(f"cannot read scenario: {err.strerror}", file=str(path)) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise InputError(f"not valid YAML: {getattr(err, 'problem', err)}", file=str(path),
+                         line=mark.line + 1 if mark else None) from None
+    if overrides:
+        data = apply_overrides(data if isinstance(data, dict) else {}, list(overrides))
+    return parse_scenario(data, path, tuple(overrides))
+
+
+def parse_scenario(data: object, path: Path, overrides: tuple[str, ...] = ()) -> Scenario:
+    keys = Key(data, "", str(path)).mapping(TOP, required=("workload",))
+    base = path.parent
+    cluster = parse_cluster(keys.get("cluster"))
+    node_names = {n.name for n in cluster.info().nodes}
+    return Scenario(
+        name=opt(keys, "name", "text", path.stem),
+        description=opt(keys, "description", "text", ""),
+        file=path,
+        cluster=cluster,
+        slurm=parse_slurm(keys.get("slurm"), keys.get("job_submit"), base),
+        workload=parse_workload(keys["workload"], base),
+        faults=parse_faults(keys.get("faults"), node_names),
+        checks=parse_checks(keys.get("checks")),
+        accounts=_accounts(keys.get("accounts")),
+        overrides=overrides)
+
+
+def _accounts(key: Key | None) -> dict[str, dict[str, object]]:
+    """``{account: {fairshare: N, users: [names]}}``: sacctmgr associations on real Slurm."""
+    if key is None or key.value is None:
+        return {}
+    out = {}
+    for name, entry in key.mapping().items():
+        keys = entry.mapping(("fairshare", "users"), required=("users",))
+        users = [u.text() for u in keys["users"].items()]
+        out[name] = {"fairshare": opt(keys, "fairshare", "integer", 1, low=1), "users": users}
+    return out

@@ -1,0 +1,34 @@
+"""A scenario: one validated file's cluster, Slurm config, workload, faults and checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workload.scenario.checkspec import ChecksDef
+from workload.scenario.cluster import ClusterDef
+from workload.scenario.faults import Fault
+from workload.scenario.slurmconf import SlurmDef
+from workload.scenario.workloads import WorkloadDef
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    file: Path
+    cluster: ClusterDef
+    slurm: SlurmDef
+    workload: WorkloadDef
+    faults: tuple[Fault, ...] = ()
+    checks: ChecksDef = field(default_factory=ChecksDef)
+    accounts: dict[str, dict[str, object]] = field(default_factory=dict)
+    overrides: tuple[str, ...] = ()    # the --set KEY=VALUE it was loaded with
+
+    def describe(self) -> dict[str, object]:
+        """What the run directory records (settings.json) about the scenario."""
+        return {"name": self.name, "file": str(self.file), "overrides": list(self.overrides),
+                "cluster": self.cluster.to_dict(), "slurm": self.slurm.to_dict(),
+                "faults": [f.to_dict() for f in self.faults], "accounts": self.accounts,
+                "checks": {"invariants": self.checks.invariants,
+                           "metrics": self.checks.metrics}}
