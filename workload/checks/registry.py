@@ -13,7 +13,6 @@ from workload.checks.observed import Observed
 from workload.checks.order import check_priority_order
 from workload.checks.result import CheckResult
 from workload.checks.timing import check_started_after_submit, check_within_time_limit
-from workload.errors import InputError
 
 Check = Callable[..., CheckResult]
 INVARIANTS: dict[str, Check] = {
@@ -36,16 +35,16 @@ def options_of(name: str) -> dict[str, object]:
     return {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY}
 
 
-def validate_invariant(name: str, options: Mapping[str, object], where: str) -> None:
-    """InputError naming ``where`` for an unknown invariant or option."""
+def invariant_problem(name: str, options: Mapping[str, object]) -> str | None:
+    """What is wrong with an invariant name and its options (the rule broken), or None."""
     if name not in INVARIANTS:
-        raise InputError(f"unknown invariant; known: {', '.join(INVARIANTS)}", field=where,
-                         value=name)
+        return f"unknown invariant {name!r}; known: {', '.join(INVARIANTS)}"
     unknown = set(options) - set(options_of(name))
     if unknown:
         allowed = ", ".join(options_of(name)) or "none"
-        raise InputError(f"unknown option(s) {', '.join(sorted(unknown))} for {name} "
-                         f"(allowed: {allowed})", field=where, value=dict(options))
+        return (f"unknown option(s) {', '.join(sorted(unknown))} for {name} "
+                f"(allowed: {allowed})")
+    return None
 
 
 def run_invariants(obs: Observed, invariants: Mapping[str, Mapping[str, object]]

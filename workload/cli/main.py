@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "metrics": "workload.cli.metrics:metrics",
     "inspect": "workload.cli.inspect:inspect",
     "cluster": "workload.cli.cluster:cluster",
+    "run": "workload.cli.run:run",
 }
 
 

@@ -41,3 +41,20 @@ def cluster_spec(scenario: Scenario, name: str = "wlgen") -> ClusterSpec:
     suite = SUITE_OF.get(scenario.cluster.slurm_version or "", "bookworm")
     return ClusterSpec(name=name, nodes=part.nodes, cpus=part.cpus, mem_mb=part.memory_mb,
                        suite=suite, conf_extra=scenario.slurm.conf_lines())
+
+
+def sim_notes(scenario: Scenario) -> list[str]:
+    """What of the scenario the simulator records but does not model (said once per run)."""
+    notes = [f"{f.where}: {f.action} skipped on the simulator (on_sim: skip)"
+             for f in scenario.faults if f.action not in ("node_down", "node_up")]
+    if scenario.slurm.job_submit_lua or scenario.slurm.job_submit_plugin:
+        notes.append("job_submit: recorded for real Slurm; the simulator does not apply it")
+    modelled = {"SchedulerType", "JobRequeue"}
+    others = sorted(set(scenario.slurm.overrides) - modelled)
+    if others:
+        notes.append(f"slurm: {', '.join(others)} recorded for real Slurm only")
+    if scenario.cluster.fabric:
+        notes.append("cluster.fabric: recorded for real Slurm; the simulator has no network")
+    if scenario.accounts:
+        notes.append("accounts: recorded for real Slurm; the simulator has no fair-share")
+    return notes

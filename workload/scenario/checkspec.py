@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workload.checks.registry import DEFAULT_INVARIANTS, validate_invariant
+from workload.checks.registry import DEFAULT_INVARIANTS, invariant_problem
 from workload.checks.thresholds import BOUNDS
 from workload.scenario.schema import Key
 
@@ -45,7 +45,9 @@ def _invariants(key: Key) -> dict[str, dict[str, object]]:
         options = {}
         if options_key is not None and options_key.value is not None:
             options = {n: k.scalar() for n, k in options_key.mapping().items()}
-        validate_invariant(name, options, f"{where.path}")
+        problem = invariant_problem(name, options)
+        if problem:
+            raise where.error(problem)
         out[name] = options
     return out
 

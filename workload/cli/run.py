@@ -1,0 +1,72 @@
+"""wlgen run: run a scenario file, then its checks; exit 1 if a check fails."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from workload.cli.progress import Progress
+from workload.cli.summary import format_table
+from workload.scenario import ScenarioRun, load_scenario, run_scenario
+from workload.scenario.backend import sim_notes
+
+BACKEND_CHOICES = ("sim", "slurm")
+set_option = click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE",
+    help="Change a scenario value before it is validated (dotted key, YAML value); repeatable.")
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="sim", show_default=True,
+              help="sim: the embedded simulator; slurm: real Slurm (when the backend exists).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Run directory (default: runs/<run id>).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print run dir, metrics and check results as one JSON object on stdout.")
+@set_option
+def run(scenario: str, backend: str, out: str | None, as_json: bool,
+        overrides: tuple[str, ...]) -> None:
+    """Run a SCENARIO file (scenarios/README.md) and check the schedule it produced.
+
+    Exit 0 when the run is complete and every check passed, 1 when a check failed or a
+    job went unaccounted, 2 when the scenario (or a --set) breaks a rule.
+
+    \b
+    Examples:
+      wlgen run scenarios/storm-500.yaml
+      wlgen run scenarios/backfill-vs-builtin.yaml --set slurm.SchedulerType=sched/builtin
+      wlgen run scenarios/hpc2n-compressed.yaml --set workload.jobs=200 --out runs/hpc2n --json
+    """
+    loaded = load_scenario(scenario, overrides)
+    if backend == "sim":
+        for note in sim_notes(loaded):
+            click.echo(f"wlgen: note: {note}", err=True)
+    progress = Progress(None)
+    done = run_scenario(loaded, backend=backend, out=out, on_progress=progress)
+    progress.close()
+    show_run(done, as_json=as_json)
+    if not done.passed:
+        raise SystemExit(1)
+
+
+def show_run(done: ScenarioRun, *, as_json: bool) -> None:
+    """The summary and every check's verdict on stderr; the JSON object on stdout."""
+    verdict = "passed" if done.passed else "FAILED"
+    click.echo(f"wlgen: scenario {done.scenario.name} {verdict}: {done.result.run_dir}",
+               err=True)
+    click.echo(format_table(done.result.metrics), err=True)
+    for check in done.checks:
+        click.echo("  " + check.summary().replace("\n", "\n  "), err=True)
+    if not done.result.complete:
+        click.echo(f"  {done.result.metrics.get('unaccounted')} job(s) unaccounted for "
+                   "(accounting.json)", err=True)
+    if as_json:
+        click.echo(json.dumps(run_json(done), sort_keys=True, default=str))
+
+
+def run_json(done: ScenarioRun) -> dict[str, object]:
+    return {"scenario": done.scenario.name, "run_dir": str(done.result.run_dir),
+            "passed": done.passed, "metrics": done.result.metrics,
+            "checks": [c.to_dict() for c in done.checks]}
