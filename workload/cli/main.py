@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "inspect": "workload.cli.inspect:inspect",
     "cluster": "workload.cli.cluster:cluster",
     "run": "workload.cli.run:run",
+    "compare": "workload.cli.compare:compare",
+    "matrix": "workload.cli.matrix:matrix",
 }
 
 

@@ -12,6 +12,12 @@ from workload.scenario import ScenarioRun, load_scenario, run_scenario
 from workload.scenario.backend import sim_notes
 
 BACKEND_CHOICES = ("sim", "slurm")
+backend_option = click.option(
+    "--backend", type=click.Choice(BACKEND_CHOICES), default="sim", show_default=True,
+    help="sim: the embedded simulator; slurm: real Slurm (a fresh cluster per run, later).")
+out_option = click.option("--out", type=click.Path(file_okay=False), default=None,
+                          help="Where the run directory (or directories) go "
+                               "(default: runs/<run id>).")
 set_option = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE",
     help="Change a scenario value before it is validated (dotted key, YAML value); repeatable.")
@@ -19,10 +25,8 @@ set_option = click.option(
 
 @click.command()
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
-@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="sim", show_default=True,
-              help="sim: the embedded simulator; slurm: real Slurm (when the backend exists).")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Run directory (default: runs/<run id>).")
+@backend_option
+@out_option
 @click.option("--json", "as_json", is_flag=True,
               help="Print run dir, metrics and check results as one JSON object on stdout.")
 @set_option
