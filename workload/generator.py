@@ -16,7 +16,7 @@ import simpy
 import simpy.rt
 
 from workload.backends.base import Backend
-from workload.event import END, START, Event
+from workload.event import END, Event
 from workload.recorder import Recorder
 from workload.spec import JobSpec
 
@@ -41,18 +41,17 @@ class Generator:
     """Drive ``workload`` through ``backend`` and record every event."""
 
     def __init__(self, workload: Iterable[JobSpec], backend: Backend, recorder: Recorder, *,
-                 epoch: float, closed_loop: bool = True, sample_every_s: float | None = None,
+                 epoch: float, closed_loop: bool = True,
                  on_progress: Progress | None = None) -> None:
         self.workload, self.backend, self.recorder = workload, backend, recorder
         self.epoch, self.closed_loop = epoch, closed_loop
-        self.sample_every_s, self.on_progress = sample_every_s, on_progress
+        self.on_progress = on_progress
         self.env: simpy.Environment = (
             simpy.rt.RealtimeEnvironment(factor=1.0, strict=False) if backend.realtime
             else simpy.Environment())
         self.done = self.env.event()
         self.inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.submitted = self.ended = self.held = self.fallbacks = 0
-        self.started: set[int] = set()               # seqs running now
         self.arrivals_done = False
         self.source_of: dict[int, int] = {}          # seq -> source_id, in flight (closed loop)
         self.in_flight: set[int] = set()             # source_ids submitted, not ended
@@ -67,8 +66,6 @@ class Generator:
         self.env.process(self._arrivals())
         if self.backend.realtime:
             self.env.process(self._pump())
-        if self.sample_every_s:
-            self.env.process(self._sampler(self.sample_every_s))
         started, interrupted, stalled = time.monotonic(), False, False
         try:
             self.env.run(until=self.done)
@@ -148,14 +145,11 @@ class Generator:
     def handle(self, event: Event) -> None:
         """Record one event and react to it (closed-loop releases, the end of the run)."""
         self.recorder.record(event)
-        if event.kind == START:
-            self.started.add(event.seq)
-        elif event.kind == END:
+        if event.kind == END:
             self._ended(event)
 
     def _ended(self, event: Event) -> None:
         self.ended += 1
-        self.started.discard(event.seq)
         source_id = self.source_of.pop(event.seq, None)
         if source_id is not None:
             self.in_flight.discard(source_id)
@@ -175,17 +169,8 @@ class Generator:
 
     def _drain_inbox(self) -> None:
         inbox = self.inbox
+        if inbox.empty():
+            return
         while not inbox.empty():
             self.handle(inbox.get_nowait())
-
-    def _sampler(self, every_s: float):
-        """Periodic run gauges for metric sinks."""
-        while True:
-            yield self.env.timeout(every_s)
-            self.recorder.sample(self.epoch + self.env.now, self.gauges())
-
-    def gauges(self) -> dict[str, float]:
-        running = len(self.started)
-        pending = self.submitted - self.ended - running
-        return {"submitted": self.submitted, "ended": self.ended, "running": running,
-                "pending": pending, "held": self.held}
+        self.recorder.flush()   # real time: live sinks follow the file, keep it current

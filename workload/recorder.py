@@ -9,7 +9,8 @@ from workload.event import SUBMIT, Event
 from workload.metrics import MetricsAccumulator
 from workload.rundir import ACCOUNTING, EVENTS, METRICS, SCHEDULE, write_json
 from workload.schedule import ScheduleBuilder
-from workload.sinks.base import Sink, SinkReport
+from workload.sinks.base import SinkReport
+from workload.sinks.jsonl import JsonlSink
 from workload.spec import JobSpec
 from workload.swf import Header
 from workload.swfout import ScheduleWriter
@@ -18,50 +19,46 @@ from workload.swfout import ScheduleWriter
 class Recorder:
     """Takes every event in order and keeps the run directory true to them.
 
-    events.jsonl is written first, before any sink sees an event: it is the record of
-    truth even if a sink fails.
+    events.jsonl is the record of truth; network sinks read it from a separate process
+    (workload.sinks.relay), so they can neither slow the run nor lose its events.
     """
 
     def __init__(self, run_dir: Path, *, run_id: str, total_cpus: int, epoch: float,
-                 header: Header | None = None, sinks: Sequence[Sink] = ()) -> None:
+                 header: Header | None = None) -> None:
         self.run_dir, self.run_id = run_dir, run_id
-        self._events = open(run_dir / EVENTS, "w", encoding="utf-8", buffering=1 << 20)
+        self.events = JsonlSink(run_dir / EVENTS)
+        self.events.open(run_id)
         self.schedule = ScheduleBuilder()
         self.metrics = MetricsAccumulator(total_cpus)
         self.swf = ScheduleWriter(run_dir / SCHEDULE, header or Header(), epoch)
-        self.sinks = list(sinks)
-        self.events_written = 0
-        for sink in self.sinks:
-            sink.open(run_id)
 
     def remember(self, spec: JobSpec) -> None:
         self.swf.remember(spec)
 
     def record(self, event: Event) -> None:
-        self._events.write(event.to_json() + "\n")
-        self.events_written += 1
+        self.events.emit(event)
         if event.kind == SUBMIT:
             self.metrics.add_submit(event.submit_latency_s, event.submit_error_s)
         job = self.schedule.add(event)
         if job is not None:
             self.metrics.add_job(job)
             self.swf.add(job)
-        for sink in self.sinks:
-            sink.emit(event)
 
-    def sample(self, time: float, gauges: dict[str, float]) -> None:
-        for sink in self.sinks:
-            sink.sample(time, gauges)
+    @property
+    def events_written(self) -> int:
+        return self.events.sent
 
     def flush(self) -> None:
-        self._events.flush()
+        self.events.flush()
 
-    def finish(self, extra: dict[str, object], *, sink_deadline_s: float = 30.0
-               ) -> tuple[dict[str, object], list[SinkReport]]:
-        """Close files and sinks, write metrics.json and accounting.json; return both."""
-        self._events.close()
+    def close(self) -> None:
+        """Close events.jsonl and schedule.swf (before the sink relay's last read)."""
+        self.events.close(0)
         self.swf.close()
-        reports = [sink.close(sink_deadline_s) for sink in self.sinks]
+
+    def finish(self, extra: dict[str, object], reports: Sequence[SinkReport] = ()
+               ) -> dict[str, object]:
+        """Write metrics.json and accounting.json (with the sinks' reports); return metrics."""
         metrics = {**self.metrics.result(), **extra}
         unfinished = self.schedule.unfinished
         metrics["unaccounted"] = len(unfinished)
@@ -74,4 +71,4 @@ class Recorder:
             "sinks": {r.name: r.to_dict() for r in reports},
         })
         write_json(self.run_dir / METRICS, metrics)
-        return metrics, reports
+        return metrics

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +12,9 @@ from workload.backends.base import Backend
 from workload.generator import Generator, Outcome
 from workload.recorder import Recorder
 from workload.rundir import SETTINGS, make_run_dir, new_run_id, write_json
-from workload.sinks.base import Sink, SinkReport
+from workload.sinks.base import SinkReport
+from workload.sinks.config import SinkOptions
+from workload.sinks.relay import SinkRelay
 from workload.spec import JobSpec
 from workload.swf import Header
 
@@ -35,13 +37,14 @@ class RunResult:
 def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
                  kind: str = "run", out: str | Path | None = None,
                  settings: dict[str, object] | None = None, header: Header | None = None,
-                 sinks: Sequence[Sink] = (), closed_loop: bool = False,
+                 sinks: SinkOptions | None = None, closed_loop: bool = False,
                  epoch: float | None = None, skipped: Callable[[], dict[str, int]] | None = None,
-                 sample_every_s: float | None = None, cancel_on_exit: bool = False,
+                 cancel_on_exit: bool = False,
                  on_progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Run ``workload`` on ``backend`` and write the run directory.
 
-    ``skipped`` is called after the run to count input the source dropped (by reason);
+    ``sinks`` (Graphite, annotations, Logstash) are fed by a relay process that follows
+    events.jsonl. ``skipped`` is called after the run to count input the source dropped (by reason);
     it is read after the workload is consumed because sources stream lazily.
     """
     run_id = new_run_id(kind)
@@ -55,9 +58,12 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
                     "slurm_version": info.slurm_version},
         "closed_loop": closed_loop, **(settings or {})})
     recorder = Recorder(run_dir, run_id=run_id, total_cpus=info.total_cpus, epoch=epoch,
-                        header=header, sinks=sinks)
+                        header=header)
+    relay = SinkRelay(sinks, run_dir, run_id, info.total_cpus) if has_sinks(sinks) else None
+    if relay:
+        relay.start()
     generator = Generator(workload, backend, recorder, epoch=epoch, closed_loop=closed_loop,
-                          sample_every_s=sample_every_s, on_progress=on_progress)
+                          on_progress=on_progress)
     try:
         outcome = generator.run()
         if outcome.interrupted and cancel_on_exit:
@@ -71,8 +77,14 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
              "wall_s": round(outcome.wall_s, 3), "events": recorder.events_written,
              "open_loop_fallbacks": outcome.open_loop_fallbacks,
              **{f"skipped_{_slug(k)}": v for k, v in skipped_by_reason.items()}}
-    metrics, reports = recorder.finish(extra)
+    recorder.close()
+    reports = relay.finish() if relay else []
+    metrics = recorder.finish(extra, reports)
     return RunResult(run_id, run_dir, metrics, outcome, reports)
+
+
+def has_sinks(options: SinkOptions | None) -> bool:
+    return options is not None and any((options.graphite, options.graphite_web, options.logstash))
 
 
 def _slug(reason: str) -> str:

@@ -10,7 +10,6 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from workload.cli.main import cli
-from workload.sinks.jsonl import encode_event
 from workload.sinks.synthetic import job_events
 
 
@@ -18,7 +17,7 @@ def write_run(run_dir: Path, events: list, pause_s: float) -> None:
     """Write half the events, pause, the rest, then metrics.json: a run finishing."""
     with open(run_dir / "events.jsonl", "w") as out:
         for i, event in enumerate(events):
-            out.write(encode_event(event) + "\n")
+            out.write(event.to_json() + "\n")
             out.flush()
             if i == len(events) // 2:
                 time.sleep(pause_s)

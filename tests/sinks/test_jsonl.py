@@ -8,15 +8,16 @@ import time
 from pathlib import Path
 
 from workload.event import Event
-from workload.sinks.jsonl import JsonlSink, encode_event, event_record, follow_lines, read_events
+from workload.measure import read_events
+from workload.sinks.jsonl import JsonlSink, follow_lines
 from workload.sinks.synthetic import job_events
 
 
-def test_event_record_equals_to_dict_for_every_field() -> None:
+def test_event_json_line_equals_to_dict_for_every_field() -> None:
     event = Event("end", 1.5, 7, "42", "FAILED", "alice", "batch", 8, ("n1", "n2"), 3, "oom",
                   submit_latency_s=0.01, submit_error_s=0.002)
-    assert event_record(event) == event.to_dict()
-    assert json.loads(encode_event(event)) == event.to_dict()
+    assert set(event.to_dict()) == set(Event.__dataclass_fields__)
+    assert json.loads(event.to_json()) == event.to_dict()
 
 
 def test_sink_writes_every_event_and_reads_back(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from workload.backends.sim import make_cluster_info
 from workload.cli.progress import Progress
 from workload.cli.summary import emit_summary
 from workload.run import run_workload
+from workload.sinks.config import SinkOptions
 from workload.sources.base import Source
 from workload.spec import JobSpec
 from workload.swf import Header
@@ -34,7 +35,8 @@ def sim_shape(nodes: int | None, cpus: int | None, mem: int) -> ClusterInfo:
 
 def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend_kind: str,
             cluster: ClusterInfo, policy: str, realtime: bool, out: str | None, as_json: bool,
-            payload: str, settings: dict[str, object], header: Header | None = None,
+            payload: str, settings: dict[str, object], sinks: SinkOptions,
+            header: Header | None = None,
             closed_loop: bool = False, cancel_on_exit: bool = False,
             total: int | None = None) -> None:
     """Run and report; exits 1 when the run was interrupted or lost track of a job."""
@@ -44,13 +46,16 @@ def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend_kind
         set_payload(specs, payload), backend, kind=kind, out=out, header=header,
         settings={**settings, "source": source.describe(), "policy": policy,
                   "payload": payload},
-        closed_loop=closed_loop, skipped=lambda: dict(source.skipped),
+        sinks=sinks, closed_loop=closed_loop, skipped=lambda: dict(source.skipped),
         cancel_on_exit=cancel_on_exit, on_progress=progress)
     progress.close()
     outcome = result.outcome
     state = "interrupted" if outcome.interrupted else "stalled" if outcome.stalled else "done"
     emit_summary(result.metrics, as_json=as_json,
                  title=f"wlgen: {kind} {state}: {result.run_dir}")
+    for report in result.sinks:
+        click.echo(f"  sink {report.name:<14} sent {report.sent}, buffered {report.buffered}, "
+                   f"dropped {report.dropped}", err=True)
     if not result.complete:
         missing = result.metrics.get("unaccounted")
         click.echo(f"wlgen: {missing} job(s) unaccounted for, listed in "

@@ -8,6 +8,7 @@ import click
 
 from workload.backends.select import BACKENDS
 from workload.backends.sim.policy import POLICIES
+from workload.sinks.config import sink_options
 
 F = Callable[..., object]
 
@@ -34,6 +35,7 @@ cluster_options = _stack(
 )
 
 run_options = _stack(
+    sink_options,
     click.option("--out", type=click.Path(file_okay=False), default=None,
                  help="Run directory (default: runs/<run id>)."),
     click.option("--json", "as_json", is_flag=True,

@@ -7,6 +7,7 @@ import click
 from workload.backends.sim import make_cluster_info
 from workload.cli.execute import execute, resolve_backend
 from workload.cli.options import cluster_options, run_options
+from workload.sinks.config import SinkOptions
 from workload.errors import InputError
 from workload.sources import TraceSource, Window
 from workload.transforms import cap_runtime, compress, load_user_map, map_users, scale_procs
@@ -41,7 +42,7 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
            closed_loop: bool, use_memory: bool,
            nodes: int | None, cpus: int | None, mem: int, policy: str, backend: str, realtime: bool,
            out: str | None, as_json: bool, seed: int, payload: str,
-           cancel_on_exit: bool) -> None:
+           cancel_on_exit: bool, sinks: SinkOptions) -> None:
     """Replay a Standard Workload Format TRACE (.swf or .swf.gz).
 
     Without --nodes/--cpus the simulated cluster is the trace's own size (MaxProcs
@@ -72,7 +73,7 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
         specs = map_users(specs, fold=users, mapping=mapping, accounts=accounts)
     execute(source, specs, kind="replay", backend_kind=kind, cluster=cluster, policy=policy, realtime=realtime,
             out=out, as_json=as_json, payload=payload, header=source.header,
-            closed_loop=closed_loop, cancel_on_exit=cancel_on_exit,
+            closed_loop=closed_loop, cancel_on_exit=cancel_on_exit, sinks=sinks,
             total=source.header.get_int("MaxJobs") if limit is None else limit,
             settings={"speedup": speedup, "load": load, "scale": scale,
                       "whole_nodes": whole_nodes, "max_runtime": max_runtime, "users": users,

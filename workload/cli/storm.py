@@ -6,6 +6,7 @@ import click
 
 from workload.cli.execute import execute, resolve_backend, sim_shape
 from workload.cli.options import cluster_options, run_options
+from workload.sinks.config import SinkOptions
 from workload.sources import StormSource
 
 
@@ -26,7 +27,7 @@ from workload.sources import StormSource
 def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
           time_limit: float | None, users: int, nodes: int | None, cpus: int | None, mem: int,
           policy: str, backend: str, realtime: bool, out: str | None, as_json: bool, seed: int, payload: str,
-          cancel_on_exit: bool) -> None:
+          cancel_on_exit: bool, sinks: SinkOptions) -> None:
     """Fire a submission storm at the cluster.
 
     \b
@@ -40,4 +41,4 @@ def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
     kind = resolve_backend(backend)
     execute(source, source, kind="storm", backend_kind=kind, cluster=sim_shape(nodes, cpus, mem),
             policy=policy, realtime=realtime, out=out, as_json=as_json, payload=payload, total=jobs,
-            cancel_on_exit=cancel_on_exit, settings={"seed": seed})
+            cancel_on_exit=cancel_on_exit, sinks=sinks, settings={"seed": seed})

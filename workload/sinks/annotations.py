@@ -15,7 +15,6 @@ from typing import Any
 from workload.errors import InputError
 from workload.event import COMPLETED, END, FINAL_STATES, REQUEUED, START, Event
 from workload.sinks.delivery import QueuedSink, Transport
-from workload.sinks.jsonl import event_record
 from workload.sinks.transports import HttpPostTransport
 
 FILTERS = ("all", "startend", "failures")
@@ -66,7 +65,7 @@ class AnnotationSink(QueuedSink):
 
     def annotation(self, event: Event) -> dict[str, Any]:
         tags = ["wlgen", self.run_id, event.kind, event.state, event.partition, event.user]
-        data = {"run_id": self.run_id, **event_record(event)}
+        data = {"run_id": self.run_id, **event.to_dict()}
         return {"what": f"job {event.job_id} {event.kind} {event.state}",
                 "tags": [tag(t) for t in tags if t],
                 "data": json.dumps(data), "when": event.time}

@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 from workload.errors import InputError
 from workload.event import Event
 from workload.sinks.delivery import QueuedSink, Transport
-from workload.sinks.jsonl import event_record
 from workload.sinks.transports import DatagramTransport, StreamTransport
 
 
@@ -75,5 +74,5 @@ class LogstashSink(QueuedSink):
         doc: dict[str, Any] = {"@timestamp": iso8601(event.time), "@version": "1",
                                "type": self.type, "host": self.hostname, "run_id": self.run_id,
                                "message": f"job {event.job_id} {event.kind} {event.state}"}
-        doc.update(event_record(event))
+        doc.update(event.to_dict())
         return doc

@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from workload.backends.sim.job import SimJob
 from workload.backends.sim.partition import Allocation, Partition
-from workload.event import PENDING
 
 Start = Callable[[SimJob, Allocation], None]
 POLICIES = ("fcfs", "easy")
@@ -44,30 +43,42 @@ def reservation(part: Partition, head: SimJob) -> tuple[float, int]:
     return math.inf, part.total_cpus
 
 
+def hopeless(part: Partition, window: float, extra: int) -> bool:
+    """True when no queued job can backfill: a candidate needs procs <= free CPUs and
+    either a limit within the window to the shadow time or procs <= extra."""
+    procs, limit = part.queued.smallest
+    return procs > part.free_total or (limit > window and procs > extra)
+
+
 def backfill(part: Partition, now: float, start: Start) -> None:
     """Start later jobs that fit now without delaying the head's reservation."""
     queue = part.queue
     if len(queue) < 2 or not part.free_total:
         return
     shadow, extra = reservation(part, queue[0])
-    started = False
-    for job in queue[1:]:
-        if not part.free_total:
-            break
-        if job.procs > part.free_total:
-            continue
-        ends_in_time = now + job.limit <= shadow
-        if not ends_in_time and job.procs > extra:
+    window = shadow - now
+    started: list[int] = []
+    if hopeless(part, window, extra):
+        return
+    free = part.free_total
+    for index in range(1, len(queue)):
+        job = queue[index]
+        procs = job.procs
+        # The cheap tests first: this loop may pass thousands of queued jobs.
+        if procs > free or (procs > extra and job.limit > window):
             continue
         alloc = part.find(job)
         if alloc is None:
             continue
         start(job, alloc)
-        started = True
-        if not ends_in_time:
-            extra -= job.procs
-    if started:
-        part.queue = [job for job in queue if job.state == PENDING]
+        started.append(index)
+        if job.limit > window:
+            extra -= procs
+        free = part.free_total
+        if hopeless(part, window, extra):   # bounds change only when a job starts
+            break
+    for index in reversed(started):
+        del queue[index]
 
 
 def schedule(policy: str, part: Partition, now: float, start: Start) -> None:

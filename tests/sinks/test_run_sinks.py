@@ -1,0 +1,55 @@
+"""A whole wlgen run with every sink on, against real carbon, graphite-web and rsyslog.
+
+The sinks are fed by the relay process that follows events.jsonl: this checks that what
+the run recorded is exactly what each receiver got.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from workload.cli.main import cli
+
+from .receivers import wait_for
+
+pytestmark = [pytest.mark.graphite, pytest.mark.rsyslog]
+
+
+def test_storm_events_reach_every_sink_once(tmp_path, carbon, graphite_web, rsyslog):
+    started = time.time()
+    result = CliRunner().invoke(cli, [
+        "storm", "--jobs", "30", "--rate", "30", "--runtime", "0.2", "--realtime",
+        "--backend", "sim", "--out", str(tmp_path / "run"), "--json",
+        "--graphite", carbon.address, "--graphite-web", graphite_web.url,
+        "--logstash", rsyslog.url("tcp"), "--annotate", "all", "--metrics-interval", "0.2",
+    ], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    run_id = metrics["run_id"]
+    recorded = [json.loads(line) for line in (tmp_path / "run" / "events.jsonl").open()]
+    assert len(recorded) == 90
+    truth = {(e["seq"], e["kind"]) for e in recorded}
+
+    received = wait_for(lambda: (r := rsyslog.records()) and len(r) >= 90 and r, 30,
+                        "90 logstash events in rsyslog")
+    assert len(received) == 90 and {(r["seq"], r["kind"]) for r in received} == truth
+    assert {r["type"] for r in received} == {"wlgen"} and all("@timestamp" in r for r in received)
+
+    annotations = graphite_web.events(f"wlgen {run_id}", started - 5, time.time() + 5)
+    assert len(annotations) == 90
+    assert sorted(a["what"].split()[2] for a in annotations) == sorted(e["kind"] for e in recorded)
+    assert all(run_id in a["tags"] for a in annotations)
+
+    target = f"wlgen.{run_id}.submitted"
+    points = wait_for(lambda: graphite_web.render(target, started - 5, time.time() + 5), 30,
+                      f"points of {target}")
+    assert max(points.values()) == 30
+
+    accounting = json.loads((tmp_path / "run" / "accounting.json").read_text())
+    for name in ("logstash", "annotations"):
+        assert accounting["sinks"][name] == {"sent": 90, "buffered": 0, "dropped": 0}, name
+    assert "sink logstash" in result.stderr
