@@ -41,10 +41,10 @@ class Generator:
     """Drive ``workload`` through ``backend`` and record every event."""
 
     def __init__(self, workload: Iterable[JobSpec], backend: Backend, recorder: Recorder, *,
-                 epoch: float, closed_loop: bool = True,
+                 epoch: float, closed_loop: bool = True, run_id: str = "",
                  on_progress: Progress | None = None) -> None:
         self.workload, self.backend, self.recorder = workload, backend, recorder
-        self.epoch, self.closed_loop = epoch, closed_loop
+        self.epoch, self.closed_loop, self.run_id = epoch, closed_loop, run_id
         self.on_progress = on_progress
         self.env: simpy.Environment = (
             simpy.rt.RealtimeEnvironment(factor=1.0, strict=False) if backend.realtime
@@ -62,7 +62,7 @@ class Generator:
     # -- the run ------------------------------------------------------------------------
     def run(self) -> Outcome:
         emit = self.inbox.put if self.backend.realtime else self.handle
-        self.backend.attach(self.env, emit, self.epoch)
+        self.backend.attach(self.env, emit, self.epoch, self.run_id)
         self.env.process(self._arrivals())
         if self.backend.realtime:
             self.env.process(self._pump())

@@ -63,7 +63,7 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
     if relay:
         relay.start()
     generator = Generator(workload, backend, recorder, epoch=epoch, closed_loop=closed_loop,
-                          on_progress=on_progress)
+                          run_id=run_id, on_progress=on_progress)
     try:
         outcome = generator.run()
         if outcome.interrupted and cancel_on_exit:

@@ -80,8 +80,8 @@ def test_stalled_simulation_ends_and_names_the_stuck_jobs(tmp_path):
     backend = SimBackend(make_cluster_info(2, 1), "easy")
     original = backend.attach
 
-    def attach_with_a_dead_node(env, emit, epoch):
-        original(env, emit, epoch)
+    def attach_with_a_dead_node(env, emit, epoch, run_id=""):
+        original(env, emit, epoch, run_id)
         backend.cluster.set_node("n001", False)     # never comes back
     backend.attach = attach_with_a_dead_node
     result = run_workload([job(0, 0, procs=2), job(1, 0, procs=1)], backend,

@@ -59,8 +59,9 @@ class Backend(ABC):
     realtime: bool = True
 
     @abstractmethod
-    def attach(self, env: simpy.Environment, emit: Emit, epoch: float) -> None:
-        """Bind to the run. ``epoch`` is the Unix time that ``env.now == 0`` stands for."""
+    def attach(self, env: simpy.Environment, emit: Emit, epoch: float, run_id: str = "") -> None:
+        """Bind to the run. ``epoch`` is the Unix time that ``env.now == 0`` stands for;
+        ``run_id`` tags the run's jobs (to find, reconcile and cancel them)."""
 
     @abstractmethod
     def describe(self) -> ClusterInfo:

@@ -28,9 +28,9 @@ class ScenarioSim(SimBackend):
         self._resubmitted: set[int] = set()
         self.requeues = 0
 
-    def attach(self, env: simpy.Environment, emit: Emit, epoch: float) -> None:
+    def attach(self, env: simpy.Environment, emit: Emit, epoch: float, run_id: str = "") -> None:
         self.env, self._emit = env, emit
-        super().attach(env, self._pass_on, epoch)
+        super().attach(env, self._pass_on, epoch, run_id)
         for fault in self.faults:
             env.process(self._fault(fault))
 

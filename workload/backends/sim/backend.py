@@ -34,7 +34,7 @@ class SimBackend(Backend):
         self.info, self.policy, self.realtime = info, policy, realtime
         self.cluster: SimCluster | None = None
 
-    def attach(self, env: simpy.Environment, emit: Emit, epoch: float) -> None:
+    def attach(self, env: simpy.Environment, emit: Emit, epoch: float, run_id: str = "") -> None:
         self.epoch = epoch
         self.cluster = SimCluster(env, self.info, self.policy, emit, epoch)
 
