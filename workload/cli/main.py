@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "run": "workload.cli.run:run",
     "compare": "workload.cli.compare:compare",
     "matrix": "workload.cli.matrix:matrix",
+    "report": "workload.cli.report:report",
 }
 
 
