@@ -15,12 +15,12 @@ install_file() {  # install_file SRC DEST OWNER MODE
     install -o "${3%%:*}" -g "${3##*:}" -m "$4" "$1" "$2"
 }
 
-wait_until() {  # wait_until SECONDS WHAT CMD...: poll CMD every 0.1 s
+wait_until() {  # wait_until SECONDS WHAT CMD...: poll CMD every 0.1 s; 1 on timeout
     local limit=$(( $1 * 10 )) what=$2 i=0
     shift 2
     until "$@" 2>/dev/null; do
         i=$((i + 1))
-        if [ "$i" -ge "$limit" ]; then log "timed out waiting for $what"; exit 1; fi
+        if [ "$i" -ge "$limit" ]; then log "timed out waiting for $what"; return 1; fi
         sleep 0.1
     done
 }
@@ -31,7 +31,7 @@ start_munge() {
     install_file "$secrets/munge.key" /etc/munge/munge.key munge:munge 0400
     install -d -o munge -g munge -m 0755 /run/munge
     runuser -u munge -- /usr/sbin/munged
-    wait_until 10 munged test -S /run/munge/munge.socket.2
+    wait_until 10 munged test -S /run/munge/munge.socket.2 || exit 1
 }
 
 install_slurm_conf() {
@@ -45,25 +45,33 @@ install_slurm_conf() {
 
 run_db() {
     install_file "$conf/slurmdbd.conf" /etc/slurm/slurmdbd.conf slurm:slurm 0600
-    install -d -o mysql -g mysql /run/mysqld
+    # The socket moved between suites (bookworm/trixie /run/mysqld, sid /run/mariadbd):
+    # ask the server's own defaults, and link the classic path for older client libraries.
+    local sock
+    sock=$(my_print_defaults --mysqld 2>/dev/null | sed -n 's/^--socket=//p' | tail -n 1)
+    sock=${sock:-/run/mysqld/mysqld.sock}
+    install -d -o mysql -g mysql "$(dirname "$sock")" /run/mysqld
     # Small buffers: the accounting database of a test cluster is tiny.
     /usr/sbin/mariadbd --user=mysql --skip-networking --innodb-buffer-pool-size=32M \
         --innodb-log-file-size=8M --skip-log-bin >/var/log/mariadb.log 2>&1 &
-    wait_until 60 mariadb test -S /run/mysqld/mysqld.sock
+    wait_until 60 mariadb test -S "$sock" || { tail -n 20 /var/log/mariadb.log >&2; exit 1; }
+    [ "$sock" = /run/mysqld/mysqld.sock ] || ln -sf "$sock" /run/mysqld/mysqld.sock
     # slurmdbd logs in as the OS user `slurm` through the socket: no password to keep.
     mariadb --protocol=socket -e "CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED VIA unix_socket;
         GRANT ALL ON slurm_acct_db.* TO 'slurm'@'localhost';"
+    # See MARIADB_CLIENT_FROM in the Containerfile.
+    if [ -d /opt/wlgen/mariadb-client ]; then export LD_LIBRARY_PATH=/opt/wlgen/mariadb-client; fi
     exec /usr/sbin/slurmdbd -D
 }
 
 run_ctld() {
     # slurmctld registers the cluster with slurmdbd at start: wait for slurmdbd first.
-    wait_until 120 "slurmdbd on db:6819" tcp_open db 6819
+    wait_until 120 "slurmdbd on db:6819" tcp_open db 6819 || exit 1
     exec /usr/sbin/slurmctld -D -i
 }
 
 run_rest() {
-    wait_until 120 "slurmctld on ctld:6817" tcp_open ctld 6817
+    wait_until 120 "slurmctld on ctld:6817" tcp_open ctld 6817 || exit 1
     # SLURM_JWT=daemon: authenticate every request by its JWT (else all answer 401).
     export SLURM_JWT=daemon
     exec runuser -u slurmrest -- /usr/sbin/slurmrestd -a rest_auth/jwt 0.0.0.0:6820

@@ -24,6 +24,8 @@ from workload.errors import ClusterError
 CONTEXT_LABEL = "wlgen.context"
 CONTEXT_FILES = ("containers/Containerfile", "containers/entrypoint.sh")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
+#: suite -> the suite whose libmariadb slurmdbd uses instead (see the Containerfile).
+MARIADB_CLIENT_FROM = {"trixie": "bookworm", "sid": "bookworm"}
 
 Progress = Callable[[str], None]
 
@@ -56,8 +58,18 @@ def context_files(root: Path) -> list[Path]:
     return [Path(f) for f in CONTEXT_FILES] + jobs
 
 
+def mirror() -> str:
+    return os.environ.get("WLGEN_DEBIAN_MIRROR", DEFAULT_MIRROR)
+
+
+def build_args(suite: str, base: str) -> dict[str, str]:
+    return {"BASE": base, "SUITE": suite, "DEBIAN_MIRROR": mirror(),
+            "MARIADB_CLIENT_FROM": MARIADB_CLIENT_FROM.get(suite, "")}
+
+
 def context_digest(root: Path, suite: str, base: str) -> str:
-    digest = hashlib.sha256(f"{suite}\0{base}\0".encode())
+    args = sorted(build_args(suite, base).items())
+    digest = hashlib.sha256(repr(args).encode())
     for rel in context_files(root):
         digest.update(str(rel).encode() + b"\0" + (root / rel).read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -107,13 +119,11 @@ def choose_base(engine: Engine, suite: str, progress: Progress) -> str:
     return registry_base(suite)
 
 
-def debootstrap_base(engine: Engine, suite: str, progress: Progress,
-                     mirror: str | None = None) -> None:
-    mirror = mirror or os.environ.get("WLGEN_DEBIAN_MIRROR", DEFAULT_MIRROR)
+def debootstrap_base(engine: Engine, suite: str, progress: Progress) -> None:
     progress(f"debootstrap --variant=minbase {suite} (no registry needed) ...")
     with tempfile.TemporaryDirectory(prefix="wlgen-rootfs-", dir="/var/tmp") as tmp:
         rootfs = Path(tmp) / "rootfs"
-        done = subprocess.run(["debootstrap", "--variant=minbase", suite, str(rootfs), mirror],
+        done = subprocess.run(["debootstrap", "--variant=minbase", suite, str(rootfs), mirror()],
                               capture_output=True, check=False)
         if done.returncode != 0:
             raise ClusterError(f"debootstrap {suite} failed: {proc.last_line(done.stdout)}")
@@ -148,6 +158,6 @@ def build_slurm(engine: Engine, suite: str, base: str, progress: Progress,
             (context / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(root / rel, context / rel)
         argv = engine.build(context, context / "containers" / "Containerfile",
-                            slurm_image(suite), {"BASE": base, "SUITE": suite},
+                            slurm_image(suite), build_args(suite, base),
                             {CONTEXT_LABEL: context_digest(root, suite, base)}, no_cache)
-        proc.run(engine, argv, timeout=1800)
+        proc.run(engine, argv, timeout=1800, context_lines=12)

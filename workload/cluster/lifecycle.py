@@ -28,6 +28,10 @@ JOB_ENV = {
     "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
     "OMPI_MCA_mpi_yield_when_idle": "1",  # more ranks than cores: don't spin
     "OMPI_MCA_btl_vader_single_copy_mechanism": "none",  # no CMA/ptrace in containers
+    # Nodes advertise more CPUs than the host has cores: binding ranks to cores fails
+    # (Open MPI 5 refuses to map) and is wrong anyway when every node shares them.
+    "OMPI_MCA_hwloc_base_binding_policy": "none",
+    "PRTE_MCA_hwloc_default_binding_policy": "none",
 }
 
 

@@ -26,8 +26,10 @@ def make_engine(name: str = "podman") -> Engine:
 
 
 def run(engine: Engine, argv: Sequence[str], *, check: bool = True, input: bytes | None = None,
-        timeout: float | None = 300, capture: bool = True) -> subprocess.CompletedProcess:
-    """Run an engine command; with ``check`` a failure raises ClusterError naming it."""
+        timeout: float | None = 300, capture: bool = True,
+        context_lines: int = 1) -> subprocess.CompletedProcess:
+    """Run an engine command; with ``check`` a failure raises ClusterError naming it
+    and quoting the last ``context_lines`` lines of its output."""
     log.debug("run: %s", " ".join(argv))
     try:
         proc = subprocess.run(list(argv), input=input, env=engine.env(os.environ),
@@ -38,8 +40,13 @@ def run(engine: Engine, argv: Sequence[str], *, check: bool = True, input: bytes
     except subprocess.TimeoutExpired as err:
         raise ClusterError(f"`{_short(argv)}` did not finish in {timeout:g} s") from err
     if check and proc.returncode != 0:
-        raise ClusterError(f"`{_short(argv)}` failed (exit {proc.returncode}): "
-                           f"{last_line(proc.stderr)}")
+        if context_lines <= 1:
+            raise ClusterError(f"`{_short(argv)}` failed (exit {proc.returncode}): "
+                               f"{last_line(proc.stderr)}")
+        output = (proc.stdout or b"") + (proc.stderr or b"")
+        tail = output.decode(errors="replace").strip().splitlines()[-context_lines:]
+        raise ClusterError(f"`{_short(argv)}` failed (exit {proc.returncode}); last lines:\n"
+                           + "\n".join("    " + line for line in tail))
     return proc
 
 
