@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from workload.cluster.config import ClusterSpec, render_slurm_conf, render_slurmdbd_conf
+from workload.cluster.images import build_args, context_digest, context_files
 from workload.errors import ClusterError
 
 
@@ -59,3 +62,28 @@ def test_bad_shapes_are_refused_with_the_rule(kwargs: dict, message: str) -> Non
 def test_spec_round_trips_through_its_dict() -> None:
     spec = ClusterSpec(name="c2", nodes=5, subnet=9, rest_port=4000, conf_extra="X=1")
     assert ClusterSpec.from_dict({**spec.to_dict(), "unknown": 1}) == spec
+
+
+def _fake_checkout(root: Path) -> Path:
+    (root / "containers").mkdir(parents=True)
+    (root / "jobs" / "__pycache__").mkdir(parents=True)
+    for rel in ("containers/Containerfile", "containers/entrypoint.sh", "jobs/__init__.py"):
+        (root / rel).write_text(rel)
+    (root / "jobs" / "__pycache__" / "x.pyc").write_text("cache")
+    return root
+
+
+def test_image_digest_follows_jobs_and_build_args(tmp_path: Path) -> None:
+    root = _fake_checkout(tmp_path)
+    first = context_digest(root, "bookworm", "base:1")
+    assert first == context_digest(root, "bookworm", "base:1")
+    assert [str(p) for p in context_files(root)][-1] == "jobs/__init__.py"  # no caches
+    (root / "jobs" / "__init__.py").write_text("changed")
+    assert context_digest(root, "bookworm", "base:1") != first
+    assert context_digest(root, "trixie", "base:1") != context_digest(root, "bookworm", "base:1")
+
+
+def test_newer_suites_get_bookworms_mariadb_client_for_slurmdbd() -> None:
+    assert build_args("bookworm", "b")["MARIADB_CLIENT_FROM"] == ""
+    assert build_args("trixie", "b")["MARIADB_CLIENT_FROM"] == "bookworm"
+    assert build_args("sid", "b")["BASE"] == "b"
