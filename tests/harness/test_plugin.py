@@ -1,0 +1,97 @@
+"""The pytest plugin as its users see it: fixtures, markers, skips with reasons."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from workload.event import REQUEUED
+from workload.sources import StormSource
+from workload.spec import JobSpec
+from workload.testing import (assert_invariants, assert_metrics, assert_no_overcommit,
+                              wlgen_run as plain_wlgen_run)
+from workload.testing.require import missing_cluster_capability
+
+
+@pytest.mark.wlgen_cluster(nodes=2, cpus=4, policy="fcfs")
+def test_sim_cluster_is_shaped_by_the_marker(sim_cluster, tmp_path):
+    assert len(sim_cluster.info.nodes) == 2 and sim_cluster.info.total_cpus == 8
+    obs = sim_cluster.run(StormSource(30, size="1-4", runtime="10-30", seed=1), out=tmp_path)
+    assert {n for j in obs.jobs for n in j.nodes} <= {"n001", "n002"}
+    assert_invariants(obs)
+    assert_metrics(obs, {"submitted": {"eq": 30}, "unaccounted": {"eq": 0}})
+
+
+def test_sim_cluster_defaults_without_a_marker(sim_cluster):
+    assert (len(sim_cluster.info.nodes), sim_cluster.info.cpus_per_node) == (4, 8)
+    assert sim_cluster.policy == "easy"
+
+
+def test_wlgen_run_with_a_node_fault_requeues(wlgen_run):
+    specs = [JobSpec(seq=i, submit_s=0, procs=4, runtime_s=100, time_limit_s=200)
+             for i in range(4)]
+    obs = wlgen_run(specs, nodes=2, cpus=4, faults=[(50, "n001", False), (60, "n001", True)])
+    assert [e.seq for e in obs.events if e.state == REQUEUED]      # something was requeued
+    assert all(j.state == "COMPLETED" for j in obs.jobs)
+    assert_no_overcommit(obs)
+    assert obs.run_dir is not None and (obs.run_dir / "requests.jsonl").exists()
+
+
+def test_assertion_helpers_fail_with_counterexamples():
+    from workload.testing import Row, hand_cluster, observed_from_rows
+    obs = observed_from_rows([Row(0, 0, 0, 10, procs=3), Row(1, 0, 5, 15, procs=3)],
+                             hand_cluster(1, 4))
+    with pytest.raises(AssertionError, match=r"(?s)FAIL no_overcommit.*seq=1, job_id=j1, time=5, node=n1"):
+        assert_no_overcommit(obs)
+
+
+def test_the_plain_helper_works_outside_pytest_fixtures(tmp_path):
+    obs = plain_wlgen_run(StormSource(5), nodes=1, cpus=2, out=tmp_path)
+    assert obs.metrics["completed"] == 5 and len(obs.jobs) == 5
+
+
+def run_pytest(tmp_path, body: str) -> subprocess.CompletedProcess:
+    """pytest in a subprocess on one test file: the plugin comes from its entry point."""
+    test = tmp_path / "test_example.py"
+    test.write_text(textwrap.dedent(body))
+    return subprocess.run([sys.executable, "-m", "pytest", str(test), "-rs", "-q",
+                           "-p", "no:cacheprovider", f"--rootdir={tmp_path}"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+
+
+def test_slurm_cluster_skips_with_the_reason_it_cannot_come_up(tmp_path):
+    reason = missing_cluster_capability()
+    if reason is None:
+        pytest.skip("this machine can bring a Slurm cluster up: nothing to skip")
+    done = run_pytest(tmp_path, """
+        def test_needs_real_slurm(slurm_cluster):
+            raise AssertionError("must not run")
+    """)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 skipped" in done.stdout
+    assert f"slurm_cluster: {reason}" in done.stdout
+
+
+def test_requires_markers_skip_with_a_reason_and_the_readme_example_passes(tmp_path):
+    done = run_pytest(tmp_path, """
+        import pytest
+        from workload.sources import StormSource
+        from workload.testing import assert_easy_reservation, assert_invariants, assert_metrics
+
+        @pytest.mark.wlgen_cluster(nodes=4, cpus=16, policy="easy")
+        def test_backfill_keeps_its_promises(sim_cluster):
+            obs = sim_cluster.run(StormSource(200, rate=1.0, size="pow2:1-32",
+                                              runtime="exp:120", seed=1))
+            assert_invariants(obs)           # no over-commit, limits, order, accounting
+            assert_easy_reservation(obs)     # backfill never delayed the head job
+            assert_metrics(obs, {"wait_mean_s": {"max": 3600}, "unaccounted": {"eq": 0}})
+
+        @pytest.mark.requires_slurm
+        def test_on_real_slurm():
+            raise AssertionError("must not run here")
+    """)
+    assert "1 passed, 1 skipped" in done.stdout, done.stdout + done.stderr
+    assert "not part of this build yet" in done.stdout or "needs Slurm" in done.stdout
