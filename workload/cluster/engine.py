@@ -140,6 +140,9 @@ class Engine:
             return ["podman", "image", "exists", image]
         return ["docker", "image", "inspect", "--format", "{{.Id}}", image]
 
+    def image_id(self, image: str) -> list[str]:
+        return [self.name, "image", "inspect", "--format", "{{.Id}}", image]
+
     def image_label(self, image: str, label: str) -> list[str]:
         return [self.name, "image", "inspect", "--format",
                 f'{{{{index .Config.Labels "{label}"}}}}' if self.name == "docker"

@@ -103,8 +103,17 @@ def ensure_image(engine: Engine, suite: str, *, base: str | None = None,
     base = base or choose_base(engine, suite, progress)
     if not (rebuild or fresh) and is_current(engine, suite, base):
         return slurm_image(suite)
+    previous = image_id(engine, slurm_image(suite))
     build_slurm(engine, suite, base, progress, no_cache=fresh)
+    if previous and previous != image_id(engine, slurm_image(suite)):
+        # The replaced image would linger untagged; it stays only while a cluster uses it.
+        proc.run(engine, engine.image_remove([previous]), check=False)
     return slurm_image(suite)
+
+
+def image_id(engine: Engine, image: str) -> str | None:
+    done = proc.run(engine, engine.image_id(image), check=False)
+    return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
 
 def choose_base(engine: Engine, suite: str, progress: Progress) -> str:
