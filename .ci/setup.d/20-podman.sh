@@ -4,15 +4,7 @@
 # The podman settings themselves (runtime, cgroup manager, ulimits...) are not set
 # here: workload.cluster writes its own containers.conf and passes it via CONTAINERS_CONF.
 set -euo pipefail
-export DEBIAN_FRONTEND=noninteractive
-pkgs=(podman runc netavark aardvark-dns debootstrap uidmap iptables ca-certificates)
-missing=()
-for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    [ -n "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit)" ] \
-        || apt-get -o DPkg::Lock::Timeout=600 update -qq
-    apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source "$(dirname "$0")/../lib.sh"
+APT_NO_RECOMMENDS=1 apt_install podman runc netavark aardvark-dns debootstrap uidmap \
+    iptables ca-certificates
 podman --version
