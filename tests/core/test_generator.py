@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from workload.backends.sim import SimBackend, make_cluster_info
 from workload.run import run_workload
