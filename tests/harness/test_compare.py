@@ -100,3 +100,19 @@ def test_matrix_runs_every_variant_then_compares(wlgen, tmp_path):
     waits = dict(zip(labels, data["comparison"]["metrics"]["wait_mean_s"]))
     assert waits["SchedulerType=sched/backfill,nodes=4"] < waits["SchedulerType=sched/builtin,nodes=2"]
     assert len(list(tmp_path.iterdir())) == 4
+
+
+def test_matrix_refuses_a_bad_variant_before_running_any(wlgen, tmp_path):
+    result = wlgen("matrix", str(SCENARIOS / "storm-500.yaml"),
+                   "--vary", "slurm.SchedulerType=sched/backfill,sched/fifo",
+                   "--out", str(tmp_path))
+    assert result.exit_code == 2 and "slurm.SchedulerType='sched/fifo'" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_matrix_exits_1_when_a_variant_fails_its_checks(wlgen, tmp_path):
+    result = wlgen("matrix", str(SCENARIOS / "storm-500.yaml"), "--vary", "cluster.nodes=1,8",
+                   "--set", "workload.jobs=100", "--set", "checks.metrics.wait_mean_s.max=60",
+                   "--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert "variant nodes=1 FAILED" in result.stderr

@@ -11,6 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from workload.cli.main import cli
+from workload.backends.select import slurm_backend_available
 from workload.errors import BackendError, InputError
 from workload.event import REQUEUED
 from workload.scenario import load_scenario, run_scenario
@@ -117,13 +118,25 @@ def test_a_fault_the_sim_cannot_do_is_refused_unless_skipped(tmp_path):
     assert make_scenario_backend(scenario, "sim").faults == ()
 
 
-def test_the_slurm_seam_builds_the_container_cluster_and_says_the_backend_is_missing():
+def test_the_slurm_seam_builds_the_container_cluster_spec():
     scenario = load_scenario(SCENARIOS / "storm-500.yaml")
     spec = cluster_spec(scenario)
     assert (spec.nodes, spec.cpus, spec.mem_mb, spec.suite) == (8, 32, 64000, "bookworm")
-    assert "SchedulerType=sched/backfill\n" in spec.conf_extra
-    with pytest.raises(BackendError, match="not part of this build yet"):
-        make_scenario_backend(scenario, "slurm")
+    assert spec.conf_extra == ("SchedulerType=sched/backfill\n"
+                               "SchedulerParameters=bf_interval=5,bf_max_job_test=500\n")
+    with pytest.raises(InputError, match="the container cluster has one partition"):
+        cluster_spec(load_scenario(SCENARIOS / "storm-500.yaml", [
+            "cluster.partitions=[{name: a, nodes: 4}, {name: b, nodes: 4}]"]))
+
+
+def test_real_slurm_is_refused_with_a_reason_until_it_can_run_the_scenario():
+    if slurm_backend_available():
+        scenario = load_scenario(SCENARIOS / "node-failure-requeue.yaml")
+        with pytest.raises(BackendError, match="faults on real Slurm are not wired yet"):
+            make_scenario_backend(scenario, "slurm")
+    else:
+        with pytest.raises(BackendError, match="not part of this build yet"):
+            make_scenario_backend(load_scenario(SCENARIOS / "storm-500.yaml"), "slurm")
 
 
 @pytest.fixture

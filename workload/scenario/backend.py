@@ -1,18 +1,21 @@
 """A scenario's backend: the simulator now; the seam where real Slurm plugs in.
 
-For ``slurm`` the scenario becomes a ClusterSpec (``cluster_spec``: shape, Slurm
-version, slurm.conf overrides as ``conf_extra``) and the rest (faults, job_submit,
-accounts) is handed to the Slurm backend factory, ``workload.backends.slurm``'s
-``make_backend(**options)``, which does not exist yet: until then ``make_backend``
-says so (BackendError) and the scenario runs on the simulator only.
+For ``slurm`` (``slurm_backend``): the scenario becomes a ClusterSpec (``cluster_spec``:
+shape, Slurm version, slurm.conf overrides as ``conf_extra``), that cluster is brought
+up (``workload.cluster.up``: a no-op when one of the same shape runs), and the Slurm
+backend factory (``workload.backends.slurm.make_backend``) is asked for a backend on
+it by name. Faults on real Slurm need a driver (scontrol for nodes, the container
+engine for links and slurmctld) that does not exist yet, so a scenario with faults is
+refused there; job_submit and accounts are recorded but not yet installed.
 """
 
 from __future__ import annotations
 
 from workload.backends.base import Backend
 from workload.backends.select import make_backend as select_backend
+from workload.backends.select import slurm_backend_available
 from workload.cluster.config import SUITES, ClusterSpec
-from workload.errors import InputError
+from workload.errors import BackendError, InputError
 from workload.scenario.faults import sim_faults
 from workload.scenario.model import Scenario
 from workload.scenario.simbackend import ScenarioSim
@@ -21,14 +24,25 @@ SUITE_OF = {version: suite for suite, version in SUITES.items()}
 
 
 def make_scenario_backend(scenario: Scenario, kind: str) -> Backend:
-    info = scenario.cluster.info()
     if kind == "sim":
         faults = sim_faults(scenario.faults, str(scenario.file))
-        return ScenarioSim(info, scenario.slurm.policy, faults=faults,
+        return ScenarioSim(scenario.cluster.info(), scenario.slurm.policy, faults=faults,
                            requeue=scenario.slurm.requeue)
-    return select_backend(kind, info, cluster=cluster_spec(scenario), faults=scenario.faults,
-                          job_submit_lua=scenario.slurm.job_submit_lua,
-                          accounts=scenario.accounts)
+    return slurm_backend(scenario)
+
+
+def slurm_backend(scenario: Scenario) -> Backend:
+    """Real Slurm in containers, shaped and configured by the scenario."""
+    if not slurm_backend_available():
+        raise BackendError("the Slurm backend is not part of this build yet; use --backend sim")
+    if scenario.faults:
+        raise BackendError("faults on real Slurm are not wired yet (no fault driver); "
+                           "run this scenario with --backend sim or without faults")
+    from workload.cluster import up
+
+    spec = cluster_spec(scenario)
+    cluster = up(spec)
+    return select_backend("slurm", cluster.describe(), cluster=spec.name)
 
 
 def cluster_spec(scenario: Scenario, name: str = "wlgen") -> ClusterSpec:

@@ -26,14 +26,24 @@ def missing_slurm_backend() -> str | None:
             "wlgen cannot submit to a real cluster")
 
 
+def wlgen_cluster_running(name: str = "wlgen") -> bool:
+    from workload.cluster import Cluster
+    from workload.errors import ClusterError
+
+    try:
+        return Cluster.load(name).is_running()
+    except (ClusterError, OSError):
+        return False
+
+
 def missing_slurm() -> str | None:
-    """A Slurm that answers (scontrol ping) and a backend to talk to it."""
+    """A backend, and a Slurm to talk to: a running wlgen cluster or this host's Slurm."""
     backend = missing_slurm_backend()
     if backend:
         return backend
-    if not shutil.which("scontrol"):
-        return "needs Slurm: scontrol is not on PATH"
-    return None if slurm_reachable() else "needs Slurm: scontrol ping finds no controller UP"
+    if wlgen_cluster_running() or slurm_reachable():
+        return None
+    return "needs Slurm: no wlgen cluster running and scontrol ping finds no controller UP"
 
 
 def missing_cluster_capability() -> str | None:
