@@ -1,13 +1,8 @@
 #!/usr/bin/env bash
-# Headless Chromium for the report tests (tests/harness): they render `wlgen report`
-# output with --dump-dom/--screenshot and check what the page shows. Idempotent: skips
-# apt when installed; waits for a dpkg lock held by another setup step.
+# Headless Chromium for the report tests (tests/harness/test_report.py): they render
+# `wlgen report` output with --dump-dom and --screenshot and check what the page shows.
+# DejaVu fonts so text has the same metrics everywhere. Idempotent and quiet.
 set -euo pipefail
-if [ "$(dpkg-query -W -f='${Status}' chromium 2>/dev/null)" != "install ok installed" ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt_get=(apt-get -o DPkg::Lock::Timeout=600 -y -qq)
-    "${apt_get[@]}" install --no-install-recommends chromium fonts-dejavu-core >/dev/null \
-        || { "${apt_get[@]}" update \
-             && "${apt_get[@]}" install --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
-fi
-chromium --version
+source "$(dirname "$0")/../lib.sh"
+APT_NO_RECOMMENDS=1 apt_install chromium fonts-dejavu-core
+chromium --version 2>/dev/null | head -n1
