@@ -31,13 +31,29 @@ def slurm_backend_available() -> bool:
     return importlib.util.find_spec(SLURM_MODULE) is not None
 
 
-def choose(kind: str) -> str:
-    """Resolve ``auto`` to ``sim`` or ``slurm``; the caller says in one line which."""
+def cluster_running(name: str) -> bool:
+    """True when the wlgen container cluster ``name`` is up (every container running)."""
+    from workload.cluster import Cluster
+    from workload.errors import ClusterError
+    try:
+        return Cluster.load(name).is_running()
+    except (ClusterError, OSError):
+        return False
+
+
+def choose(kind: str, cluster: str = "wlgen") -> tuple[str, str]:
+    """Resolve ``auto`` to ``sim`` or ``slurm``, with why (for one line to the user)."""
     if kind not in BACKENDS:
         raise InputError(f"--backend must be one of {', '.join(BACKENDS)}, got {kind!r}")
     if kind != "auto":
-        return kind
-    return "slurm" if slurm_backend_available() and slurm_reachable() else "sim"
+        return kind, "asked for"
+    if not slurm_backend_available():
+        return "sim", "no Slurm backend in this build"
+    if cluster_running(cluster):
+        return "slurm", f"wlgen cluster {cluster!r} is running"
+    if slurm_reachable():
+        return "slurm", "scontrol ping answered"
+    return "sim", "no Slurm reachable"   # no wlgen cluster of that name, no scontrol ping
 
 
 def make_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str = "easy",

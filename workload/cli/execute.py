@@ -21,10 +21,18 @@ from workload.transforms import set_payload
 DEFAULT_NODES, DEFAULT_CPUS = 8, 32
 
 
+def slurm_options() -> dict[str, object]:
+    """--slurm-client, --cluster, --slurm-url, --slurm-token as given (options.py)."""
+    ctx = click.get_current_context(silent=True)
+    options = dict(ctx.meta.get("slurm_options", {})) if ctx else {}
+    if options.get("slurm_url") and "client" not in options:
+        options["client"] = "rest"
+    return options
+
+
 def resolve_backend(requested: str) -> str:
-    kind = choose(requested)
+    kind, why = choose(requested, cluster=str(slurm_options().get("cluster", "wlgen")))
     if requested == "auto":
-        why = "Slurm answered" if kind == "slurm" else "no Slurm reachable"
         click.echo(f"wlgen: backend: {kind} ({why})", err=True)
     return kind
 
@@ -40,7 +48,8 @@ def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend_kind
             closed_loop: bool = False, cancel_on_exit: bool = False,
             total: int | None = None) -> None:
     """Run and report; exits 1 when the run was interrupted or lost track of a job."""
-    backend = make_backend(backend_kind, cluster, policy=policy, realtime=realtime)
+    backend = make_backend(backend_kind, cluster, policy=policy, realtime=realtime,
+                           **slurm_options())
     progress = Progress(total)
     result = run_workload(
         set_payload(specs, payload), backend, kind=kind, out=out, header=header,

@@ -21,7 +21,29 @@ def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return apply
 
 
+def _keep_slurm_option(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    """Slurm options go to ctx.meta, not to each command's signature (see execute)."""
+    if value is not None:
+        ctx.meta.setdefault("slurm_options", {})[param.name] = value
+
+
+def _slurm_option(*decls: str, **kwargs: object) -> Callable[[F], F]:
+    return click.option(*decls, expose_value=False, callback=_keep_slurm_option, **kwargs)
+
+
+slurm_options = _stack(
+    _slurm_option("--slurm-client", "client", type=click.Choice(["cli", "rest"]),
+                  help="How to reach real Slurm: client commands or slurmrestd [cli]."),
+    _slurm_option("--cluster", "cluster", metavar="NAME",
+                  help="A wlgen container cluster (`wlgen cluster up --name NAME`) [wlgen]."),
+    _slurm_option("--slurm-url", "slurm_url", metavar="URL",
+                  help="An existing slurmrestd (or env SLURM_URL); implies --slurm-client rest."),
+    _slurm_option("--slurm-token", "slurm_token", metavar="JWT",
+                  help="JWT for --slurm-url (or env SLURM_JWT)."),
+)
+
 cluster_options = _stack(
+    slurm_options,
     click.option("--nodes", type=click.IntRange(min=1), help="Nodes in the cluster."),
     click.option("--cpus", type=click.IntRange(min=1), help="CPUs per node."),
     click.option("--mem", type=click.IntRange(min=1), default=64_000, show_default=True,

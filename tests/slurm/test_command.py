@@ -1,0 +1,78 @@
+"""The pure sbatch command builder and the retry rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from workload.backends.slurm.command import impossible, sbatch_argv, time_limit
+from workload.backends.slurm.retry import AMBIGUOUS, REJECT, RETRY, backoff, classify
+from workload.backends.slurm.tags import job_name, run_prefix, seq_of
+from workload.errors import InputError
+from workload.spec import JobSpec
+
+SPEC = JobSpec(seq=7, submit_s=0, procs=4, runtime_s=30, time_limit_s=61)
+
+
+def test_argv_is_a_list_with_tag_tasks_and_minutes() -> None:
+    argv = sbatch_argv(SPEC, "r1", account="wlgen", mem_per_cpu_mb=512)
+    assert argv[:2] == ["sbatch", "--parsable"]
+    assert "--job-name=wlgen.r1.7" in argv and "--ntasks=4" in argv and "--time=2" in argv
+    assert "--account=wlgen" in argv and "--mem-per-cpu=512" in argv
+    assert not any(a.startswith("--nodes") for a in argv)
+    assert "--nodes=2" in sbatch_argv(SPEC.with_(nodes=2), "r1")
+
+
+def test_spec_values_override_defaults() -> None:
+    spec = SPEC.with_(account="physics", partition="big", mem_per_cpu_mb=100)
+    argv = sbatch_argv(spec, "r1", account="wlgen", partition="batch", mem_per_cpu_mb=512)
+    assert {"--account=physics", "--partition=big", "--mem-per-cpu=100"} <= set(argv)
+
+
+@pytest.mark.parametrize("change", [
+    {"account": "a;rm -rf /"}, {"partition": "--uid=0"}, {"procs": 0}, {"nodes": -1},
+    {"time_limit_s": float("nan")}, {"mem_per_cpu_mb": 1.5}, {"account": "$(id)"}])
+def test_trace_fields_that_could_reach_a_shell_are_refused(change: dict) -> None:
+    with pytest.raises(InputError):
+        sbatch_argv(SPEC.with_(**change), "r1")
+
+
+def test_unknown_extra_options_are_refused() -> None:
+    assert sbatch_argv(SPEC, "r1", extra={"qos": "normal", "exclusive": ""})[-2:] == [
+        "--qos=normal", "--exclusive"]
+    with pytest.raises(InputError, match="unknown sbatch option"):
+        sbatch_argv(SPEC, "r1", extra={"uid": "0"})
+    with pytest.raises(InputError):
+        sbatch_argv(SPEC, "r1", extra={"qos": "x y"})
+
+
+def test_time_limit_rounds_up_to_whole_minutes() -> None:
+    assert [time_limit(s) for s in (1, 60, 61, 3600)] == ["1", "1", "2", "60"]
+
+
+def test_impossible_jobs_are_named() -> None:
+    assert impossible(SPEC, 4, 8, 4096) is None
+    assert "CPUs" in impossible(SPEC.with_(procs=33), 4, 8, 4096)
+    assert "nodes" in impossible(SPEC.with_(nodes=5), 4, 8, 4096)
+    assert "MB" in impossible(SPEC.with_(mem_per_cpu_mb=5000), 4, 8, 4096)
+
+
+def test_tags_round_trip_and_reject_odd_run_ids() -> None:
+    prefix = run_prefix("20261128-storm-ab12")
+    assert seq_of(job_name("20261128-storm-ab12", 42), prefix) == 42
+    assert seq_of("wlgen.other.42", prefix) is None and seq_of(prefix + "x", prefix) is None
+    with pytest.raises(ValueError):
+        run_prefix("a b")
+
+
+@pytest.mark.parametrize("stderr, verdict", [
+    ("sbatch: error: Batch job submission failed: Socket timed out on send/recv operation", AMBIGUOUS),
+    ("sbatch: error: Batch job submission failed: Resource temporarily unavailable", RETRY),
+    ("sbatch: error: Unable to contact slurm controller (connect failure)", RETRY),
+    ("sbatch: error: Slurm temporarily unable to accept job, sleeping and retrying", RETRY),
+    ("sbatch: error: Batch job submission failed: Invalid account or account/partition", REJECT)])
+def test_errors_are_classified(stderr: str, verdict: str) -> None:
+    assert classify(stderr) == verdict
+
+
+def test_backoff_doubles_to_a_cap() -> None:
+    assert [backoff(a) for a in (1, 2, 3, 10)] == [0.2, 0.4, 0.8, 5.0]

@@ -1,0 +1,95 @@
+"""Pure parsers against stored real Slurm 22.05 output (see data/README.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workload.backends.slurm.parse import (expand_hostlist, exit_code, parse_ping, parse_sacct,
+                                           parse_sbatch, parse_sinfo, parse_squeue,
+                                           parse_version)
+from workload.backends.slurm.states import normalize
+
+DATA = Path(__file__).parent / "data"
+
+
+def read(name: str) -> str:
+    return (DATA / name).read_text()
+
+
+def by_name(records):
+    return {r.name: r for r in records}
+
+
+def test_sbatch_parsable_gives_the_job_id() -> None:
+    assert parse_sbatch(read("sbatch_parsable.txt")) == "1258"
+    assert parse_sbatch("77;othercluster\n") == "77"
+    with pytest.raises(ValueError, match="no job id"):
+        parse_sbatch("sbatch: error: Batch job submission failed\n")
+
+
+def test_squeue_states_of_real_jobs() -> None:
+    jobs = by_name(parse_squeue(read("squeue_states.txt")))
+    done = jobs["wlgen.cap.0"]
+    assert (done.job_id, done.state, done.nodes) == ("1260", "COMPLETED", ("n1",))
+    assert (done.submit, done.start, done.end) == (1795871486, 1795871487, 1795871489)
+    assert jobs["wlgen.cap.1"].state == "FAILED" and jobs["wlgen.cap.1"].reason == "NonZeroExitCode"
+    running = jobs["wlgen.cap.2"]
+    assert running.state == "RUNNING" and running.end is None   # %e is the limit, not an end
+    requeued = jobs["wlgen.cap.4"]
+    # Back to PENDING after `scontrol requeue`: %S is a future estimate, not a start.
+    assert requeued.state == "PENDING" and requeued.start is None and requeued.nodes == ()
+    assert jobs["wlgen.cap.5"].nodes == ("n1", "n2") and jobs["wlgen.cap.5"].cpus == 4
+    assert jobs["wlgen.cap.3"].state == "CANCELLED"
+
+
+def test_squeue_of_a_storm_has_every_line() -> None:
+    records = parse_squeue(read("squeue.txt"))
+    assert len(records) == len(read("squeue.txt").splitlines())
+    assert all(r.state == "COMPLETED" and r.user == "u1" for r in records)
+
+
+def test_sacct_final_states_exit_codes_and_never_started_jobs() -> None:
+    jobs = by_name(parse_sacct(read("sacct.txt")))
+    assert jobs["wlgen.t1.0"].exit_code == 0 and jobs["wlgen.t1.0"].state == "COMPLETED"
+    assert jobs["wlgen.t1.1"].exit_code == 3 and jobs["wlgen.t1.1"].state == "FAILED"
+    cancelled = jobs["wlgen.t1.5"]   # "CANCELLED by 0" while pending
+    assert cancelled.state == "CANCELLED" and cancelled.start is None and cancelled.nodes == ()
+    assert cancelled.end == 1795871096
+    assert jobs["wlgen.t1.3"].start == 1795871052
+
+
+def test_sinfo_version_and_ping() -> None:
+    nodes, default = parse_sinfo(read("sinfo.txt"))
+    assert default == "batch"
+    assert nodes[0] == ("n1", 8, 4096, ("batch",)) and len(nodes) == 4
+    assert parse_version(read("sinfo_version.txt")) == "22.05.8"
+    assert parse_ping(read("scontrol_ping.txt"))
+    assert not parse_ping("Slurmctld(primary) at ctld is DOWN\n")
+
+
+@pytest.mark.parametrize("text, hosts", [
+    ("n[1-3,7]", ("n1", "n2", "n3", "n7")), ("n01,gpu[08-10]", ("n01", "gpu08", "gpu09", "gpu10")),
+    ("None assigned", ()), ("", ())])
+def test_hostlists_expand(text: str, hosts: tuple[str, ...]) -> None:
+    assert expand_hostlist(text) == hosts
+
+
+@pytest.mark.parametrize("raw, state", [
+    ("CANCELLED by 1000", "CANCELLED"), ("COMPLETING", "RUNNING"), ("BOOT_FAIL", "NODE_FAIL"),
+    ("REQUEUE_HOLD", "REQUEUED"), ("OUT_OF_MEMORY", "OUT_OF_MEMORY"), ("CONFIGURING", "RUNNING"),
+    ("PENDING", "PENDING"), ("RUNNING+COMPLETING", "RUNNING")])
+def test_states_normalize(raw: str, state: str) -> None:
+    assert normalize(raw) == state
+
+
+def test_exit_codes_from_code_and_signal() -> None:
+    assert (exit_code("3:0"), exit_code("0:9"), exit_code("0:0"), exit_code("")) == (3, 137, 0, None)
+
+
+def test_sacct_running_killed_and_requeued_jobs() -> None:
+    jobs = by_name(parse_sacct(read("sacct_states.txt")))
+    assert jobs["wlgen.cap.2"].state == "RUNNING" and jobs["wlgen.cap.2"].end is None
+    assert jobs["wlgen.cap.6"].exit_code == 137 and jobs["wlgen.cap.6"].state == "FAILED"
+    assert jobs["wlgen.cap.4"].state == "PENDING" and jobs["wlgen.cap.4"].start is None

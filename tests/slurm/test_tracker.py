@@ -1,0 +1,78 @@
+"""Lifecycle events from snapshots: nothing missed between polls, requeues reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workload.backends.slurm.parse import JobRecord, parse_squeue
+from workload.backends.slurm.tracker import Tracker
+from workload.spec import JobSpec
+
+DATA = Path(__file__).parent / "data"
+SPEC = JobSpec(seq=3, submit_s=0, procs=1, runtime_s=2, time_limit_s=60, user="u1")
+
+
+def record(state: str, start=None, end=None, submit=100.0, nodes=("n1",), job="9") -> JobRecord:
+    return JobRecord(job, "wlgen.r.3", state, state, "None", submit, start, end, "u1", "batch",
+                     1, nodes if start else ())
+
+
+def tracker(job: str = "9") -> Tracker:
+    t = Tracker()
+    t.add(3, job, SPEC, "batch", (0.05, 0.01))
+    return t
+
+
+def kinds(events):
+    return [(e.kind, e.state, e.time) for e in events]
+
+
+def test_a_job_shorter_than_the_poll_gets_all_three_events_in_order() -> None:
+    events = tracker().observe(3, record("COMPLETED", start=101.0, end=103.0))
+    assert kinds(events) == [("submit", "PENDING", 100.0), ("start", "RUNNING", 101.0),
+                             ("end", "COMPLETED", 103.0)]
+    assert events[0].submit_latency_s == 0.05 and events[2].exit_code == 0
+
+
+def test_events_are_emitted_once() -> None:
+    t = tracker()
+    assert len(t.observe(3, record("RUNNING", start=101.0))) == 2
+    assert t.observe(3, record("RUNNING", start=101.0)) == []
+    assert kinds(t.observe(3, record("FAILED", start=101.0, end=102.0))) == [
+        ("end", "FAILED", 102.0)]
+    assert t.observe(3, record("FAILED", start=101.0, end=102.0)) == [] and not t.unfinished()
+
+
+def test_requeue_is_a_state_event_then_a_new_start() -> None:
+    t = tracker()
+    t.observe(3, record("RUNNING", start=101.0))
+    requeue = t.observe(3, record("PENDING", submit=110.0))
+    assert kinds(requeue) == [("state", "REQUEUED", 110.0)]
+    assert t.observe(3, record("PENDING", submit=110.0)) == []
+    assert kinds(t.observe(3, record("COMPLETED", start=120.0, end=125.0, submit=110.0))) == [
+        ("start", "RUNNING", 120.0), ("end", "COMPLETED", 125.0)]
+
+
+def test_a_restart_missed_between_polls_still_reports_the_requeue() -> None:
+    t = tracker()
+    t.observe(3, record("RUNNING", start=101.0))
+    assert [e.kind for e in t.observe(3, record("RUNNING", start=130.0))] == ["state", "start"]
+
+
+def test_cancelled_while_pending_has_no_start() -> None:
+    assert [e.kind for e in tracker().observe(3, record("CANCELLED", end=105.0))] == [
+        "submit", "end"]
+
+
+def test_other_jobs_and_other_ids_are_ignored() -> None:
+    assert tracker(job="1264").observe(3, record("RUNNING", start=1.0, job="99")) == []
+    assert Tracker().observe(3, record("RUNNING", start=1.0)) == []
+
+
+def test_real_requeued_record_after_a_start_is_a_requeue() -> None:
+    real = {r.name: r for r in parse_squeue((DATA / "squeue_states.txt").read_text())}
+    t = tracker(job="1264")
+    t.observe(3, JobRecord("1264", "wlgen.cap.4", "RUNNING", "RUNNING", "None", 1795871487.0,
+                           1795871487.0, None, "root", "batch", 1, ("n1",)))
+    events = t.observe(3, real["wlgen.cap.4"])
+    assert [(e.kind, e.state) for e in events] == [("state", "REQUEUED")]

@@ -1,0 +1,156 @@
+"""Pure parsers of Slurm client output (run with SLURM_TIME_FORMAT=%s: epoch seconds).
+
+Every parser takes the text a command printed and returns plain records; the commands
+themselves are named next to them (``SQUEUE_ARGV``...) so tests and backend agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from workload.backends.slurm.states import normalize
+
+TIME_ENV = {"SLURM_TIME_FORMAT": "%s"}   # every time field as Unix epoch seconds
+_SQ_FIELDS = ("%i", "%T", "%r", "%V", "%S", "%e", "%u", "%P", "%C", "%N", "%j")
+#: Every job (array tasks one a line), finished ones too while slurmctld keeps them.
+SQUEUE_ARGV = ("squeue", "--noheader", "--array", "--states=all",
+               "--format=" + "|".join(_SQ_FIELDS))
+_SA_FIELDS = ("JobID", "State", "Reason", "Submit", "Start", "End", "User", "Partition",
+              "NCPUS", "NodeList", "ExitCode", "JobName")
+#: Allocations only (-X), every user (-a); add -S/-j to narrow.
+SACCT_ARGV = ("sacct", "--noheader", "--parsable2", "-X", "-a",
+              "--format=" + ",".join(_SA_FIELDS))
+_NO_NODES = {"", "None assigned", "(null)"}
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """One job as a status command saw it. ``start`` is None unless it ran."""
+
+    job_id: str
+    name: str
+    state: str              # wlgen's state (see states.normalize)
+    raw_state: str
+    reason: str
+    submit: float | None
+    start: float | None
+    end: float | None
+    user: str
+    partition: str
+    cpus: int
+    nodes: tuple[str, ...]
+    exit_code: int | None = None
+
+
+def parse_sbatch(stdout: str) -> str:
+    """The job id from ``sbatch --parsable`` ("123" or "123;cluster")."""
+    first = stdout.strip().splitlines()[0] if stdout.strip() else ""
+    job_id = first.split(";")[0].strip()
+    if not job_id.isdigit():
+        raise ValueError(f"sbatch printed no job id: {stdout.strip()[:200]!r}")
+    return job_id
+
+
+def epoch(text: str) -> float | None:
+    """Epoch seconds, or None for Slurm's "Unknown"/"None"/"N/A"/"NONE"/0."""
+    text = text.strip()
+    return float(text) if text.isdigit() and text != "0" else None
+
+
+def expand_hostlist(text: str) -> tuple[str, ...]:
+    """``n[1-3,7],gpu1`` -> (n1, n2, n3, n7, gpu1); "None assigned" -> ()."""
+    text = text.strip()
+    if text in _NO_NODES:
+        return ()
+    out: list[str] = []
+    for prefix, ranges, plain in re.findall(r"([^,\[]+)\[([^\]]+)\]|([^,\[\]]+)", text):
+        if plain:
+            out.append(plain)
+            continue
+        for part in ranges.split(","):
+            lo, _, hi = part.partition("-")
+            width = len(lo)
+            out += [f"{prefix}{i:0{width}d}" for i in range(int(lo), int(hi or lo) + 1)]
+    return tuple(out)
+
+
+def exit_code(text: str) -> int | None:
+    """sacct's "code:signal" as one number: the code, or 128+signal when killed."""
+    code, _, signal = text.strip().partition(":")
+    if not code.isdigit():
+        return None
+    return 128 + int(signal) if int(code) == 0 and signal.isdigit() and int(signal) else int(code)
+
+
+def _record(job_id: str, raw_state: str, reason: str, submit: str, start: str, end: str,
+            user: str, partition: str, cpus: str, nodes: str, name: str,
+            code: int | None) -> JobRecord:
+    state = normalize(raw_state)
+    hosts = expand_hostlist(nodes)
+    ran = bool(hosts)   # a job cancelled while pending shows start == end and no nodes
+    return JobRecord(job_id, name, state, raw_state.strip(), reason.strip(), epoch(submit),
+                     epoch(start) if ran else None,
+                     epoch(end) if state not in ("PENDING", "RUNNING", "REQUEUED") else None,
+                     user, partition, int(cpus) if cpus.isdigit() else 0, hosts, code)
+
+
+def _rows(text: str, fields: tuple[str, ...], what: str) -> list[list[str]]:
+    """The '|'-separated columns of each line; the last column (the job name, which we
+    do not control for other users' jobs) may itself contain '|'."""
+    rows = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        cols = line.split("|", len(fields) - 1)
+        if len(cols) != len(fields):
+            raise ValueError(f"{what} line has {len(cols)} fields, not {len(fields)}: "
+                             f"{line[:200]!r}")
+        rows.append(cols)
+    return rows
+
+
+def parse_squeue(text: str) -> list[JobRecord]:
+    """Lines of ``SQUEUE_ARGV`` (squeue has no exit codes)."""
+    return [_record(*cols, code=None) for cols in _rows(text, _SQ_FIELDS, "squeue")]
+
+
+def parse_sacct(text: str) -> list[JobRecord]:
+    """Lines of ``SACCT_ARGV`` (``--parsable2``: '|' between fields, none at the end)."""
+    out = []
+    for job_id, raw, reason, submit, start, end, user, part, cpus, nodes, code, name in \
+            _rows(text, _SA_FIELDS, "sacct"):
+        out.append(_record(job_id, raw, reason, submit, start, end, user, part, cpus,
+                           nodes, name, exit_code(code)))
+    return out
+
+
+def parse_ping(text: str) -> bool:
+    """``scontrol ping``: True when a controller answers UP."""
+    return bool(re.search(r"\bis UP\b", text))
+
+
+#: One line per node and partition: name, CPUs, memory (MB), partition ("*" = default).
+SINFO_ARGV = ("sinfo", "--noheader", "--Node", "--format=%N|%c|%m|%P")
+
+
+def parse_sinfo(text: str) -> tuple[list[tuple[str, int, int, tuple[str, ...]]], str | None]:
+    """(nodes as (name, cpus, mem_mb, partitions), default partition) from SINFO_ARGV."""
+    nodes: dict[str, tuple[int, int, list[str]]] = {}
+    default = None
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, cpus, mem, part = line.strip().split("|")
+        if part.endswith("*"):
+            part = default = part[:-1]
+        entry = nodes.setdefault(name, (int(cpus), int(mem.rstrip("+") or 0), []))
+        if part not in entry[2]:
+            entry[2].append(part)
+    return [(n, c, m, tuple(p)) for n, (c, m, p) in nodes.items()], default
+
+
+def parse_version(text: str) -> str | None:
+    """"slurm 22.05.8" -> "22.05.8"."""
+    found = re.search(r"(\d+\.\d+\.\d+)", text)
+    return found.group(1) if found else None

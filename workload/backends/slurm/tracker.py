@@ -1,0 +1,91 @@
+"""Lifecycle events from snapshots: a pure state machine per job of the run.
+
+Events are derived from the timestamps in each record (Slurm's own), not from the
+moment a change was noticed, so a job that was submitted, ran and ended between two
+polls still yields submit, start and end, in that order, with the right times.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from workload.backends.slurm.parse import JobRecord
+from workload.event import END, FINAL_STATES, PENDING, REQUEUED, RUNNING, START, STATE, SUBMIT, Event
+from workload.spec import JobSpec
+
+
+@dataclass(slots=True)
+class Track:
+    job_id: str
+    user: str
+    partition: str
+    procs: int
+    timing: tuple[float, float]            # (submit latency, submit error) of the sbatch
+    submitted: bool = False
+    started: float | None = None
+    requeued: bool = False
+    ended: bool = False
+    nodes: tuple[str, ...] = field(default=())
+
+
+class Tracker:
+    """The run's jobs by sequence number, and the events each new record implies."""
+
+    def __init__(self) -> None:
+        self.tracks: dict[int, Track] = {}
+
+    def add(self, seq: int, job_id: str, spec: JobSpec, partition: str,
+            timing: tuple[float, float]) -> None:
+        """A job sbatch accepted (or one found again by its tag after a lost answer)."""
+        self.tracks[seq] = Track(job_id, spec.user, partition, spec.procs, timing)
+
+    def unfinished(self) -> dict[int, str]:
+        """seq -> job id of every accepted job without an end event yet."""
+        return {seq: t.job_id for seq, t in self.tracks.items() if not t.ended}
+
+    def observe(self, seq: int, rec: JobRecord) -> list[Event]:
+        """Events for what ``rec`` shows beyond what was already reported."""
+        track = self.tracks.get(seq)
+        if track is None or track.ended or rec.job_id != track.job_id:
+            return []
+        out: list[Event] = []
+        if not track.submitted:
+            if rec.submit is None:
+                return out
+            latency, error = track.timing
+            out.append(self._event(SUBMIT, rec.submit, seq, track, PENDING,
+                                   submit_latency_s=latency, submit_error_s=error))
+            track.submitted = True
+        out += self._requeue_or_start(seq, track, rec)
+        if rec.state in FINAL_STATES and rec.end is not None:
+            code = rec.exit_code if rec.exit_code is not None else (
+                0 if rec.state == "COMPLETED" else None)
+            out.append(self._event(END, max(rec.end, track.started or rec.end), seq, track,
+                                   rec.state, exit_code=code, reason=_reason(rec)))
+            track.ended = True
+        return out
+
+    def _requeue_or_start(self, seq: int, track: Track, rec: JobRecord) -> list[Event]:
+        out: list[Event] = []
+        back_in_queue = rec.state == REQUEUED or (rec.state == PENDING and track.started)
+        restarted = rec.start is not None and track.started not in (None, rec.start)
+        if (back_in_queue and not track.requeued) or restarted:
+            when = max(rec.submit or 0.0, track.started or 0.0) or time.time()
+            out.append(self._event(STATE, when, seq, track, REQUEUED, reason=_reason(rec)))
+            track.started, track.requeued = None, True
+        if rec.start is not None and track.started is None and (
+                rec.state == RUNNING or rec.state in FINAL_STATES):
+            track.nodes, track.started, track.requeued = rec.nodes, rec.start, False
+            out.append(self._event(START, rec.start, seq, track, RUNNING))
+        return out
+
+    @staticmethod
+    def _event(kind: str, when: float, seq: int, track: Track, state: str,
+               **extra: object) -> Event:
+        return Event(kind, when, seq, track.job_id, state, track.user, track.partition,
+                     track.procs, track.nodes if kind != SUBMIT else (), **extra)
+
+
+def _reason(rec: JobRecord) -> str:
+    return "" if rec.reason in ("None", "") else rec.reason

@@ -1,0 +1,105 @@
+"""The lifecycle watcher: one squeue for all of the run's jobs per poll, sacct for the rest.
+
+squeue keeps finished jobs for MinJobAge (300 s by default) with their final state and
+times, so one snapshot covers pending, running and recently ended jobs alike. Jobs of
+the run missing from it (purged, or slurmctld lost them) are reconciled from
+accounting in one batched sacct; accounting lags the queue by a few seconds, so a job
+not there yet is simply asked about again on the next poll.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from workload.backends.slurm.parse import (SACCT_ARGV, SQUEUE_ARGV, JobRecord, parse_sacct,
+                                           parse_squeue)
+from workload.backends.slurm.runner import Runner, RunnerLost
+from workload.backends.slurm.tags import seq_of
+from workload.backends.slurm.tracker import Tracker
+from workload.event import Event
+
+MIN_INTERVAL_S, MAX_INTERVAL_S = 0.25, 3.0
+SACCT_CHUNK = 400          # job ids per sacct call (argv length stays small)
+
+
+class Watcher:
+    """Polls in its own thread until ``stop``; every event goes through ``emit``."""
+
+    def __init__(self, runner: Runner, tracker: Tracker, lock: threading.Lock, prefix: str,
+                 emit: Callable[[Event], None]) -> None:
+        self.runner, self.tracker, self.lock = runner, tracker, lock
+        self.prefix, self.emit = prefix, emit
+        self.stopping = threading.Event()
+        self.polls = self.errors = 0
+        self.last_error = ""
+        self.changed = 0
+        self.thread = threading.Thread(target=self._loop, daemon=True, name="wlgen-watcher")
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self, timeout: float = 30) -> None:
+        self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+
+    def _loop(self) -> None:
+        interval = MIN_INTERVAL_S
+        while not self.stopping.is_set():
+            began = time.monotonic()
+            changed = self.poll()
+            took = time.monotonic() - began
+            # Quick while things change, slower when idle, and never more than about a
+            # third of slurmctld's time spent answering us.
+            interval = MIN_INTERVAL_S if changed else min(MAX_INTERVAL_S, interval * 1.5)
+            self.stopping.wait(max(interval, 2 * took))
+
+    def poll(self) -> bool:
+        """One round: squeue, then sacct for the missing; True when any event came out."""
+        with self.lock:
+            expected = self.tracker.unfinished()
+        if not expected:
+            return False
+        self.polls += 1
+        self.changed = 0
+        records = self._query(SQUEUE_ARGV, parse_squeue)
+        if records is None:
+            return False
+        seen = self._apply(records, expected)
+        missing = [job for seq, job in expected.items() if seq not in seen]
+        for i in range(0, len(missing), SACCT_CHUNK):
+            chunk = ",".join(missing[i:i + SACCT_CHUNK])
+            found = self._query((*SACCT_ARGV, "-j", chunk), parse_sacct)
+            seen |= self._apply(found or [], expected)
+        return bool(self.changed)
+
+    def _query(self, argv: Iterable[str], parser: Callable[[str], list[JobRecord]]
+               ) -> list[JobRecord] | None:
+        """Records, or None when the command failed (slurmctld down: try next poll)."""
+        try:
+            done = self.runner.run(list(argv), timeout=60)
+        except RunnerLost as error:
+            done = None
+            self.last_error = str(error)
+        if done is None or done.rc != 0:
+            self.errors += 1
+            self.last_error = done.err.strip()[-300:] if done else self.last_error
+            return None
+        return parser(done.out)
+
+    def _apply(self, records: list[JobRecord], expected: dict[int, str]) -> set[int]:
+        """Feed the run's records to the tracker and emit what follows; the seqs seen."""
+        seen: set[int] = set()
+        for rec in records:
+            seq = seq_of(rec.name, self.prefix)
+            if seq is None or expected.get(seq) != rec.job_id:
+                continue
+            seen.add(seq)
+            with self.lock:
+                events = self.tracker.observe(seq, rec)
+            for event in events:
+                self.emit(event)
+            self.changed += len(events)
+        return seen
