@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "compare": "workload.cli.compare:compare",
     "matrix": "workload.cli.matrix:matrix",
     "report": "workload.cli.report:report",
+    "fabric": "workload.cli.fabric:fabric",
 }
 
 

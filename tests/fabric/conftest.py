@@ -1,0 +1,85 @@
+"""A small containerised cluster for the fabric tests (one per session), and helpers.
+
+Tests that need it skip with a reason when not root, or podman/runc, tc, ip, nsenter or
+ethtool are missing (CI installs them: .ci/setup.d/20-podman.sh, 45-fabric.sh). Every
+wait goes through the one polling helper, ``workload.cluster.wait_for``; every job a test
+submits is cancelled at teardown, and every cable pulled is plugged back.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
+from workload.testing.require import missing_root
+
+NAME = "wlgen-fabtest"
+TOOLS = {"podman": "20-podman.sh", "runc": "20-podman.sh", "tc": "45-fabric.sh",
+         "ip": "45-fabric.sh", "nsenter": "45-fabric.sh", "ethtool": "45-fabric.sh"}
+ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
+         "BOOT_FAIL", "DEADLINE", "PREEMPTED"}
+
+
+def require_fabric() -> None:
+    reason = missing_root()
+    if reason:
+        pytest.skip(reason)
+    for tool, step in TOOLS.items():
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed (.ci/setup.d/{step} installs it)")
+
+
+@pytest.fixture(scope="session")
+def fab() -> Iterator[Cluster]:
+    """A 3-node cluster (2 nodes under leaf0, 1 under leaf1 in the fat tree tests)."""
+    require_fabric()
+    from workload.fabric import apply
+    down(NAME)
+    cluster = up(ClusterSpec(name=NAME, nodes=3, cpus=2, mem_mb=1024), timeout=300)
+    try:
+        yield cluster
+    finally:
+        for job in submitted:
+            cluster.exec("ctld", ["scancel", job])
+        from workload.fabric import faults
+        for node in cluster.spec.node_names:
+            faults.link(cluster, node, up=True)
+        apply.clear(cluster)
+        down(NAME)
+
+
+submitted: list[str] = []   # every job a test submits, cancelled at teardown
+
+
+def submit_script(cluster: Cluster, script: str, *args: str) -> str:
+    """sbatch ``script`` (its text on stdin) with ``args``; returns the job id."""
+    done = cluster.exec("ctld", ["sbatch", "--parsable", *args], input=script.encode(),
+                        check=True)
+    job = done.stdout.decode().strip().split(";")[0]
+    submitted.append(job)
+    return job
+
+
+def job_fields(cluster: Cluster, job: str) -> dict[str, str]:
+    """``scontrol show job -o`` as a dict (no accounting lag, kept MinJobAge s)."""
+    out = cluster.slurm(["scontrol", "show", "job", "-o", job])
+    return dict(re.findall(r"(\w+)=(\S*)", out))
+
+
+def wait_for_end(cluster: Cluster, job: str, timeout: float) -> dict[str, str]:
+    return wait_for(lambda: (f := job_fields(cluster, job))["JobState"] in ENDED and f,
+                    timeout, f"job {job} to end", interval=0.5)
+
+
+def wait_for_state(cluster: Cluster, job: str, state: str, timeout: float) -> dict[str, str]:
+    return wait_for(lambda: (f := job_fields(cluster, job))["JobState"] == state and f,
+                    timeout, f"job {job} to be {state}", interval=0.5)
+
+
+def wait_for_nodes_idle(cluster: Cluster, timeout: float = 120) -> None:
+    wait_for(lambda: set(cluster.node_states().values()) <= {"idle"}, timeout,
+             "every node to be idle", interval=1.0)

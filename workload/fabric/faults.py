@@ -1,0 +1,93 @@
+"""Faults on the fabric: a link down/up, a node unplugged (and replugged), a slow node.
+
+A link is cut at the switch side: the host end of the node's veth is set down, so the
+node's ``eth0`` loses carrier but keeps its addresses and routes (setting ``eth0`` itself
+down would drop the container's routes, which `up` does not bring back). Shaping rules
+survive a down/up. A slow node gets a CPU quota through the container engine
+(`podman update --cpus`, cgroup CPU bandwidth), live.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from workload.cluster import Cluster, proc, wait_for
+from workload.errors import InputError
+from workload.fabric import apply, netns
+
+Say = Callable[[dict], None]
+
+
+def _event(kind: str, node: str, **extra: object) -> dict:
+    return {"time": round(time.time(), 3), "kind": kind, "node": node, **extra}
+
+
+def veth_of(cluster: Cluster, node: str) -> str:
+    """The host end of ``node``'s veth (from the applied fabric, else looked up)."""
+    if node not in cluster.spec.node_names:
+        raise InputError(f"must be a node of cluster {cluster.name} "
+                         f"(n1..n{cluster.spec.nodes})", field="node", value=node)
+    record = apply.load(cluster)
+    if record and node in record["veths"]:
+        return record["veths"][node]
+    return netns.host_veth(netns.node_pid(cluster, node))
+
+
+def link(cluster: Cluster, node: str, up: bool) -> dict:
+    """Plug (``up``) or pull the cable between ``node`` and its switch."""
+    netns.run(["ip", "link", "set", veth_of(cluster, node), "up" if up else "down"])
+    return _event("link_up" if up else "link_down", node)
+
+
+def slurm_sees_down(cluster: Cluster, node: str) -> bool:
+    """Slurm marks an unreachable node "not responding" (state*) then DOWN."""
+    state = cluster.node_states().get(node, "")
+    return state.endswith("*") or state.startswith("down")
+
+
+def slurm_sees_up(cluster: Cluster, node: str) -> bool:
+    state = cluster.node_states().get(node, "")
+    return bool(state) and not slurm_sees_down(cluster, node)
+
+
+def unplug(cluster: Cluster, node: str, seconds: float | None = None, *,
+           wait_slurm: float = 120.0, say: Say = lambda event: None) -> list[dict]:
+    """Pull ``node``'s cable; with ``wait_slurm`` > 0 wait until Slurm notices. With
+    ``seconds`` plug it back after that long (counted from the pull) and wait until Slurm
+    sees the node again. Returns the events, in order (each also passed to ``say``)."""
+    events: list[dict] = []
+
+    def note(event: dict) -> None:
+        events.append(event)
+        say(event)
+
+    start = time.monotonic()
+    note(link(cluster, node, up=False))
+    if wait_slurm > 0:
+        wait_for(lambda: slurm_sees_down(cluster, node), wait_slurm,
+                 f"Slurm to notice that {node} is unplugged", interval=1.0)
+        note(_event("slurm_down", node, state=cluster.node_states().get(node)))
+    if seconds is None:
+        return events
+    time.sleep(max(0.0, seconds - (time.monotonic() - start)))
+    note(link(cluster, node, up=True))
+    if wait_slurm > 0:
+        wait_for(lambda: slurm_sees_up(cluster, node), wait_slurm,
+                 f"Slurm to see {node} back", interval=1.0)
+        note(_event("slurm_up", node, state=cluster.node_states().get(node)))
+    return events
+
+
+def slow(cluster: Cluster, node: str, cpus: float) -> dict:
+    """Throttle ``node``'s container to ``cpus`` cores (0: as many as the host has)."""
+    if cpus < 0:
+        raise InputError("must be >= 0 (0 lifts the limit)", field="cpus", value=cpus)
+    veth_of(cluster, node)   # validates the node name
+    # podman 4.3 ignores `--cpus 0` and `--cpu-quota -1` on a running container: lifting
+    # the limit means a quota of every host core, which no container can exceed anyway.
+    quota = cpus or float(os.cpu_count() or 1)
+    proc.run(cluster.engine, [cluster.engine.name, "update", "--cpus", f"{quota:g}",
+                              cluster.container(node)], timeout=60)
+    return _event("slow", node, cpus=quota)
