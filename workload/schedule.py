@@ -41,7 +41,9 @@ class ScheduleBuilder:
     def add(self, event: Event) -> JobRecord | None:
         kind = event.kind
         if kind == SUBMIT:
-            self._open[event.seq] = [event.job_id, event.time, None, ()]
+            # A watcher may report a start before the submit: keep what is known.
+            entry = self._open.setdefault(event.seq, [event.job_id, event.time, None, ()])
+            entry[0], entry[1] = event.job_id, event.time
         elif kind == START:
             entry = self._entry(event)
             entry[2], entry[3] = event.time, event.nodes

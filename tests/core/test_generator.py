@@ -81,7 +81,7 @@ def test_stalled_simulation_ends_and_names_the_stuck_jobs(tmp_path):
 
     def attach_with_a_dead_node(env, emit, epoch, run_id=""):
         original(env, emit, epoch, run_id)
-        backend.cluster.set_node("n001", False)     # never comes back
+        backend.cluster.set_node("n1", False)     # never comes back
     backend.attach = attach_with_a_dead_node
     result = run_workload([job(0, 0, procs=2), job(1, 0, procs=1)], backend,
                           out=tmp_path / "run", epoch=0.0)

@@ -56,3 +56,13 @@ def test_run_dir_metrics_are_recomputed_from_events(tmp_path):
     assert from_swf["wait_mean_s"] == pytest.approx(result.metrics["wait_mean_s"], abs=0.01)
     assert from_swf["completed"] == result.metrics["completed"]
     assert from_swf["utilization"] == pytest.approx(result.metrics["utilization"], rel=1e-3)
+
+
+def test_schedule_keeps_a_start_reported_before_its_submit():
+    from workload.event import Event
+    from workload.schedule import build_schedule
+    events = [Event("start", 12.0, 0, "7", "RUNNING", nodes=("n1",)),
+              Event("submit", 10.0, 0, "7", "PENDING"),
+              Event("end", 20.0, 0, "7", "COMPLETED", procs=1)]
+    (job,) = build_schedule(events)
+    assert (job.submit, job.start, job.end, job.nodes) == (10.0, 12.0, 20.0, ("n1",))

@@ -70,8 +70,8 @@ STORM = {"kind": "storm", "jobs": 5}
     ({"workload": STORM, "slurm": {"SchedulerType": "sched/fifo"}},
      "slurm.SchedulerType='sched/fifo'", "sched/backfill, sched/builtin"),
     ({"workload": STORM, "slurm": {"ClusterName": "x"}}, "slurm.ClusterName", "cluster section"),
-    ({"workload": STORM, "faults": [{"at_s": 5, "action": "node_down", "node": "n099"}]},
-     "faults.0.node='n099'", "no such node (the cluster has n001..n008)"),
+    ({"workload": STORM, "faults": [{"at_s": 5, "action": "node_down", "node": "n99"}]},
+     "faults.0.node='n99'", "no such node (the cluster has n1..n8)"),
     ({"workload": STORM, "faults": [{"at_s": 5, "action": "node_down"}]}, "faults.0",
      "node_down needs node"),
     ({"workload": STORM, "checks": {"invariants": ["no_overcomit"]}}, "checks.invariants.0",
@@ -97,7 +97,7 @@ def test_bad_scenarios_name_file_key_and_rule(tmp_path, data, key, rule):
 
 def test_set_overrides_apply_before_validation(tmp_path):
     path = write(tmp_path, {"workload": STORM, "faults": [
-        {"at_s": 5, "action": "node_down", "node": "n001"}]})
+        {"at_s": 5, "action": "node_down", "node": "n1"}]})
     scenario = load_scenario(path, ["workload.jobs=7", "faults.0.at_s=9", "cluster.cpus=4"])
     assert scenario.workload.jobs == 7 and scenario.faults[0].at_s == 9
     assert scenario.cluster.partitions[0].cpus == 4
@@ -108,7 +108,7 @@ def test_set_overrides_apply_before_validation(tmp_path):
 
 
 def test_a_fault_the_sim_cannot_do_is_refused_unless_skipped(tmp_path):
-    fault = {"at_s": 5, "action": "slow_node", "node": "n001", "factor": 2}
+    fault = {"at_s": 5, "action": "slow_node", "node": "n1", "factor": 2}
     scenario = load_scenario(write(tmp_path, {"workload": STORM, "faults": [fault]}))
     with pytest.raises(InputError, match="faults.0.*slow_node cannot run on the simulator: "
                                          "the simulator's job run times are fixed"):

@@ -45,13 +45,12 @@ class ClusterDef:
         return next((p.name for p in self.partitions if p.default), self.partitions[0].name)
 
     def info(self) -> ClusterInfo:
-        """Nodes named n001, n002... across partitions in order, like the container cluster."""
-        width = max(3, len(str(self.nodes)))
+        """Nodes named n1, n2... across partitions in order, like the container cluster."""
         nodes, i = [], 0
         for part in self.partitions:
             for _ in range(part.nodes):
                 i += 1
-                nodes.append(NodeInfo(f"n{i:0{width}d}", part.cpus, part.memory_mb, (part.name,)))
+                nodes.append(NodeInfo(f"n{i}", part.cpus, part.memory_mb, (part.name,)))
         return ClusterInfo(self.name, tuple(nodes), self.default_partition, self.slurm_version)
 
     def to_dict(self) -> dict[str, object]:

@@ -15,12 +15,11 @@ from workload.spec import JobSpec
 
 def make_cluster_info(nodes: int, cpus: int, mem_mb: int = 64_000, *,
                       partition: str = "batch", name: str = "sim") -> ClusterInfo:
-    """A homogeneous cluster, nodes named like the container cluster's (n001, n002...)."""
+    """A homogeneous cluster, nodes named like the container cluster's (n1, n2...)."""
     if nodes < 1 or cpus < 1 or mem_mb < 1:
         raise InputError(f"cluster shape must be positive: --nodes {nodes} --cpus {cpus} "
                          f"--mem {mem_mb}")
-    width = max(3, len(str(nodes)))
-    return ClusterInfo(name, tuple(NodeInfo(f"n{i:0{width}d}", cpus, mem_mb, (partition,))
+    return ClusterInfo(name, tuple(NodeInfo(f"n{i}", cpus, mem_mb, (partition,))
                                    for i in range(1, nodes + 1)), default_partition=partition)
 
 
