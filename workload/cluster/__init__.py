@@ -3,10 +3,14 @@
 Public API (what the Slurm backends and tests use):
 
     Cluster.load(name) -> Cluster          a started cluster: exec, rest_url, token(),
-                                           slurm_version, describe(), add_users()
-    up(ClusterSpec(...), timeout=180) -> Cluster    start (no-op when already up)
+                                           slurm_version, describe(), add_users(),
+                                           monitoring (Endpoints or None)
+    up(ClusterSpec(...), timeout=180) -> Cluster    start (no-op when already up);
+                                           ClusterSpec(monitoring=True) adds graphite
+                                           and a JSON-lines log receiver
     down(name) -> bool                     remove everything (no-op when gone)
     ensure_image(engine, suite) -> str     build the Slurm image when missing/stale
+    ensure_monitoring_image(engine) -> str the same for the monitoring image
     wait_for(predicate, timeout, what)     the one polling helper
 
 The CLI is `wlgen cluster ...` (workload/cli/cluster.py); `python3 -m workload.cluster
@@ -23,6 +27,7 @@ _EXPORTS = {
     "ClusterSpec": "workload.cluster.config",
     "SUITES": "workload.cluster.config",
     "ensure_image": "workload.cluster.images",
+    "ensure_monitoring_image": "workload.cluster.images",
     "up": "workload.cluster.lifecycle",
     "down": "workload.cluster.lifecycle",
     "wait_for": "workload.cluster.wait",

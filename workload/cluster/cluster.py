@@ -5,6 +5,7 @@
     c.exec("ctld", ["sbatch", "--parsable", "--wrap", "hostname"])   # CompletedProcess
     c.rest_url, c.token(user="root")                                 # slurmrestd + JWT
     c.describe()                                                     # ClusterInfo
+    c.monitoring                       # Endpoints (graphite, graphite_web, logstash) or None
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 
 from workload.backends.base import ClusterInfo, NodeInfo
-from workload.cluster import proc, secrets, state
+from workload.cluster import monitoring, proc, secrets, state
 from workload.cluster.config import PARTITION, SERVICES, ClusterSpec
 from workload.cluster.engine import Engine
 from workload.errors import ClusterError
@@ -67,14 +68,27 @@ class Cluster:
         """Every host of the cluster: services (db, ctld, rest) then nodes (n1..nN)."""
         return [*SERVICES, *self.spec.node_names]
 
+    @property
+    def monitoring_hosts(self) -> list[str]:
+        """The monitoring containers' host names (graphite, logs) when it has them."""
+        return list(monitoring.HOSTS) if self.spec.monitoring else []
+
+    @property
+    def monitoring(self) -> monitoring.Endpoints | None:
+        """Host endpoints of graphite, graphite-web and the log receiver (`--monitoring`)."""
+        return monitoring.Endpoints.from_facts(self.facts) if self.spec.monitoring else None
+
     def container(self, host: str) -> str:
-        """Container name for a host name (`ctld`, `n2`); full container names pass through."""
-        if host in self.hosts:
+        """Container name for a host name (`ctld`, `n2`, `graphite`); full container names
+        pass through."""
+        known = self.hosts + self.monitoring_hosts
+        if host in known:
             return self.spec.container(host)
-        if host.startswith(self.name + "-") and host[len(self.name) + 1:] in self.hosts:
+        if host.startswith(self.name + "-") and host[len(self.name) + 1:] in known:
             return host
+        extra = "".join(", " + h for h in self.monitoring_hosts)
         raise ClusterError(f"no host {host!r} in cluster {self.name}: one of "
-                           f"{', '.join(SERVICES)}, n1..n{self.spec.nodes}")
+                           f"{', '.join(SERVICES)}, n1..n{self.spec.nodes}{extra}")
 
     # -- running commands --------------------------------------------------------------
     def exec_argv(self, host: str, argv: Sequence[str], *, interactive: bool = False,
@@ -142,7 +156,7 @@ class Cluster:
 
     def is_running(self) -> bool:
         states = self.container_states()
-        wanted = [self.spec.container(h) for h in self.hosts]
+        wanted = [self.spec.container(h) for h in self.hosts + self.monitoring_hosts]
         return all(states.get(c) == "running" for c in wanted)
 
     def node_states(self) -> dict[str, str]:

@@ -33,6 +33,7 @@ class ClusterSpec:
     subnet: int = 0  # third octet of 10.213.X.0/24, chosen free at `up`
     rest_port: int = 0  # host loopback port of slurmrestd, chosen free at `up`
     conf_extra: str = ""  # appended verbatim to slurm.conf
+    monitoring: bool = False  # graphite + log receiver next to it (workload.cluster.monitoring)
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

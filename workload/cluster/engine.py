@@ -49,8 +49,8 @@ class ContainerSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     # (host path, container path, read_only)
     mounts: tuple[tuple[str, str, bool], ...] = ()
-    # (host address, host port, container port)
-    publish: tuple[tuple[str, int, int], ...] = ()
+    # (host address, host port, container port); the port may say "5000/udp"
+    publish: tuple[tuple[str, int, int | str], ...] = ()
     shm_size: str | None = None
 
 

@@ -2,21 +2,23 @@
 
 up: image (built if missing) -> network with a free /24 -> configs + fresh keys in the
 state dir -> db container, then ctld, rest and nodes at once (their entrypoints wait for
-what they need) -> wait until slurmdbd, slurmctld, every slurmd and slurmrestd answer.
+what they need) -> with monitoring, its two containers (they boot while Slurm does) ->
+wait until slurmdbd, slurmctld, every slurmd and slurmrestd answer, then carbon,
+graphite-web and the log receiver.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from workload.cluster import images, proc, state
+from workload.cluster import images, monitoring, proc, state
 from workload.cluster.cluster import LABEL, Cluster
 from workload.cluster.config import REST_PORT, ClusterSpec
-from workload.cluster.files import write_files
 from workload.cluster.engine import ContainerSpec, Engine
+from workload.cluster.files import write_files
+from workload.cluster.ports import free_port
 from workload.cluster.readiness import wait_ready
 from workload.errors import ClusterError
 
@@ -43,18 +45,28 @@ def up(spec: ClusterSpec, *, timeout: float = 180, base: str | None = None,
         cluster = Cluster(ClusterSpec.from_dict(existing["spec"]), existing.get("facts"))
         if cluster.is_running():
             _require_same_shape(cluster.spec, spec)
-            progress(f"cluster {spec.name} is already up")
+            if spec.monitoring and not cluster.spec.monitoring:
+                progress(f"cluster {spec.name} is up: adding its monitoring ...")
+                monitoring.start(cluster, timeout=timeout, progress=progress)
+            else:
+                progress(f"cluster {spec.name} is already up")
             return cluster
         progress(f"cluster {spec.name} is half up: removing it first")
         down(spec.name, progress=progress)
     engine = proc.make_engine(spec.engine)
     image = images.ensure_image(engine, spec.suite, base=base, progress=progress)
-    spec = dataclasses.replace(spec, subnet=_create_network(engine, spec), rest_port=_free_port())
+    # Always bookworm, on its own base: --base names the Slurm image's suite.
+    watch = images.ensure_monitoring_image(engine, progress=progress) if spec.monitoring \
+        else None
+    spec = dataclasses.replace(spec, subnet=_create_network(engine, spec), rest_port=free_port())
     cluster = Cluster(spec)
     _write_state(cluster)
-    progress(f"starting {spec.nodes} nodes ...")
+    progress(f"starting {spec.nodes} nodes{' and monitoring' if watch else ''} ...")
     _start_containers(cluster, image)
+    ends = monitoring.launch(cluster, watch) if watch else None
     wait_ready(cluster, timeout)
+    if ends:
+        monitoring.wait_ready(cluster, ends, timeout)
     cluster.remember_slurm_version()
     return cluster
 
@@ -103,12 +115,6 @@ def _create_network(engine: Engine, spec: ClusterSpec) -> int:
             raise ClusterError(f"cannot create network {spec.network}: "
                                f"{proc.last_line(done.stderr)}")
     raise ClusterError("no free 10.213.X.0/24 subnet left for a cluster network")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _write_state(cluster: Cluster) -> None:

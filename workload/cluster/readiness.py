@@ -84,7 +84,7 @@ def _raise_if_exited(cluster: Cluster) -> None:
         if states.get(name, "missing") not in ("running", "created", "configured"):
             raise DaemonExited(
                 f"{daemon(host)} on {host} stopped (container {name}: "
-                f"{states.get(name, 'missing')}); " + _log_tail(cluster, host))
+                f"{states.get(name, 'missing')}); " + log_tail(cluster, host))
 
 
 def _stalled(cluster: Cluster, stage: str, timeout: float) -> str:
@@ -95,13 +95,13 @@ def _stalled(cluster: Cluster, stage: str, timeout: float) -> str:
             host = late[0]
             return (f"slurmd on {', '.join(late[:8])} not idle after {timeout:g} s "
                     f"(state of {host}: {states.get(host, 'unknown')}); "
-                    + _log_tail(cluster, host))
+                    + log_tail(cluster, host))
         stage = "ctld"
     host = "ctld" if stage == "ctld" else stage
-    return f"{daemon(host)} on {host} not ready after {timeout:g} s; " + _log_tail(cluster, host)
+    return f"{daemon(host)} on {host} not ready after {timeout:g} s; " + log_tail(cluster, host)
 
 
-def _log_tail(cluster: Cluster, host: str) -> str:
+def log_tail(cluster: Cluster, host: str) -> str:
     text = cluster.logs(host, LOG_LINES) or "(empty)"
     lines = "\n".join("    " + line for line in text.splitlines())
     return f"last lines of its log ({cluster.engine.name} logs {cluster.container(host)}):\n{lines}"
