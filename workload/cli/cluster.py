@@ -32,6 +32,7 @@ def cluster() -> None:
     \b
     Examples:
       wlgen cluster up --nodes 8 --cpus 4 --mem 4096
+      wlgen cluster up --nodes 2 --monitoring     # + Graphite and a JSON-lines receiver
       wlgen cluster exec ctld -- sinfo
       wlgen cluster status
       wlgen cluster down
@@ -45,18 +46,25 @@ def cluster() -> None:
               help="Base image (e.g. docker.io/library/debian:bookworm-slim); default: "
                    "a local debootstrap base, made when missing.")
 @click.option("--rebuild", is_flag=True, help="Build even if the image is up to date.")
-def build(suite: str, engine: str, base: str | None, rebuild: bool) -> None:
+@click.option("--monitoring", is_flag=True,
+              help="Also build the monitoring image (carbon, graphite-web, rsyslog).")
+def build(suite: str, engine: str, base: str | None, rebuild: bool, monitoring: bool) -> None:
     """Build the Slurm image (done automatically by `up` when missing).
 
     \b
     Example:
       wlgen cluster build --slurm trixie
+      wlgen cluster build --monitoring
     """
-    from workload.cluster import ensure_image, proc
+    from workload.cluster import ensure_image, ensure_monitoring_image, proc
+    eng = proc.make_engine(engine)
     start = time.monotonic()
-    image = ensure_image(proc.make_engine(engine), suite, base=base, rebuild=rebuild,
-                         progress=_say)
+    image = ensure_image(eng, suite, base=base, rebuild=rebuild, progress=_say)
     _say(f"{image} ready ({time.monotonic() - start:.1f} s)")
+    if monitoring:
+        start = time.monotonic()
+        image = ensure_monitoring_image(eng, rebuild=rebuild, progress=_say)
+        _say(f"{image} ready ({time.monotonic() - start:.1f} s)")
 
 
 @cluster.command()
@@ -73,22 +81,33 @@ def build(suite: str, engine: str, base: str | None, rebuild: bool) -> None:
 @NAME
 @click.option("--timeout", default=180.0, show_default=True,
               help="Seconds to wait for every node to be idle.")
+@click.option("--monitoring", is_flag=True,
+              help="Also start Graphite (carbon + graphite-web) and a JSON-lines log "
+                   "receiver, and wire runs naming this cluster to them.")
 def up(nodes: int, cpus: int, mem_mb: int, suite: str, engine: str, conf_extra: Path | None,
-       name: str, timeout: float) -> None:
-    """Start a cluster and wait until every node is idle (no-op if already up).
+       name: str, timeout: float, monitoring: bool) -> None:
+    """Start a cluster and wait until every node is idle (no-op if already up;
+    --monitoring on a running cluster adds only the monitoring).
 
     \b
-    Example:
+    Examples:
       wlgen cluster up --nodes 8 --cpus 32 --mem 8192 --slurm bookworm
+      wlgen cluster up --nodes 2 --monitoring
+      wlgen storm --backend slurm --jobs 100   # sinks go to the monitoring of `wlgen`
     """
     from workload.cluster import ClusterSpec
     from workload.cluster import up as start
     spec = ClusterSpec(name=name, nodes=nodes, cpus=cpus, mem_mb=mem_mb, suite=suite,
-                       engine=engine, conf_extra=conf_extra.read_text() if conf_extra else "")
+                       engine=engine, conf_extra=conf_extra.read_text() if conf_extra else "",
+                       monitoring=monitoring)
     began = time.monotonic()
     handle = start(spec, timeout=timeout, progress=_say)
     _say(f"{name}: {nodes} nodes idle, Slurm {handle.slurm_version}, slurmrestd at "
          f"{handle.rest_url} ({time.monotonic() - began:.1f} s)")
+    if handle.monitoring:
+        ends = handle.monitoring
+        _say(f"{name}: graphite {ends.graphite}, graphite-web {ends.graphite_web}, "
+             f"logstash {ends.logstash()} (and udp), received events in {ends.received}")
 
 
 @cluster.command()
@@ -119,15 +138,19 @@ def status(name: str, as_json: bool) -> None:
     """
     from workload.cluster import Cluster
     handle = Cluster.load(name)
+    ends = handle.monitoring
     info = {"name": name, "engine": handle.spec.engine, "suite": handle.spec.suite,
             "slurm_version": handle.facts.get("slurm_version"), "rest_url": handle.rest_url,
             "state_dir": str(handle.dir), "containers": handle.container_states(),
-            "nodes": handle.node_states() if handle.is_running() else {}}
+            "nodes": handle.node_states() if handle.is_running() else {},
+            "monitoring": ends.describe() if ends else None}
     if as_json:
         click.echo(json.dumps(info, indent=2))
     else:
         for key in ("name", "engine", "suite", "slurm_version", "rest_url", "state_dir"):
             click.echo(f"{key:14} {info[key]}")
+        for key, value in (info["monitoring"] or {}).items():
+            click.echo(f"{key:14} {value}")
         for container, state in sorted(info["containers"].items()):
             click.echo(f"  {container:24} {state}")
         for node, state in info["nodes"].items():
@@ -136,12 +159,33 @@ def status(name: str, as_json: bool) -> None:
         raise ClusterError(f"cluster {name} is not fully running")
 
 
+@cluster.command()
+@NAME
+def env(name: str) -> None:
+    """Print `export WLGEN_...=` lines for the sinks of cluster NAME's monitoring.
+
+    Runs that name the cluster (`--cluster NAME`, default wlgen) use its monitoring
+    without this; these lines wire anything else (another cluster's runs, scripts).
+
+    \b
+    Example:
+      eval "$(wlgen cluster env --name mycluster)"
+    """
+    from workload.cluster import Cluster
+    ends = Cluster.load(name).monitoring
+    if ends is None:
+        raise ClusterError(f"cluster {name} has no monitoring: start it with "
+                           f"`wlgen cluster up --name {name} --monitoring`")
+    click.echo("\n".join(ends.env_lines()))
+
+
 @cluster.command(name="exec", context_settings={"ignore_unknown_options": True})
 @NAME
 @click.argument("host")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def exec_(name: str, host: str, command: tuple[str, ...]) -> None:
-    """Run COMMAND in HOST (db, ctld, rest, n1..nN); exits with its exit code.
+    """Run COMMAND in HOST (db, ctld, rest, n1..nN, graphite, logs); exits with its
+    exit code.
 
     \b
     Examples:

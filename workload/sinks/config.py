@@ -1,6 +1,9 @@
-"""Which sinks a run gets: command-line options, then environment, then a YAML config file.
+"""Which sinks a run gets: options, environment, the cluster's monitoring, a config file.
 
-Precedence, per setting: option > environment variable > config file > default. The
+Precedence, per setting: option > environment variable > cluster monitoring > config
+file > default. Cluster monitoring: when the cluster the run names (``--cluster NAME``,
+default ``wlgen``) was started with ``wlgen cluster up --monitoring`` and its carbon
+answers, its graphite, graphite-web and log receiver (tcp) addresses are used. The
 config file is ``--config FILE`` or ``$XDG_CONFIG_HOME/wlgen/config.yaml``
 (``~/.config/wlgen/config.yaml``); every key is checked and a broken rule is reported as
 ``file: field key.path=value: rule``. Example::
@@ -115,11 +118,14 @@ def _expect(ok: bool, rule: str, file: str, where: str, value: Any) -> None:
 
 
 def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None,
-            config: Path | None = None) -> SinkOptions:
-    """Merge option values (None = not given), environment and config file; validate."""
+            config: Path | None = None,
+            cluster: Mapping[str, Any] | None = None) -> SinkOptions:
+    """Merge option values (None = not given), environment, the cluster's monitoring
+    settings (:func:`cluster_monitoring`) and config file; validate."""
     env = os.environ if env is None else env
     path = config or default_config_path()
     merged: dict[str, Any] = load_config(path, required=config is not None)
+    merged.update(cluster or {})
     merged.update({name: env[var] for name, var in ENV.items() if env.get(var)})
     merged.update({k: v for k, v in cli.items() if v is not None})
     if merged.get("spool_dir") is not None:
@@ -187,6 +193,29 @@ _OPTIONS = [
 ]
 _KEYS = ("graphite", "graphite_web", "logstash", "annotate", "graphite_prefix",
          "metrics_interval", "buffer_max", "deadline")
+DEFAULT_CLUSTER = "wlgen"  # what --cluster defaults to (workload/cli/options.py)
+
+
+def cluster_monitoring(name: str) -> dict[str, str]:
+    """graphite/graphite_web/logstash of cluster ``name``'s monitoring; {} when it has
+    none or it does not answer (so a stale state dir never captures a run's records)."""
+    from workload.cluster.monitoring import sink_settings  # standard library only
+    return sink_settings(name)
+
+
+def _run_cluster() -> str:
+    """The cluster the running command names: --cluster (kept in ctx.meta) or the default."""
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.meta.get("slurm_options", {}).get("cluster") if ctx else None
+    return str(chosen or DEFAULT_CLUSTER)
+
+
+def _say_wired(name: str, offered: Mapping[str, str], options: SinkOptions) -> None:
+    used = [f"{key}={value}" for key, value in offered.items()
+            if getattr(options, key) == value]
+    if used:
+        click.echo(f"wlgen: sinks from cluster {name}'s monitoring: {', '.join(used)}",
+                   err=True)
 
 
 def sink_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -201,7 +230,10 @@ def sink_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         cli = {key: kwargs.pop(key) for key in _KEYS}
-        kwargs["sinks"] = resolve(cli, config=kwargs.pop("sink_config"))
+        name = _run_cluster()
+        offered = cluster_monitoring(name)
+        kwargs["sinks"] = resolve(cli, config=kwargs.pop("sink_config"), cluster=offered)
+        _say_wired(name, offered, kwargs["sinks"])
         return command(*args, **kwargs)
 
     for option in reversed(_OPTIONS):
@@ -209,5 +241,5 @@ def sink_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-__all__ = ["SinkOptions", "build_sinks", "default_config_path", "load_config", "resolve",
-           "sink_options"]
+__all__ = ["SinkOptions", "build_sinks", "cluster_monitoring", "default_config_path",
+           "load_config", "resolve", "sink_options"]
