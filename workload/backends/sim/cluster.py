@@ -63,8 +63,7 @@ class SimCluster:
             self._event(END, job, REJECTED, reason=reason)
             return
         self.jobs[job.seq] = job
-        part.queue.append(job)
-        part.queued.add(job)
+        part.queue.push(job)
         self._kick(name)
 
     def cancel(self, seqs: Iterable[int]) -> None:
@@ -75,7 +74,6 @@ class SimCluster:
             part = self.partitions[job.partition]
             if job.state == PENDING:
                 part.queue.remove(job)
-                part.queued.remove(job)
                 self._finish(job, CANCELLED)
             elif job.state == RUNNING:
                 self._stop(job, CANCELLED)
@@ -108,7 +106,7 @@ class SimCluster:
     def _start(self, job: SimJob, alloc: Allocation) -> None:
         part = self.partitions[job.partition]
         part.take(job, alloc)
-        part.queued.remove(job)
+        part.queue.remove(job)
         job.state, job.start = RUNNING, self.env.now
         names = self.part_nodes[job.partition]
         self._event(START, job, RUNNING, nodes=tuple(names[n] for n, _ in alloc))

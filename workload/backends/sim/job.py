@@ -12,7 +12,7 @@ class SimJob:
     """Mutable scheduler state of one job; the spec itself stays immutable."""
 
     __slots__ = ("spec", "seq", "procs", "nodes", "mem", "limit", "submit", "start",
-                 "alloc", "state", "partition")
+                 "alloc", "state", "partition", "order")
 
     def __init__(self, spec: JobSpec, submit: float, partition: str) -> None:
         self.spec, self.seq, self.procs = spec, spec.seq, spec.procs
@@ -22,6 +22,7 @@ class SimJob:
         self.alloc: list[tuple[int, int]] = []   # (node index, cores)
         self.state = PENDING
         self.partition = partition
+        self.order = -1                          # position in its partition's queue
 
     @property
     def expected_end(self) -> float:

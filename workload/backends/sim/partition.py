@@ -2,45 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from workload.backends.base import NodeInfo
 from workload.backends.sim.job import SimJob
+from workload.backends.sim.queue import JobQueue
 
 Allocation = list[tuple[int, int]]
-
-
-class QueueBounds:
-    """The smallest size and time limit among queued jobs, kept as jobs come and go.
-
-    Backfilling uses them to stop scanning as soon as no queued job could start, which
-    keeps a pass short when a storm leaves tens of thousands of jobs queued.
-    """
-
-    def __init__(self) -> None:
-        self.procs: Counter[int] = Counter()
-        self.limits: Counter[float] = Counter()
-        self._min: tuple[int, float] | None = None
-
-    def add(self, job: SimJob) -> None:
-        self.procs[job.procs] += 1
-        self.limits[job.limit] += 1
-        if self._min is not None:
-            self._min = (min(self._min[0], job.procs), min(self._min[1], job.limit))
-
-    def remove(self, job: SimJob) -> None:
-        for counter, key in ((self.procs, job.procs), (self.limits, job.limit)):
-            counter[key] -= 1
-            if not counter[key]:
-                del counter[key]
-                self._min = None          # recomputed on the next read
-
-    @property
-    def smallest(self) -> tuple[int, float]:
-        """(fewest CPUs, shortest limit) of any queued job; (inf-like) when empty."""
-        if self._min is None:
-            self._min = (min(self.procs, default=1 << 62), min(self.limits, default=float("inf")))
-        return self._min
 
 
 class Partition:
@@ -60,8 +26,7 @@ class Partition:
         self.total_cpus = sum(self.cpus)
         self.free_total = self.total_cpus
         self.free_nodes = set(range(len(nodes)))
-        self.queue: list[SimJob] = []
-        self.queued = QueueBounds()
+        self.queue = JobQueue()
         self.running: dict[int, SimJob] = {}
         self.on_node: list[set[int]] = [set() for _ in nodes]
 

@@ -21,15 +21,12 @@ POLICIES = ("fcfs", "easy")
 
 def start_in_order(part: Partition, start: Start) -> None:
     """Start queued jobs from the head while they fit (FCFS, and EASY's first step)."""
-    queue, started = part.queue, 0
-    for job in queue:
+    queue = part.queue
+    while (job := queue.head()) is not None:
         alloc = part.find(job)
         if alloc is None:
-            break
+            return
         start(job, alloc)
-        started += 1
-    if started:
-        del queue[:started]
 
 
 def reservation(part: Partition, head: SimJob) -> tuple[float, int]:
@@ -43,42 +40,30 @@ def reservation(part: Partition, head: SimJob) -> tuple[float, int]:
     return math.inf, part.total_cpus
 
 
-def hopeless(part: Partition, window: float, extra: int) -> bool:
-    """True when no queued job can backfill: a candidate needs procs <= free CPUs and
-    either a limit within the window to the shadow time or procs <= extra."""
-    procs, limit = part.queued.smallest
-    return procs > part.free_total or (limit > window and procs > extra)
-
-
 def backfill(part: Partition, now: float, start: Start) -> None:
-    """Start later jobs that fit now without delaying the head's reservation."""
+    """Start later jobs that fit now without delaying the head's reservation.
+
+    Repeatedly starts the earliest queued job that may start. Free and extra CPUs only
+    shrink during a pass, so this is exactly the job the textbook in-order scan would
+    start next; a job whose nodes or memory don't fit is passed over for this pass.
+    """
     queue = part.queue
-    if len(queue) < 2 or not part.free_total:
+    head = queue.head()
+    if head is None or len(queue) < 2 or not part.free_total:
         return
-    shadow, extra = reservation(part, queue[0])
-    window = shadow - now
-    started: list[int] = []
-    if hopeless(part, window, extra):
-        return
-    free = part.free_total
-    for index in range(1, len(queue)):
-        job = queue[index]
-        procs = job.procs
-        # The cheap tests first: this loop may pass thousands of queued jobs.
-        if procs > free or (procs > extra and job.limit > window):
-            continue
+    shadow, extra = reservation(part, head)
+    window, skip = shadow - now, {head.seq}
+    while part.free_total:
+        job = queue.earliest_fit(part.free_total, extra, window, skip)
+        if job is None:
+            return
         alloc = part.find(job)
         if alloc is None:
+            skip.add(job.seq)
             continue
         start(job, alloc)
-        started.append(index)
         if job.limit > window:
-            extra -= procs
-        free = part.free_total
-        if hopeless(part, window, extra):   # bounds change only when a job starts
-            break
-    for index in reversed(started):
-        del queue[index]
+            extra -= job.procs
 
 
 def schedule(policy: str, part: Partition, now: float, start: Start) -> None:
