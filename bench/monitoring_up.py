@@ -22,6 +22,7 @@ from workload.cluster import (
     down,
     ensure_image,
     ensure_monitoring_image,
+    proc,
     up,
 )
 from workload.cluster.images import (
@@ -29,6 +30,8 @@ from workload.cluster.images import (
     MONITORING_SUITE,
     base_image,
     build_image,
+    image_id,
+    monitoring_image,
 )
 from workload.cluster.proc import make_engine
 
@@ -68,10 +71,13 @@ def main() -> None:
     down(NAME)
     ensure_image(engine, "bookworm")
     if args.image:
+        previous = image_id(engine, monitoring_image())
         base = base_image(MONITORING_SUITE)
         took = seconds(lambda: build_image(engine, MONITORING, MONITORING_SUITE, base,
                                            lambda msg: None, no_cache=True))
         print(f"{'monitoring image, no cache (base kept)':44} {took:5.1f} s", flush=True)
+        if previous and previous != image_id(engine, monitoring_image()):
+            proc.run(engine, engine.image_remove([previous]), check=False)  # no leftovers
     ensure_monitoring_image(engine)
     plain = rounds(args.nodes, False, args.rounds)
     watched = rounds(args.nodes, True, args.rounds)
