@@ -85,8 +85,8 @@ class SimCluster:
             raise InputError(f"no simulated node named {name!r}")
         part, index = self.node_at[name]
         if not up:
-            for seq in sorted(part.on_node[index]):
-                self._stop(part.running[seq], NODE_FAIL, reason=f"node {name} down")
+            for job in sorted(part.jobs_on(index), key=lambda j: j.seq):
+                self._stop(job, NODE_FAIL, reason=f"node {name} down")
         part.set_up(index, up)
         self._kick(part.name)
 

@@ -28,7 +28,6 @@ class Partition:
         self.free_nodes = set(range(len(nodes)))
         self.queue = JobQueue()
         self.running: dict[int, SimJob] = {}
-        self.on_node: list[set[int]] = [set() for _ in nodes]
 
     def impossible(self, job: SimJob) -> str | None:
         """Why the job can never run here, even on an idle partition; None if it can."""
@@ -61,6 +60,15 @@ class Partition:
 
     def _spread(self, job: SimJob) -> Allocation | None:
         need, alloc, mem = job.procs, [], job.mem
+        if mem is None:                      # the common case, kept tight
+            free = self.free
+            for node in self.free_nodes:
+                take = free[node] if free[node] < need else need
+                alloc.append((node, take))
+                need -= take
+                if not need:
+                    return alloc
+            return None
         for node in self.free_nodes:
             take = min(self._usable(node, mem), need)
             if take:
@@ -84,27 +92,33 @@ class Partition:
         return list(zip(chosen, counts))
 
     def take(self, job: SimJob, alloc: Allocation) -> None:
-        mem = job.mem or 0
+        free, free_nodes = self.free, self.free_nodes
         for node, cores in alloc:
-            self.free[node] -= cores
-            self.free_mem[node] -= mem * cores
-            if not self.free[node]:
-                self.free_nodes.discard(node)
-            self.on_node[node].add(job.seq)
+            free[node] -= cores
+            if not free[node]:
+                free_nodes.discard(node)
+        if job.mem:
+            for node, cores in alloc:
+                self.free_mem[node] -= job.mem * cores
         self.free_total -= job.procs
         job.alloc = alloc
         self.running[job.seq] = job
 
     def release(self, job: SimJob) -> None:
-        mem = job.mem or 0
+        free, free_nodes, up = self.free, self.free_nodes, self.up
         for node, cores in job.alloc:
-            self.free[node] += cores
-            self.free_mem[node] += mem * cores
-            self.on_node[node].discard(job.seq)
-            if self.up[node]:
-                self.free_nodes.add(node)
+            free[node] += cores
+            if up[node]:
+                free_nodes.add(node)
                 self.free_total += cores
+        if job.mem:
+            for node, cores in job.alloc:
+                self.free_mem[node] += job.mem * cores
         del self.running[job.seq]
+
+    def jobs_on(self, node: int) -> list[SimJob]:
+        """Running jobs with CPUs on ``node`` (asked only when a node fails)."""
+        return [job for job in self.running.values() if any(n == node for n, _ in job.alloc)]
 
     def set_up(self, node: int, up: bool) -> None:
         """Mark a node up or down; running jobs must have been ended before ``down``."""
