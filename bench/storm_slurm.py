@@ -1,0 +1,112 @@
+"""Submission rates on one real cluster: wlgen's storm vs a sequential sbatch loop,
+parallel sbatch and one `sbatch --array`; then a large storm, every job accounted for.
+
+    wlgen cluster up --nodes 4 --cpus 8 --name slurmbe
+    python3 bench/storm_slurm.py --cluster slurmbe [--jobs 400] [--storm 10000]
+
+The rate runs happen with every node drained, so no client's jobs start and compete
+for this machine's cores: each figure is slurmctld accepting jobs and nothing else.
+Rates are timed inside the controller for the shell clients (no podman exec in them)
+and from first submit to last accepted job id for wlgen. Needs root and podman.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from workload.backends.slurm import make_backend
+from workload.backends.slurm.cli import CliBackend
+from workload.cluster import Cluster, wait_for
+from workload.run import run_workload
+from workload.sources import StormSource
+from workload.spec import JobSpec
+
+SHELL_RATE = 'a=$(date +%s.%N); {body}; b=$(date +%s.%N); echo "$a $b"'
+SBATCH = "sbatch --parsable -o /dev/null --wrap true >/dev/null"
+
+
+def shell_seconds(cluster: Cluster, body: str) -> float:
+    out = cluster.slurm(["bash", "-c", SHELL_RATE.format(body=body)], timeout=600)
+    began, ended = map(float, out.split()[-2:])
+    return ended - began
+
+
+def clean(cluster: Cluster) -> None:
+    cluster.slurm(["scancel", "--user=root"])
+    cluster.exec("ctld", ["bash", "-c", "scancel --name=dummy; for u in $(squeue -h -o %u "
+                                        "| sort -u); do scancel -u $u; done"])
+    wait_for(lambda: not cluster.slurm(["squeue", "-h"]).strip(), 120, "an empty queue")
+
+
+def wlgen_seconds(cluster: Cluster, jobs: int, workers: int) -> float:
+    backend = make_backend(client="cli", cluster=cluster.name, workers=workers)
+    assert isinstance(backend, CliBackend)
+    import simpy
+    backend.attach(simpy.Environment(), lambda event: None, time.time(), "bench")
+    backend.users.ensure("u1")   # user creation is setup, not submission
+    specs = [JobSpec(seq=i, submit_s=0, procs=1, runtime_s=1, time_limit_s=60)
+             for i in range(jobs)]
+    began = time.monotonic()
+    for spec in specs:
+        backend.submit(spec)
+    wait_for(lambda: len(backend.tracker.tracks) >= jobs, 600, "every job accepted",
+             interval=0.01)
+    took = time.monotonic() - began
+    backend.close()
+    return took
+
+
+def rates(cluster: Cluster, jobs: int, workers: int) -> None:
+    nodes = ",".join(cluster.spec.node_names)
+    cluster.slurm(["scontrol", "update", f"nodename={nodes}", "state=drain", "reason=bench"])
+    try:
+        figures = {
+            "sequential sbatch loop": jobs / shell_seconds(
+                cluster, f"for i in $(seq {jobs}); do {SBATCH}; done"),
+            "8 parallel sbatch (xargs -P8)": jobs / shell_seconds(
+                cluster, f"seq {jobs} | xargs -P8 -I{{}} sh -c '{SBATCH}'"),
+            f"wlgen storm ({workers} workers)": jobs / wlgen_seconds(cluster, jobs, workers),
+        }
+        clean(cluster)
+        array_s = shell_seconds(cluster, f"sbatch --array=1-{jobs} -o /dev/null --wrap true >/dev/null")
+    finally:
+        clean(cluster)
+        cluster.slurm(["scontrol", "update", f"nodename={nodes}", "state=resume"])
+    best = max(figures.values())
+    for name, rate in figures.items():
+        print(f"  {name:<32} {rate:8.1f} jobs/s")
+    print(f"  {'one sbatch --array (reference)':<32} {jobs / array_s:8.1f} tasks/s "
+          f"({jobs} tasks in {array_s * 1000:.0f} ms, one job record)")
+    ours = figures[f"wlgen storm ({workers} workers)"]
+    print(f"  wlgen / sequential = {ours / figures['sequential sbatch loop']:.2f}x "
+          f"(target >= 3x); wlgen / best per-job client = {ours / best:.0%} (target >= 80%)")
+
+
+def storm(cluster: Cluster, jobs: int, workers: int) -> None:
+    backend = make_backend(client="cli", cluster=cluster.name, workers=workers)
+    began = time.monotonic()
+    result = run_workload(StormSource(jobs, runtime="1", seed=0), backend, kind="storm")
+    m = result.metrics
+    print(f"  storm of {jobs}: {time.monotonic() - began:.0f} s, submitted {m['submitted']}, "
+          f"completed {m['completed']}, failed {m['failed']}, rejected {m['rejected']}, "
+          f"unaccounted {m['unaccounted']}, run dir {result.run_dir}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cluster", default="wlgen")
+    parser.add_argument("--jobs", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--storm", type=int, default=10000, help="0: skip the large storm")
+    args = parser.parse_args()
+    cluster = Cluster.load(args.cluster)
+    print(f"cluster {cluster.name}: {cluster.spec.nodes} nodes x {cluster.spec.cpus} CPUs, "
+          f"Slurm {cluster.slurm_version}; {args.jobs} jobs per client")
+    rates(cluster, args.jobs, args.workers)
+    if args.storm:
+        storm(cluster, args.storm, args.workers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""A real containerised Slurm cluster for the Slurm backend tests (one per session).
+
+Skips with a reason when not root or podman/runc are missing (CI is root and installs
+them with .ci/setup.d/20-podman.sh). Every job a test submits carries a run tag; the
+teardown cancels whatever any run left behind, then removes the cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from workload.backends.slurm import make_backend
+from workload.backends.slurm.cli import CliBackend
+from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
+
+TEST_CLUSTER = "wlgen-slurmbe"
+
+
+def require_podman() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root: the podman cluster runs rootful")
+    for tool in ("podman", "runc"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed (.ci/setup.d/20-podman.sh installs it)")
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    """2 nodes x 4 CPUs, bookworm (Slurm 22.05), fresh for the session."""
+    require_podman()
+    down(TEST_CLUSTER)
+    handle = up(ClusterSpec(name=TEST_CLUSTER, nodes=2, cpus=4, mem_mb=1024), timeout=300)
+    try:
+        yield handle
+    finally:
+        cancel_run_jobs(handle)
+        down(TEST_CLUSTER)
+
+
+def cancel_run_jobs(cluster: Cluster, prefix: str = "wlgen.") -> list[str]:
+    """Cancel every queued or running job whose name starts with ``prefix``."""
+    out = cluster.slurm(["squeue", "--noheader", "--format=%i|%j"])
+    ids = [line.split("|")[0] for line in out.splitlines() if line.split("|")[-1]
+           .startswith(prefix)]
+    if ids:
+        cluster.exec("ctld", ["scancel", *ids])
+    return ids
+
+
+@pytest.fixture
+def backend(cluster: Cluster) -> Iterator[CliBackend]:
+    made = make_backend(client="cli", cluster=cluster.name)
+    assert isinstance(made, CliBackend)
+    yield made
+    made.close()
+
+
+def wait_for_idle_nodes(cluster: Cluster, timeout: float = 120) -> None:
+    """Every node back to idle (after a fault test), via the one polling helper."""
+    wait_for(lambda: set(cluster.node_states().values()) == {"idle"}, timeout,
+             "every node idle")
