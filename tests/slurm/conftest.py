@@ -7,8 +7,6 @@ teardown cancels whatever any run left behind, then removes the cluster.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -17,28 +15,21 @@ from workload.backends.slurm import make_backend
 from workload.backends.slurm.cli import CliBackend
 from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
 
+from tests.cluster.conftest import require_podman
+
 TEST_CLUSTER = "wlgen-slurmbe"
-
-
-def require_podman() -> None:
-    if os.geteuid() != 0:
-        pytest.skip("needs root: the podman cluster runs rootful")
-    for tool in ("podman", "runc"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed (.ci/setup.d/20-podman.sh installs it)")
 
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     """2 nodes x 4 CPUs, bookworm (Slurm 22.05), fresh for the session."""
     require_podman()
-    down(TEST_CLUSTER)
-    handle = up(ClusterSpec(name=TEST_CLUSTER, nodes=2, cpus=4, mem_mb=1024), timeout=300)
-    try:
-        yield handle
-    finally:
-        cancel_run_jobs(handle)
-        down(TEST_CLUSTER)
+    spec = ClusterSpec(name=TEST_CLUSTER, nodes=2, cpus=4, mem_mb=1024)
+    down(spec.name)
+    handle = up(spec, timeout=300)
+    yield handle
+    cancel_run_jobs(handle)   # also on failure: pytest runs fixture teardown regardless
+    down(spec.name)
 
 
 def cancel_run_jobs(cluster: Cluster, prefix: str = "wlgen.") -> list[str]:
