@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import click
 
-from workload.backends.base import ClusterInfo
+from workload.backends.base import Backend, ClusterInfo
 from workload.backends.select import choose, make_backend
 from workload.backends.sim import make_cluster_info
 from workload.cli.progress import Progress
@@ -41,15 +41,26 @@ def sim_shape(nodes: int | None, cpus: int | None, mem: int) -> ClusterInfo:
     return make_cluster_info(nodes or DEFAULT_NODES, cpus or DEFAULT_CPUS, mem)
 
 
-def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend_kind: str,
-            cluster: ClusterInfo, policy: str, realtime: bool, out: str | None, as_json: bool,
+def open_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str, realtime: bool) -> Backend:
+    """The run's backend. Slurm's cluster is what it is: --nodes/--cpus shape the simulator
+    only, and jobs are scaled to what ``describe()`` reports."""
+    backend = make_backend(kind, sim_cluster, policy=policy, realtime=realtime,
+                           **slurm_options())
+    real = backend.describe()
+    if kind != "sim" and (real.total_cpus, len(real.nodes)) != (sim_cluster.total_cpus,
+                                                               len(sim_cluster.nodes)):
+        click.echo(f"wlgen: cluster {real.name}: {len(real.nodes)} nodes, "
+                   f"{real.total_cpus} CPUs (jobs are sized to it)", err=True)
+    return backend
+
+
+def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend: Backend,
+            policy: str, out: str | None, as_json: bool,
             payload: str, settings: dict[str, object], sinks: SinkOptions,
             header: Header | None = None,
             closed_loop: bool = False, cancel_on_exit: bool = False,
             total: int | None = None) -> None:
     """Run and report; exits 1 when the run was interrupted or lost track of a job."""
-    backend = make_backend(backend_kind, cluster, policy=policy, realtime=realtime,
-                           **slurm_options())
     progress = Progress(total)
     result = run_workload(
         set_payload(specs, payload), backend, kind=kind, out=out, header=header,

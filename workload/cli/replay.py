@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from workload.backends.sim import make_cluster_info
-from workload.cli.execute import execute, resolve_backend
+from workload.cli.execute import execute, open_backend, resolve_backend
 from workload.cli.options import cluster_options, run_options
 from workload.sinks.config import SinkOptions
 from workload.errors import InputError
@@ -61,7 +61,9 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
         raise InputError("the trace header has no MaxProcs or MaxNodes: give --nodes and --cpus",
                          file=trace)
     kind = resolve_backend(backend)
-    cluster = make_cluster_info(nodes or trace_procs, cpus or 1, mem)
+    runner = open_backend(kind, make_cluster_info(nodes or trace_procs, cpus or 1, mem),
+                          policy=policy, realtime=realtime)
+    cluster = runner.describe()
     specs = compress(source, arrival=speedup * load, runtime=speedup)
     if scale and trace_procs and trace_procs != cluster.total_cpus:
         specs = scale_procs(specs, from_procs=trace_procs, to_procs=cluster.total_cpus,
@@ -71,7 +73,7 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
     if users or user_map:
         mapping, accounts = load_user_map(user_map) if user_map else ({}, {})
         specs = map_users(specs, fold=users, mapping=mapping, accounts=accounts)
-    execute(source, specs, kind="replay", backend_kind=kind, cluster=cluster, policy=policy, realtime=realtime,
+    execute(source, specs, kind="replay", backend=runner, policy=policy,
             out=out, as_json=as_json, payload=payload, header=source.header,
             closed_loop=closed_loop, cancel_on_exit=cancel_on_exit, sinks=sinks,
             total=source.header.get_int("MaxJobs") if limit is None else limit,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from workload.cli.execute import execute, resolve_backend, sim_shape
+from workload.cli.execute import execute, open_backend, resolve_backend, sim_shape
 from workload.cli.options import cluster_options, run_options
 from workload.sinks.config import SinkOptions
 from workload.sources import StormSource
@@ -38,7 +38,7 @@ def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
     """
     source = StormSource(jobs, rate=rate, poisson=poisson, size=size, runtime=runtime,
                          time_limit_s=time_limit, users=users, seed=seed)
-    kind = resolve_backend(backend)
-    execute(source, source, kind="storm", backend_kind=kind, cluster=sim_shape(nodes, cpus, mem),
-            policy=policy, realtime=realtime, out=out, as_json=as_json, payload=payload, total=jobs,
+    runner = open_backend(resolve_backend(backend), sim_shape(nodes, cpus, mem), policy=policy,
+                          realtime=realtime)
+    execute(source, source, kind="storm", backend=runner, policy=policy, out=out, as_json=as_json, payload=payload, total=jobs,
             cancel_on_exit=cancel_on_exit, sinks=sinks, settings={"seed": seed})
