@@ -133,6 +133,22 @@ def unplug(node: str, name: str, seconds: float | None, wait_slurm: float) -> No
 
 @fabric.command()
 @click.argument("node")
+@CLUSTER
+@click.option("--wait-slurm", default=120.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds to wait for Slurm to take the node back (0: link only).")
+def replug(node: str, name: str, wait_slurm: float) -> None:
+    """Plug NODE back and return it to service in Slurm.
+
+    \b
+    Example:
+      wlgen fabric replug n2 --cluster fab
+    """
+    from workload.fabric import faults
+    faults.replug(_load(name), node, wait_slurm=wait_slurm, say=_say)
+
+
+@fabric.command()
+@click.argument("node")
 @click.option("--cpus", type=click.FloatRange(0), required=True,
               help="CPU cores the node's container may use (0 lifts the limit).")
 @CLUSTER

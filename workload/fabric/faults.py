@@ -55,8 +55,8 @@ def slurm_sees_up(cluster: Cluster, node: str) -> bool:
 def unplug(cluster: Cluster, node: str, seconds: float | None = None, *,
            wait_slurm: float = 120.0, say: Say = lambda event: None) -> list[dict]:
     """Pull ``node``'s cable; with ``wait_slurm`` > 0 wait until Slurm notices. With
-    ``seconds`` plug it back after that long (counted from the pull) and wait until Slurm
-    sees the node again. Returns the events, in order (each also passed to ``say``)."""
+    ``seconds`` plug it back after that long (counted from the pull), see :func:`replug`.
+    Returns the events, in order (each also passed to ``say``)."""
     events: list[dict] = []
 
     def note(event: dict) -> None:
@@ -72,11 +72,33 @@ def unplug(cluster: Cluster, node: str, seconds: float | None = None, *,
     if seconds is None:
         return events
     time.sleep(max(0.0, seconds - (time.monotonic() - start)))
-    note(link(cluster, node, up=True))
-    if wait_slurm > 0:
-        wait_for(lambda: slurm_sees_up(cluster, node), wait_slurm,
-                 f"Slurm to see {node} back", interval=1.0)
-        note(_event("slurm_up", node, state=cluster.node_states().get(node)))
+    events += replug(cluster, node, wait_slurm=wait_slurm, say=say)
+    return events
+
+
+def replug(cluster: Cluster, node: str, *, wait_slurm: float = 120.0,
+           say: Say = lambda event: None) -> list[dict]:
+    """Plug ``node`` back and, with ``wait_slurm`` > 0, return it to service.
+
+    Slurm 22.05 here kept a node that had been "Not responding" DOWN for minutes after its
+    link came back (ReturnToService=2 notwithstanding), with the orphaned ranks of its
+    failed job still spinning; `scontrol update State=RESUME`, what an admin does after
+    fixing a cable, brings it back at once; `scontrol reconfigure` then makes its slurmd
+    register again, and on that registration slurmctld kills the failed job's orphaned
+    steps (RESUME alone left them spinning)."""
+    events = [link(cluster, node, up=True)]
+    say(events[-1])
+    if wait_slurm <= 0:
+        return events
+    if cluster.node_states().get(node, "").startswith("down"):
+        cluster.slurm(["scontrol", "update", f"NodeName={node}", "State=RESUME"])
+        cluster.slurm(["scontrol", "reconfigure"])
+        events.append(_event("slurm_resume", node))
+        say(events[-1])
+    wait_for(lambda: slurm_sees_up(cluster, node), wait_slurm, f"Slurm to see {node} back",
+             interval=1.0)
+    events.append(_event("slurm_up", node, state=cluster.node_states().get(node)))
+    say(events[-1])
     return events
 
 
