@@ -5,13 +5,20 @@ that file as it grows and feeds the network sinks, so their encoding and sending
 take the generator's CPU or its GIL, and the file itself is the buffer: a sink that
 falls behind, or a relay that starts late, loses nothing. Gauges for the metric sinks
 are folded from the same events, at the configured interval of event time.
+
+The relay is a plain ``python -m workload.sinks.relay`` child (not multiprocessing, which
+would re-import the caller's main module): its settings arrive as one JSON line on
+stdin, and the end of stdin tells it the file is complete.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import multiprocessing
 import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 from workload.event import Event
@@ -29,44 +36,46 @@ class SinkRelay:
     """Start with ``start()``; ``finish()`` after events.jsonl is closed returns reports."""
 
     def __init__(self, options: SinkOptions, run_dir: Path, run_id: str, total_cpus: int) -> None:
-        self.options, self.run_dir, self.run_id = options, run_dir, run_id
-        context = multiprocessing.get_context("spawn")    # no forking of a threaded parent
-        self._done = context.Event()
-        self._process = context.Process(
-            target=relay_main, name="wlgen-sinks", daemon=True,
-            args=(options, run_dir, run_id, total_cpus, self._done, os.getpid()))
+        self.options, self.run_dir = options, run_dir
+        self._settings = {"options": {k: str(v) if isinstance(v, Path) else v
+                                      for k, v in dataclasses.asdict(options).items()},
+                          "run_dir": str(run_dir), "run_id": run_id, "total_cpus": total_cpus}
+        self._process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self._process.start()
+        # Lowest CPU priority: on a busy machine the generator keeps its CPU and the relay
+        # catches up later; the file is its buffer, so lagging loses nothing.
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "workload.sinks.relay"], stdin=subprocess.PIPE, text=True,
+            preexec_fn=lambda: os.nice(19))
+        self._process.stdin.write(json.dumps(self._settings) + "\n")
+        self._process.stdin.flush()
 
     def finish(self) -> list[SinkReport]:
         """Tell the relay the file is complete; wait for it to flush within the deadline."""
-        self._done.set()
-        self._process.join(self.options.deadline + 30)
-        if self._process.is_alive():
-            self._process.kill()
+        process = self._process
+        if process is None:
+            return []
+        process.stdin.close()
+        try:
+            process.wait(self.options.deadline + 30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         path = self.run_dir / REPORTS
         if not path.exists():
             return [SinkReport("relay", sent=0, buffered=-1)]
         return [SinkReport(name, **counts) for name, counts in json.loads(path.read_text()).items()]
 
 
-def relay_main(options: SinkOptions, run_dir: Path, run_id: str, total_cpus: int,
-               done, parent: int) -> None:
-    """The relay process: follow the file, feed the sinks, report at the end."""
-    # Lowest CPU priority: on a busy machine the generator keeps its CPU and the relay
-    # catches up later; the file is its buffer, so lagging loses nothing.
-    os.nice(19)
+def relay(options: SinkOptions, run_dir: Path, run_id: str, total_cpus: int,
+          done: threading.Event) -> None:
+    """Follow the file until ``done`` and EOF, feed the sinks, write their reports."""
     sinks = build_sinks(options, run_dir)
     for sink in sinks:
         sink.open(run_id)
-    gauges, interval, next_sample = Gauges(total_cpus), options.metrics_interval, None
-    last_time = None
-
-    def stop() -> bool:
-        return done.is_set() or os.getppid() != parent
-
-    for line in follow_lines(run_dir / EVENTS, stop, poll_s=POLL_S):
+    gauges, interval, next_sample, last_time = Gauges(total_cpus), options.metrics_interval, None, None
+    for line in follow_lines(run_dir / EVENTS, done.is_set, poll_s=POLL_S):
         event = Event.from_dict(json.loads(line))
         gauges.add(event)
         for sink in sinks:
@@ -85,3 +94,20 @@ def _sample(sinks, time: float, gauges: Gauges) -> None:
     values = gauges.snapshot()
     for sink in sinks:
         sink.sample(time, values)
+
+
+def main() -> None:
+    settings = json.loads(sys.stdin.readline())
+    raw = settings["options"]
+    options = SinkOptions(**{**raw, "spool_dir": Path(raw["spool_dir"]) if raw["spool_dir"] else None})
+    done = threading.Event()
+
+    def wait_for_eof() -> None:       # the parent closes stdin when the file is complete,
+        sys.stdin.read()              # or dies: either way there is nothing more to wait for
+        done.set()
+    threading.Thread(target=wait_for_eof, daemon=True).start()
+    relay(options, Path(settings["run_dir"]), settings["run_id"], settings["total_cpus"], done)
+
+
+if __name__ == "__main__":
+    main()
