@@ -76,3 +76,36 @@ def test_errors_are_classified(stderr: str, verdict: str) -> None:
 
 def test_backoff_doubles_to_a_cap() -> None:
     assert [backoff(a) for a in (1, 2, 3, 10)] == [0.2, 0.4, 0.8, 5.0]
+
+
+def test_an_array_of_one_shape_runs_each_jobs_runtime_by_task_id() -> None:
+    from workload.backends.slurm.pack import array_script, base_id, shape, task_id
+    specs = [SPEC.with_(seq=s, runtime_s=r, user="u1") for s, r in ((4, 1), (9, 2.5), (11, 30))]
+    assert len({shape(s) for s in specs}) == 1
+    assert shape(SPEC.with_(time_limit_s=119)) == shape(SPEC)   # same minutes for Slurm
+    assert shape(SPEC.with_(time_limit_s=121)) != shape(SPEC)
+    script = array_script(specs, launcher="srun")
+    assert "RUNTIMES=(1.0 2.5 30.0)" in script
+    assert 'exec python3 -m jobs sleep --seconds "${RUNTIMES[$SLURM_ARRAY_TASK_ID]}"' \
+        in script
+    assert "4,9,11" in script
+    argv = sbatch_argv(specs[0], "r1", tasks=3)
+    assert "--array=0-2" in argv and "--job-name=wlgen.r1.4" in argv
+    assert task_id("123", 2) == "123_2" and base_id("123_2") == base_id("123") == "123"
+
+
+def test_an_array_script_runs_the_right_runtime_in_bash(tmp_path) -> None:
+    import subprocess
+
+    from workload.backends.slurm.pack import array_script
+    specs = [SPEC.with_(seq=s, runtime_s=r, procs=1) for s, r in ((0, 1), (1, 7.25))]
+    script = array_script(specs, python="echo")   # "echo -m jobs ..." prints the argv
+    out = subprocess.run(["bash", "-c", script], env={"SLURM_ARRAY_TASK_ID": "1"},
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["-m", "jobs", "sleep", "--seconds", "7.25"]
+
+
+def test_jobs_of_different_shapes_never_share_an_array() -> None:
+    from workload.backends.slurm.pack import array_script
+    with pytest.raises(ValueError):
+        array_script([SPEC, SPEC.with_(seq=8, payload_args=("--fail-exit", "3"))])

@@ -54,8 +54,8 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
       wlgen replay trace.swf --speedup 600 --nodes 8 --cpus 32 --policy fcfs
       wlgen replay trace.swf.gz --limit 1000 --lenient --json
     """
-    source = TraceSource(trace, strict=not lenient, use_memory=use_memory,
-                         window=Window(offset, limit, start_s, end_s))
+    window = Window(offset, limit, start_s, end_s)
+    source = TraceSource(trace, strict=not lenient, use_memory=use_memory, window=window)
     trace_procs = source.max_procs
     if trace_procs is None and not (nodes and cpus):
         raise InputError("the trace header has no MaxProcs or MaxNodes: give --nodes and --cpus",
@@ -70,9 +70,16 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
                             cpus_per_node=cluster.cpus_per_node, whole_nodes=whole_nodes)
     if max_runtime:
         specs = cap_runtime(specs, max_runtime)
-    if users or user_map:
-        mapping, accounts = load_user_map(user_map) if user_map else ({}, {})
-        specs = map_users(specs, fold=users, mapping=mapping, accounts=accounts)
+    mapping, accounts = load_user_map(user_map) if user_map else ({}, {})
+
+    def fold(stream):
+        if not (users or user_map):
+            return stream
+        return map_users(stream, fold=users, mapping=mapping, accounts=accounts)
+    specs = fold(specs)
+    prepare = getattr(runner, "prepare_users", None)
+    if prepare is not None:   # real Slurm: create the trace's users before the clock starts
+        prepare(s.user for s in fold(TraceSource(trace, strict=not lenient, window=window)))
     execute(source, specs, kind="replay", backend=runner, policy=policy,
             out=out, as_json=as_json, payload=payload, header=source.header,
             closed_loop=closed_loop, cancel_on_exit=cancel_on_exit, sinks=sinks,

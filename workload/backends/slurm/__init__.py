@@ -17,8 +17,11 @@ CLIENTS = ("cli", "rest")
 
 def make_backend(*, client: str = "cli", cluster: str | None = "wlgen",
                  slurm_url: str | None = None, slurm_token: str | None = None,
-                 workers: int = 8, launcher: str = "srun", **_: object) -> Backend:
-    """The Slurm backend for ``client``; see the module docstring for what it reaches."""
+                 workers: int = 8, launcher: str = "srun", arrays: bool = True,
+                 **_: object) -> Backend:
+    """The Slurm backend for ``client``; see the module docstring for what it reaches.
+
+    ``arrays`` (CLI client): jobs of one shape due at one instant go as one array job."""
     if client not in CLIENTS:
         raise InputError(f"--slurm-client must be one of {', '.join(CLIENTS)}", value=client)
     found = _container_cluster(cluster)
@@ -31,11 +34,11 @@ def make_backend(*, client: str = "cli", cluster: str | None = "wlgen",
     from workload.backends.slurm.runner import LocalRunner, RelayRunner
     from workload.backends.slurm.users import UserMap
     if found is None:
-        return CliBackend(LocalRunner(), workers=workers, launcher=launcher)
+        return CliBackend(LocalRunner(), workers=workers, launcher=launcher, arrays=arrays)
     runner = RelayRunner(found.exec_argv("ctld", [], interactive=True), found.exec_env())
     # slurm.conf of a container cluster has no DefMemPerCPU: share each node's memory.
     return CliBackend(runner, users=UserMap(found.add_users), account="wlgen",
-                      workers=workers, launcher=launcher, cluster_name=found.name,
+                      workers=workers, launcher=launcher, cluster_name=found.name, arrays=arrays,
                       mem_per_cpu_mb=max(1, found.spec.mem_mb // found.spec.cpus))
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 import simpy
 
 from workload.backends.base import Backend, ClusterInfo, Emit, NodeInfo
-from workload.backends.slurm import retry
+from workload.backends.slurm import pack, retry
 from workload.backends.slurm.command import impossible, sbatch_argv
 from workload.backends.slurm.parse import (SINFO_ARGV, SQUEUE_ARGV, parse_sbatch, parse_sinfo,
                                            parse_squeue, parse_version)
@@ -39,11 +39,11 @@ class CliBackend(Backend):
                  account: str | None = None, partition: str | None = None,
                  extra: Mapping[str, str] | None = None, workers: int = 8,
                  launcher: str = "srun", cluster_name: str = "slurm",
-                 mem_per_cpu_mb: int | None = None) -> None:
+                 mem_per_cpu_mb: int | None = None, arrays: bool = True) -> None:
         self.runner, self.users = runner, users or UserMap()
         self.account, self.partition, self.extra = account, partition, dict(extra or {})
         self.workers, self.launcher, self.cluster_name = workers, launcher, cluster_name
-        self.mem_per_cpu_mb = mem_per_cpu_mb
+        self.mem_per_cpu_mb, self.arrays = mem_per_cpu_mb, arrays
         self.lock = threading.Lock()
         self.tracker = Tracker()
         self.cancelled: set[int] = set()
@@ -57,7 +57,8 @@ class CliBackend(Backend):
         self.prefix = run_prefix(self.run_id)
         self.watcher = Watcher(self.runner, self.tracker, self.lock, self.prefix, emit)
         self.watcher.start()
-        self.pool = SubmitPool(self._submit_one, self.workers)
+        self.pool = SubmitPool(self._submit_group, self.workers,
+                               key=pack.shape if self.arrays else None, max_group=pack.MAX_TASKS)
 
     def describe(self) -> ClusterInfo:
         if self.info is None:
@@ -92,30 +93,50 @@ class CliBackend(Backend):
         self.runner.close()
 
     # -- submitting ----------------------------------------------------------------------
-    def _submit_one(self, spec: JobSpec, intended: float) -> None:
+    def _submit_group(self, specs: list[JobSpec], intended: float) -> None:
+        """Submit jobs of one shape due at one instant: one sbatch, an array when several."""
         began = time.time()
         late = began - intended
+        first = specs[0]
         try:
-            argv = sbatch_argv(spec, self.run_id, account=self.account,
+            argv = sbatch_argv(first, self.run_id, account=self.account,
                                partition=self.partition, mem_per_cpu_mb=self.mem_per_cpu_mb,
-                               extra=self.extra)
-            script = build_batch_script(spec, launcher=self.launcher)
-            info = self.describe()
-            why = impossible(spec, len(info.nodes), info.cpus_per_node,
-                             min((n.mem_mb for n in info.nodes), default=0))
-            if why:
-                raise InputError(why)
-            assert self.pool is not None
-            ids = self.users.ensure(spec.user, (s.user for s in self.pool.waiting()))
-            job_id, why = self._sbatch(argv, script, ids, job_name(self.run_id, spec.seq))
-        except (InputError, BackendError) as error:
-            job_id, why = None, str(error)
+                               extra=self.extra, tasks=len(specs))
+            script = (build_batch_script(first, launcher=self.launcher) if len(specs) == 1
+                      else pack.array_script(specs, launcher=self.launcher))
+            self._check_fits(first)
+            ids = self.users.ensure(first.user, self._queued_users)
+            job_id, why = self._sbatch(argv, script, ids, job_name(self.run_id, first.seq))
+        except (InputError, BackendError, ValueError) as error:
+            job_id, why = None, str(error)   # ValueError: sbatch said yes but printed no id
         if job_id is None:
-            self._reject(spec, why, time.time() - began, late)
+            for spec in specs:
+                self._reject(spec, why, time.time() - began, late)
             return
+        partition = first.partition or self.partition or self.describe().default_partition
+        timing = (time.time() - began, late)
         with self.lock:
-            self.tracker.add(spec.seq, job_id, spec, spec.partition or self.partition
-                             or self.describe().default_partition, (time.time() - began, late))
+            for i, spec in enumerate(specs):
+                task = job_id if len(specs) == 1 else pack.task_id(job_id, i)
+                self.tracker.add(spec.seq, task, spec, partition, timing)
+
+    def _check_fits(self, spec: JobSpec) -> None:
+        info = self.describe()
+        why = impossible(spec, len(info.nodes), info.cpus_per_node,
+                         min((n.mem_mb for n in info.nodes), default=0))
+        if why:
+            raise InputError(why)
+
+    def _queued_users(self) -> list[str]:
+        """Users of the jobs still queued: created with the first missing one."""
+        assert self.pool is not None
+        return [s.user for s in self.pool.waiting()]
+
+    def prepare_users(self, names: Iterable[str]) -> None:
+        """Create the run's users now (before the clock starts), not on the submit path."""
+        names = sorted(set(names))
+        if names:
+            self.users.ensure(names[0], lambda: names)
 
     def _sbatch(self, argv: list[str], script: str, ids: tuple[int, int] | None,
                 name: str) -> tuple[str | None, str]:
@@ -155,7 +176,7 @@ class CliBackend(Backend):
             if done is not None and done.rc == 0:
                 hits = [r.job_id for r in parse_squeue(done.out)
                         if seq_of(r.name, self.prefix) is not None and r.name == name]
-                return hits[0] if hits else None
+                return pack.base_id(hits[0]) if hits else None   # an array's tasks: its id
             time.sleep(retry.backoff(attempt))
         raise BackendError(f"could not ask slurmctld whether job {name} exists")
 

@@ -69,8 +69,11 @@ def extra_options(options: Mapping[str, str]) -> list[str]:
 
 def sbatch_argv(spec: JobSpec, run_id: str, *, account: str | None = None,
                 partition: str | None = None, mem_per_cpu_mb: int | None = None,
-                extra: Mapping[str, str] | None = None) -> list[str]:
+                extra: Mapping[str, str] | None = None, tasks: int = 1) -> list[str]:
     """The sbatch argv for ``spec``; the script comes on stdin.
+
+    ``tasks`` > 1 makes it an array job of that many tasks (``--array=0-N``), each of
+    them shaped like ``spec`` (see :mod:`workload.backends.slurm.pack`).
 
     ``account``, ``partition`` and ``mem_per_cpu_mb`` are defaults that the spec's own
     values override. A memory default matters where slurm.conf has no DefMemPerCPU:
@@ -90,6 +93,8 @@ def sbatch_argv(spec: JobSpec, run_id: str, *, account: str | None = None,
     chosen_partition = _name(spec.partition or partition, "partition")
     if chosen_partition:
         argv.append(f"--partition={chosen_partition}")
+    if tasks != 1:
+        argv.append(f"--array=0-{int(_count(tasks, 'tasks')) - 1}")
     # Later options win in sbatch: extras may replace --output/--chdir on purpose.
     return argv + extra_options(extra or {})
 

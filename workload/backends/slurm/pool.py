@@ -1,22 +1,32 @@
-"""The bounded submit worker pool: ``put`` never blocks, so sbatch never moves the clock."""
+"""The bounded submit worker pool: ``put`` never blocks, so sbatch never moves the clock.
+
+With a ``key``, a worker takes along every queued job of the same key meant for the
+same instant (up to ``max_group``): those go to Slurm as one array job. Jobs due at
+other instants are never held back to fill a group, so packing adds no delay.
+"""
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Hashable
 
 from workload.spec import JobSpec
 
-Work = Callable[[JobSpec, float], None]
+Work = Callable[[list[JobSpec], float], None]
+Key = Callable[[JobSpec], Hashable]
 _STOP = None
+SCAN = 4   # look at most max_group * SCAN queued jobs for mates (bounded work per take)
 
 
 class SubmitPool:
-    """``workers`` threads calling ``work(spec, intended_time)`` in arrival order."""
+    """``workers`` threads calling ``work(specs, intended_time)`` in arrival order."""
 
-    def __init__(self, work: Work, workers: int = 8) -> None:
+    def __init__(self, work: Work, workers: int = 8, *, key: Key | None = None,
+                 max_group: int = 1) -> None:
         self.work, self.workers = work, workers
+        self.key, self.max_group = key, max(1, max_group)
         self.queue: queue.Queue[tuple[JobSpec, float] | None] = queue.Queue()
         self.dropped: set[int] = set()
         self.lock = threading.Lock()
@@ -43,16 +53,40 @@ class SubmitPool:
         with self.queue.mutex:
             self.queue.queue.clear()
 
+    def _mates(self, first: JobSpec, intended: float) -> list[JobSpec]:
+        """Take the queued jobs that can share ``first``'s array (same key and instant),
+        leaving the others in their order."""
+        if self.key is None or self.max_group == 1:
+            return [first]
+        want, group = self.key(first), [first]
+        with self.queue.mutex:
+            items: deque = self.queue.queue
+            kept: list = []
+            scanned = 0
+            while items and len(group) < self.max_group and scanned < self.max_group * SCAN:
+                item = items[0]
+                if item is None or item[1] != intended:
+                    break   # a stop marker or a later instant: never reorder past it
+                items.popleft()
+                scanned += 1
+                if self.key(item[0]) == want:
+                    group.append(item[0])
+                else:
+                    kept.append(item)
+            items.extendleft(reversed(kept))
+        return group
+
     def _loop(self) -> None:
         while True:
             item = self.queue.get()
             if item is _STOP:
                 return
             spec, intended = item
+            group = self._mates(spec, intended)
             with self.lock:
-                skip = spec.seq in self.dropped
-            if not skip:
-                self.work(spec, intended)
+                group = [s for s in group if s.seq not in self.dropped]
+            if group:
+                self.work(group, intended)
 
     def stop(self, timeout: float = 30) -> None:
         """Finish what is queued, then end the threads."""

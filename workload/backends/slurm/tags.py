@@ -2,7 +2,8 @@
 
 The job name (not ``--comment``) because sacct stores names on every Slurm version,
 while comments reach accounting only with ``AccountingStoreFlags=job_comment``. A run's
-jobs are then found, reconciled and cancelled by that prefix alone.
+jobs are then found, reconciled and cancelled by that prefix alone. An array job
+(pack.py) is named after its first job; its tasks map back to jobs by task id.
 """
 
 from __future__ import annotations

@@ -19,14 +19,19 @@ class UserMap:
         self.ids: dict[str, tuple[int, int]] = {}
         self.lock = threading.Lock()
 
-    def ensure(self, name: str, also: Iterable[str] = ()) -> tuple[int, int] | None:
-        """The ids to submit ``name``'s job with; ``also`` are users likely needed soon
-        (queued jobs), created in the same round trip."""
+    def ensure(self, name: str, also: Callable[[], Iterable[str]] = tuple
+               ) -> tuple[int, int] | None:
+        """The ids to submit ``name``'s job with. ``also()`` names users likely needed
+        soon (queued jobs), created in the same round trip; it is called only when
+        ``name`` is missing, so a known user costs a dict lookup."""
         if self.adder is None:
             return None
+        known = self.ids.get(name)
+        if known is not None:
+            return known
         with self.lock:
             if name not in self.ids:
-                wanted = sorted({name, *also} - set(self.ids))
+                wanted = sorted({name, *also()} - set(self.ids))
                 try:
                     uids = self.adder(wanted)
                 except WlgenError as error:

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 from workload.backends.slurm.parse import (SACCT_ARGV, SQUEUE_ARGV, JobRecord, parse_sacct,
                                            parse_squeue)
 from workload.backends.slurm.runner import Runner, RunnerLost
-from workload.backends.slurm.tags import seq_of
 from workload.backends.slurm.tracker import Tracker
 from workload.event import Event
 
@@ -92,9 +91,12 @@ class Watcher:
     def _apply(self, records: list[JobRecord], expected: dict[int, str]) -> set[int]:
         """Feed the run's records to the tracker and emit what follows; the seqs seen."""
         seen: set[int] = set()
+        # By Slurm id, not by name: the tasks of an array share one name ("123_4" is
+        # task 4 of array 123); the name prefix still confirms the job is this run's.
+        by_id = {job: seq for seq, job in expected.items()}
         for rec in records:
-            seq = seq_of(rec.name, self.prefix)
-            if seq is None or expected.get(seq) != rec.job_id:
+            seq = by_id.get(rec.job_id)
+            if seq is None or not rec.name.startswith(self.prefix):
                 continue
             seen.add(seq)
             with self.lock:
