@@ -10,7 +10,9 @@ from workload.fabric.stream import PAYLOAD_PER_FRAME, measure
 from workload.fabric.topology import Topology
 
 pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.slow]
-RATE = 200_000_000
+# Low enough that a sender starved of CPU on a busy 2-core machine still fills the link,
+# so a miss means shaping is wrong, not that the host is loaded (bench/ measures to 1 Gbit/s).
+RATE = 60_000_000
 
 
 def shaped(cluster, kind: str, **shape) -> tuple[Topology, dict, dict]:
@@ -43,7 +45,7 @@ def test_flat_link_rate_and_counters(fab):
 
 
 def test_fattree_uplink_is_the_bottleneck_across_leaves(fab):
-    # leaf0 = n1, n2; leaf1 = n3. Uplink: 2 x 200 / 4 = 100 Mbit/s.
+    # leaf0 = n1, n2; leaf1 = n3. Uplink: 2 x 60 / 4 = 30 Mbit/s.
     topo, record, pids = shaped(fab, "fattree", leaf_size=2, oversubscription=4)
     inside, _ = stream_with_counters(fab, topo, record, pids, "n1", "n2")
     across, ports = stream_with_counters(fab, topo, record, pids, "n1", "n3")
