@@ -1,0 +1,175 @@
+"""The pure slurmrestd request builders and parsers, against answers stored from real
+servers (tests/slurm/data/rest/: v0.0.38 from Slurm 22.05.8, v0.0.42 from 24.11.5)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from workload.backends.slurm.command import sbatch_argv
+from workload.backends.slurm.restapi import (Api, error_text, job_description, parse_db_jobs,
+                                             parse_default_partition, parse_jobs, parse_nodes,
+                                             parse_release, parse_submit, pick_api)
+from workload.backends.slurm.restclient import RestFailure, _connection_failure, token_user
+from workload.backends.slurm.retry import AMBIGUOUS, RETRY, classify
+from workload.backends.slurm.tracker import Tracker
+from workload.cluster.secrets import sign_jwt
+from workload.spec import JobSpec
+
+DATA = Path(__file__).parent / "data" / "rest"
+VERSIONS = ("v0.0.38", "v0.0.42")
+SPEC = JobSpec(seq=7, submit_s=0, procs=4, runtime_s=30, time_limit_s=61, nodes=2)
+
+
+def load(version: str, name: str) -> dict:
+    return json.loads((DATA / version / f"{name}.json").read_text())
+
+
+def latest(records: list, name: str) -> dict:
+    """name's records of the last capture (the stored files hold two), by job id."""
+    mine = [r for r in records if r.name == name]
+    base = max(int(r.job_id.split("_")[0]) for r in mine)
+    return {r.job_id: r for r in mine if int(r.job_id.split("_")[0]) == base}
+
+
+# -- version ---------------------------------------------------------------------------
+def test_newest_known_version_is_picked_from_the_servers_own_document() -> None:
+    assert pick_api(load("v0.0.38", "openapi-paths")) == Api("v0.0.38", "")
+    # 24.11 offers v0.0.40-42 and lists collection paths with a trailing slash.
+    api = pick_api(load("v0.0.42", "openapi-paths"))
+    assert api == Api("v0.0.42", "/")
+    assert api.slurm("jobs") == "/slurm/v0.0.42/jobs/"
+    assert api.slurm("job/submit") == "/slurm/v0.0.42/job/submit"
+    assert api.slurmdb("jobs") == "/slurmdb/v0.0.42/jobs/"
+    assert api.job("12") == "/slurm/v0.0.42/job/12"
+
+
+def test_a_server_with_no_known_version_is_named_in_the_error() -> None:
+    with pytest.raises(ValueError, match="offers v0.0.39.*knows v0.0.38"):
+        pick_api({"paths": {"/slurm/v0.0.39/job/submit": {}}})
+    with pytest.raises(ValueError, match="no /slurm"):
+        pick_api({"paths": {"/openapi/v3": {}}})
+
+
+def test_unknown_newer_versions_fall_back_to_the_newest_known_one() -> None:
+    paths = {f"/slurm/{v}/job/submit": {} for v in ("v0.0.42", "v0.0.45")}
+    assert pick_api({"paths": paths}).version == "v0.0.42"
+
+
+# -- submit ----------------------------------------------------------------------------
+def test_job_description_v0_0_38_carries_every_sbatch_field() -> None:
+    argv = sbatch_argv(SPEC, "r1", account="wlgen", partition="batch", mem_per_cpu_mb=128,
+                       extra={"qos": "normal", "exclusive": ""})
+    body = job_description(argv, "#!/bin/bash\ntrue\n", {"PATH": "/bin"}, Api("v0.0.38"))
+    assert body["script"] == "#!/bin/bash\ntrue\n"
+    assert body["job"] == {
+        "name": "wlgen.r1.7", "tasks": 4, "time_limit": 2, "standard_output": "/dev/null",
+        "current_working_directory": "/tmp", "nodes": [2, 2], "memory_per_cpu": 128,
+        "account": "wlgen", "partition": "batch", "qos": "normal", "exclusive": "true",
+        "environment": {"PATH": "/bin"}}
+
+
+def test_job_description_v0_0_40_and_later_put_script_and_environment_in_the_job() -> None:
+    argv = sbatch_argv(SPEC.with_(nodes=None), "r1", extra={"exclusive": ""})
+    body = job_description(argv, "S", {"PATH": "/bin", "LANG": "C"}, Api("v0.0.42", "/"))
+    assert set(body) == {"job"}
+    job = body["job"]
+    assert job["script"] == "S" and job["environment"] == ["PATH=/bin", "LANG=C"]
+    assert job["shared"] == ["none"] and "nodes" not in job and "minimum_nodes" not in job
+    nodes = job_description(sbatch_argv(SPEC, "r1"), "S", {}, Api("v0.0.42"))["job"]
+    assert (nodes["minimum_nodes"], nodes["maximum_nodes"]) == (2, 2)
+
+
+def test_array_option_becomes_the_array_field() -> None:
+    argv = ["sbatch", "--parsable", "--job-name=wlgen.r1.0", "--array=0-9"]
+    assert job_description(argv, "S", {}, Api("v0.0.38"))["job"]["array"] == "0-9"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_submit_answers_give_the_job_id_or_slurms_words(version: str) -> None:
+    assert parse_submit(load(version, "submit")).isdigit()
+    with pytest.raises(ValueError, match="Invalid partition"):
+        parse_submit(load(version, "submit-error"))
+
+
+# -- jobs ------------------------------------------------------------------------------
+@pytest.mark.parametrize("version", VERSIONS)
+def test_jobs_give_states_times_and_exit_codes(version: str) -> None:
+    records = parse_jobs(load(version, "jobs"))
+    done, = latest(records, "wlgen.cap.0").values()
+    assert (done.state, done.exit_code, done.user, done.partition) == ("COMPLETED", 0, "root",
+                                                                       "batch")
+    assert done.submit <= done.start <= done.end and done.nodes == ("n1",)
+    failed, = latest(records, "wlgen.cap.1").values()
+    assert (failed.state, failed.exit_code) == ("FAILED", 3)
+    killed, = latest(records, "wlgen.cap.2").values()
+    assert (killed.state, killed.exit_code) == ("FAILED", 128 + 9)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_array_tasks_one_record_each_pending_ones_too(version: str) -> None:
+    tasks = latest(parse_jobs(load(version, "jobs")), "wlgen.cap.3")
+    base = next(iter(tasks)).split("_")[0]
+    assert sorted(tasks) == [f"{base}_{i}" for i in range(4)]
+    running = [t for t in tasks.values() if t.state == "RUNNING"]
+    pending = [t for t in tasks.values() if t.state == "PENDING"]
+    assert len(running) == 2 and len(pending) == 2      # 4 CPUs each on 2 x 4 CPUs
+    assert all(t.start and t.end is None and t.nodes for t in running)
+    assert all(t.start is None and t.end is None and not t.nodes for t in pending)
+    assert all(t.cpus == 4 for t in tasks.values())
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_accounting_records_match_the_queues(version: str) -> None:
+    queue = parse_jobs(load(version, "jobs"))
+    db = parse_db_jobs(load(version, "db-jobs"))
+    for name in ("wlgen.cap.0", "wlgen.cap.2"):
+        (q,), (d,) = latest(queue, name).values(), latest(db, name).values()
+        assert (d.job_id, d.state, d.submit, d.start, d.end, d.nodes, d.exit_code) == \
+            (q.job_id, q.state, q.submit, q.start, q.end, q.nodes, q.exit_code)
+    running = [r for r in latest(db, "wlgen.cap.3").values() if r.state == "RUNNING"]
+    assert len(running) == 2 and all("_" in r.job_id and r.end is None for r in running)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_short_job_seen_only_when_done_still_yields_submit_start_end(version: str) -> None:
+    """The tracker (shared with the CLI backend) fed a REST record of a finished job."""
+    rec, = latest(parse_jobs(load(version, "jobs")), "wlgen.cap.0").values()
+    tracker = Tracker()
+    tracker.add(0, rec.job_id, SPEC, "batch", (0.01, 0.0))
+    kinds = [(e.kind, e.time, e.state) for e in tracker.observe(0, rec)]
+    assert kinds == [("submit", rec.submit, "PENDING"), ("start", rec.start, "RUNNING"),
+                     ("end", rec.end, "COMPLETED")]
+
+
+# -- the cluster and errors ------------------------------------------------------------
+@pytest.mark.parametrize("version", VERSIONS)
+def test_nodes_partitions_and_release(version: str) -> None:
+    assert parse_nodes(load(version, "nodes")) == [("n1", 4, 1024, ("batch",)),
+                                                   ("n2", 4, 1024, ("batch",))]
+    assert parse_default_partition(load(version, "partitions")) == "batch"
+    release = parse_release(load(version, "partitions"))
+    assert release == {"v0.0.38": "22.05.8", "v0.0.42": "24.11.5"}[version]
+
+
+def test_error_text_of_a_refused_token_and_a_missing_job() -> None:
+    assert error_text(load("v0.0.38", "auth-failure")) == "Unspecified error"
+    assert "Invalid job id" in error_text(load("v0.0.38", "cancel-missing"))
+    assert error_text(load("v0.0.42", "submit")) == ""
+
+
+@pytest.mark.parametrize("reason, verdict", [
+    (ConnectionRefusedError(), RETRY), (TimeoutError(), AMBIGUOUS),
+    (ConnectionResetError(), AMBIGUOUS), (OSError("Name or service not known"), RETRY)])
+def test_connection_failures_read_as_the_cli_retry_rules_expect(reason: object,
+                                                                verdict: str) -> None:
+    assert classify(str(_connection_failure(reason))) == verdict
+
+
+def test_auth_statuses_and_the_tokens_user() -> None:
+    assert RestFailure("x", 401).auth and RestFailure("x", 511).auth
+    assert not RestFailure("x", 500).auth and not RestFailure("x").auth
+    assert token_user(sign_jwt(b"k" * 32, "alice")) == "alice"
+    assert token_user("not-a-jwt") is None

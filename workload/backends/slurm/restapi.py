@@ -1,0 +1,271 @@
+"""slurmrestd requests and responses, built and parsed purely (no I/O here).
+
+Two shapes of the API are known. v0.0.38 (Slurm 22.05): plain numbers, states as
+strings, the environment as an object, squeue's exit code as a wait status. v0.0.40 and
+later (23.11 .. 25.11: v0.0.40-v0.0.44): numbers may come as {"set", "infinite",
+"number"}, states as lists of flags, the environment as "KEY=value" strings, the script
+inside the job. Which one a server speaks is read from its own OpenAPI document.
+
+The job description is translated from the sbatch argv of :mod:`command`, so both
+clients validate and default every spec field the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from workload.backends.slurm.parse import JobRecord, expand_hostlist
+from workload.backends.slurm.states import normalize
+
+#: Data-parser versions wlgen speaks, oldest first (v0.0.39 was 23.02's, never tested).
+KNOWN = ("v0.0.38", "v0.0.40", "v0.0.41", "v0.0.42", "v0.0.43", "v0.0.44")
+_SUBMIT = re.compile(r"^/slurm/(v0\.0\.\d+)/job/submit$")
+_UNFINISHED = ("PENDING", "RUNNING", "REQUEUED")
+
+
+@dataclass(frozen=True, slots=True)
+class Api:
+    """One API version of one server; ``slash`` is the trailing "/" 24.11 lists paths with."""
+
+    version: str
+    slash: str = ""
+
+    @property
+    def legacy(self) -> bool:
+        """True for v0.0.38's shapes."""
+        return self.version == "v0.0.38"
+
+    def slurm(self, what: str) -> str:
+        return f"/slurm/{self.version}/{what}{self.slash if '/' not in what else ''}"
+
+    def slurmdb(self, what: str) -> str:
+        return f"/slurmdb/{self.version}/{what}{self.slash}"
+
+    def job(self, job_id: str) -> str:
+        return f"/slurm/{self.version}/job/{int(job_id)}"
+
+
+def pick_api(openapi: Mapping[str, Any]) -> Api:
+    """The newest known version the server's OpenAPI document offers job submission in.
+
+    ValueError names what it offers when none is known."""
+    paths = openapi.get("paths") or {}
+    offered = {m.group(1) for p in paths if (m := _SUBMIT.match(p))}
+    usable = [v for v in KNOWN if v in offered]
+    if not usable:
+        raise ValueError(f"it offers {', '.join(sorted(offered)) or 'no /slurm/*/job/submit'}; "
+                         f"wlgen knows {', '.join(KNOWN)}")
+    version = usable[-1]
+    slash = "/" if f"/slurm/{version}/jobs/" in paths else ""
+    return Api(version, slash)
+
+
+# -- submit ----------------------------------------------------------------------------
+def job_description(argv: list[str], script: str, environment: Mapping[str, str],
+                    api: Api) -> dict[str, Any]:
+    """The POST job/submit body for an sbatch argv from ``command.sbatch_argv``."""
+    job: dict[str, Any] = {}
+    for arg in argv[1:]:
+        key, _, value = arg.removeprefix("--").partition("=")
+        job.update(_FIELDS[key](value, api) if key in _FIELDS else {})
+    if api.legacy:
+        return {"script": script, "job": {**job, "environment": dict(environment)}}
+    return {"job": {**job, "script": script,
+                    "environment": [f"{k}={v}" for k, v in environment.items()]}}
+
+
+def _text(field: str):
+    return lambda value, api: {field: value}
+
+
+def _number(field: str):
+    return lambda value, api: {field: int(value)}
+
+
+def _nodes(value: str, api: Api) -> dict[str, Any]:
+    count = int(value)
+    return {"nodes": [count, count]} if api.legacy else {"minimum_nodes": count,
+                                                         "maximum_nodes": count}
+
+
+def _exclusive(value: str, api: Api) -> dict[str, Any]:
+    return {"exclusive": "true"} if api.legacy else {"shared": ["none"]}
+
+
+#: sbatch option -> job description field(s). Options sbatch_argv never writes are absent
+#: on purpose: --parsable is sbatch's own output format.
+_FIELDS = {
+    "job-name": _text("name"), "ntasks": _number("tasks"), "time": _number("time_limit"),
+    "output": _text("standard_output"), "chdir": _text("current_working_directory"),
+    "nodes": _nodes, "mem-per-cpu": _number("memory_per_cpu"), "account": _text("account"),
+    "partition": _text("partition"), "qos": _text("qos"), "reservation": _text("reservation"),
+    "constraint": _text("constraints"), "exclusive": _exclusive,
+    "requeue": lambda value, api: {"requeue": True},
+    "no-requeue": lambda value, api: {"requeue": False},
+    "array": _text("array"),
+}
+
+
+def parse_submit(doc: Mapping[str, Any]) -> str:
+    """The new job's id from a job/submit answer; ValueError with Slurm's words if none."""
+    job_id = doc.get("job_id")
+    if isinstance(job_id, int) and job_id > 0 and not doc.get("errors"):
+        return str(job_id)
+    raise ValueError(error_text(doc) or f"no job id in the answer: {str(doc)[:200]}")
+
+
+def error_text(doc: Mapping[str, Any]) -> str:
+    """Slurm's error messages in an answer, joined ("" when there are none)."""
+    out = []
+    for err in doc.get("errors") or ():
+        words = [str(err.get(k)) for k in ("description", "error") if err.get(k)]
+        out.append(": ".join(dict.fromkeys(words)) or str(err))
+    return "; ".join(out)
+
+
+# -- jobs ------------------------------------------------------------------------------
+def parse_jobs(doc: Mapping[str, Any]) -> list[JobRecord]:
+    """Records from GET /slurm/vX/jobs (squeue's view: queued, running, recently ended).
+
+    Array tasks are named "<array id>_<index>" as squeue --array names them; the one
+    record slurmctld keeps for an array's still unsplit pending tasks becomes one record
+    per task."""
+    out = []
+    for j in doc.get("jobs") or ():
+        for job_id in _task_ids(j.get("job_id"), j.get("array_job_id"),
+                                j.get("array_task_id"), j.get("array_task_string")):
+            out.append(_record(job_id, str(j.get("name") or ""), _state(j.get("job_state")),
+                               str(j.get("state_reason") or ""), j.get("submit_time"),
+                               j.get("start_time"), j.get("end_time"),
+                               str(j.get("user_name") or ""), str(j.get("partition") or ""),
+                               _int(j.get("cpus")), str(j.get("nodes") or ""),
+                               _queue_exit(j.get("exit_code"))))
+    return out
+
+
+def parse_db_jobs(doc: Mapping[str, Any]) -> list[JobRecord]:
+    """Records from GET /slurmdb/vX/jobs (accounting: also jobs slurmctld forgot)."""
+    out = []
+    for j in doc.get("jobs") or ():
+        state, times = j.get("state") or {}, j.get("time") or {}
+        array = j.get("array") or {}
+        job_id = _task_ids(j.get("job_id"), array.get("job_id"), array.get("task_id"), "")
+        out.append(_record(job_id[0] if job_id else str(j.get("job_id")),
+                           str(j.get("name") or ""),
+                           _state(state.get("current")), str(state.get("reason") or ""),
+                           times.get("submission"), times.get("start"), times.get("end"),
+                           str(j.get("user") or ""), str(j.get("partition") or ""),
+                           _int((j.get("required") or {}).get("CPUs")),
+                           str(j.get("nodes") or ""), _db_exit(j.get("exit_code"))))
+    return out
+
+
+def _task_ids(job_id: Any, array_id: Any, task: Any, pending: Any) -> list[str]:
+    """The ids a record stands for: its own, one array task's, or every pending task's."""
+    array, index = _number_of(array_id), _number_of(task)
+    if not array:
+        return [str(job_id)]
+    if index is not None:
+        return [f"{int(array)}_{int(index)}"]
+    return [f"{int(array)}_{i}" for i in _indices(str(pending or ""))] or [str(job_id)]
+
+
+def _indices(text: str) -> list[int]:
+    """"0-3,7" (an optional "%N" throttle after) -> [0, 1, 2, 3, 7]."""
+    out: list[int] = []
+    for part in text.split("%")[0].split(","):
+        lo, _, hi = part.partition("-")
+        if lo.strip().isdigit():
+            step = hi.split(":")
+            out += range(int(lo), int(step[0] or lo) + 1 if step[0].isdigit() else int(lo) + 1,
+                         int(step[1]) if len(step) > 1 and step[1].isdigit() else 1)
+    return out
+
+
+def _record(job_id: str, name: str, raw_state: str, reason: str, submit: Any, start: Any,
+            end: Any, user: str, partition: str, cpus: int, nodes: str,
+            code: int | None) -> JobRecord:
+    # The same rules as the CLI's parser: a job cancelled while pending has no nodes and
+    # no start; an unfinished job has no end yet (Slurm shows its expected end).
+    state = normalize(raw_state)
+    hosts = expand_hostlist(nodes)
+    return JobRecord(job_id, name, state, raw_state, reason, _time(submit),
+                     _time(start) if hosts else None,
+                     _time(end) if state not in _UNFINISHED else None,
+                     user, partition, cpus, hosts, code)
+
+
+def _number_of(value: Any) -> int | float | None:
+    """A number, or the number inside v0.0.40+'s {"set", "infinite", "number"}."""
+    if isinstance(value, Mapping):
+        if not value.get("set") or value.get("infinite"):
+            return None
+        value = value.get("number")
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _int(value: Any) -> int:
+    number = _number_of(value)
+    return int(number) if number is not None else 0
+
+
+def _time(value: Any) -> float | None:
+    number = _number_of(value)
+    return float(number) if number else None   # 0 is Slurm's "not yet"
+
+
+def _state(value: Any) -> str:
+    """A state string; v0.0.40+ gives a list (the base state, then flags)."""
+    if isinstance(value, list):
+        return "+".join(map(str, value))
+    return str(value or "")
+
+
+def _queue_exit(value: Any) -> int | None:
+    """v0.0.38: a wait status (code << 8 | signal); later: the accounting shape."""
+    if isinstance(value, Mapping):
+        return _db_exit(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        return None
+    code, signal = value >> 8, value & 0x7F
+    return 128 + signal if code == 0 and signal else code
+
+
+def _db_exit(value: Any) -> int | None:
+    """{"status", "return_code", "signal"}: the code, or 128+signal when killed."""
+    if not isinstance(value, Mapping):
+        return None
+    signal = value.get("signal") or {}
+    number = _number_of(signal.get("signal_id", signal.get("id")))
+    if number:
+        return 128 + int(number)
+    code = _number_of(value.get("return_code"))
+    return int(code) if code is not None else None
+
+
+# -- the cluster -----------------------------------------------------------------------
+def parse_nodes(doc: Mapping[str, Any]) -> list[tuple[str, int, int, tuple[str, ...]]]:
+    """(name, cpus, memory MB, partitions) of each node from GET /slurm/vX/nodes."""
+    return [(str(n["name"]), _int(n.get("cpus")), _int(n.get("real_memory")),
+             tuple(n.get("partitions") or ())) for n in doc.get("nodes") or ()]
+
+
+def parse_default_partition(doc: Mapping[str, Any]) -> str | None:
+    """The default partition's name from GET /slurm/vX/partitions; the first one when
+    none says so (24.11's v0.0.42 does not show the DEFAULT flag)."""
+    parts = list(doc.get("partitions") or ())
+    for part in parts:
+        if "default" in [str(f).lower() for f in part.get("flags") or ()]:
+            return str(part["name"])
+    return str(parts[0]["name"]) if parts else None
+
+
+def parse_release(doc: Mapping[str, Any]) -> str | None:
+    """Slurm's release ("22.05.8") from any answer's meta."""
+    meta = doc.get("meta") or {}
+    slurm = meta.get("Slurm") or meta.get("slurm") or {}
+    release = slurm.get("release")
+    return str(release) if release else None
