@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workload.backends.base import Backend
+from workload.backends.base import Backend, ClusterInfo
 from workload.generator import Generator, Outcome
 from workload.recorder import Recorder
 from workload.rundir import SETTINGS, make_run_dir, new_run_id, write_json
@@ -58,7 +58,7 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
                     "slurm_version": info.slurm_version},
         "closed_loop": closed_loop, **(settings or {})})
     recorder = Recorder(run_dir, run_id=run_id, total_cpus=info.total_cpus, epoch=epoch,
-                        header=header)
+                        header=realised_header(header, info, run_id, backend.name))
     relay = SinkRelay(sinks, run_dir, run_id, info.total_cpus) if has_sinks(sinks) else None
     if relay:
         relay.start()
@@ -81,6 +81,17 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
     reports = relay.finish() if relay else []
     metrics = recorder.finish(extra, reports)
     return RunResult(run_id, run_dir, metrics, outcome, reports)
+
+
+def realised_header(source: Header | None, info: ClusterInfo, run_id: str,
+                    backend: str) -> Header:
+    """The source's header, restated for the cluster the schedule really ran on."""
+    header = Header(list(source.entries) if source else [])
+    header.set("MaxNodes", str(len(info.nodes)))
+    header.set("MaxProcs", str(info.total_cpus))
+    header.entries.append(("Note", f"realised schedule of wlgen run {run_id} on {backend} "
+                                   f"cluster {info.name}"))
+    return header
 
 
 def has_sinks(options: SinkOptions | None) -> bool:

@@ -132,6 +132,3 @@ class Partition:
         else:
             self.free_total -= self.free[node]
             self.free_nodes.discard(node)
-
-    def up_cpus(self) -> int:
-        return sum(c for c, up in zip(self.cpus, self.up) if up)
