@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -101,22 +102,33 @@ def test_slurmctld_restart_mid_storm_loses_no_job_and_duplicates_none(
 @pytest.mark.slow
 def test_killed_node_container_ends_its_jobs_node_fail_or_requeued(
         cluster: Cluster, backend: CliBackend, tmp_path: Path) -> None:
-    source = StormSource(8, runtime="90", seed=3)   # 8 x 1 CPU: both nodes busy
+    source = StormSource(8, runtime="40", seed=3)   # 8 x 1 CPU: both nodes busy
     engine = cluster.engine.name
 
-    def kill_n2() -> None:
+    def kill_n2_then_bring_it_back() -> None:
         time.sleep(8)
         subprocess.run([engine, "kill", cluster.container("n2")], env=cluster.exec_env(),
                        check=True, capture_output=True)
-    import threading
-    threading.Thread(target=kill_n2, daemon=True).start()
+        # Back once slurmctld has declared it down (SlurmdTimeout=30), so the requeued
+        # jobs find room again and the run ends (ReturnToService=2 re-admits it).
+        wait_for(lambda: "down" in cluster.node_states().get("n2", ""), 120, "n2 down")
+        subprocess.run([engine, "start", cluster.container("n2")], env=cluster.exec_env(),
+                       check=True, capture_output=True)
+    killer = threading.Thread(target=kill_n2_then_bring_it_back, daemon=True)
+    killer.start()
     try:
         result = run_workload(source, backend, kind="storm", out=tmp_path / "run")
     finally:
+        killer.join(150)
         subprocess.run([engine, "start", cluster.container("n2")], env=cluster.exec_env(),
                        check=False, capture_output=True)
     assert result.complete, result.metrics
     events = events_of(tmp_path / "run")
     hit = {e["seq"] for e in events if e["state"] in ("NODE_FAIL", "REQUEUED")}
     assert hit, "no job reported the node failure"
+    on_n2 = {e["seq"] for e in events if e["kind"] == "start" and "n2" in e["nodes"]}
+    assert on_n2 & hit, (on_n2, hit)
+    # Every job has exactly one end, after its last start.
+    ends = [e["seq"] for e in events if e["kind"] == "end"]
+    assert sorted(ends) == list(range(8))
     wait_for_idle_nodes(cluster, 180)
