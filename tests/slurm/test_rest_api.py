@@ -44,6 +44,9 @@ def test_newest_known_version_is_picked_from_the_servers_own_document() -> None:
     assert api.slurm("job/submit") == "/slurm/v0.0.42/job/submit"
     assert api.slurmdb("jobs") == "/slurmdb/v0.0.42/jobs/"
     assert api.job("12") == "/slurm/v0.0.42/job/12"
+    assert api.job("12_3") == "/slurm/v0.0.42/job/12_3"   # one task of an array
+    with pytest.raises(ValueError):
+        api.job("12/../../jobs")
 
 
 def test_a_server_with_no_known_version_is_named_in_the_error() -> None:

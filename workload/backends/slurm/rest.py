@@ -114,7 +114,7 @@ class RestRunner(Runner):
         for job_id in ids:
             try:
                 self.client.call("DELETE", self.api.job(job_id))
-            except RestFailure as error:   # e.g. the job ended meanwhile: fine, as scancel
+            except (RestFailure, ValueError) as error:   # e.g. it ended meanwhile, as scancel
                 failed.append(f"{job_id}: {error}")
         return Done(1 if failed else 0, "", "\n".join(failed))
 

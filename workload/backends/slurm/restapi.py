@@ -24,6 +24,7 @@ from workload.backends.slurm.states import normalize
 KNOWN = ("v0.0.38", "v0.0.40", "v0.0.41", "v0.0.42", "v0.0.43", "v0.0.44")
 _SUBMIT = re.compile(r"^/slurm/(v0\.0\.\d+)/job/submit$")
 _UNFINISHED = ("PENDING", "RUNNING", "REQUEUED")
+_JOB_ID = re.compile(r"^\d+(_\d+)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,11 @@ class Api:
         return f"/slurmdb/{self.version}/{what}{self.slash}"
 
     def job(self, job_id: str) -> str:
-        return f"/slurm/{self.version}/job/{int(job_id)}"
+        """One job's path: "123", or "123_4" for task 4 of array 123 (both servers
+        cancel just that task); anything else is refused before it reaches a URL."""
+        if not _JOB_ID.match(job_id):
+            raise ValueError(f"not a Slurm job id: {job_id!r}")
+        return f"/slurm/{self.version}/job/{job_id}"
 
 
 def pick_api(openapi: Mapping[str, Any]) -> Api:
