@@ -195,3 +195,58 @@ def watch(name: str, interval: float, graphite: str | None, out: Path | None,
                err=True)
     samples = run_watch(cluster, publisher, interval, count)
     click.echo(f"wlgen fabric: {samples} samples", err=True)
+
+
+@fabric.group("ibsim")
+def ibsim_group() -> None:
+    """An InfiniBand view of the fabric: ibsim + opensm with the links' counters mirrored,
+    so ibnetdiscover, ibstat, iblinkinfo and perfquery see it (under libumad2sim).
+
+    \b
+    Example:
+      wlgen fabric ibsim start --cluster fab
+      eval "$(wlgen fabric ibsim env --cluster fab)"
+      ibnetdiscover; perfquery -x -G 0x0002c90100000003 1
+      wlgen fabric ibsim stop --cluster fab
+    """
+
+
+@ibsim_group.command("start")
+@CLUSTER
+@click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds between counter mirrors.")
+def ibsim_start(name: str, interval: float) -> None:
+    """Start ibsim + opensm for the applied fabric and mirror it every INTERVAL."""
+    from workload.fabric import ibcluster
+    state = ibcluster.start(_load(name), interval)
+    click.echo(f"wlgen fabric: IB view of {name} running (ibsim {state['ibsim']}, opensm "
+               f"{state['opensm']}); tools need: wlgen fabric ibsim env --cluster {name}",
+               err=True)
+
+
+@ibsim_group.command("stop")
+@CLUSTER
+def ibsim_stop(name: str) -> None:
+    """Stop the IB view (its mirror, opensm and ibsim)."""
+    from workload.fabric import ibcluster
+    if not ibcluster.stop(_load(name)):
+        click.echo(f"wlgen fabric: no IB view running for {name}", err=True)
+
+
+@ibsim_group.command("status")
+@CLUSTER
+def ibsim_status(name: str) -> None:
+    """Whether it runs, the tools' environment, and each port's GUID (JSON)."""
+    from workload.fabric import ibcluster
+    click.echo(json.dumps(ibcluster.status(_load(name)), indent=2))
+
+
+@ibsim_group.command("env")
+@CLUSTER
+def ibsim_env(name: str) -> None:
+    """Shell exports for the tools: eval "$(wlgen fabric ibsim env --cluster NAME)"."""
+    import shlex
+
+    from workload.fabric import ibcluster
+    for key, value in ibcluster.env(_load(name)).items():
+        click.echo(f"export {key}={shlex.quote(value)}")

@@ -10,6 +10,7 @@ graphite-web and the log receiver.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -77,6 +78,8 @@ def down(name: str = "wlgen", *, engine: str | None = None,
 
     Returns False (and does nothing) when there was nothing to remove."""
     saved = state.load(name)
+    if saved:
+        _clear_fabric(name)
     eng = proc.make_engine(engine or (saved["spec"]["engine"] if saved else "podman"))
     label = f"{LABEL}={name}"
     containers = list(eng.parse_containers(proc.text(eng, eng.list_containers(label))))
@@ -90,6 +93,24 @@ def down(name: str = "wlgen", *, engine: str | None = None,
     if found:
         progress(f"cluster {name} removed ({len(containers)} containers)")
     return found
+
+
+def _clear_fabric(name: str) -> None:
+    """Undo `wlgen fabric apply` and stop `wlgen fabric ibsim` while the nodes still run:
+    the leaves' ifb devices and the simulator live on the host and would outlive them.
+    A failure here is reported on stderr and never stops the down."""
+    from workload.fabric import apply, ibcluster
+    cluster_dir = state.cluster_dir(name)
+    if not (cluster_dir / apply.STATE_FILE).exists() and not ibcluster.has_state(cluster_dir):
+        return
+    try:
+        cluster = Cluster.load(name)
+        ibcluster.stop(cluster)
+        if apply.load(cluster) is not None:
+            apply.clear(cluster)
+    except Exception as err:  # noqa: BLE001 - whatever broke, the containers must go
+        print(f"wlgen cluster down: could not clear the fabric of {name} ({err}); "
+              f"check for leftover `ip link show type ifb` devices", file=sys.stderr)
 
 
 def _require_same_shape(running: ClusterSpec, wanted: ClusterSpec) -> None:
