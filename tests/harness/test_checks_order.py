@@ -86,3 +86,16 @@ def test_simulated_fcfs_is_strict_fcfs_and_easy_is_not(wlgen_run):
     easy = wlgen_run(StormSource(**source), nodes=4, cpus=16, policy="easy")
     assert check_priority_order(easy, fcfs=True).status == "fail"   # it backfilled
     assert_priority_order(easy)
+
+
+def test_same_second_submits_are_ordered_by_slurm_job_id_not_seq():
+    # Seq 15 reached the controller after seq 16 (job ids 17 and 16), in the same
+    # second: Slurm may start 16 first. With non-numeric ids, seq decides.
+    rows = [Row(15, 10, 13, 15, procs=2, limit=60, job_id="17"),
+            Row(16, 10, 10, 14, procs=4, limit=60, job_id="16")]
+    assert check_priority_order(observed_from_rows(rows)).passed
+    plain = [Row(15, 10, 13, 15, procs=2, limit=60), Row(16, 10, 10, 14, procs=4, limit=60)]
+    assert not check_priority_order(observed_from_rows(plain)).passed
+    arrays = [Row(1, 10, 13, 15, procs=2, limit=60, job_id="4_1"),
+              Row(2, 10, 10, 14, procs=4, limit=60, job_id="4_0")]
+    assert check_priority_order(observed_from_rows(arrays)).passed

@@ -129,14 +129,16 @@ def test_the_slurm_seam_builds_the_container_cluster_spec():
             "cluster.partitions=[{name: a, nodes: 4}, {name: b, nodes: 4}]"]))
 
 
-def test_real_slurm_is_refused_with_a_reason_until_it_can_run_the_scenario():
-    if slurm_backend_available():
-        scenario = load_scenario(SCENARIOS / "node-failure-requeue.yaml")
-        with pytest.raises(BackendError, match="faults on real Slurm are not wired yet"):
-            make_scenario_backend(scenario, "slurm")
-    else:
-        with pytest.raises(BackendError, match="not part of this build yet"):
-            make_scenario_backend(load_scenario(SCENARIOS / "storm-500.yaml"), "slurm")
+def test_what_the_container_cluster_cannot_run_is_refused_with_the_key_at_fault():
+    storm = SCENARIOS / "storm-500.yaml"
+    with pytest.raises(InputError, match="cluster.partitions='gpu'.*partition is 'batch'"):
+        cluster_spec(load_scenario(storm, ["cluster.partitions=[{name: gpu, nodes: 8}]"]))
+    with pytest.raises(InputError, match="cluster.fabric.topology.*not torus"):
+        cluster_spec(load_scenario(storm, ["cluster.fabric={topology: torus}"]))
+    fabric = cluster_spec(load_scenario(SCENARIOS / "fabric-alltoall.yaml"))
+    assert (fabric.nodes, fabric.cpus) == (16, 8)
+    with pytest.raises(InputError, match="use scenario_backend"):
+        make_scenario_backend(load_scenario(storm), "slurm")
 
 
 @pytest.fixture

@@ -8,6 +8,11 @@ and under EASY backfilling alike A must not start after B: whenever B could star
 fits in the same place and ends no later, and both policies consider A first. So a
 violation is a pair (A, B) with start(A) > start(B) + tolerance.
 
+Jobs submitted in the same second (Slurm stamps whole seconds) are ordered by the
+backend's job id when it is numeric: Slurm numbers jobs in the order the controller
+received them, and that is its tie-break among equal priorities, while concurrent
+submitters may deliver seq 15 after seq 16. Otherwise (the simulator) by seq.
+
 With ``fcfs=True`` every earlier job counts, not only easier ones (strict FCFS, no
 backfilling). Requeued jobs are left out (a requeue sends a job to the back). Real
 Slurm orders by priority, not submit time: use it with equal priorities
@@ -16,6 +21,7 @@ Slurm orders by priority, not submit time: use it with equal priorities
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import numpy as np
@@ -27,6 +33,7 @@ from workload.schedule import JobRecord
 from workload.spec import JobSpec
 
 NAME = "priority_order"
+_SLURM_ID = re.compile(r"^(\d+)(?:_(\d+))?$")     # 17, or 4_2 (array job 4, task 2)
 
 
 def check_priority_order(obs: Observed, *, tolerance_s: float = 0.0, by: str = "partition",
@@ -49,6 +56,12 @@ def check_priority_order(obs: Observed, *, tolerance_s: float = 0.0, by: str = "
     return verdict.result("strict FCFS" if fcfs else "")
 
 
+def arrival(job_id: str) -> tuple[int, ...]:
+    """The order a controller received a job in, from a Slurm job id; () if not one."""
+    found = _SLURM_ID.match(job_id or "")
+    return tuple(int(g) for g in found.groups() if g is not None) if found else ()
+
+
 def _shape(spec: JobSpec, fcfs: bool) -> tuple[int, float, int]:
     return (0, 0.0, 0) if fcfs else (spec.procs, spec.time_limit_s, spec.mem_per_cpu_mb or 0)
 
@@ -57,7 +70,7 @@ def _group(jobs: list[JobRecord], requests: dict[int, JobSpec], tol: float, fcfs
            verdict: Verdict) -> None:
     """Walk jobs in submit order keeping, per shape class, the latest start so far; a job
     is overtaken if some easier-or-equal class holds a later start."""
-    jobs.sort(key=lambda j: (j.submit, j.seq))
+    jobs.sort(key=lambda j: (j.submit, arrival(j.job_id), j.seq))
     shapes = sorted({_shape(requests[j.seq], fcfs) for j in jobs})
     index = {s: i for i, s in enumerate(shapes)}
     arr = np.array(shapes, dtype=float).reshape(len(shapes), 3)

@@ -11,7 +11,7 @@ import click
 import yaml
 
 from workload.cli.compare import format_comparison
-from workload.cli.run import backend_option, out_option, run_json, set_option
+from workload.cli.run import backend_option, cluster_option, out_option, run_json, set_option
 from workload.compare import compare_runs, load_run
 from workload.errors import InputError
 from workload.rundir import new_run_id
@@ -46,11 +46,13 @@ def parse_vary(text: str) -> tuple[str, list[str]]:
 @click.option("--json", "as_json", is_flag=True,
               help="Print the variants' verdicts and the comparison as JSON on stdout.")
 @set_option
+@cluster_option
 def matrix(scenario: str, varies: tuple[str, ...], backend: str, out: str | None,
-           as_json: bool, overrides: tuple[str, ...]) -> None:
+           as_json: bool, overrides: tuple[str, ...], cluster: str) -> None:
     """Run SCENARIO for every combination of --vary values, then compare the runs.
 
-    The first combination is the baseline. Exit 1 if any variant failed a check.
+    The first combination is the baseline. Exit 1 if any variant failed a check. On
+    --backend slurm every variant gets a fresh cluster NAME (removed before and after).
 
     \b
     Examples:
@@ -68,7 +70,8 @@ def matrix(scenario: str, varies: tuple[str, ...], backend: str, out: str | None
     done, views = [], []
     for i, (var, sc) in enumerate(zip(variants, loaded)):
         label = ",".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in var.items())
-        result = run_scenario(sc, backend=backend, out=base / f"{i:02d}-{_slug(label)}")
+        result = run_scenario(sc, backend=backend, out=base / f"{i:02d}-{_slug(label)}",
+                              cluster=cluster, fresh=True)
         verdict = "passed" if result.passed else "FAILED"
         click.echo(f"wlgen: variant {label} {verdict}: {result.result.run_dir}", err=True)
         done.append((label, result))

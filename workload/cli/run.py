@@ -9,12 +9,18 @@ import click
 from workload.cli.progress import Progress
 from workload.cli.summary import format_table
 from workload.scenario import ScenarioRun, load_scenario, run_scenario
-from workload.scenario.backend import sim_notes
+from workload.scenario.backend import sim_notes, slurm_notes
 
 BACKEND_CHOICES = ("sim", "slurm")
 backend_option = click.option(
     "--backend", type=click.Choice(BACKEND_CHOICES), default="sim", show_default=True,
-    help="sim: the embedded simulator; slurm: real Slurm (a fresh cluster per run, later).")
+    help="sim: the embedded simulator; slurm: real Slurm in a container cluster shaped by "
+         "the scenario (see --cluster).")
+cluster_option = click.option(
+    "--cluster", "cluster", default="wlgen", show_default=True, metavar="NAME",
+    help="--backend slurm: the container cluster's name. One already up with the "
+         "scenario's shape is used and left up; otherwise one is brought up for the run "
+         "and removed after it.")
 out_option = click.option("--out", type=click.Path(file_okay=False), default=None,
                           help="Where the run directory (or directories) go "
                                "(default: runs/<run id>).")
@@ -30,8 +36,11 @@ set_option = click.option(
 @click.option("--json", "as_json", is_flag=True,
               help="Print run dir, metrics and check results as one JSON object on stdout.")
 @set_option
+@cluster_option
+@click.option("--keep-cluster", is_flag=True,
+              help="--backend slurm: leave a cluster this run brought up running.")
 def run(scenario: str, backend: str, out: str | None, as_json: bool,
-        overrides: tuple[str, ...]) -> None:
+        overrides: tuple[str, ...], cluster: str, keep_cluster: bool) -> None:
     """Run a SCENARIO file (scenarios/README.md) and check the schedule it produced.
 
     Exit 0 when the run is complete and every check passed, 1 when a check failed or a
@@ -42,13 +51,15 @@ def run(scenario: str, backend: str, out: str | None, as_json: bool,
       wlgen run scenarios/storm-500.yaml
       wlgen run scenarios/backfill-vs-builtin.yaml --set slurm.SchedulerType=sched/builtin
       wlgen run scenarios/hpc2n-compressed.yaml --set workload.jobs=200 --out runs/hpc2n --json
+      wlgen run scenarios/backfill-vs-builtin.yaml --backend slurm --cluster hx1 \
+          --set cluster.nodes=2 --set workload.jobs=30 --set workload.runtime=2-8
     """
     loaded = load_scenario(scenario, overrides)
-    if backend == "sim":
-        for note in sim_notes(loaded):
-            click.echo(f"wlgen: note: {note}", err=True)
+    for note in (sim_notes if backend == "sim" else slurm_notes)(loaded):
+        click.echo(f"wlgen: note: {note}", err=True)
     progress = Progress(None)
-    done = run_scenario(loaded, backend=backend, out=out, on_progress=progress)
+    done = run_scenario(loaded, backend=backend, out=out, on_progress=progress,
+                        cluster=cluster, keep=keep_cluster)
     progress.close()
     show_run(done, as_json=as_json)
     if not done.passed:

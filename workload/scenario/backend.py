@@ -1,60 +1,143 @@
-"""A scenario's backend: the simulator now; the seam where real Slurm plugs in.
+"""A scenario's backend: the simulator, or real Slurm in a container cluster.
 
-For ``slurm`` (``slurm_backend``): the scenario becomes a ClusterSpec (``cluster_spec``:
+For ``slurm`` (``slurm_session``): the scenario becomes a ClusterSpec (``cluster_spec``:
 shape, Slurm version, slurm.conf overrides as ``conf_extra``), that cluster is brought
-up (``workload.cluster.up``: a no-op when one of the same shape runs), and the Slurm
-backend factory (``workload.backends.slurm.make_backend``) is asked for a backend on
-it by name. Faults on real Slurm need a driver (scontrol for nodes, the container
-engine for links and slurmctld) that does not exist yet, so a scenario with faults is
-refused there; job_submit and accounts are recorded but not yet installed.
+up (``workload.cluster.up``: reused when one of the same name and shape runs), the
+scenario's fabric is shaped on it, and the Slurm backend factory
+(``workload.backends.slurm.make_backend``) is asked for a backend on it by name. Faults
+are applied by ``faults_slurm.SlurmFaults``. A cluster this session started is taken
+down at the end unless ``keep``; one that was already up is left as it was.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from workload.backends.base import Backend
 from workload.backends.select import make_backend as select_backend
 from workload.backends.select import slurm_backend_available
-from workload.cluster.config import SUITES, ClusterSpec
+from workload.cluster.config import PARTITION, SUITES, ClusterSpec
 from workload.errors import BackendError, InputError
 from workload.scenario.faults import sim_faults
 from workload.scenario.model import Scenario
 from workload.scenario.simbackend import ScenarioSim
 
 SUITE_OF = {version: suite for suite, version in SUITES.items()}
+FABRIC_KINDS = {"flat": "flat", "fat-tree": "fattree"}
 
 
 def make_scenario_backend(scenario: Scenario, kind: str) -> Backend:
+    """The simulator for ``sim``; for ``slurm`` use ``scenario_backend`` (it owns a cluster)."""
+    if kind != "sim":
+        raise InputError("a Slurm backend needs its cluster's lifetime: use scenario_backend")
+    faults = sim_faults(scenario.faults, str(scenario.file))
+    return ScenarioSim(scenario.cluster.info(), scenario.slurm.policy, faults=faults,
+                       requeue=scenario.slurm.requeue, calibration=scenario.sim)
+
+
+@contextmanager
+def scenario_backend(scenario: Scenario, kind: str, *, cluster: str = "wlgen",
+                     fresh: bool = False, keep: bool = False) -> Iterator[Backend]:
+    """The backend for a run; on Slurm the cluster ``cluster`` lives for the ``with``."""
     if kind == "sim":
-        faults = sim_faults(scenario.faults, str(scenario.file))
-        return ScenarioSim(scenario.cluster.info(), scenario.slurm.policy, faults=faults,
-                           requeue=scenario.slurm.requeue)
-    return slurm_backend(scenario)
+        yield make_scenario_backend(scenario, kind)
+        return
+    with slurm_session(scenario, cluster, fresh=fresh, keep=keep) as backend:
+        yield backend
 
 
-def slurm_backend(scenario: Scenario) -> Backend:
+@contextmanager
+def slurm_session(scenario: Scenario, name: str, *, fresh: bool = False,
+                  keep: bool = False) -> Iterator[Backend]:
     """Real Slurm in containers, shaped and configured by the scenario."""
     if not slurm_backend_available():
-        raise BackendError("the Slurm backend is not part of this build yet; use --backend sim")
-    if scenario.faults:
-        raise BackendError("faults on real Slurm are not wired yet (no fault driver); "
-                           "run this scenario with --backend sim or without faults")
-    from workload.cluster import up
+        raise BackendError("the Slurm backend is not part of this build; use --backend sim")
+    from workload.cluster import Cluster, down, up
 
-    spec = cluster_spec(scenario)
-    cluster = up(spec)
-    return select_backend("slurm", cluster.describe(), cluster=spec.name)
+    spec = cluster_spec(scenario, name)
+    if fresh:
+        down(name)
+    started = fresh or not _running(Cluster, name)
+    try:
+        cluster = up(spec)
+        _apply_fabric(cluster, scenario)
+        yield slurm_backend(scenario, cluster)
+    finally:
+        if started and not keep:
+            down(name)
+
+
+def slurm_backend(scenario: Scenario, cluster) -> Backend:
+    """The Slurm backend on a running ``cluster``, with the scenario's fault driver."""
+    from workload.scenario.faults_slurm import FaultingBackend, SlurmFaults
+
+    backend = select_backend("slurm", cluster.describe(), cluster=cluster.name)
+    if not scenario.faults:
+        return backend
+    return FaultingBackend(backend, SlurmFaults(cluster, scenario.faults))
+
+
+def _running(cluster_class, name: str) -> bool:
+    from workload.errors import ClusterError
+    try:
+        return cluster_class.load(name).is_running()
+    except (ClusterError, OSError):
+        return False
+
+
+def _apply_fabric(cluster, scenario: Scenario) -> None:
+    """Shape the cluster's links as the scenario's fabric says (needs root and tc)."""
+    fabric = scenario.cluster.fabric
+    if not fabric:
+        return
+    from workload.fabric import apply
+
+    rate = int(float(fabric.get("link_gbps") or 1.0) * 1e9)
+    shape = {}
+    if fabric["topology"] == "fat-tree":
+        shape = {"leaf_size": int(fabric.get("nodes_per_switch") or 2),
+                 "oversubscription": float(fabric.get("oversubscription") or 1.0)}
+    topo = apply.topology_for(cluster, FABRIC_KINDS[str(fabric["topology"])], rate, **shape)
+    apply.apply(cluster, topo)
 
 
 def cluster_spec(scenario: Scenario, name: str = "wlgen") -> ClusterSpec:
-    """The container cluster for a scenario (one partition, one node shape for now)."""
+    """The container cluster for a scenario (one partition, one node shape)."""
+    where = str(scenario.file)
     parts = scenario.cluster.partitions
     if len(parts) != 1:
         raise InputError(f"the container cluster has one partition; this scenario has "
-                         f"{len(parts)}", file=str(scenario.file), field="cluster.partitions")
+                         f"{len(parts)} (run it with --backend sim)", file=where,
+                         field="cluster.partitions")
     part = parts[0]
+    if part.name != PARTITION:
+        raise InputError(f"the container cluster's partition is {PARTITION!r}; name the "
+                         f"scenario's partition so", file=where, field="cluster.partitions",
+                         value=part.name)
+    topology = scenario.cluster.fabric.get("topology")
+    if topology is not None and topology not in FABRIC_KINDS:
+        raise InputError(f"workload.fabric shapes {' and '.join(FABRIC_KINDS)} links; "
+                         f"not {topology}", file=where, field="cluster.fabric.topology")
+    if scenario.slurm.job_submit_lua or scenario.slurm.job_submit_plugin:
+        raise InputError("job_submit is not installed on the container cluster yet "
+                         "(run with --backend sim, or drop job_submit)", file=where,
+                         field="job_submit")
     suite = SUITE_OF.get(scenario.cluster.slurm_version or "", "bookworm")
     return ClusterSpec(name=name, nodes=part.nodes, cpus=part.cpus, mem_mb=part.memory_mb,
                        suite=suite, conf_extra=scenario.slurm.conf_lines())
+
+
+def slurm_notes(scenario: Scenario) -> list[str]:
+    """What of the scenario the container cluster records but does not apply."""
+    notes = []
+    if scenario.accounts:
+        notes.append("accounts: not installed on the container cluster (every user is in "
+                      "account wlgen); fair-share between them is not modelled yet")
+    if any(f.action == "slow_node" for f in scenario.faults) and \
+            scenario.workload.payload[0] == "sleep":
+        notes.append("slow_node throttles CPU; the sleep payload does not notice")
+    return notes
 
 
 def sim_notes(scenario: Scenario) -> list[str]:

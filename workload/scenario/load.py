@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.errors import InputError
 from workload.scenario.checkspec import parse_checks
 from workload.scenario.cluster import parse_cluster
@@ -18,7 +19,8 @@ from workload.scenario.slurmconf import parse_slurm
 from workload.scenario.workloads import parse_workload
 
 TOP = ("name", "description", "cluster", "slurm", "job_submit", "accounts", "workload",
-       "faults", "checks")
+       "faults", "checks", "sim")
+SIM_KEYS = ("time_limit_round_s", "bf_interval_s")
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
@@ -52,7 +54,17 @@ def parse_scenario(data: object, path: Path, overrides: tuple[str, ...] = ()) ->
         faults=parse_faults(keys.get("faults"), node_names),
         checks=parse_checks(keys.get("checks")),
         accounts=_accounts(keys.get("accounts")),
-        overrides=overrides)
+        overrides=overrides,
+        sim=_sim(keys.get("sim")))
+
+
+def _sim(key: Key | None) -> Calibration:
+    """``sim``: the simulator's Slurm-like options (workload/backends/sim/calibrate.py)."""
+    if key is None or key.value is None:
+        return TEXTBOOK
+    keys = key.mapping(SIM_KEYS)
+    return Calibration(**{name: keys[name].number(low=0.0) for name in SIM_KEYS
+                          if name in keys and keys[name].value is not None})
 
 
 def _accounts(key: Key | None) -> dict[str, dict[str, object]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.scenario.checkspec import ChecksDef
 from workload.scenario.cluster import ClusterDef
 from workload.scenario.faults import Fault
@@ -24,11 +25,13 @@ class Scenario:
     checks: ChecksDef = field(default_factory=ChecksDef)
     accounts: dict[str, dict[str, object]] = field(default_factory=dict)
     overrides: tuple[str, ...] = ()    # the --set KEY=VALUE it was loaded with
+    sim: Calibration = TEXTBOOK        # the simulator's optional Slurm-like behaviour
 
     def describe(self) -> dict[str, object]:
         """What the run directory records (settings.json) about the scenario."""
         return {"name": self.name, "file": str(self.file), "overrides": list(self.overrides),
                 "cluster": self.cluster.to_dict(), "slurm": self.slurm.to_dict(),
                 "faults": [f.to_dict() for f in self.faults], "accounts": self.accounts,
+                "sim": self.sim.to_dict(),
                 "checks": {"invariants": self.checks.invariants,
                            "metrics": self.checks.metrics}}

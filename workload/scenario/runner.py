@@ -8,6 +8,7 @@ verdict) and a copy of the scenario file: what the checks, ``wlgen compare`` and
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -23,12 +24,12 @@ from workload.checks.result import CheckResult
 from workload.checks.thresholds import check_metrics
 from workload.rundir import write_json
 from workload.run import RunResult, run_workload
-from workload.scenario.backend import make_scenario_backend
+from workload.scenario.backend import scenario_backend
 from workload.scenario.model import Scenario
 from workload.scenario.workloads import build
 from workload.sources.base import Source
 
-CHECKS = "checks.json"
+CHECKS, FAULTS = "checks.json", "faults.jsonl"
 
 
 @dataclass
@@ -44,14 +45,22 @@ class ScenarioRun:
 
 
 def run_scenario(scenario: Scenario, *, backend: str = "sim", out: str | Path | None = None,
-                 on_progress: Callable[[int, int], None] | None = None) -> ScenarioRun:
-    """Run on ``backend`` ("sim", or "slurm" once it exists) and check the schedule."""
+                 on_progress: Callable[[int, int], None] | None = None,
+                 cluster: str = "wlgen", fresh: bool = False, keep: bool = False
+                 ) -> ScenarioRun:
+    """Run on ``backend`` ("sim" or "slurm") and check the schedule.
+
+    On Slurm the container cluster ``cluster`` is brought up for the run (``fresh``:
+    removed first if it exists) and taken down after it unless it was already up or
+    ``keep`` (see ``scenario_backend``)."""
     info = scenario.cluster.info()
     source = build(scenario.workload, info)
-    engine = make_scenario_backend(scenario, backend)
-    result = run_source(source, engine, out=out, kind=f"scenario-{backend}",
-                        closed_loop=scenario.workload.closed_loop, on_progress=on_progress,
-                        settings={"scenario": scenario.describe(), "policy": scenario.slurm.policy})
+    with scenario_backend(scenario, backend, cluster=cluster, fresh=fresh, keep=keep) as engine:
+        result = run_source(source, engine, out=out, kind=f"scenario-{backend}",
+                            closed_loop=scenario.workload.closed_loop, on_progress=on_progress,
+                            settings={"scenario": scenario.describe(),
+                                      "policy": scenario.slurm.policy})
+    _write_faults(result.run_dir, engine)
     shutil.copyfile(scenario.file, result.run_dir / "scenario.yaml")
     observed = load_observed(result.run_dir)
     checks = run_invariants(observed, scenario.checks.invariants)
@@ -59,6 +68,15 @@ def run_scenario(scenario: Scenario, *, backend: str = "sim", out: str | Path | 
         checks.append(check_metrics(result.metrics, scenario.checks.metrics))
     write_json(result.run_dir / CHECKS, [c.to_dict() for c in checks])
     return ScenarioRun(scenario, result, observed, checks)
+
+
+def _write_faults(run_dir: Path, backend: Backend) -> None:
+    """What the Slurm fault driver did, one fault a line (nothing for the simulator)."""
+    applied = getattr(getattr(backend, "faults", None), "applied", None)
+    if applied is None:
+        return
+    with open(run_dir / FAULTS, "w", encoding="utf-8") as out:
+        out.writelines(json.dumps(f, sort_keys=True, default=str) + "\n" for f in applied)
 
 
 def run_source(source: Source, backend: Backend, *, out: str | Path | None, kind: str,

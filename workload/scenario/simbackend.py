@@ -14,6 +14,7 @@ import simpy
 
 from workload.backends.base import ClusterInfo, Emit
 from workload.backends.sim import SimBackend
+from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.event import END, NODE_FAIL, REQUEUED, STATE, SUBMIT, Event
 from workload.scenario.faults import Fault
 from workload.spec import JobSpec
@@ -21,8 +22,8 @@ from workload.spec import JobSpec
 
 class ScenarioSim(SimBackend):
     def __init__(self, info: ClusterInfo, policy: str = "easy", *, faults: tuple[Fault, ...] = (),
-                 requeue: bool = True) -> None:
-        super().__init__(info, policy)
+                 requeue: bool = True, calibration: Calibration = TEXTBOOK) -> None:
+        super().__init__(info, policy, calibration=calibration)
         self.faults, self.requeue = faults, requeue
         self._specs: dict[int, JobSpec] = {}
         self._resubmitted: set[int] = set()

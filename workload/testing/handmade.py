@@ -28,6 +28,7 @@ class Row:
     mem_per_cpu_mb: int | None = None
     node_count: int | None = None   # pinned -N
     preceding: int | None = None    # seq of the job this one depends on
+    job_id: str | None = None       # the backend's id; default j<seq>
 
 
 def row_events(rows: Iterable[Row]) -> list[Event]:
@@ -38,11 +39,12 @@ def row_events(rows: Iterable[Row]) -> list[Event]:
     keyed = []
     for r in rows:
         common = dict(user=r.user, partition=r.partition, procs=r.procs)
-        mine = [Event(SUBMIT, r.submit, r.seq, f"j{r.seq}", PENDING, **common)]
+        job_id = r.job_id or f"j{r.seq}"
+        mine = [Event(SUBMIT, r.submit, r.seq, job_id, PENDING, **common)]
         if r.start is not None:
-            mine.append(Event(START, r.start, r.seq, f"j{r.seq}", RUNNING, nodes=r.nodes,
+            mine.append(Event(START, r.start, r.seq, job_id, RUNNING, nodes=r.nodes,
                               **common))
-        mine.append(Event(END, r.end, r.seq, f"j{r.seq}", r.state,
+        mine.append(Event(END, r.end, r.seq, job_id, r.state,
                           nodes=r.nodes if r.start is not None else (), **common))
         last = (float("-inf"), 0)
         for i, event in enumerate(mine):

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from workload.backends.base import Backend, ClusterInfo
 from workload.backends.select import make_backend
-from workload.backends.sim import make_cluster_info
+from workload.backends.sim import Calibration, make_cluster_info
+from workload.backends.sim.calibrate import TEXTBOOK
 from workload.checks.observed import Observed, load_observed
 from workload.scenario.faults import Fault
 from workload.scenario.runner import run_source
@@ -26,23 +27,25 @@ from workload.spec import JobSpec
 
 @dataclass(frozen=True)
 class ClusterUnderTest:
-    """A cluster a test runs workloads on: the simulator, or (later) real Slurm."""
+    """A simulated cluster a test runs workloads on (real Slurm: testing.slurm)."""
 
     info: ClusterInfo
     policy: str = "easy"
     backend: str = "sim"
     options: dict[str, object] = field(default_factory=dict)   # for the Slurm backend
+    calibration: Calibration = TEXTBOOK                          # the simulator's
 
     def make_backend(self, faults: Sequence[Fault] = (), requeue: bool = True) -> Backend:
         if self.backend == "sim":
-            return ScenarioSim(self.info, self.policy, faults=tuple(faults), requeue=requeue)
+            return ScenarioSim(self.info, self.policy, faults=tuple(faults), requeue=requeue,
+                               calibration=self.calibration)
         return make_backend(self.backend, self.info, **self.options)
 
     def run(self, workload: Source | Iterable[JobSpec], *, out: str | Path | None = None,
             faults: Sequence[Fault | tuple[float, str, bool]] = (), requeue: bool = True,
             closed_loop: bool = False) -> Observed:
         backend = self.make_backend(tuple(_fault(f) for f in faults), requeue)
-        source = workload if isinstance(workload, Source) else _Listed(workload)
+        source = as_source(workload)
         out = out or tempfile.mkdtemp(prefix="wlgen-test-")
         result = run_source(source, backend, out=out, kind=f"test-{self.backend}",
                             settings={"policy": self.policy}, closed_loop=closed_loop)
@@ -51,10 +54,15 @@ class ClusterUnderTest:
 
 def wlgen_run(workload: Source | Iterable[JobSpec], *, nodes: int = 4, cpus: int = 8,
               mem_mb: int = 64_000, policy: str = "easy",
-              cluster: ClusterInfo | None = None, **options) -> Observed:
+              cluster: ClusterInfo | None = None, calibration: Calibration = TEXTBOOK,
+              **options) -> Observed:
     """Run ``workload`` on a fresh simulated cluster; see ``ClusterUnderTest.run``."""
     info = cluster or make_cluster_info(nodes, cpus, mem_mb)
-    return ClusterUnderTest(info, policy).run(workload, **options)
+    return ClusterUnderTest(info, policy, calibration=calibration).run(workload, **options)
+
+
+def as_source(workload: Source | Iterable[JobSpec]) -> Source:
+    return workload if isinstance(workload, Source) else _Listed(workload)
 
 
 class _Listed(Source):

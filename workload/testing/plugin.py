@@ -2,14 +2,19 @@
 
 Markers
   wlgen_cluster(nodes=4, cpus=8, mem_mb=64000, policy="easy")  shape of sim_cluster
+  wlgen_slurm(nodes=2, cpus=4, mem_mb=2048, conf_extra="")     shape of slurm_cluster
+                                                              (the largest any test asks)
   requires_root / requires_podman / requires_slurm            skip with a reason when
                                                               the machine lacks it
 Fixtures
   sim_cluster     a ClusterUnderTest on the simulator, shaped by wlgen_cluster;
                   ``sim_cluster.run(workload) -> Observed``
   wlgen_run       ``wlgen_run(workload, **shape) -> Observed``, run dirs in tmp_path
-  slurm_cluster   session-scoped real Slurm in containers; skips with the reason until
-                  this machine and build can bring one up (see ``_bring_up``)
+  slurm_cluster   session-scoped real Slurm in containers (a SlurmUnderTest):
+                  ``slurm_cluster.run(workload, faults=...) -> Observed``; brought up
+                  once (reused if one of that name and shape runs), every job the tests
+                  submitted cancelled and the cluster removed at the end; skips with the
+                  reason when this machine can't (root, podman/Docker, Slurm backend)
 
 Nothing is imported at plugin load beyond pytest: the plugin is loaded by every pytest
 session in an environment where slurm-wlgen is installed.
@@ -20,15 +25,19 @@ from __future__ import annotations
 import pytest
 
 CLUSTER_MARKER = "wlgen_cluster"
+SLURM_MARKER = "wlgen_slurm"
 SHAPE = {"nodes": 4, "cpus": 8, "mem_mb": 64_000, "policy": "easy"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("wlgen", "wlgen scheduler harness")
-    group.addoption("--wlgen-slurm-nodes", type=int, default=4,
-                    help="slurm_cluster: compute nodes (default 4).")
+    group.addoption("--wlgen-slurm-nodes", type=int, default=2,
+                    help="slurm_cluster: compute nodes at least (default 2).")
     group.addoption("--wlgen-slurm-cpus", type=int, default=4,
-                    help="slurm_cluster: CPUs per node (default 4).")
+                    help="slurm_cluster: CPUs per node at least (default 4; may exceed "
+                         "the host's cores).")
+    group.addoption("--wlgen-slurm-name", default="wlgen-pytest",
+                    help="slurm_cluster: the container cluster's name (default wlgen-pytest).")
     group.addoption("--wlgen-slurm-suite", default="bookworm",
                     help="slurm_cluster: Debian suite of the Slurm image (default bookworm).")
 
@@ -37,6 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
     for line in (
         f"{CLUSTER_MARKER}(nodes=4, cpus=8, mem_mb=64000, policy='easy'): shape of the "
         "sim_cluster fixture",
+        f"{SLURM_MARKER}(nodes=2, cpus=4, mem_mb=2048, conf_extra=''): what a test needs of "
+        "the session's slurm_cluster",
         "requires_root: skip unless running as root",
         "requires_podman: skip unless podman or Docker is installed",
         "requires_slurm: skip unless a Slurm controller answers and wlgen has a Slurm backend",
@@ -89,20 +100,24 @@ def slurm_cluster(request: pytest.FixtureRequest):
     reason = missing_cluster_capability()
     if reason:
         pytest.skip(f"slurm_cluster: {reason}")
-    yield from _bring_up(request.config)
+    yield from _bring_up(request.config, request.session)
 
 
-def _bring_up(config: pytest.Config):
-    """The seam for the containerised cluster: up, hand out, tear down what we started."""
-    from workload.cluster import ClusterSpec, down, up
-    from workload.testing.observe import ClusterUnderTest
+def _bring_up(config: pytest.Config, session: pytest.Session):
+    """Up (sized by the session's wlgen_slurm markers and the options), hand out,
+    cancel what the tests submitted and remove what we started."""
+    from workload.testing.slurm import SHAPE as SLURM_SHAPE
+    from workload.testing.slurm import shape_of, slurm_session
 
-    spec = ClusterSpec(nodes=config.getoption("--wlgen-slurm-nodes"),
-                       cpus=config.getoption("--wlgen-slurm-cpus"),
-                       suite=config.getoption("--wlgen-slurm-suite"))
-    cluster = up(spec)
+    defaults = {**SLURM_SHAPE, "nodes": config.getoption("--wlgen-slurm-nodes"),
+                "cpus": config.getoption("--wlgen-slurm-cpus")}
+    markers = [m.kwargs for item in session.items
+               for m in item.iter_markers(SLURM_MARKER)]
     try:
-        yield ClusterUnderTest(cluster.describe(), policy="easy", backend="slurm",
-                               options={"cluster": cluster})
-    finally:
-        down(spec.name)
+        shape = shape_of(markers, defaults)
+    except ValueError as err:
+        raise pytest.UsageError(str(err)) from None
+    with slurm_session(config.getoption("--wlgen-slurm-name"), shape,
+                       config.getoption("--wlgen-slurm-suite")) as cluster:
+        yield cluster
+

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import simpy
 
 from workload.backends.base import Backend, ClusterInfo, Emit, NodeInfo
+from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.backends.sim.cluster import SimCluster
 from workload.errors import BackendError, InputError
 from workload.spec import JobSpec
@@ -29,13 +30,15 @@ class SimBackend(Backend):
 
     name = "sim"
 
-    def __init__(self, info: ClusterInfo, policy: str = "easy", *, realtime: bool = False) -> None:
+    def __init__(self, info: ClusterInfo, policy: str = "easy", *, realtime: bool = False,
+                 calibration: Calibration = TEXTBOOK) -> None:
         self.info, self.policy, self.realtime = info, policy, realtime
+        self.calibration = calibration
         self.cluster: SimCluster | None = None
 
     def attach(self, env: simpy.Environment, emit: Emit, epoch: float, run_id: str = "") -> None:
         self.epoch = epoch
-        self.cluster = SimCluster(env, self.info, self.policy, emit, epoch)
+        self.cluster = SimCluster(env, self.info, self.policy, emit, epoch, self.calibration)
 
     def describe(self) -> ClusterInfo:
         return self.info

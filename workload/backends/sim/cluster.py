@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import simpy
 
 from workload.backends.base import ClusterInfo, Emit
+from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.backends.sim.job import SimJob
 from workload.backends.sim.partition import Allocation, Partition
 from workload.backends.sim.policy import POLICIES, schedule
@@ -24,7 +25,7 @@ class SimCluster:
     """
 
     def __init__(self, env: simpy.Environment, info: ClusterInfo, policy: str, emit: Emit,
-                 epoch: float) -> None:
+                 epoch: float, calibration: Calibration = TEXTBOOK) -> None:
         if policy not in POLICIES:
             raise InputError(f"--policy must be one of {', '.join(POLICIES)}, got {policy!r}")
         self.env, self.info, self.policy, self.emit, self.epoch = env, info, policy, emit, epoch
@@ -34,6 +35,8 @@ class SimCluster:
         self._build_partitions()
         self.jobs: dict[int, SimJob] = {}
         self._kicked: set[str] = set()
+        self.calibration = calibration
+        self._bf_timer: set[str] = set()     # partitions with a backfill tick pending
 
     def _build_partitions(self) -> None:
         by_name: dict[str, list] = {}
@@ -55,6 +58,7 @@ class SimCluster:
         name = spec.partition or self.info.default_partition
         part = self.partitions.get(name)
         job = SimJob(spec, now, name)
+        job.limit = self.calibration.limit(job.limit)
         reason = f"invalid partition {name!r}" if part is None else part.impossible(job)
         latency, error = timing or (None, None)
         self._event(SUBMIT, job, PENDING, submit_latency_s=latency, submit_error_s=error)
@@ -101,7 +105,25 @@ class SimCluster:
     def _pass(self, event: simpy.Event) -> None:
         name = event.value
         self._kicked.discard(name)
-        schedule(self.policy, self.partitions[name], self.env.now, self._start)
+        if self.policy != "easy" or not self.calibration.bf_interval_s:
+            schedule(self.policy, self.partitions[name], self.env.now, self._start)
+            return
+        # Slurm-like: in-order starts now, backfill only on the next periodic tick.
+        schedule("fcfs", self.partitions[name], self.env.now, self._start)
+        self._arm_backfill(name)
+
+    def _arm_backfill(self, name: str) -> None:
+        if name in self._bf_timer or len(self.partitions[name].queue) < 2:
+            return
+        self._bf_timer.add(name)
+        delay = self.calibration.next_backfill(self.env.now) - self.env.now
+        self.env.timeout(delay, value=name).callbacks.append(self._backfill_tick)
+
+    def _backfill_tick(self, event: simpy.Event) -> None:
+        name = event.value
+        self._bf_timer.discard(name)
+        schedule("easy", self.partitions[name], self.env.now, self._start)
+        self._arm_backfill(name)
 
     def _start(self, job: SimJob, alloc: Allocation) -> None:
         part = self.partitions[job.partition]
