@@ -129,13 +129,27 @@ def tune_environment(env: MutableMapping[str, str], cores: int) -> None:
         env.setdefault("OMPI_MCA_mpi_yield_when_idle", "1")
 
 
+# Set by the launchers that start ranks: mpirun (Open MPI) and srun --mpi=pmix.
+_LAUNCHER_KEYS = ("OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK")
+
+
+def launched(env: Mapping[str, str]) -> bool:
+    """True when an MPI launcher started this process (or WLGEN_MPI=1 asks for MPI).
+
+    Without one, MPI_Init makes a singleton and Open MPI forks an orted daemon for it:
+    ~0.5 s of CPU and a process per job, paid by every one-task job of a storm."""
+    return env.get("WLGEN_MPI") == "1" or any(key in env for key in _LAUNCHER_KEYS)
+
+
 def open_comm() -> Comm:
-    """COMM_WORLD if mpi4py imports, else the one-rank stub.
+    """COMM_WORLD under an MPI launcher (if mpi4py imports), else the one-rank stub.
 
     Several ranks without mpi4py would each think they are rank 0 and print their own
     result, so that is an error rather than a quiet misreport.
     """
     tune_environment(os.environ, len(os.sched_getaffinity(0)))
+    if not launched(os.environ):
+        return StubComm()
     try:
         from mpi4py import MPI
     except ImportError as error:

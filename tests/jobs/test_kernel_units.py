@@ -63,3 +63,27 @@ def test_every_kernel_accepts_its_own_defaults_canonically():
         args = [t for o in kernel.options if o.kind is not bool and o.default is not None
                 for t in (o.flag, str(o.default))]
         assert canonical_args(name, args) == canonical_args(name, canonical_args(name, args))
+
+
+def test_mpi_only_under_a_launcher():
+    from jobs.comm import launched
+    assert not launched({"SLURM_JOB_ID": "7", "SLURM_NTASKS": "1"})   # a bare batch script
+    assert launched({"OMPI_COMM_WORLD_SIZE": "2"})                     # mpirun
+    assert launched({"PMIX_RANK": "0", "SLURM_STEP_ID": "0"})          # srun --mpi=pmix
+    assert launched({"WLGEN_MPI": "1"})
+
+
+def test_a_bare_single_rank_job_starts_no_mpi_daemon(tmp_path):
+    """With mpi4py installed, a one-rank job without a launcher must not init MPI (an
+    Open MPI singleton forks an orted per job): mpi4py is never imported."""
+    import json
+    import subprocess
+    import sys
+    code = ("import runpy, sys; sys.argv = ['jobs', 'sleep', '--seconds', '0.1']\n"
+            "try:\n    runpy.run_module('jobs', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "print('MPI' if 'mpi4py.MPI' in sys.modules else 'no MPI', file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert json.loads(done.stdout.splitlines()[-1])["ranks"] == 1, done.stdout + done.stderr
+    assert done.stderr.strip().endswith("no MPI"), done.stderr
