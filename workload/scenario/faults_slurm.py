@@ -113,7 +113,9 @@ class SlurmFaults:
             return f"{fault_node(fault)} cable {'plugged' if fault.action == 'link_up' else 'pulled'}"
         engine = self.cluster.engine
         steps = fault_argv(fault, engine.name, self.cluster.container, os.cpu_count() or 1)
-        if fault.action in ("node_down", "node_up"):
+        if fault.action == "node_up":
+            return self._resume(fault_node(fault), steps[0])
+        if fault.action == "node_down":
             for step in steps:
                 self.cluster.slurm(step)
             return "; ".join(" ".join(s) for s in steps)
@@ -123,6 +125,21 @@ class SlurmFaults:
             time.sleep(fault.down_s)
             proc.run(engine, steps[1], timeout=120)
         return "; ".join(" ".join(s) for s in steps)
+
+
+    def _resume(self, node: str, argv: list[str]) -> str:
+        """RESUME; a node no longer down or drained counts as up. (Seen here: after a
+        slurmctld restart a drained+down node was "unknown*", neither, until it
+        re-registered.)"""
+        from workload.errors import ClusterError
+        try:
+            self.cluster.slurm(argv)
+            return " ".join(argv)
+        except ClusterError as err:
+            state = self.cluster.node_states().get(node, "")
+            if "Invalid node state" in str(err) and not state.startswith(("down", "drain")):
+                return f"{node} was not down or drained any more (state {state})"
+            raise
 
 
 class FaultingBackend(Backend):
