@@ -87,3 +87,14 @@ def test_newer_suites_get_bookworms_mariadb_client_for_slurmdbd() -> None:
     assert build_args("bookworm", "b")["MARIADB_CLIENT_FROM"] == ""
     assert build_args("trixie", "b")["MARIADB_CLIENT_FROM"] == "bookworm"
     assert build_args("sid", "b")["BASE"] == "b"
+
+
+def test_extra_scheduler_parameters_merge_with_ours():
+    from workload.cluster.config import ClusterSpec, render_slurm_conf
+    conf = render_slurm_conf(ClusterSpec(name="t", conf_extra=(
+        "SchedulerParameters=bf_window=60,bf_interval=30,pack_serial_at_end\n"
+        "PriorityWeightAge=5")))
+    (line,) = [l for l in conf.splitlines() if l.startswith("SchedulerParameters=")]
+    assert line == ("SchedulerParameters=batch_sched_delay=0,bf_interval=30,bf_window=60,"
+                    "pack_serial_at_end")
+    assert conf.rstrip().endswith("# --conf-extra\nPriorityWeightAge=5")

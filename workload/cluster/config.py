@@ -123,9 +123,37 @@ def render_slurm_conf(spec: ClusterSpec) -> str:
     ]
     lines += [f"NodeName={n} NodeAddr={hosts[n]}" for n in spec.node_names]
     lines.append(f"PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP")
-    if spec.conf_extra.strip():
-        lines += ["# --conf-extra", spec.conf_extra.strip()]
+    extra = spec.conf_extra.strip().splitlines()
+    if extra:
+        lines, extra = merge_parameters(lines, extra)
+        lines += ["# --conf-extra", *extra]
     return "\n".join(lines) + "\n"
+
+
+# Comma-separated option lists: an extra line adds to ours instead of replacing it, so
+# e.g. SchedulerParameters=bf_window=60 keeps batch_sched_delay=0.
+_MERGED = ("SchedulerParameters", "SlurmdParameters")
+
+
+def merge_parameters(lines: list[str], extra: list[str]) -> tuple[list[str], list[str]]:
+    """Fold extra ``Key=a=1,b`` lines for _MERGED keys into ours; the extra values win."""
+    rest = []
+    for line in extra:
+        key, sep, value = line.strip().partition("=")
+        index = next((i for i, ours in enumerate(lines) if ours.startswith(key + "=")), None)
+        if key not in _MERGED or not sep or index is None:
+            rest.append(line)
+            continue
+        options = dict(_option(o) for o in lines[index].partition("=")[2].split(",") if o)
+        options.update(_option(o) for o in value.split(",") if o)
+        lines[index] = key + "=" + ",".join(k + v for k, v in options.items())
+    return lines, rest
+
+
+def _option(text: str) -> tuple[str, str]:
+    """"bf_window=60" -> ("bf_window", "=60"); a flag "pack_serial_at_end" -> (flag, "")."""
+    name, sep, value = text.strip().partition("=")
+    return name, sep + value
 
 
 def render_slurmdbd_conf(spec: ClusterSpec) -> str:
