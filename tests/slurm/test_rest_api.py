@@ -97,6 +97,13 @@ def test_submit_answers_give_the_job_id_or_slurms_words(version: str) -> None:
         parse_submit(load(version, "submit-error"))
 
 
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_job_queued_on_drained_nodes_is_accepted_despite_the_error(version: str) -> None:
+    drained = load(version, "submit-drained")
+    assert "Required node not available" in json.dumps(drained)
+    assert parse_submit(drained).isdigit()   # the job exists: it must be tracked
+
+
 # -- jobs ------------------------------------------------------------------------------
 @pytest.mark.parametrize("version", VERSIONS)
 def test_jobs_give_states_times_and_exit_codes(version: str) -> None:

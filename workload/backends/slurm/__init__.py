@@ -21,7 +21,7 @@ def make_backend(*, client: str = "cli", cluster: str | None = "wlgen",
                  **_: object) -> Backend:
     """The Slurm backend for ``client``; see the module docstring for what it reaches.
 
-    ``arrays`` (CLI client): jobs of one shape due at one instant go as one array job."""
+    ``arrays`` (both clients): jobs of one shape due at one instant go as one array job."""
     if client not in CLIENTS:
         raise InputError(f"--slurm-client must be one of {', '.join(CLIENTS)}", value=client)
     found = _container_cluster(cluster)
@@ -29,7 +29,7 @@ def make_backend(*, client: str = "cli", cluster: str | None = "wlgen",
         from workload.backends.slurm.rest import make_rest_backend  # noqa: PLC0415
         return make_rest_backend(found, slurm_url or os.environ.get("SLURM_URL"),
                                  slurm_token or os.environ.get("SLURM_JWT"),
-                                 workers=workers, launcher=launcher)
+                                 workers=workers, launcher=launcher, arrays=arrays)
     from workload.backends.slurm.cli import CliBackend
     from workload.backends.slurm.runner import LocalRunner, RelayRunner
     from workload.backends.slurm.users import UserMap

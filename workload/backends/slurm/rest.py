@@ -164,7 +164,7 @@ class RestBackend(CliBackend):
     def __init__(self, client: RestClient, *, users: UserMap | None = None,
                  account: str | None = None, environment: Mapping[str, str] | None = None,
                  workers: int = 8, launcher: str = "srun", cluster_name: str = "slurm",
-                 mem_per_cpu_mb: int | None = None) -> None:
+                 mem_per_cpu_mb: int | None = None, arrays: bool = True) -> None:
         self.client = client
         self.api, self.accounting, self.release = connect(client)
         users = users or UserMap()
@@ -172,7 +172,7 @@ class RestBackend(CliBackend):
                             lambda ids: _name_of(users, ids))
         super().__init__(runner, users=users, account=account, workers=workers,
                          launcher=launcher, cluster_name=cluster_name,
-                         mem_per_cpu_mb=mem_per_cpu_mb)
+                         mem_per_cpu_mb=mem_per_cpu_mb, arrays=arrays)
 
     def attach(self, env: simpy.Environment, emit: Emit, epoch: float, run_id: str = "") -> None:
         super().attach(env, emit, epoch, run_id)
@@ -256,14 +256,15 @@ def _refused(url: str, error: RestFailure) -> None:
 
 
 def make_rest_backend(cluster: Cluster | None, url: str | None, token: str | None, *,
-                      workers: int = 8, launcher: str = "srun") -> RestBackend:
+                      workers: int = 8, launcher: str = "srun",
+                      arrays: bool = True) -> RestBackend:
     """The REST backend for ``url`` + ``token`` when a URL is given, else for ``cluster``."""
     if url:
         if not token:
             raise InputError(f"slurmrestd at {url} needs a JWT: pass --slurm-token or set "
                              f"SLURM_JWT (`scontrol token lifespan=86400` makes one)")
         return RestBackend(RestClient(url, FixedToken(token)), workers=workers,
-                           launcher=launcher, cluster_name=url)
+                           launcher=launcher, cluster_name=url, arrays=arrays)
     if cluster is None:
         raise InputError("--slurm-client rest needs a slurmrestd: --slurm-url URL and "
                          "--slurm-token JWT (or SLURM_URL / SLURM_JWT), or --cluster NAME "
@@ -273,7 +274,7 @@ def make_rest_backend(cluster: Cluster | None, url: str | None, token: str | Non
     return RestBackend(RestClient(cluster.rest_url, ClusterTokens(cluster)),
                        users=UserMap(cluster.add_users), account="wlgen",
                        environment=image_environment(cluster), workers=workers,
-                       launcher=launcher, cluster_name=cluster.name,
+                       launcher=launcher, cluster_name=cluster.name, arrays=arrays,
                        mem_per_cpu_mb=max(1, cluster.spec.mem_mb // cluster.spec.cpus))
 
 

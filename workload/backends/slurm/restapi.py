@@ -115,9 +115,13 @@ _FIELDS = {
 
 
 def parse_submit(doc: Mapping[str, Any]) -> str:
-    """The new job's id from a job/submit answer; ValueError with Slurm's words if none."""
+    """The new job's id from a job/submit answer; ValueError with Slurm's words if none.
+
+    A job id means the job exists, whatever else the answer says: 22.05 answers a job
+    queued on drained nodes with its id AND an error ("Required node not available"),
+    where sbatch prints the same as a note and succeeds."""
     job_id = doc.get("job_id")
-    if isinstance(job_id, int) and job_id > 0 and not doc.get("errors"):
+    if isinstance(job_id, int) and not isinstance(job_id, bool) and job_id > 0:
         return str(job_id)
     raise ValueError(error_text(doc) or f"no job id in the answer: {str(doc)[:200]}")
 
