@@ -7,10 +7,11 @@ the cluster's state, so adding more users later never renumbers earlier ones.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from workload.cluster.wait import wait_for
 from workload.errors import ClusterError
 
 if TYPE_CHECKING:
@@ -47,9 +48,46 @@ def add_users(cluster: Cluster, names: Iterable[str]) -> dict[str, int]:
     return {n: uids[n] for n in names}
 
 
+def add_accounts(cluster: Cluster, accounts: Mapping[str, tuple[int, Sequence[str]]]
+                 ) -> None:
+    """Slurm accounts ``{name: (fairshare, users)}``: each user created (``add_users``)
+    and associated with its account, the account's shares set (also when it existed).
+    Returns once slurmctld knows every association: with AccountingStorageEnforce a job
+    submitted before would be refused."""
+    for name in accounts:
+        if not _USER.match(name):
+            raise ClusterError(f"account name {name!r} must match {_USER.pattern}")
+    add_users(cluster, [u for _, users in accounts.values() for u in users])
+    for name, (fairshare, users) in accounts.items():
+        _sacctmgr_add(cluster, ["account", name, f"Fairshare={int(fairshare)}",
+                                f"Description={name}", f"Organization={name}"])
+        # An account left by an earlier run keeps its old shares unless told.
+        _sacctmgr(cluster, ["modify", "account", "where", f"name={name}",
+                            "set", f"Fairshare={int(fairshare)}"])
+        if users:
+            _sacctmgr_add(cluster, ["user", ",".join(users), f"Account={name}"])
+    wanted = {(acct, user) for acct, (_, users) in accounts.items() for user in users}
+    wait_for(lambda: wanted <= _ctld_associations(cluster), 30,
+             "slurmctld to learn the new associations")
+
+
+def _ctld_associations(cluster: Cluster) -> set[tuple[str, str]]:
+    """(account, user) of every user association slurmctld holds (not slurmdbd's)."""
+    out = cluster.slurm(["scontrol", "-o", "show", "assoc_mgr", "flags=assoc"])
+    return set(re.findall(r"\bAccount=(\S+) UserName=([^\s(]+)", out))
+
+
 def _sacctmgr_add(cluster: Cluster, what: list[str]) -> None:
-    done = cluster.exec("ctld", ["sacctmgr", "-i", "add", *what])
+    # Adding what already exists is fine: sacctmgr then says so and exits 1 ("already
+    # exists" on 22.05, "Already existing account ..." on 24.11).
+    _sacctmgr(cluster, ["add", *what], "Nothing new added", "already exists",
+              "Already existing")
+
+
+def _sacctmgr(cluster: Cluster, argv: list[str], *harmless: str) -> None:
+    """``sacctmgr -i ARGV`` on the controller; a failure saying one of ``harmless`` is none."""
+    done = cluster.exec("ctld", ["sacctmgr", "-i", *argv])
     out = (done.stdout + done.stderr).decode(errors="replace")
-    # Adding what already exists is fine: sacctmgr then says so and exits 1.
-    if done.returncode != 0 and "Nothing new added" not in out and "already exists" not in out:
-        raise ClusterError(f"sacctmgr add {what[0]} failed: {out.strip().splitlines()[-1:]}")
+    if done.returncode != 0 and not any(h in out for h in harmless):
+        raise ClusterError(f"sacctmgr {' '.join(argv[:2])} failed: "
+                           f"{out.strip().splitlines()[-1:]}")
