@@ -102,7 +102,7 @@ def test_slurmctld_restart_mid_storm_loses_no_job_and_duplicates_none(
 @pytest.mark.slow
 def test_killed_node_container_ends_its_jobs_node_fail_or_requeued(
         cluster: Cluster, backend: CliBackend, tmp_path: Path) -> None:
-    source = StormSource(8, runtime="40", seed=3)   # 8 x 1 CPU: both nodes busy
+    source = StormSource(8, runtime="20", seed=3)   # 8 x 1 CPU: both nodes busy
     engine = cluster.engine.name
 
     def kill_n2_then_bring_it_back() -> None:

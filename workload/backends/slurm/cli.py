@@ -105,7 +105,7 @@ class CliBackend(Backend):
             script = (build_batch_script(first, launcher=self.launcher) if len(specs) == 1
                       else pack.array_script(specs, launcher=self.launcher))
             self._check_fits(first)
-            ids = self.users.ensure(first.user, self._queued_users)
+            ids = self._ensure_user(first.user)
             job_id, why = self._sbatch(argv, script, ids, job_name(self.run_id, first.seq))
         except (InputError, BackendError, ValueError) as error:
             job_id, why = None, str(error)   # ValueError: sbatch said yes but printed no id
@@ -126,6 +126,19 @@ class CliBackend(Backend):
                          min((n.mem_mb for n in info.nodes), default=0))
         if why:
             raise InputError(why)
+
+    def _ensure_user(self, name: str) -> tuple[int, int] | None:
+        """The user's ids, retrying through a controller that is restarting: creating a
+        user is idempotent, so unlike sbatch there is nothing to reconcile first."""
+        deadline, attempt = time.monotonic() + GIVE_UP_S, 0
+        while True:
+            attempt += 1
+            try:
+                return self.users.ensure(name, self._queued_users)
+            except BackendError:
+                if time.monotonic() + retry.backoff(attempt) > deadline:
+                    raise
+            time.sleep(retry.backoff(attempt))
 
     def _queued_users(self) -> list[str]:
         """Users of the jobs still queued: created with the first missing one."""
