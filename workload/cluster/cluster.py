@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -148,6 +148,12 @@ class Cluster:
         account `wlgen`; idempotent. Returns name -> uid."""
         from workload.cluster.users import add_users
         return add_users(self, names)
+
+    def add_accounts(self, accounts: Mapping[str, tuple[int, Sequence[str]]]) -> None:
+        """Slurm accounts ``{name: (fairshare, users)}`` with their users (created on
+        every host first); idempotent, returns once slurmctld knows them."""
+        from workload.cluster.users import add_accounts
+        add_accounts(self, accounts)
 
     def container_states(self) -> dict[str, str]:
         """container name -> engine state ("running", "exited", ...) of this cluster."""

@@ -16,6 +16,8 @@ REST_PORT = 6820
 MAX_NODES = 200  # one /24 per cluster; the host ARP table also overflows far above this
 JWT_KEY = "/var/lib/slurm/jwt_hs256.key"  # inside the containers (entrypoint installs it)
 TMPFS = "/var/spool/wlgen/%n/tmp"  # per node: pmix fails when nodes share /tmp
+# Where job_submit/lua looks (next to slurm.conf; not configurable in Slurm).
+JOB_SUBMIT_LUA = "/etc/slurm/job_submit.lua"
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 
@@ -34,6 +36,9 @@ class ClusterSpec:
     rest_port: int = 0  # host loopback port of slurmrestd, chosen free at `up`
     conf_extra: str = ""  # appended verbatim to slurm.conf
     monitoring: bool = False  # graphite + log receiver next to it (workload.cluster.monitoring)
+    # A job_submit.lua's text: bind-mounted on the controller at JOB_SUBMIT_LUA, and
+    # JobSubmitPlugins=lua unless conf_extra names the plugins itself.
+    job_submit_lua: str = ""
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -46,6 +51,10 @@ class ClusterSpec:
                                f"{self.cpus} and {self.mem_mb}")
         if self.suite not in SUITES:
             raise ClusterError(f"--slurm must be one of {', '.join(SUITES)}, not {self.suite!r}")
+        plugins = _job_submit_plugins(self.conf_extra)
+        if self.job_submit_lua and plugins is not None and "lua" not in plugins:
+            raise ClusterError(f"a job_submit.lua is given but conf_extra's JobSubmitPlugins="
+                               f"{','.join(plugins)} does not load lua")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -124,6 +133,8 @@ def render_slurm_conf(spec: ClusterSpec) -> str:
     lines += [f"NodeName={n} NodeAddr={hosts[n]}" for n in spec.node_names]
     lines.append(f"PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP")
     extra = spec.conf_extra.strip().splitlines()
+    if spec.job_submit_lua and _job_submit_plugins(spec.conf_extra) is None:
+        extra.append("JobSubmitPlugins=lua")
     if extra:
         lines, extra = merge_parameters(lines, extra)
         lines += ["# --conf-extra", *extra]
@@ -148,6 +159,15 @@ def merge_parameters(lines: list[str], extra: list[str]) -> tuple[list[str], lis
         options.update(_option(o) for o in value.split(",") if o)
         lines[index] = key + "=" + ",".join(k + v for k, v in options.items())
     return lines, rest
+
+
+def _job_submit_plugins(conf_extra: str) -> list[str] | None:
+    """The plugins a JobSubmitPlugins= line of ``conf_extra`` names; None without one."""
+    for line in conf_extra.splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key == "JobSubmitPlugins":
+            return [p.strip().removeprefix("job_submit/") for p in value.split(",")]
+    return None
 
 
 def _option(text: str) -> tuple[str, str]:

@@ -9,10 +9,20 @@ from workload.cluster.config import ClusterSpec, render_slurm_conf, render_slurm
 
 
 def write_files(spec: ClusterSpec, root: Path) -> None:
-    """root/etc/{slurm,slurmdbd}.conf (-> /run/wlgen/etc) and root/secrets/ with new
-    keys, 0600 in a 0700 dir (-> /run/wlgen/secrets). Refuses to overwrite keys."""
+    """root/etc/{slurm,slurmdbd}.conf (-> /run/wlgen/etc), root/etc/job_submit.lua when
+    the spec has one (-> the controller's /etc/slurm), and root/secrets/ with new keys,
+    0600 in a 0700 dir (-> /run/wlgen/secrets). Refuses to overwrite keys."""
     etc = root / "etc"
     etc.mkdir(parents=True, exist_ok=True)
     (etc / "slurm.conf").write_text(render_slurm_conf(spec))
     (etc / "slurmdbd.conf").write_text(render_slurmdbd_conf(spec))
+    if spec.job_submit_lua:
+        # Read by slurmctld after it drops to SlurmUser: world-readable.
+        job_submit_path(root).write_bytes(spec.job_submit_lua.encode())
+        job_submit_path(root).chmod(0o644)
     secrets.create_keys(root / "secrets")
+
+
+def job_submit_path(root: Path) -> Path:
+    """The job_submit.lua in a cluster's state dir (mounted as config.JOB_SUBMIT_LUA)."""
+    return root / "etc" / "job_submit.lua"

@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from workload.cluster import images, monitoring, proc, state
 from workload.cluster.cluster import LABEL, Cluster
-from workload.cluster.config import REST_PORT, ClusterSpec
+from workload.cluster.config import JOB_SUBMIT_LUA, REST_PORT, ClusterSpec
 from workload.cluster.engine import ContainerSpec, Engine
-from workload.cluster.files import write_files
+from workload.cluster.files import job_submit_path, write_files
 from workload.cluster.ports import free_port
 from workload.cluster.readiness import wait_ready
 from workload.errors import ClusterError
@@ -114,7 +114,7 @@ def _clear_fabric(name: str) -> None:
 
 
 def _require_same_shape(running: ClusterSpec, wanted: ClusterSpec) -> None:
-    keys = ("nodes", "cpus", "mem_mb", "suite", "engine", "conf_extra")
+    keys = ("nodes", "cpus", "mem_mb", "suite", "engine", "conf_extra", "job_submit_lua")
     if any(getattr(running, k) != getattr(wanted, k) for k in keys):
         raise ClusterError(
             f"cluster {running.name} is already up with {running.nodes} nodes x "
@@ -156,11 +156,21 @@ def container_specs(cluster: Cluster, image: str) -> list[ContainerSpec]:
         role = host if host in ("db", "ctld", "rest") else "node"
         out.append(ContainerSpec(
             name=spec.container(host), image=image, hostname=host, network=spec.network,
-            ip=hosts[host], command=(role,), hosts=hosts, env=JOB_ENV, mounts=mounts,
+            ip=hosts[host], command=(role,), hosts=hosts, env=JOB_ENV,
+            mounts=mounts + _role_mounts(cluster, role),
             labels={LABEL: spec.name, "wlgen.role": role},
             publish=(("127.0.0.1", spec.rest_port, REST_PORT),) if role == "rest" else (),
             shm_size="256m" if role == "node" else None))
     return out
+
+
+def _role_mounts(cluster: Cluster, role: str) -> tuple[tuple[str, str, bool], ...]:
+    """The job_submit.lua, on the controller only (slurmctld alone runs the plugin). A
+    mount, not a copy: it must exist before slurmctld starts (a missing script is fatal
+    with JobSubmitPlugins=lua) and survives a controller restart."""
+    if role != "ctld" or not cluster.spec.job_submit_lua:
+        return ()
+    return ((str(job_submit_path(cluster.dir)), JOB_SUBMIT_LUA, True),)
 
 
 def _start_containers(cluster: Cluster, image: str) -> None:

@@ -3,7 +3,9 @@
 For ``slurm`` (``slurm_session``): the scenario becomes a ClusterSpec (``cluster_spec``:
 shape, Slurm version, slurm.conf overrides as ``conf_extra``), that cluster is brought
 up (``workload.cluster.up``: reused when one of the same name and shape runs), the
-scenario's fabric is shaped on it, and the Slurm backend factory
+scenario's fabric is shaped on it, its ``accounts`` become Slurm accounts with their
+users (``Cluster.add_accounts``; a ``job_submit: {lua: FILE}`` came with the spec and is
+mounted on the controller), and the Slurm backend factory
 (``workload.backends.slurm.make_backend``) is asked for a backend on it by name. Faults
 are applied by ``faults_slurm.SlurmFaults``. A cluster this session started is taken
 down at the end unless ``keep``; one that was already up is left as it was.
@@ -62,6 +64,7 @@ def slurm_session(scenario: Scenario, name: str, *, fresh: bool = False,
     try:
         cluster = up(spec)
         _apply_fabric(cluster, scenario)
+        _apply_accounts(cluster, scenario)
         yield slurm_backend(scenario, cluster)
     finally:
         if started and not keep:
@@ -84,6 +87,14 @@ def _running(cluster_class, name: str) -> bool:
         return cluster_class.load(name).is_running()
     except (ClusterError, OSError):
         return False
+
+
+def _apply_accounts(cluster, scenario: Scenario) -> None:
+    """The scenario's accounts and fair-share shares; jobs name theirs (JobSpec.account
+    from ``transforms.accounts``), the others run under the cluster's `wlgen`."""
+    if scenario.accounts:
+        cluster.add_accounts({name: (int(entry["fairshare"]), list(entry["users"]))
+                              for name, entry in scenario.accounts.items()})
 
 
 def _apply_fabric(cluster, scenario: Scenario) -> None:
@@ -119,21 +130,22 @@ def cluster_spec(scenario: Scenario, name: str = "wlgen") -> ClusterSpec:
     if topology is not None and topology not in FABRIC_KINDS:
         raise InputError(f"workload.fabric shapes {' and '.join(FABRIC_KINDS)} links; "
                          f"not {topology}", file=where, field="cluster.fabric.topology")
-    if scenario.slurm.job_submit_lua or scenario.slurm.job_submit_plugin:
-        raise InputError("job_submit is not installed on the container cluster yet "
-                         "(run with --backend sim, or drop job_submit)", file=where,
-                         field="job_submit")
     suite = SUITE_OF.get(scenario.cluster.slurm_version or "", "bookworm")
     return ClusterSpec(name=name, nodes=part.nodes, cpus=part.cpus, mem_mb=part.memory_mb,
-                       suite=suite, conf_extra=scenario.slurm.conf_lines())
+                       suite=suite, conf_extra=scenario.slurm.conf_lines(),
+                       job_submit_lua=_job_submit_text(scenario))
+
+
+def _job_submit_text(scenario: Scenario) -> str:
+    """The job_submit.lua's text ("" without one; checked UTF-8 at load): it travels in
+    the ClusterSpec, so a changed script never reuses a cluster running the old one."""
+    path = scenario.slurm.job_submit_lua
+    return path.read_text(encoding="utf-8") if path is not None else ""
 
 
 def slurm_notes(scenario: Scenario) -> list[str]:
     """What of the scenario the container cluster records but does not apply."""
     notes = []
-    if scenario.accounts:
-        notes.append("accounts: not installed on the container cluster (every user is in "
-                      "account wlgen); fair-share between them is not modelled yet")
     if any(f.action == "slow_node" for f in scenario.faults) and \
             scenario.workload.payload[0] == "sleep":
         notes.append("slow_node throttles CPU; the sleep payload does not notice")

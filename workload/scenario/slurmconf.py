@@ -90,7 +90,16 @@ def _job_submit(key: Key, base: Path) -> tuple[Path | None, str | None]:
         lua = base / keys["lua"].text()
         if not lua.is_file():
             raise keys["lua"].error(f"no such file {lua} (paths are relative to the scenario)")
+        _require_text(keys["lua"], lua)
     plugin = opt(keys, "plugin", "text", None)
     if plugin is not None and not _PLUGIN.match(plugin):
         raise keys["plugin"].error("must name a plugin like job_submit/all_partitions")
     return lua, plugin
+
+
+def _require_text(key: Key, path: Path) -> None:
+    """A job_submit.lua travels to the cluster as text: refuse one that is not UTF-8."""
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise key.error(f"{path} is not UTF-8 text (byte {err.start})") from None
