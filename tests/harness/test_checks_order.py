@@ -99,3 +99,16 @@ def test_same_second_submits_are_ordered_by_slurm_job_id_not_seq():
     arrays = [Row(1, 10, 13, 15, procs=2, limit=60, job_id="4_1"),
               Row(2, 10, 10, 14, procs=4, limit=60, job_id="4_0")]
     assert check_priority_order(observed_from_rows(arrays)).passed
+
+
+def test_easy_queue_order_follows_slurm_job_ids_within_a_second():
+    # 4 CPUs; J0 holds 2 until 10. Seq 1 (2 CPUs) and seq 2 (4 CPUs) are both submitted
+    # at t=1, but seq 2 reached the controller first (job id 2 < 3): it is the head,
+    # starts at 10, and seq 1 follows at 20. Judged by workload order instead, seq 1
+    # would be the head and seq 2 a backfill that delayed it.
+    rows = [Row(0, 0, 0, 10, procs=2, job_id="1"),
+            Row(1, 1, 20, 30, procs=2, limit=100, job_id="3"),
+            Row(2, 1, 10, 20, procs=4, job_id="2")]
+    assert check_easy_reservation(observed_from_rows(rows, hand_cluster(1, 4))).passed
+    by_seq = [Row(r.seq, r.submit, r.start, r.end, procs=r.procs, limit=r.limit) for r in rows]
+    assert check_easy_reservation(observed_from_rows(by_seq, hand_cluster(1, 4))).status == "fail"

@@ -27,6 +27,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 
+from workload.checks.order import arrival
 from workload.checks.observed import Observed
 from workload.checks.result import CheckResult, Verdict, not_applicable
 from workload.event import NODE_FAIL, REQUEUED
@@ -70,13 +71,15 @@ def shadow_time(running: list[tuple[float, int]], free: int, need: int) -> float
 def _partition(jobs: list[JobRecord], requests: dict[int, JobSpec], capacity: int,
                tol: float, verdict: Verdict) -> int:
     """Check one partition; returns how many heads were skipped."""
-    key = {j.seq: (j.submit, j.seq) for j in jobs}
+    # Queue order as the controller saw it: submit time, then Slurm's job id (concurrent
+    # submitters can land jobs in another order than the workload's), then seq.
+    key = {j.seq: (j.submit, arrival(j.job_id), j.seq) for j in jobs}
     starts: dict[float, list[JobRecord]] = defaultdict(list)
     for job in jobs:
         if job.start is not None:
             starts[job.start].append(job)
     arrivals = sorted(jobs, key=lambda j: key[j.seq])
-    pending: list[tuple[tuple[float, int], JobRecord]] = []
+    pending: list[tuple[tuple, JobRecord]] = []
     running: dict[int, JobRecord] = {}
     nxt, skipped = 0, 0
     for t in sorted(starts):
