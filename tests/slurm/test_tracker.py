@@ -76,3 +76,15 @@ def test_real_requeued_record_after_a_start_is_a_requeue() -> None:
                            1795871487.0, None, "root", "batch", 1, ("n1",)))
     events = t.observe(3, real["wlgen.cap.4"])
     assert [(e.kind, e.state) for e in events] == [("state", "REQUEUED")]
+
+
+def test_a_job_held_after_a_failed_launch_is_recognised() -> None:
+    from workload.backends.slurm.watcher import held_after_launch_failure
+    # The reason squeue printed for array tasks whose node died at launch (10k storm).
+    line = ("12_613|PENDING|launch failed requeued held|1795874001|1795874050|1795874051|"
+            "u1|batch|1||wlgen.r.7492")
+    held, = parse_squeue(line)
+    assert held.job_id == "12_613" and held.state == "PENDING"
+    assert held_after_launch_failure(held)
+    assert not any(held_after_launch_failure(r) for r in
+                   parse_squeue((DATA / "squeue_states.txt").read_text()))

@@ -17,9 +17,10 @@ from workload.backends.slurm.parse import (SACCT_ARGV, SQUEUE_ARGV, JobRecord, p
                                            parse_squeue)
 from workload.backends.slurm.runner import Runner, RunnerLost
 from workload.backends.slurm.tracker import Tracker
-from workload.event import Event
+from workload.event import PENDING, Event
 
 MIN_INTERVAL_S, MAX_INTERVAL_S = 0.25, 3.0
+HELD_AFTER_LAUNCH_FAILURE = "launch failed requeued held"   # squeue's reason, 22.05+
 SACCT_CHUNK = 400          # job ids per sacct call (argv length stays small)
 
 
@@ -33,7 +34,7 @@ class Watcher:
         self.stopping = threading.Event()
         self.polls = self.errors = 0
         self.last_error = ""
-        self.changed = 0
+        self.changed = self.released = 0
         self.thread = threading.Thread(target=self._loop, daemon=True, name="wlgen-watcher")
 
     def start(self) -> None:
@@ -67,12 +68,27 @@ class Watcher:
         if records is None:
             return False
         seen = self._apply(records, expected)
+        self._release_held(records, expected)
         missing = [job for seq, job in expected.items() if seq not in seen]
         for i in range(0, len(missing), SACCT_CHUNK):
             chunk = ",".join(missing[i:i + SACCT_CHUNK])
             found = self._query((*SACCT_ARGV, "-j", chunk), parse_sacct)
             seen |= self._apply(found or [], expected)
         return bool(self.changed)
+
+    def _release_held(self, records: list[JobRecord], expected: dict[int, str]) -> None:
+        """Release the run's jobs that Slurm held after a failed launch (a node died under
+        them): held, they would pend forever and the run would never end. Their REQUEUED
+        event is already out; released, they run again and end normally."""
+        ours = set(expected.values())
+        held = [r.job_id for r in records
+                if r.job_id in ours and r.state == PENDING and held_after_launch_failure(r)]
+        if held:
+            try:
+                self.runner.run(["scontrol", "release", *held], timeout=60)
+                self.released += len(held)
+            except RunnerLost:
+                pass   # asked again on the next poll
 
     def _query(self, argv: Iterable[str], parser: Callable[[str], list[JobRecord]]
                ) -> list[JobRecord] | None:
@@ -105,3 +121,8 @@ class Watcher:
                 self.emit(event)
             self.changed += len(events)
         return seen
+
+
+def held_after_launch_failure(rec: JobRecord) -> bool:
+    """True for a job slurmctld requeued and held because its batch launch failed."""
+    return rec.reason.lower().startswith(HELD_AFTER_LAUNCH_FAILURE)
