@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
+from tests.clusters import session_cluster
+from workload.cluster import Cluster, ClusterSpec, wait_for
 
 TEST_CLUSTER = "wlgen-test"
 
@@ -30,14 +31,9 @@ def require_podman() -> None:
 def cluster() -> Iterator[Cluster]:
     """A 2-node bookworm cluster, fresh for this session and removed at its end."""
     require_podman()
-    down(TEST_CLUSTER)
-    handle = up(ClusterSpec(name=TEST_CLUSTER, nodes=2, cpus=4, mem_mb=1024), timeout=300)
-    try:
+    with session_cluster(ClusterSpec(name=TEST_CLUSTER, nodes=2, cpus=4, mem_mb=1024),
+                         submitted) as handle:
         yield handle
-    finally:
-        for job in submitted:
-            handle.exec("ctld", ["scancel", job])
-        down(TEST_CLUSTER)
 
 
 submitted: list[str] = []  # every job a test submits, cancelled at teardown

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
+from tests.clusters import session_cluster
+from workload.cluster import Cluster, ClusterSpec, wait_for
 from workload.testing.require import missing_root
 
 NAME = "wlgen-fabtest"
@@ -37,19 +38,16 @@ def require_fabric() -> None:
 def fab() -> Iterator[Cluster]:
     """A 3-node cluster (2 nodes under leaf0, 1 under leaf1 in the fat tree tests)."""
     require_fabric()
-    from workload.fabric import apply
-    down(NAME)
-    cluster = up(ClusterSpec(name=NAME, nodes=3, cpus=2, mem_mb=1024), timeout=300)
-    try:
-        yield cluster
-    finally:
-        for job in submitted:
-            cluster.exec("ctld", ["scancel", job])
-        from workload.fabric import faults
+    from workload.fabric import apply, faults
+
+    def plug_back_and_clear(cluster: Cluster) -> None:
         for node in cluster.spec.node_names:
             faults.link(cluster, node, up=True)
         apply.clear(cluster)
-        down(NAME)
+
+    with session_cluster(ClusterSpec(name=NAME, nodes=3, cpus=2, mem_mb=1024), submitted,
+                         before_down=plug_back_and_clear) as cluster:
+        yield cluster
 
 
 submitted: list[str] = []   # every job a test submits, cancelled at teardown
