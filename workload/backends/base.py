@@ -77,5 +77,9 @@ class Backend(ABC):
     def cancel(self, seqs: Iterable[int]) -> None:
         """Cancel jobs of this run by sequence number (pending or running)."""
 
+    def prepare_users(self, names: Iterable[str]) -> None:
+        """Make the run's users exist before the clock starts (real Slurm creates them;
+        the simulator needs nothing), so no submit waits on user creation."""
+
     def close(self) -> None:
         """Stop watchers and worker threads; called once at the end of every run."""

@@ -77,9 +77,9 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
             return stream
         return map_users(stream, fold=users, mapping=mapping, accounts=accounts)
     specs = fold(specs)
-    prepare = getattr(runner, "prepare_users", None)
-    if prepare is not None:   # real Slurm: create the trace's users before the clock starts
-        prepare(s.user for s in fold(TraceSource(trace, strict=not lenient, window=window)))
+    # A first pass over the trace: its users exist before the clock starts.
+    runner.prepare_users(s.user for s in fold(TraceSource(trace, strict=not lenient,
+                                                          window=window)))
     execute(source, specs, kind="replay", backend=runner, policy=policy,
             out=out, as_json=as_json, payload=payload, header=source.header,
             closed_loop=closed_loop, cancel_on_exit=cancel_on_exit, sinks=sinks,

@@ -40,5 +40,6 @@ def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
                          time_limit_s=time_limit, users=users, seed=seed)
     runner = open_backend(resolve_backend(backend), sim_shape(nodes, cpus, mem), policy=policy,
                           realtime=realtime)
+    runner.prepare_users(source.user_names())    # before the clock starts
     execute(source, source, kind="storm", backend=runner, policy=policy, out=out, as_json=as_json, payload=payload, total=jobs,
             cancel_on_exit=cancel_on_exit, sinks=sinks, settings={"seed": seed})

@@ -18,6 +18,10 @@ def default_limit(runtime_s: float) -> float:
     return 60.0 * math.ceil(max(2 * runtime_s, 60.0) / 60.0)
 
 
+def user_name(number: int) -> str:
+    return f"u{number}"
+
+
 class StormSource(Source):
     """``jobs`` jobs; ``rate`` None means all at t=0, else jobs/s (``poisson``: random gaps)."""
 
@@ -52,7 +56,11 @@ class StormSource(Source):
             yield JobSpec(seq=seq, submit_s=when, procs=int(self.size.draw(rng)),
                           runtime_s=runtime,
                           time_limit_s=self.time_limit_s or default_limit(runtime),
-                          user=f"u{user}", group=f"g{user}", source_id=seq + 1)
+                          user=user_name(user), group=f"g{user}", source_id=seq + 1)
+
+    def user_names(self) -> list[str]:
+        """Every user the storm's jobs run as."""
+        return [user_name(i) for i in range(1, self.users + 1)]
 
     def describe(self) -> dict[str, object]:
         return {"source": self.name, "jobs": self.jobs, "rate": self.rate,
