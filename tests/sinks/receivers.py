@@ -14,28 +14,36 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from workload.cluster.ports import free_port
-from workload.cluster.wait import wait_for as cluster_wait_for
-
 SYSTEM_PYTHON = "/usr/bin/python3"   # Debian's: the one that sees graphite-web's Django
 GRAPHITE_WEB = Path("/usr/lib/python3/dist-packages/graphite")
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def wait_for(check: Callable[[], Any], timeout: float, what: str, poll: float = 0.1) -> Any:
-    """The project's one polling helper, with a receiver that is not up yet (OSError:
-    connection refused, HTTP not answering) counted as "not yet" rather than a failure."""
-    def quietly() -> Any:
+    """Poll ``check`` until it returns something true; fail with ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
         try:
-            return check()
+            result = check()
+            if result:
+                return result
         except OSError:
-            return None
-    return cluster_wait_for(quietly, timeout, what, interval=poll)
+            pass   # not up yet
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(poll)
 
 
 def port_open(port: int) -> bool:
@@ -226,7 +234,7 @@ class Rsyslog(Service):
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
-        self.port = free_port(udp_too=True)   # imtcp and imudp share the number
+        self.port = free_port()
         self.output = root / "received.jsonl"
         self.conf = root / "rsyslog.conf"
         self._write_config()
