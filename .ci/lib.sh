@@ -2,6 +2,8 @@
 # Waits for a dpkg lock held by another step instead of failing, and refreshes the package
 # lists only when they are absent or an install fails on a stale list.
 # APT_NO_RECOMMENDS=1 apt_install ... leaves recommended packages out.
+# APT_NO_START=1 apt_install ... keeps the packages' system services from starting (a
+# policy-rc.d refuses them during the install): tests start private instances instead.
 
 apt_install() {
     local missing=() p
@@ -14,6 +16,13 @@ apt_install() {
     [ "${APT_NO_RECOMMENDS:-}" = 1 ] && apt+=(--no-install-recommends)
     [ -n "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit)" ] \
         || "${apt[@]}" update
+    local policy=/usr/sbin/policy-rc.d made_policy=
+    if [ "${APT_NO_START:-}" = 1 ] && [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1
+    fi
+    local rc=0
     "${apt[@]}" install "${missing[@]}" >/dev/null \
-        || { "${apt[@]}" update && "${apt[@]}" install "${missing[@]}" >/dev/null; }
+        || { "${apt[@]}" update && "${apt[@]}" install "${missing[@]}" >/dev/null; } || rc=$?
+    [ -n "$made_policy" ] && rm -f "$policy"
+    return "$rc"
 }
