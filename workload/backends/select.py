@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import subprocess
 
@@ -11,6 +12,7 @@ from workload.backends.sim import SimBackend
 from workload.errors import BackendError, InputError
 
 BACKENDS = ("auto", "sim", "slurm")
+DEFAULT_CLUSTER = "wlgen"   # what an unnamed run means by its container cluster
 SLURM_MODULE = "workload.backends.slurm"   # the Slurm clients (CLI and REST)
 
 
@@ -41,7 +43,17 @@ def cluster_running(name: str) -> bool:
         return False
 
 
-def choose(kind: str, cluster: str = "wlgen") -> tuple[str, str]:
+def target_cluster(cluster: str | None) -> str | None:
+    """The wlgen container cluster a run means, or None for this host's Slurm clients.
+
+    A named one (``--cluster NAME``) wins; unnamed, the default cluster, unless SLURM_CONF
+    is set: then the user has pointed this host's clients at a Slurm (a login node)."""
+    if cluster is not None:
+        return cluster or None
+    return None if os.environ.get("SLURM_CONF") else DEFAULT_CLUSTER
+
+
+def choose(kind: str, cluster: str | None = None) -> tuple[str, str]:
     """Resolve ``auto`` to ``sim`` or ``slurm``, with why (for one line to the user)."""
     if kind not in BACKENDS:
         raise InputError(f"--backend must be one of {', '.join(BACKENDS)}, got {kind!r}")
@@ -49,8 +61,9 @@ def choose(kind: str, cluster: str = "wlgen") -> tuple[str, str]:
         return kind, "asked for"
     if not slurm_backend_available():
         return "sim", "no Slurm backend in this build"
-    if cluster_running(cluster):
-        return "slurm", f"wlgen cluster {cluster!r} is running"
+    named = target_cluster(cluster)
+    if named and cluster_running(named):
+        return "slurm", f"wlgen cluster {named!r} is running"
     if slurm_reachable():
         return "slurm", "scontrol ping answered"
     return "sim", "no Slurm reachable"   # no wlgen cluster of that name, no scontrol ping

@@ -31,7 +31,8 @@ def slurm_options() -> dict[str, object]:
 
 
 def resolve_backend(requested: str) -> str:
-    kind, why = choose(requested, cluster=str(slurm_options().get("cluster", "wlgen")))
+    named = slurm_options().get("cluster")
+    kind, why = choose(requested, cluster=None if named is None else str(named))
     if requested == "auto":
         click.echo(f"wlgen: backend: {kind} ({why})", err=True)
     return kind

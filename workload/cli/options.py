@@ -35,7 +35,8 @@ slurm_options = _stack(
     _slurm_option("--slurm-client", "client", type=click.Choice(["cli", "rest"]),
                   help="How to reach real Slurm: client commands or slurmrestd [cli]."),
     _slurm_option("--cluster", "cluster", metavar="NAME",
-                  help="A wlgen container cluster (`wlgen cluster up --name NAME`) [wlgen]."),
+                  help="A wlgen container cluster (`wlgen cluster up --name NAME`) [wlgen; "
+                       "with SLURM_CONF set, this host's Slurm clients]."),
     _slurm_option("--slurm-url", "slurm_url", metavar="URL",
                   help="An existing slurmrestd (or env SLURM_URL); implies --slurm-client rest."),
     _slurm_option("--slurm-token", "slurm_token", metavar="JWT",

@@ -3,6 +3,7 @@
 ``make_backend(client="cli", cluster="wlgen")`` talks to a wlgen container cluster when
 one of that name is up (commands run inside its controller through a relay, jobs run as
 the trace's users), otherwise to this host's Slurm (SLURM_CONF, a real login node).
+With no cluster named, a set SLURM_CONF means this host's Slurm (see select.target_cluster).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import os
 
 from workload.backends.base import Backend
+from workload.backends.select import target_cluster
 from workload.errors import InputError
 
 CLIENTS = ("cli", "rest")
 
 
-def make_backend(*, client: str = "cli", cluster: str | None = "wlgen",
+def make_backend(*, client: str = "cli", cluster: str | None = None,
                  slurm_url: str | None = None, slurm_token: str | None = None,
                  workers: int = 8, launcher: str = "srun", arrays: bool = True,
                  **_: object) -> Backend:
@@ -24,7 +26,7 @@ def make_backend(*, client: str = "cli", cluster: str | None = "wlgen",
     ``arrays`` (both clients): jobs of one shape due at one instant go as one array job."""
     if client not in CLIENTS:
         raise InputError(f"--slurm-client must be one of {', '.join(CLIENTS)}", value=client)
-    found = _container_cluster(cluster)
+    found = _container_cluster(target_cluster(cluster))
     if client == "rest":
         from workload.backends.slurm.rest import make_rest_backend  # noqa: PLC0415
         return make_rest_backend(found, slurm_url or os.environ.get("SLURM_URL"),
