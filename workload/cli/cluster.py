@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 import time
@@ -177,6 +178,31 @@ def env(name: str) -> None:
         raise ClusterError(f"cluster {name} has no monitoring: start it with "
                            f"`wlgen cluster up --name {name} --monitoring`")
     click.echo("\n".join(ends.env_lines()))
+
+
+@cluster.command()
+@NAME
+def login(name: str) -> None:
+    """Make this host a login node of cluster NAME; print `export` lines for its shell.
+
+    Starts a munged with the cluster's key on a private socket (stopped by `down`) and
+    writes a slurm.conf for this host's Slurm clients, which must be of the cluster's
+    release (Debian: apt-get install slurm-client munge; bookworm's 22.05 matches
+    `--slurm bookworm`). The lines set SLURM_CONF and what the cluster's jobs need
+    (sbatch exports them to the job). Root only: the key stays in the 0700 state dir.
+
+    \b
+    Example:
+      eval "$(wlgen cluster login --name wlgen)"
+      sinfo; wlgen storm --jobs 100 --backend slurm --cluster none
+    """
+    from workload.cluster import Cluster
+    from workload.cluster.login import start
+    handle = Cluster.load(name)
+    if not handle.is_running():
+        raise ClusterError(f"cluster {name} is not running: `wlgen cluster up --name {name}`")
+    env = start(handle)
+    click.echo("\n".join(f"export {key}={shlex.quote(value)}" for key, value in env.items()))
 
 
 @cluster.command(name="exec", context_settings={"ignore_unknown_options": True})

@@ -80,6 +80,8 @@ def down(name: str = "wlgen", *, engine: str | None = None,
     saved = state.load(name)
     if saved:
         _clear_fabric(name)
+    from workload.cluster import login   # login imports this module
+    login.stop(state.cluster_dir(name))
     eng = proc.make_engine(engine or (saved["spec"]["engine"] if saved else "podman"))
     label = f"{LABEL}={name}"
     containers = list(eng.parse_containers(proc.text(eng, eng.list_containers(label))))
