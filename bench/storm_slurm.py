@@ -2,24 +2,28 @@
 parallel sbatch and one `sbatch --array`; then a large storm, every job accounted for.
 
     wlgen cluster up --nodes 4 --cpus 8 --name slurmbe
-    python3 bench/storm_slurm.py --cluster slurmbe [--jobs 400] [--storm 10000]
+    python3 bench/storm_slurm.py --cluster slurmbe [--jobs 400] [--storm 10000] [--login]
 
 The rate runs happen with every node drained, so no client's jobs start and compete
 for this machine's cores: each figure is slurmctld accepting jobs and nothing else.
 Rates are timed inside the controller for the shell clients (no podman exec in them)
 and from first submit to last accepted job id for wlgen, twice: one sbatch per job
 (`arrays=False`) and with same-shape jobs of one instant packed into array jobs (the
-default). Needs root and podman.
+default). With --login, the same from this host as a login node (`wlgen cluster login`:
+the host's own sbatch, no relay into the controller), next to a sequential sbatch loop
+on the host. Needs root and podman (and for --login, slurm-client and munge).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import time
 
 from workload.backends.slurm import make_backend
 from workload.backends.slurm.cli import CliBackend
-from workload.cluster import Cluster, wait_for
+from workload.cluster import Cluster, login, wait_for
 from workload.run import run_workload
 from workload.sources import StormSource
 from workload.spec import JobSpec
@@ -41,8 +45,20 @@ def clean(cluster: Cluster) -> None:
     wait_for(lambda: not cluster.slurm(["squeue", "-h"]).strip(), 120, "an empty queue")
 
 
-def wlgen_seconds(cluster: Cluster, jobs: int, workers: int, arrays: bool) -> float:
-    backend = make_backend(client="cli", cluster=cluster.name, workers=workers, arrays=arrays)
+def host_seconds(body: str) -> float:
+    """``shell_seconds`` for a loop run on this host (the login node)."""
+    out = subprocess.run(["bash", "-c", SHELL_RATE.format(body=body)], capture_output=True,
+                         text=True, timeout=600, check=True).stdout
+    began, ended = map(float, out.split()[-2:])
+    return ended - began
+
+
+def wlgen_seconds(cluster: Cluster, jobs: int, workers: int, arrays: bool,
+                  via_login: bool = False) -> float:
+    """Seconds to submit ``jobs``: through the relay, or (``via_login``, with the login
+    environment in os.environ) with this host's clients (``--cluster ''``)."""
+    backend = make_backend(client="cli", cluster="" if via_login else cluster.name,
+                           workers=workers, arrays=arrays)
     assert isinstance(backend, CliBackend)
     import simpy
     backend.attach(simpy.Environment(), lambda event: None, time.time(),
@@ -89,6 +105,29 @@ def rates(cluster: Cluster, jobs: int, workers: int) -> None:
     report(figures, workers)
 
 
+LOGIN_LOOP = "sequential sbatch loop, login node"
+
+
+def login_rates(cluster: Cluster, jobs: int, workers: int) -> None:
+    """The login node's figures: the host's sbatch loop and wlgen through LocalRunner."""
+    os.environ.update(login.start(cluster))
+    nodes = ",".join(cluster.spec.node_names)
+    cluster.slurm(["scontrol", "update", f"nodename={nodes}", "state=drain", "reason=bench"])
+    try:
+        figures = {LOGIN_LOOP: jobs / host_seconds(f"for i in $(seq {jobs}); do {SBATCH}; done")}
+        clean(cluster)
+        for arrays, name in ((False, PER_JOB), (True, PACKED)):
+            figures[f"{name}, login node"] = jobs / wlgen_seconds(
+                cluster, jobs, workers, arrays=arrays, via_login=True)
+            clean(cluster)
+    finally:
+        clean(cluster)
+        cluster.slurm(["scontrol", "update", f"nodename={nodes}", "state=resume"])
+    for name, rate in figures.items():
+        print(f"  {name:<40} {rate:9.1f} jobs/s  ({rate / figures[LOGIN_LOOP]:.2f}x the "
+              "login node's loop)")
+
+
 def report(figures: dict[str, float], workers: int) -> None:
     for name, rate in figures.items():
         print(f"  {name:<40} {rate:9.1f} jobs/s")
@@ -117,11 +156,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=400)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--storm", type=int, default=10000, help="0: skip the large storm")
+    parser.add_argument("--login", action="store_true",
+                        help="also from this host as a login node (wlgen cluster login)")
     args = parser.parse_args()
     cluster = Cluster.load(args.cluster)
     print(f"cluster {cluster.name}: {cluster.spec.nodes} nodes x {cluster.spec.cpus} CPUs, "
           f"Slurm {cluster.slurm_version}; {args.jobs} jobs per client")
     rates(cluster, args.jobs, args.workers)
+    if args.login:
+        login_rates(cluster, args.jobs, args.workers)
     if args.storm:
         storm(cluster, args.storm, args.workers)
 
