@@ -79,9 +79,10 @@ def _ctld_associations(cluster: Cluster) -> set[tuple[str, str]]:
 
 def _sacctmgr_add(cluster: Cluster, what: list[str]) -> None:
     # Adding what already exists is fine: sacctmgr then says so and exits 1 ("already
-    # exists" on 22.05, "Already existing account ..." on 24.11).
+    # exists" on 22.05, "Already existing account ..." on 24.11; an existing user
+    # association: "Nothing new added" on 22.05, "Request didn't affect anything" from 24.11).
     _sacctmgr(cluster, ["add", *what], "Nothing new added", "already exists",
-              "Already existing")
+              "Already existing", "Request didn't affect anything")
 
 
 def _sacctmgr(cluster: Cluster, argv: list[str], *harmless: str) -> None:
