@@ -55,7 +55,7 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
         "run_id": run_id, "kind": kind, "backend": backend.name, "epoch": epoch,
         "cluster": {"name": info.name, "nodes": len(info.nodes), "total_cpus": info.total_cpus,
                     "cpus_per_node": info.cpus_per_node, "partitions": list(info.partitions),
-                    "slurm_version": info.slurm_version},
+                    "slurm_version": info.slurm_version, "slurm_api": info.slurm_api},
         "closed_loop": closed_loop, **(settings or {})})
     recorder = Recorder(run_dir, run_id=run_id, total_cpus=info.total_cpus, epoch=epoch,
                         header=realised_header(header, info, run_id, backend.name))

@@ -36,6 +36,9 @@ class ClusterInfo:
     nodes: tuple[NodeInfo, ...]
     default_partition: str = "batch"
     slurm_version: str | None = None
+    #: The slurmrestd API version the backend picked from the server's own document
+    #: (None unless it talks REST): recorded so a run says which shapes it parsed.
+    slurm_api: str | None = None
 
     @property
     def total_cpus(self) -> int:

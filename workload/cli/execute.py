@@ -52,6 +52,9 @@ def open_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str, realtime: 
                                                                len(sim_cluster.nodes)):
         click.echo(f"wlgen: cluster {real.name}: {len(real.nodes)} nodes, "
                    f"{real.total_cpus} CPUs (jobs are sized to it)", err=True)
+    if real.slurm_api:
+        click.echo(f"wlgen: slurmrestd API {real.slurm_api} (Slurm {real.slurm_version})",
+                   err=True)
     return backend
 
 

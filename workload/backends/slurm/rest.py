@@ -189,7 +189,8 @@ class RestBackend(CliBackend):
             nodes = parse_nodes(self._get(self.api.slurm("nodes")))
             default = parse_default_partition(self._get(self.api.slurm("partitions")))
             self.info = ClusterInfo(self.cluster_name, tuple(NodeInfo(*n) for n in nodes),
-                                    self.partition or default or "batch", self.release)
+                                    self.partition or default or "batch", self.release,
+                                    self.api.version)
         return self.info
 
     def _find(self, name: str, deadline: float) -> str | None:
