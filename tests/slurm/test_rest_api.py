@@ -1,5 +1,6 @@
 """The pure slurmrestd request builders and parsers, against answers stored from real
-servers (tests/slurm/data/rest/: v0.0.38 from Slurm 22.05.8, v0.0.42 from 24.11.5)."""
+servers (tests/slurm/data/rest/: v0.0.38 from Slurm 22.05.8, v0.0.42 from 24.11.5,
+v0.0.44 from 26.05.5)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from workload.cluster.secrets import sign_jwt
 from workload.spec import JobSpec
 
 DATA = Path(__file__).parent / "data" / "rest"
-VERSIONS = ("v0.0.38", "v0.0.42")
+VERSIONS = ("v0.0.38", "v0.0.42", "v0.0.44")
 SPEC = JobSpec(seq=7, submit_s=0, procs=4, runtime_s=30, time_limit_s=61, nodes=2)
 
 
@@ -47,6 +48,10 @@ def test_newest_known_version_is_picked_from_the_servers_own_document() -> None:
     assert api.job("12_3") == "/slurm/v0.0.42/job/12_3"   # one task of an array
     with pytest.raises(ValueError):
         api.job("12/../../jobs")
+    # 26.05 offers v0.0.42-45: v0.0.45 is newer than wlgen knows, v0.0.44 is picked.
+    sid = load("v0.0.44", "openapi-paths")
+    assert "/slurm/v0.0.45/job/submit" in sid["paths"]
+    assert pick_api(sid) == Api("v0.0.44", "/")
 
 
 def test_a_server_with_no_known_version_is_named_in_the_error() -> None:
@@ -161,7 +166,8 @@ def test_nodes_partitions_and_release(version: str) -> None:
                                                    ("n2", 4, 1024, ("batch",))]
     assert parse_default_partition(load(version, "partitions")) == "batch"
     release = parse_release(load(version, "partitions"))
-    assert release == {"v0.0.38": "22.05.8", "v0.0.42": "24.11.5"}[version]
+    releases = {"v0.0.38": "22.05.8", "v0.0.42": "24.11.5", "v0.0.44": "26.05.5"}
+    assert release == releases[version]
 
 
 def test_error_text_of_a_refused_token_and_a_missing_job() -> None:

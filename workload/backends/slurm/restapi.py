@@ -2,9 +2,9 @@
 
 Two shapes of the API are known. v0.0.38 (Slurm 22.05): plain numbers, states as
 strings, the environment as an object, squeue's exit code as a wait status. v0.0.40 and
-later (23.11 .. 25.11: v0.0.40-v0.0.44): numbers may come as {"set", "infinite",
-"number"}, states as lists of flags, the environment as "KEY=value" strings, the script
-inside the job. Which one a server speaks is read from its own OpenAPI document.
+later (23.11 .. 26.05: v0.0.40-v0.0.44; tested on v0.0.42 of 24.11 and v0.0.44 of 26.05):
+numbers may come as {"set", "infinite", "number"}, states as lists of flags, the
+environment as "KEY=value" strings, the script inside the job. Which one a server speaks is read from its own OpenAPI document.
 
 The job description is translated from the sbatch argv of :mod:`command`, so both
 clients validate and default every spec field the same way.
@@ -264,7 +264,7 @@ def parse_nodes(doc: Mapping[str, Any]) -> list[tuple[str, int, int, tuple[str, 
 
 def parse_default_partition(doc: Mapping[str, Any]) -> str | None:
     """The default partition's name from GET /slurm/vX/partitions; the first one when
-    none says so (24.11's v0.0.42 does not show the DEFAULT flag)."""
+    none says so (24.11's v0.0.42 and 26.05's v0.0.44 do not show the DEFAULT flag)."""
     parts = list(doc.get("partitions") or ())
     for part in parts:
         if "default" in [str(f).lower() for f in part.get("flags") or ()]:
