@@ -56,6 +56,13 @@ def parse_export(line: str) -> tuple[str, str]:
     return key, value
 
 
+def login_status(cluster: Cluster) -> str | None:
+    """What `wlgen cluster status --json` says of the login node."""
+    done = subprocess.run([*WLGEN, "cluster", "status", "--name", cluster.name, "--json"],
+                          capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(done.stdout)["login"]
+
+
 def host_slurm(env: dict[str, str], *argv: str) -> str:
     done = subprocess.run(argv, env={**os.environ, **env}, capture_output=True, text=True,
                           timeout=60, check=False)
@@ -70,6 +77,7 @@ def test_login_lines_set_slurm_conf_and_what_jobs_need(login_env: dict[str, str]
     key = (cluster.dir / "secrets" / "munge.key").read_bytes()
     conf = Path(login_env["SLURM_CONF"]).read_bytes()
     assert key not in conf and b"jwt" not in conf.lower()   # no secret in the client conf
+    assert login_status(cluster) == login_env["SLURM_CONF"]
 
 
 def test_host_clients_see_the_cluster(login_env: dict[str, str], cluster: Cluster) -> None:
@@ -109,5 +117,6 @@ def test_login_is_idempotent_and_down_stops_its_munged(login_env: dict[str, str]
     assert login.start(cluster) == login_env and login.munged_pid(cluster) == pid
     assert login.stop(cluster.dir)
     assert login.munged_pid(cluster) is None and not Path(f"/proc/{pid}").exists()
+    assert login_status(cluster) is None
     login.start(cluster)   # back for the tests after this one
     assert login.munged_pid(cluster) not in (None, pid)

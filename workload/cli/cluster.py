@@ -144,11 +144,13 @@ def status(name: str, as_json: bool) -> None:
             "slurm_version": handle.facts.get("slurm_version"), "rest_url": handle.rest_url,
             "state_dir": str(handle.dir), "containers": handle.container_states(),
             "nodes": handle.node_states() if handle.is_running() else {},
-            "monitoring": ends.describe() if ends else None}
+            "monitoring": ends.describe() if ends else None,
+            "login": _login_conf(handle)}
     if as_json:
         click.echo(json.dumps(info, indent=2))
     else:
-        for key in ("name", "engine", "suite", "slurm_version", "rest_url", "state_dir"):
+        for key in ("name", "engine", "suite", "slurm_version", "rest_url", "state_dir",
+                    "login"):
             click.echo(f"{key:14} {info[key]}")
         for key, value in (info["monitoring"] or {}).items():
             click.echo(f"{key:14} {value}")
@@ -158,6 +160,12 @@ def status(name: str, as_json: bool) -> None:
             click.echo(f"  node {node:19} {state}")
     if not handle.is_running():
         raise ClusterError(f"cluster {name} is not fully running")
+
+
+def _login_conf(handle) -> str | None:
+    """SLURM_CONF of this host as the cluster's login node, while its munged runs."""
+    from workload.cluster import login
+    return str(login.conf_path(handle)) if login.munged_pid(handle) else None
 
 
 @cluster.command()
