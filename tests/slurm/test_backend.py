@@ -62,6 +62,20 @@ def test_impossible_job_is_rejected_not_left_pending(backend: CliBackend,
     assert end[0]["state"] == "REJECTED" and "1000 CPUs" in end[0]["reason"]
 
 
+def test_a_failed_job_ends_with_the_exit_code_of_its_payload(backend: CliBackend,
+                                                              tmp_path: Path) -> None:
+    # Both ends are seen in squeue (finished jobs stay there for MinJobAge), the path
+    # that used to drop every exit code but COMPLETED's 0.
+    specs = [JobSpec(seq=0, submit_s=0, procs=1, runtime_s=1, time_limit_s=60,
+                     payload_args=("--fail-exit", "7")),
+             JobSpec(seq=1, submit_s=0, procs=1, runtime_s=1, time_limit_s=60)]
+    result = run_workload(specs, backend, kind="storm", out=tmp_path / "run")
+    assert result.complete, result.metrics
+    ends = {e["seq"]: (e["state"], e["exit_code"])
+            for e in events_of(tmp_path / "run") if e["kind"] == "end"}
+    assert ends == {0: ("FAILED", 7), 1: ("COMPLETED", 0)}
+
+
 def test_ctrl_c_writes_the_run_and_cancels_its_jobs(cluster: Cluster, tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     proc = subprocess.Popen(

@@ -8,7 +8,7 @@ import pytest
 
 from workload.backends.slurm.parse import (expand_hostlist, exit_code, parse_ping, parse_sacct,
                                            parse_sbatch, parse_sinfo, parse_squeue,
-                                           parse_version)
+                                           parse_version, squeue_exit_code)
 from workload.backends.slurm.states import normalize
 
 DATA = Path(__file__).parent / "data"
@@ -32,22 +32,42 @@ def test_sbatch_parsable_gives_the_job_id() -> None:
 def test_squeue_states_of_real_jobs() -> None:
     jobs = by_name(parse_squeue(read("squeue_states.txt")))
     done = jobs["wlgen.cap.0"]
-    assert (done.job_id, done.state, done.nodes) == ("1260", "COMPLETED", ("n1",))
-    assert (done.submit, done.start, done.end) == (1795871486, 1795871487, 1795871489)
+    assert (done.job_id, done.state, done.nodes) == ("1", "COMPLETED", ("n1",))
+    assert (done.submit, done.start, done.end) == (1796153830, 1796153830, 1796153831)
     assert jobs["wlgen.cap.1"].state == "FAILED" and jobs["wlgen.cap.1"].reason == "NonZeroExitCode"
     running = jobs["wlgen.cap.2"]
-    assert running.state == "RUNNING" and running.end is None   # %e is the limit, not an end
+    assert running.state == "RUNNING" and running.end is None   # EndTime is the limit, not an end
     requeued = jobs["wlgen.cap.4"]
-    # Back to PENDING after `scontrol requeue`: %S is a future estimate, not a start.
+    # Back to PENDING after `scontrol requeue`: StartTime is a future estimate, not a start.
     assert requeued.state == "PENDING" and requeued.start is None and requeued.nodes == ()
-    assert jobs["wlgen.cap.5"].nodes == ("n1", "n2") and jobs["wlgen.cap.5"].cpus == 4
+    assert jobs["wlgen.cap.5"].nodes == ("n1", "n4") and jobs["wlgen.cap.5"].cpus == 4
     assert jobs["wlgen.cap.3"].state == "CANCELLED"
 
 
-def test_squeue_of_a_storm_has_every_line() -> None:
-    records = parse_squeue(read("squeue.txt"))
-    assert len(records) == len(read("squeue.txt").splitlines())
-    assert all(r.state == "COMPLETED" and r.user == "u1" for r in records)
+# name -> (state, exit code): exit 3, SIGKILL as 128+9, the kernel's --fail-exit 7.
+REAL_ENDS = {"wlgen.cap.0": ("COMPLETED", 0), "wlgen.cap.1": ("FAILED", 3),
+             "wlgen.cap.6": ("FAILED", 137), "wlgen.cap.7": ("FAILED", 7)}
+
+
+@pytest.mark.parametrize("release", ["", "_24.11"])
+def test_squeue_gives_the_exit_codes_sacct_gives(release: str) -> None:
+    # 22.05 prints a raw wait status, 24.11 "code:signal": both must read as sacct's.
+    queue = by_name(parse_squeue(read(f"squeue_states{release}.txt")))
+    accounting = by_name(parse_sacct(read(f"sacct_exit_codes{release}.txt")))
+    for name, (state, code) in REAL_ENDS.items():
+        assert (queue[name].state, queue[name].exit_code) == (state, code), name
+        assert (accounting[name].state, accounting[name].exit_code) == (state, code), name
+    # Killed by scancel while running: squeue has the script's SIGTERM, accounting
+    # recorded the end at the cancel, before the script had ended (0:0).
+    assert queue["wlgen.cap.3"].exit_code == 143 and accounting["wlgen.cap.3"].exit_code == 0
+
+
+@pytest.mark.parametrize("text, code", [
+    ("0", 0), ("768", 3), ("9", 137), ("15", 143), ("1792", 7),      # 22.05: wait status
+    ("3:0", 3), ("0:9", 137), ("0:0", 0),                            # 24.11+: code:signal
+    ("4294967294", None), ("", None), ("N/A", None)])
+def test_squeue_exit_codes_of_both_spellings(text: str, code: int | None) -> None:
+    assert squeue_exit_code(text) == code
 
 
 def test_sacct_final_states_exit_codes_and_never_started_jobs() -> None:

@@ -71,9 +71,9 @@ def test_other_jobs_and_other_ids_are_ignored() -> None:
 
 def test_real_requeued_record_after_a_start_is_a_requeue() -> None:
     real = {r.name: r for r in parse_squeue((DATA / "squeue_states.txt").read_text())}
-    t = tracker(job="1264")
-    t.observe(3, JobRecord("1264", "wlgen.cap.4", "RUNNING", "RUNNING", "None", 1795871487.0,
-                           1795871487.0, None, "root", "batch", 1, ("n1",)))
+    t = tracker(job="5")
+    t.observe(3, JobRecord("5", "wlgen.cap.4", "RUNNING", "RUNNING", "None", 1796153830.0,
+                           1796153831.0, None, "root", "batch", 1, ("n2",)))
     events = t.observe(3, real["wlgen.cap.4"])
     assert [(e.kind, e.state) for e in events] == [("state", "REQUEUED")]
 
@@ -82,9 +82,16 @@ def test_a_job_held_after_a_failed_launch_is_recognised() -> None:
     from workload.backends.slurm.watcher import held_after_launch_failure
     # The reason squeue printed for array tasks whose node died at launch (10k storm).
     line = ("12_613|PENDING|launch failed requeued held|1795874001|1795874050|1795874051|"
-            "u1|batch|1||wlgen.r.7492")
+            "u1|batch|1||0|wlgen.r.7492")
     held, = parse_squeue(line)
     assert held.job_id == "12_613" and held.state == "PENDING"
     assert held_after_launch_failure(held)
     assert not any(held_after_launch_failure(r) for r in
                    parse_squeue((DATA / "squeue_states.txt").read_text()))
+
+
+def test_a_failed_end_seen_in_squeue_carries_its_exit_code() -> None:
+    # wlgen.cap.7 ran `jobs sleep --fail-exit 7`; 22.05's squeue printed it as 1792.
+    real = {r.name: r for r in parse_squeue((DATA / "squeue_states.txt").read_text())}
+    events = tracker(job="8").observe(3, real["wlgen.cap.7"])
+    assert [(e.kind, e.state, e.exit_code) for e in events][-1] == ("end", "FAILED", 7)

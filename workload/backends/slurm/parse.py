@@ -7,15 +7,20 @@ themselves are named next to them (``SQUEUE_ARGV``...) so tests and backend agre
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from workload.backends.slurm.states import normalize
 
 TIME_ENV = {"SLURM_TIME_FORMAT": "%s"}   # every time field as Unix epoch seconds
-_SQ_FIELDS = ("%i", "%T", "%r", "%V", "%S", "%e", "%u", "%P", "%C", "%N", "%j")
+# --Format (-O) rather than --format: only it has the exit code (``exit_code``, 22.05+).
+# The columns are sacct's below, in the same order. "NAME:|" is no width limit or
+# padding, then '|'; the job name comes last, with nothing after it.
+_SQ_FIELDS = ("JobArrayID", "State", "Reason", "SubmitTime", "StartTime", "EndTime",
+              "UserName", "Partition", "NumCPUs", "NodeList", "exit_code", "Name")
 #: Every job (array tasks one a line), finished ones too while slurmctld keeps them.
 SQUEUE_ARGV = ("squeue", "--noheader", "--array", "--states=all",
-               "--format=" + "|".join(_SQ_FIELDS))
+               "--Format=" + ",".join(f"{f}:|" for f in _SQ_FIELDS[:-1]) + f",{_SQ_FIELDS[-1]}:")
 _SA_FIELDS = ("JobID", "State", "Reason", "Submit", "Start", "End", "User", "Partition",
               "NCPUS", "NodeList", "ExitCode", "JobName")
 #: Allocations only (-X), every user (-a); add -S/-j to narrow.
@@ -80,7 +85,25 @@ def exit_code(text: str) -> int | None:
     code, _, signal = text.strip().partition(":")
     if not code.isdigit():
         return None
-    return 128 + int(signal) if int(code) == 0 and signal.isdigit() and int(signal) else int(code)
+    return _code_or_signal(int(code), int(signal) if signal.isdigit() else 0)
+
+
+def squeue_exit_code(text: str) -> int | None:
+    """squeue's ``exit_code`` as one number, like ``exit_code``: 22.05 prints the raw
+    wait status (768 = exit 3, 9 = SIGKILL), later releases sacct's "code:signal"
+    (seen on 24.11 and 26.05)."""
+    text = text.strip()
+    if ":" in text:
+        return exit_code(text)
+    if not text.isdigit() or int(text) > 0xFFFF:   # NO_VAL and the like: no code known
+        return None
+    status = int(text)
+    return _code_or_signal(status >> 8, status & 0x7F)
+
+
+def _code_or_signal(code: int, signal: int) -> int:
+    """One number for a process's end, as a shell shows it: 128+signal when killed."""
+    return 128 + signal if code == 0 and signal else code
 
 
 def _record(job_id: str, raw_state: str, reason: str, submit: str, start: str, end: str,
@@ -111,17 +134,24 @@ def _rows(text: str, fields: tuple[str, ...], what: str) -> list[list[str]]:
 
 
 def parse_squeue(text: str) -> list[JobRecord]:
-    """Lines of ``SQUEUE_ARGV`` (squeue has no exit codes)."""
-    return [_record(*cols, code=None) for cols in _rows(text, _SQ_FIELDS, "squeue")]
+    """Lines of ``SQUEUE_ARGV``."""
+    return _records(text, _SQ_FIELDS, "squeue", squeue_exit_code)
 
 
 def parse_sacct(text: str) -> list[JobRecord]:
     """Lines of ``SACCT_ARGV`` (``--parsable2``: '|' between fields, none at the end)."""
+    return _records(text, _SA_FIELDS, "sacct", exit_code)
+
+
+def _records(text: str, fields: tuple[str, ...], what: str,
+             decode_exit: Callable[[str], int | None]) -> list[JobRecord]:
+    """squeue's and sacct's lines share one column order; only the exit code is spelled
+    differently."""
     out = []
     for job_id, raw, reason, submit, start, end, user, part, cpus, nodes, code, name in \
-            _rows(text, _SA_FIELDS, "sacct"):
+            _rows(text, fields, what):
         out.append(_record(job_id, raw, reason, submit, start, end, user, part, cpus,
-                           nodes, name, exit_code(code)))
+                           nodes, name, decode_exit(code)))
     return out
 
 
