@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.clusters import session_cluster
+from tests.clusters import per_run_name, session_cluster
 from workload.cluster import Cluster, ClusterSpec, wait_for
 
-TEST_CLUSTER = "wlgen-test"
+TEST_CLUSTER = per_run_name("wlgen-test")
 
 
 def require_podman() -> None:

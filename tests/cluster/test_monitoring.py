@@ -36,9 +36,11 @@ from workload.cluster.engine import Engine
 from workload.cluster.images import MONITORING, context_digest, context_files
 from workload.sinks.config import resolve
 
+from tests.clusters import per_run_name
+
 from .conftest import require_podman
 
-NAME = "wlgen-mon"
+NAME = per_run_name("wlgen-mon")
 
 
 # -- without an engine -----------------------------------------------------------------

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.clusters import session_cluster
+from tests.clusters import per_run_name, session_cluster
 from workload.cluster import Cluster, ClusterSpec, wait_for
 from workload.testing.require import missing_root
 
-NAME = "wlgen-fabtest"
+NAME = per_run_name("wlgen-fabtest")
 TOOLS = {"podman": "20-podman.sh", "runc": "20-podman.sh", "tc": "45-fabric.sh",
          "ip": "45-fabric.sh", "nsenter": "45-fabric.sh", "ethtool": "45-fabric.sh"}
 ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
@@ -38,16 +38,19 @@ def require_fabric() -> None:
 def fab() -> Iterator[Cluster]:
     """A 3-node cluster (2 nodes under leaf0, 1 under leaf1 in the fat tree tests)."""
     require_fabric()
-    from workload.fabric import apply, faults
-
-    def plug_back_and_clear(cluster: Cluster) -> None:
-        for node in cluster.spec.node_names:
-            faults.link(cluster, node, up=True)
-        apply.clear(cluster)
-
     with session_cluster(ClusterSpec(name=NAME, nodes=3, cpus=2, mem_mb=1024), submitted,
                          before_down=plug_back_and_clear) as cluster:
         yield cluster
+
+
+def plug_back_and_clear(cluster: Cluster) -> None:
+    """Every cable plugged back and the shaping removed (session_cluster calls this only
+    while the cluster has containers, so any failure here is a real one)."""
+    from workload.fabric import apply, faults
+
+    for node in cluster.spec.node_names:
+        faults.link(cluster, node, up=True)
+    apply.clear(cluster)
 
 
 submitted: list[str] = []   # every job a test submits, cancelled at teardown

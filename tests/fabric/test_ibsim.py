@@ -27,6 +27,8 @@ from workload.fabric.ibsim import Sim, missing, run_tool
 from workload.fabric.netns import node_pid
 from workload.fabric.topology import Topology, build
 
+from tests.clusters import per_run_name
+
 ADDRS = {f"n{i}": f"10.0.0.{i}" for i in range(1, 6)}
 _serial = count()
 
@@ -173,7 +175,7 @@ def test_stop_ends_both_processes(tmp_path: Path) -> None:
 
 # --- a real cluster ----------------------------------------------------------------------
 
-CLUSTER = "wlgen-ibtest"
+CLUSTER = per_run_name("wlgen-ibtest")
 SEND = ("import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
         "for _ in range(200): s.sendto(b'x' * 1000, ('n2', 9))")
 

@@ -21,9 +21,11 @@ from workload.errors import ClusterError, InputError
 from workload.scenario import load_scenario, run_scenario
 from workload.scenario.backend import cluster_spec, sim_notes, slurm_notes
 
+from tests.clusters import per_run_name
+
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 LUA = SCENARIOS / "job_submit" / "limit_walltime.lua"
-CLUSTER = "jsacct1"
+CLUSTER = per_run_name("jsacct1")
 ASKED_MIN, CLAMPED_MIN = 10, 2     # the jobs' time_limit_s, the script's MAX_MINUTES
 
 

@@ -16,8 +16,9 @@ from workload.backends.slurm.cli import CliBackend
 from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
 
 from tests.cluster.conftest import require_podman
+from tests.clusters import per_run_name
 
-TEST_CLUSTER = "wlgen-slurmbe"
+TEST_CLUSTER = per_run_name("wlgen-slurmbe")
 
 
 @pytest.fixture(scope="session")

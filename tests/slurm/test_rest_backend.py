@@ -23,12 +23,13 @@ from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
 from workload.cluster.secrets import sign_jwt
 
 from tests.cluster.conftest import require_podman
+from tests.clusters import per_run_name
 
 from .conftest import cancel_run_jobs
 
 pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.root]
 WLGEN = [sys.executable, "-m", "workload.cli.main"]
-REST_CLUSTER = "wlgen-restbe"
+REST_CLUSTER = per_run_name("wlgen-restbe")
 
 
 @pytest.fixture(scope="module")

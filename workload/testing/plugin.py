@@ -27,6 +27,8 @@ import pytest
 CLUSTER_MARKER = "wlgen_cluster"
 SLURM_MARKER = "wlgen_slurm"
 SHAPE = {"nodes": 4, "cpus": 8, "mem_mb": 64_000, "policy": "easy"}
+# Predictable on purpose: a cluster of this name and shape that is already up is reused.
+SLURM_NAME = "wlgen-pytest"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,8 +38,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--wlgen-slurm-cpus", type=int, default=4,
                     help="slurm_cluster: CPUs per node at least (default 4; may exceed "
                          "the host's cores).")
-    group.addoption("--wlgen-slurm-name", default="wlgen-pytest",
-                    help="slurm_cluster: the container cluster's name (default wlgen-pytest).")
+    group.addoption("--wlgen-slurm-name", default=SLURM_NAME,
+                    help=f"slurm_cluster: the container cluster's name (default {SLURM_NAME}).")
     group.addoption("--wlgen-slurm-suite", default="bookworm",
                     help="slurm_cluster: Debian suite of the Slurm image (default bookworm).")
 
