@@ -9,7 +9,6 @@ missing or the suite's image was not built (CI builds it: .ci/setup.d/30-slurm-i
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from workload.run import run_workload
 from workload.spec import JobSpec
 
 from tests.cluster.conftest import require_podman
-from tests.clusters import session_cluster
+from tests.clusters import per_run_name, session_cluster
 
 from .conftest import cancel_run_jobs
 from .test_rest_backend import events_of, wlgen
@@ -50,7 +49,7 @@ def suite_cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     suite: str = request.param
     require_podman()
     require_image(suite)
-    spec = ClusterSpec(name=f"wlgen-suite-{suite[:4]}-{os.getpid() % 10000}", nodes=2,
+    spec = ClusterSpec(name=per_run_name(f"wlgen-suite-{suite[:4]}"), nodes=2,
                        cpus=4, mem_mb=1024, suite=suite)
     with session_cluster(spec, [], before_down=cancel_run_jobs) as cluster:
         yield cluster

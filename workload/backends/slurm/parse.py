@@ -95,9 +95,14 @@ def squeue_exit_code(text: str) -> int | None:
     text = text.strip()
     if ":" in text:
         return exit_code(text)
-    if not text.isdigit() or int(text) > 0xFFFF:   # NO_VAL and the like: no code known
+    return wait_status_exit(int(text)) if text.isdigit() else None
+
+
+def wait_status_exit(status: int) -> int | None:
+    """A raw wait status (code << 8 | signal) as one number, like ``exit_code``; None
+    for Slurm's NO_VAL and the like (no code known)."""
+    if not 0 <= status <= 0xFFFF:
         return None
-    status = int(text)
     return _code_or_signal(status >> 8, status & 0x7F)
 
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from workload.backends.slurm.parse import JobRecord, expand_hostlist
+from workload.backends.slurm.parse import JobRecord, expand_hostlist, wait_status_exit
 from workload.backends.slurm.states import normalize
 
 #: Data-parser versions wlgen speaks, oldest first (v0.0.39 was 23.02's, never tested).
@@ -237,10 +237,9 @@ def _queue_exit(value: Any) -> int | None:
     """v0.0.38: a wait status (code << 8 | signal); later: the accounting shape."""
     if isinstance(value, Mapping):
         return _db_exit(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not isinstance(value, int) or isinstance(value, bool):
         return None
-    code, signal = value >> 8, value & 0x7F
-    return 128 + signal if code == 0 and signal else code
+    return wait_status_exit(value)
 
 
 def _db_exit(value: Any) -> int | None:
