@@ -202,7 +202,7 @@ def login(name: str) -> None:
     \b
     Example:
       eval "$(wlgen cluster login --name wlgen)"
-      sinfo; wlgen storm --jobs 100 --backend slurm --cluster none
+      sinfo; wlgen storm --jobs 100 --backend slurm   # SLURM_CONF: this host's clients
     """
     from workload.cluster import Cluster
     from workload.cluster.login import start

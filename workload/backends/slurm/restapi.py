@@ -4,7 +4,8 @@ Two shapes of the API are known. v0.0.38 (Slurm 22.05): plain numbers, states as
 strings, the environment as an object, squeue's exit code as a wait status. v0.0.40 and
 later (23.11 .. 26.05: v0.0.40-v0.0.44; tested on v0.0.42 of 24.11 and v0.0.44 of 26.05):
 numbers may come as {"set", "infinite", "number"}, states as lists of flags, the
-environment as "KEY=value" strings, the script inside the job. Which one a server speaks is read from its own OpenAPI document.
+environment as "KEY=value" strings, the script inside the job. Which one a server
+speaks is read from its own OpenAPI document.
 
 The job description is translated from the sbatch argv of :mod:`command`, so both
 clients validate and default every spec field the same way.
