@@ -6,4 +6,6 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 APT_NO_RECOMMENDS=1 APT_NO_START=1 apt_install slurm-client munge
-sbatch --version
+# (sbatch --version would need a slurm.conf: ask the package instead)
+dpkg-query -W -f='slurm-client ${Version}\n' slurm-client
+command -v munged
