@@ -77,3 +77,12 @@ def test_exec_build_and_network_argv(name: str) -> None:
     assert eng.network_create("c1-net", "10.213.7.0/24", {"wlgen.cluster": "c1"}) == \
         [name, "network", "create", "--driver", "bridge", "--subnet", "10.213.7.0/24",
          "--label", "wlgen.cluster=c1", "c1-net"]
+
+
+def test_only_no_such_image_counts_as_a_missing_image() -> None:
+    # docker exits 1 for a missing image and for a daemon it cannot reach alike.
+    assert Engine("podman").image_missing(1, b"")
+    assert not Engine("podman").image_missing(125, b"Error: cannot connect")
+    assert Engine("docker").image_missing(1, b"Error: No such image: localhost/x:1")
+    assert not Engine("docker").image_missing(
+        1, b"Cannot connect to the Docker daemon at unix:///var/run/docker.sock.")

@@ -140,6 +140,14 @@ class Engine:
             return ["podman", "image", "exists", image]
         return ["docker", "image", "inspect", "--format", "{{.Id}}", image]
 
+    def image_missing(self, returncode: int, stderr: bytes) -> bool:
+        """Whether a failed image_exists means "no such image" rather than an engine that
+        cannot answer (docker without a reachable daemon also exits 1): only a missing
+        image may lead to a build."""
+        if self.name == "podman":
+            return returncode == 1  # `podman image exists`: 1 missing, 125 an error
+        return b"no such image" in stderr.lower()
+
     def image_id(self, image: str) -> list[str]:
         return [self.name, "image", "inspect", "--format", "{{.Id}}", image]
 

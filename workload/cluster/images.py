@@ -107,7 +107,15 @@ def context_digest(root: Path, suite: str, base: str, recipe: Recipe = SLURM) ->
 
 
 def image_exists(engine: Engine, image: str) -> bool:
-    return proc.run(engine, engine.image_exists(image), check=False).returncode == 0
+    """True when ``image`` is there; ClusterError when the engine cannot say (e.g. docker
+    with no daemon behind DOCKER_HOST), which must not start a debootstrap and a build."""
+    argv = engine.image_exists(image)
+    done = proc.run(engine, argv, check=False)
+    if done.returncode == 0:
+        return True
+    if engine.image_missing(done.returncode, done.stderr):
+        return False
+    raise proc.failure(argv, done)
 
 
 def is_current(engine: Engine, suite: str, base: str, recipe: Recipe = SLURM) -> bool:

@@ -40,14 +40,21 @@ def run(engine: Engine, argv: Sequence[str], *, check: bool = True, input: bytes
     except subprocess.TimeoutExpired as err:
         raise ClusterError(f"`{_short(argv)}` did not finish in {timeout:g} s") from err
     if check and proc.returncode != 0:
-        if context_lines <= 1:
-            raise ClusterError(f"`{_short(argv)}` failed (exit {proc.returncode}): "
-                               f"{last_line(proc.stderr)}")
-        output = (proc.stdout or b"") + (proc.stderr or b"")
-        tail = output.decode(errors="replace").strip().splitlines()[-context_lines:]
-        raise ClusterError(f"`{_short(argv)}` failed (exit {proc.returncode}); last lines:\n"
-                           + "\n".join("    " + line for line in tail))
+        raise failure(argv, proc, context_lines)
     return proc
+
+
+def failure(argv: Sequence[str], done: subprocess.CompletedProcess,
+            context_lines: int = 1) -> ClusterError:
+    """The ClusterError for a failed engine command, naming it and quoting the last
+    ``context_lines`` lines of its output."""
+    if context_lines <= 1:
+        return ClusterError(f"`{_short(argv)}` failed (exit {done.returncode}): "
+                            f"{last_line(done.stderr)}")
+    output = (done.stdout or b"") + (done.stderr or b"")
+    tail = output.decode(errors="replace").strip().splitlines()[-context_lines:]
+    return ClusterError(f"`{_short(argv)}` failed (exit {done.returncode}); last lines:\n"
+                        + "\n".join("    " + line for line in tail))
 
 
 def text(engine: Engine, argv: Sequence[str], **kwargs) -> str:
