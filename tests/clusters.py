@@ -29,18 +29,25 @@ def per_run_name(base: str) -> str:
 def session_cluster(spec: ClusterSpec, submitted: list[str],
                     before_down: Callable[[Cluster], None] | None = None) -> Iterator[Cluster]:
     down(spec.name)
-    cluster = up(spec, timeout=300)
     try:
-        yield cluster
-    finally:
+        cluster = up(spec, timeout=300)
         try:
-            # A cluster removed under the tests (by hand, or by a run that shared its
-            # name) has no jobs to cancel and no cables to plug back: cleaning it could
-            # only fail. One with any container left is cleaned; a failure there is real.
-            if cluster.container_states():
-                for job in submitted:
-                    cluster.exec("ctld", ["scancel", job])
-                if before_down:
-                    before_down(cluster)
+            yield cluster
         finally:
-            down(spec.name)   # even when the clean-up failed: no cluster is left behind
+            _clean(cluster, submitted, before_down)
+    finally:
+        # Even when up or the clean-up failed: a failed up leaves its containers, and
+        # the next run's per-run name would never remove them.
+        down(spec.name)
+
+
+def _clean(cluster: Cluster, submitted: list[str],
+           before_down: Callable[[Cluster], None] | None) -> None:
+    # A cluster removed under the tests (by hand, or by a run that shared its name) has
+    # no jobs to cancel and no cables to plug back: cleaning it could only fail. One
+    # with any container left is cleaned; a failure there is real.
+    if cluster.container_states():
+        for job in submitted:
+            cluster.exec("ctld", ["scancel", job])
+        if before_down:
+            before_down(cluster)

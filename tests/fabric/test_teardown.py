@@ -1,4 +1,5 @@
-"""The session cluster's teardown: quiet on a cluster removed under it, loud on a live one.
+"""The session cluster's teardown: quiet on a cluster removed under it, loud on a live one,
+and no cluster left behind by an `up` that failed.
 
 Overlapping test runs once shared a cluster name, and one run's teardown removed the
 other's cluster; the survivor's plug-back then failed with "no such container".
@@ -10,8 +11,9 @@ import subprocess
 
 import pytest
 
+from tests.cluster.conftest import require_podman
 from tests.clusters import per_run_name, session_cluster
-from workload.cluster import ClusterSpec, down
+from workload.cluster import Cluster, ClusterSpec, down
 from workload.errors import ClusterError
 
 from .conftest import plug_back_and_clear, require_fabric
@@ -40,3 +42,13 @@ def test_a_failing_plug_back_on_a_live_cluster_raises_and_still_removes_it() -> 
             subprocess.run([cluster.engine.name, "stop", "-t", "1", cluster.container("n1")],
                            env=cluster.exec_env(), check=True, capture_output=True)
     assert cluster.container_states() == {}
+
+
+def test_a_cluster_whose_up_failed_is_removed() -> None:
+    require_podman()
+    spec = ClusterSpec(name=per_run_name("wlgen-upfail"), nodes=1, cpus=1, mem_mb=256,
+                       conf_extra="SchedulerType=sched/nonexistent")
+    with pytest.raises(ClusterError, match="slurmctld on ctld stopped"):
+        with session_cluster(spec, []):
+            pass
+    assert Cluster(spec).container_states() == {}
