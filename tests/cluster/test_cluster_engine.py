@@ -40,7 +40,8 @@ def test_podman_env_carries_the_projects_containers_conf() -> None:
 
 def test_podman_conf_has_the_settings_this_host_needs() -> None:
     for line in ['runtime = "runc"', 'cgroup_manager = "cgroupfs"', 'events_logger = "file"',
-                 'network_backend = "netavark"', "nofile=20000:20000"]:
+                 'network_backend = "netavark"', "nofile=20000:20000",
+                 "exit_command_delay = 10"]:
         assert line in PODMAN_CONF
 
 

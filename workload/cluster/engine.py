@@ -15,13 +15,16 @@ ENGINES = ("podman", "docker")
 
 # Rootful podman here: runc (crun fails on this hybrid cgroup host), cgroupfs (no
 # systemd), explicit ulimits (the defaults cannot be raised without CAP_SYS_RESOURCE),
-# netavark (never mix with CNI), and a file event log (no journald).
+# netavark (never mix with CNI), and a file event log (no journald). Served through
+# `podman system service` (the docker engine on podman's API), every exec keeps a conmon
+# for exit_command_delay (300 s by default): ~150 idle processes after one test module.
 PODMAN_CONF = """\
 # Written by wlgen (workload.cluster.engine); passed to podman via CONTAINERS_CONF.
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 
 [engine]
+exit_command_delay = 10
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
