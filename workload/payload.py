@@ -37,7 +37,9 @@ def _kernel_args(name: str, args: tuple[str, ...] | list[str]) -> list[str]:
         raise InputError(str(error), field="payload_args", value=tuple(args)) from None
 
 
-def _runtime(spec: JobSpec) -> str:
+def runtime_arg(spec: JobSpec) -> str:
+    """The value after ``--seconds`` for ``spec`` (checked, formatted by the kernels' own
+    rule)."""
     value = spec.runtime_s
     if not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not SECONDS.lo <= value <= SECONDS.hi:
@@ -63,7 +65,7 @@ def payload_argv(spec: JobSpec, *, launcher: str = "srun",
     if not isinstance(spec.procs, int) or spec.procs < 1:
         raise InputError("must be a whole number >= 1", field="procs", value=spec.procs)
     args = _kernel_args(spec.payload, spec.payload_args)
-    command = [python, "-m", "jobs", spec.payload, "--seconds", _runtime(spec), *args]
+    command = [python, "-m", "jobs", spec.payload, "--seconds", runtime_arg(spec), *args]
     if launcher == "none" or spec.procs == 1 or not kernel(spec.payload).parallel:
         return command
     prefix = _LAUNCH[launcher] + (("-np", str(spec.procs)) if launcher == "mpirun" else ())

@@ -109,3 +109,10 @@ def test_jobs_of_different_shapes_never_share_an_array() -> None:
     from workload.backends.slurm.pack import array_script
     with pytest.raises(ValueError):
         array_script([SPEC, SPEC.with_(seq=8, payload_args=("--fail-exit", "3"))])
+
+
+@pytest.mark.parametrize("runtime", [-1.0, float("nan"), 10 ** 9])
+def test_every_tasks_runtime_is_checked_not_only_the_first(runtime: float) -> None:
+    from workload.backends.slurm.pack import array_script
+    with pytest.raises(InputError, match="runtime_s"):
+        array_script([SPEC, SPEC.with_(seq=8, runtime_s=runtime)])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import shlex
 
 from workload.backends.slurm.command import time_limit
-from workload.payload import payload_argv
+from workload.payload import payload_argv, runtime_arg
 from workload.spec import JobSpec
 
 MAX_TASKS = 1000   # Slurm's default MaxArraySize is 1001: index 0..1000 always works
@@ -43,15 +43,17 @@ def array_script(specs: list[JobSpec], *, launcher: str = "srun",
                  python: str = "python3") -> str:
     """The batch script of an array whose task i runs ``specs[i]``.
 
-    Each job's command line is built (and validated) by ``payload_argv``; they differ
-    only in the value after ``--seconds``, which becomes the per-task table."""
-    argvs = [payload_argv(spec, launcher=launcher, python=python) for spec in specs]
-    at = argvs[0].index("--seconds") + 1
-    head, tail = argvs[0][:at], argvs[0][at + 1:]
-    for argv in argvs[1:]:
-        if argv[:at] != head or argv[at + 1:] != tail:
-            raise ValueError("array_script: jobs of different shapes in one array")
-    runtimes = " ".join(shlex.quote(argv[at]) for argv in argvs)
+    The first job's command line is built (and validated) by ``payload_argv``; jobs of
+    one ``shape`` have the same command line but for the value after ``--seconds``, which
+    becomes the per-task table (each value checked by ``runtime_arg``). Checking shapes
+    rather than building every job's argv keeps a 1,000-task array at ~0.5 ms here."""
+    want = shape(specs[0])
+    if any(shape(spec) != want for spec in specs[1:]):
+        raise ValueError("array_script: jobs of different shapes in one array")
+    first = payload_argv(specs[0], launcher=launcher, python=python)
+    at = first.index("--seconds") + 1
+    head, tail = first[:at], first[at + 1:]
+    runtimes = " ".join(shlex.quote(runtime_arg(spec)) for spec in specs)
     seqs = ",".join(str(int(spec.seq)) for spec in specs)
     return (f"#!/bin/bash\n"
             f"# wlgen array: task i runs seq i of: {seqs}\n"
