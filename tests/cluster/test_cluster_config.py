@@ -98,3 +98,8 @@ def test_extra_scheduler_parameters_merge_with_ours():
     assert line == ("SchedulerParameters=batch_sched_delay=0,bf_interval=30,bf_window=60,"
                     "pack_serial_at_end")
     assert conf.rstrip().endswith("# --conf-extra\nPriorityWeightAge=5")
+
+
+def test_jobs_that_ask_for_no_memory_share_a_node() -> None:
+    conf = render_slurm_conf(ClusterSpec(cpus=4, mem_mb=4096))
+    assert "DefMemPerCPU=1024" in conf.splitlines()

@@ -15,7 +15,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,10 +22,9 @@ import pytest
 
 from workload.cluster import Cluster, login
 
+from .test_rest_backend import WLGEN, events_of
+
 pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.root]
-
-WLGEN = [sys.executable, "-m", "workload.cli.main"]
-
 
 def require_host_clients() -> None:
     missing = [tool for tool in login.HOST_TOOLS if shutil.which(tool) is None]
@@ -99,9 +97,11 @@ def test_storm_from_the_login_node(login_env: dict[str, str], cluster: Cluster,
     metrics = json.loads(done.stdout)
     assert metrics["submitted"] == metrics["completed"] == 30, metrics
     assert metrics["unaccounted"] == 0
-    ends = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()
-            if '"end"' in line]
+    ends = [event for event in events_of(run_dir) if event["kind"] == "end"]
     assert len(ends) == 30 and {e["exit_code"] for e in ends} == {0}
+    # The host's sbatch asks for no memory: the cluster's DefMemPerCPU must keep a job
+    # from taking a whole node's, so jobs share nodes.
+    assert most_jobs_at_once_on_a_node(ends, events_of(run_dir)) >= 2
     # Submitted by this host's sbatch, not through the relay in the controller: Slurm
     # records the submitting host as the job's AllocNode ("ctld" for the relay).
     job = ends[0]["job_id"]
@@ -110,13 +110,22 @@ def test_storm_from_the_login_node(login_env: dict[str, str], cluster: Cluster,
     assert alloc_node and alloc_node.group(1) not in cluster.hosts, shown
 
 
+def most_jobs_at_once_on_a_node(ends: list[dict], events: list[dict]) -> int:
+    """The most jobs that ran at the same time on one node (strict overlap of seconds)."""
+    started = {e["seq"]: e["time"] for e in events if e["kind"] == "start"}
+    spans = [(node, started[e["seq"]], e["time"]) for e in ends for node in e["nodes"]]
+    return max(sum(1 for other, begin, end in spans
+                   if other == node and begin <= moment < end)
+               for node, moment, _ in spans)
+
+
 def test_login_is_idempotent_and_down_stops_its_munged(login_env: dict[str, str],
                                                        cluster: Cluster) -> None:
     pid = login.munged_pid(cluster)
     assert pid is not None
     assert login.start(cluster) == login_env and login.munged_pid(cluster) == pid
     assert login.stop(cluster.dir)
-    assert login.munged_pid(cluster) is None and not Path(f"/proc/{pid}").exists()
+    assert login.munged_pid(cluster) is None and not login.munged_running(pid)
     assert login_status(cluster) is None
     login.start(cluster)   # back for the tests after this one
     assert login.munged_pid(cluster) not in (None, pid)

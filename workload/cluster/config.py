@@ -16,6 +16,7 @@ REST_PORT = 6820
 MAX_NODES = 200  # one /24 per cluster; the host ARP table also overflows far above this
 JWT_KEY = "/var/lib/slurm/jwt_hs256.key"  # inside the containers (entrypoint installs it)
 TMPFS = "/var/spool/wlgen/%n/tmp"  # per node: pmix fails when nodes share /tmp
+JOBS_PATH = "/opt/wlgen"  # where the image keeps the jobs package (its PYTHONPATH)
 # Where job_submit/lua looks (next to slurm.conf; not configurable in Slurm).
 JOB_SUBMIT_LUA = "/etc/slurm/job_submit.lua"
 
@@ -128,6 +129,9 @@ def render_slurm_conf(spec: ClusterSpec) -> str:
         # Nodes advertise the CPUs and memory configured here, not the host's.
         "SlurmdParameters=config_overrides",
         f"TmpFS={TMPFS}",
+        # With CR_CPU_Memory a job that asks for no memory takes a whole node's: share
+        # each node's memory among its CPUs (a login node's sbatch asks for none).
+        f"DefMemPerCPU={max(1, spec.mem_mb // spec.cpus)}",
         f"NodeName=DEFAULT CPUs={spec.cpus} RealMemory={spec.mem_mb} State=UNKNOWN",
     ]
     lines += [f"NodeName={n} NodeAddr={hosts[n]}" for n in spec.node_names]

@@ -80,8 +80,7 @@ def down(name: str = "wlgen", *, engine: str | None = None,
     saved = state.load(name)
     if saved:
         _clear_fabric(name)
-    from workload.cluster import login   # login imports this module
-    login.stop(state.cluster_dir(name))
+    _stop_login(name)
     eng = proc.make_engine(engine or (saved["spec"]["engine"] if saved else "podman"))
     label = f"{LABEL}={name}"
     containers = list(eng.parse_containers(proc.text(eng, eng.list_containers(label))))
@@ -95,6 +94,17 @@ def down(name: str = "wlgen", *, engine: str | None = None,
     if found:
         progress(f"cluster {name} removed ({len(containers)} containers)")
     return found
+
+
+def _stop_login(name: str) -> None:
+    """Stop this host's login munged of ``name`` (`wlgen cluster login`): its state dir
+    goes with the cluster. Like the fabric, it never stops the down."""
+    from workload.cluster import login   # login imports this module
+    try:
+        login.stop(state.cluster_dir(name))
+    except ClusterError as err:
+        print(f"wlgen cluster down: could not stop the login munged of {name} ({err})",
+              file=sys.stderr)
 
 
 def _clear_fabric(name: str) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from workload.cluster import secrets
 from workload.cluster.cluster import Cluster
-from workload.cluster.config import render_slurm_conf
+from workload.cluster.config import JOBS_PATH, render_slurm_conf
 from workload.cluster.lifecycle import JOB_ENV
 from workload.cluster.wait import wait_for
 from workload.errors import ClusterError
@@ -27,8 +27,6 @@ from workload.errors import ClusterError
 LOGIN_DIR = "login"
 SOCKET = "munge.socket"
 PID_FILE = "munged.pid"
-#: Where the cluster's jobs find the ``jobs`` kernels (the image installs them there).
-JOBS_PATH = "/opt/wlgen"
 _CLIENT_ONLY = ("AuthAltTypes=", "AuthAltParameters=")   # keys only daemons read
 HOST_TOOLS = ("sbatch", "munged")
 
@@ -52,8 +50,8 @@ def render_login_conf(cluster: Cluster, socket: Path) -> str:
 def login_env(cluster: Cluster) -> dict[str, str]:
     """What a shell on this host needs to be the cluster's login node: SLURM_CONF, and the
     environment its jobs need (sbatch exports the submitter's environment to the job)."""
-    return {"SLURM_CONF": str(conf_path(cluster)), "PYTHONPATH": JOBS_PATH,
-            **JOB_ENV}
+    path = os.pathsep.join(p for p in (JOBS_PATH, os.environ.get("PYTHONPATH")) if p)
+    return {"SLURM_CONF": str(conf_path(cluster)), "PYTHONPATH": path, **JOB_ENV}
 
 
 def start(cluster: Cluster) -> dict[str, str]:
@@ -68,12 +66,16 @@ def start(cluster: Cluster) -> dict[str, str]:
 
 
 def stop(cluster_dir: Path) -> bool:
-    """Stop the login munged of the cluster whose state dir is ``cluster_dir``."""
-    pid = _pid_in(cluster_dir / LOGIN_DIR)
-    if pid is None:
+    """Stop the login munged of the cluster whose state dir is ``cluster_dir`` (its
+    socket may be gone already: the pid file is what counts)."""
+    pid = _pid_file(cluster_dir / LOGIN_DIR)
+    if pid is None or not munged_running(pid):
         return False
-    os.kill(pid, signal.SIGTERM)
-    wait_for(lambda: not _alive(pid), 10, f"munged {pid} to stop")
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False   # it ended between the check and the signal
+    wait_for(lambda: not munged_running(pid), 10, f"munged {pid} to stop")
     return True
 
 
@@ -118,19 +120,28 @@ def conf_path(cluster: Cluster) -> Path:
 
 
 def _pid_in(where: Path) -> int | None:
+    """The munged serving ``where``'s socket, or None."""
+    pid = _pid_file(where)
+    serving = pid is not None and munged_running(pid) and (where / SOCKET).is_socket()
+    return pid if serving else None
+
+
+def _pid_file(where: Path) -> int | None:
     try:
-        pid = int((where / PID_FILE).read_text().strip())
+        return int((where / PID_FILE).read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if _alive(pid) and (where / SOCKET).is_socket() else None
 
 
-def _alive(pid: int) -> bool:
-    """True while ``pid`` is a munged (a stale pid file may name a reused pid)."""
+def munged_running(pid: int) -> bool:
+    """True while ``pid`` is a running munged: a stale pid file may name a reused pid,
+    and an exited munged no one has reaped yet is a zombie ("Z" in /proc/PID/stat)."""
     try:
-        return Path(f"/proc/{pid}/comm").read_text().strip() == "munged"
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
+    name, _, rest = stat.partition("(")[2].rpartition(")")
+    return name == "munged" and rest.split()[:1] != ["Z"]
 
 
 def same_release(clients: str, cluster_version: str) -> bool:

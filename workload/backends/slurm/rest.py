@@ -34,6 +34,7 @@ from workload.backends.slurm.tags import seq_of
 from workload.backends.slurm.tracker import Tracker
 from workload.backends.slurm.users import UserMap
 from workload.backends.slurm.watcher import Watcher
+from workload.cluster.config import JOBS_PATH
 from workload.errors import BackendError, InputError
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 #: the submitter's; a REST job gets only what it is given). /opt/wlgen is where wlgen's
 #: image keeps the jobs package; install it there (or on the nodes' python path).
 DEFAULT_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-               "LANG": "C.UTF-8", "PYTHONPATH": "/opt/wlgen"}
+               "LANG": "C.UTF-8", "PYTHONPATH": JOBS_PATH}
 #: Variables of the container cluster's image that jobs need (PYTHONPATH: the jobs package).
 _IMAGE_ENV = ("PATH", "LANG", "PYTHONPATH")
 _IMAGE_ENV_PREFIXES = ("OMPI_", "PRTE_")
