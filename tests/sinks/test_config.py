@@ -97,3 +97,12 @@ def test_sink_options_decorator_hands_the_command_resolved_options(tmp_path: Pat
                                 logstash="tcp://127.0.0.1:5000", annotate="startend",
                                 buffer_max=5)]
     assert "--graphite-web" in CliRunner().invoke(run, ["--help"]).output
+
+
+def test_a_login_node_run_takes_no_container_clusters_monitoring(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from workload.sinks.config import _run_cluster
+    monkeypatch.setenv("SLURM_CONF", "/etc/slurm/slurm.conf")
+    assert _run_cluster() is None          # unnamed + SLURM_CONF: this host's Slurm
+    monkeypatch.delenv("SLURM_CONF")
+    assert _run_cluster() == "wlgen"       # unnamed: the default container cluster

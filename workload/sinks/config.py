@@ -193,7 +193,6 @@ _OPTIONS = [
 ]
 _KEYS = ("graphite", "graphite_web", "logstash", "annotate", "graphite_prefix",
          "metrics_interval", "buffer_max", "deadline")
-DEFAULT_CLUSTER = "wlgen"  # what --cluster defaults to (workload/cli/options.py)
 
 
 def cluster_monitoring(name: str) -> dict[str, str]:
@@ -203,14 +202,16 @@ def cluster_monitoring(name: str) -> dict[str, str]:
     return sink_settings(name)
 
 
-def _run_cluster() -> str:
-    """The cluster the running command names: --cluster (kept in ctx.meta) or the default."""
+def _run_cluster() -> str | None:
+    """The container cluster the running command means (--cluster, kept in ctx.meta, or
+    the default; None for this host's Slurm, see select.target_cluster)."""
+    from workload.backends.select import target_cluster
     ctx = click.get_current_context(silent=True)
     chosen = ctx.meta.get("slurm_options", {}).get("cluster") if ctx else None
-    return str(chosen or DEFAULT_CLUSTER)
+    return target_cluster(None if chosen is None else str(chosen))
 
 
-def _say_wired(name: str, offered: Mapping[str, str], options: SinkOptions) -> None:
+def _say_wired(name: str | None, offered: Mapping[str, str], options: SinkOptions) -> None:
     used = [f"{key}={value}" for key, value in offered.items()
             if getattr(options, key) == value]
     if used:
@@ -231,7 +232,7 @@ def sink_options(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         cli = {key: kwargs.pop(key) for key in _KEYS}
         name = _run_cluster()
-        offered = cluster_monitoring(name)
+        offered = cluster_monitoring(name) if name else {}
         kwargs["sinks"] = resolve(cli, config=kwargs.pop("sink_config"), cluster=offered)
         _say_wired(name, offered, kwargs["sinks"])
         return command(*args, **kwargs)
