@@ -19,6 +19,7 @@ apt_install() {
     local policy=/usr/sbin/policy-rc.d made_policy=
     if [ "${APT_NO_START:-}" = 1 ] && [ ! -e "$policy" ]; then
         printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT   # also when the step is interrupted
     fi
     local rc=0
     "${apt[@]}" install "${missing[@]}" >/dev/null \
