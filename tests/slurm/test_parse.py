@@ -44,6 +44,21 @@ def test_squeue_states_of_real_jobs() -> None:
     assert jobs["wlgen.cap.3"].state == "CANCELLED"
 
 
+def test_squeue_of_a_packed_storm_has_every_task_line() -> None:
+    records = parse_squeue(read("squeue.txt"))
+    assert len(records) == len(read("squeue.txt").splitlines()) == 40
+    assert all(r.state == "COMPLETED" and r.user == "u1" and r.exit_code == 0
+               for r in records)
+    assert {r.job_id.partition("_")[0] for r in records} == {"9"}   # one array's tasks
+    assert len({r.job_id for r in records}) == 40
+
+
+def test_a_job_name_with_the_separator_stays_whole() -> None:
+    line = read("squeue.txt").splitlines()[0].rsplit("|", 1)[0] + "|odd|name|x"
+    (record,) = parse_squeue(line)
+    assert record.name == "odd|name|x" and record.exit_code == 0
+
+
 # name -> (state, exit code): exit 3, SIGKILL as 128+9, the kernel's --fail-exit 7.
 REAL_ENDS = {"wlgen.cap.0": ("COMPLETED", 0), "wlgen.cap.1": ("FAILED", 3),
              "wlgen.cap.6": ("FAILED", 137), "wlgen.cap.7": ("FAILED", 7)}

@@ -1,7 +1,7 @@
 """Both Slurm clients end to end on the newer Debian suites: trixie (Slurm 24.11) and sid
 (Slurm 26.05), whose sacct, sacctmgr and slurmrestd differ from bookworm's 22.05.
 
-One cluster per suite for this module, named with this process's id so two test runs on
+One cluster per suite for this module, with a per-run name so two test runs on
 one machine never take down each other's. Skips with a reason when not root, podman is
 missing or the suite's image was not built (CI builds it: .ci/setup.d/30-slurm-images.sh).
 """
@@ -103,7 +103,6 @@ def test_a_failing_job_comes_back_failed_with_its_exit_code(suite_cluster: Clust
     ends = {e["seq"]: e for e in events_of(result.run_dir) if e["kind"] == "end"}
     assert (ends[0]["state"], ends[0]["exit_code"]) == ("FAILED", FAIL_CODE)
     assert (ends[1]["state"], ends[1]["exit_code"]) == ("COMPLETED", 0)
-
 
 
 def test_adding_existing_users_again_is_no_error(suite_cluster: Cluster) -> None:
