@@ -7,13 +7,18 @@ teardown cancels whatever any run left behind, then removes the cluster.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from workload.backends.base import Backend
 from workload.backends.slurm import make_backend
 from workload.backends.slurm.cli import CliBackend
 from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
+from workload.run import run_workload
+from workload.spec import JobSpec
 
 from tests.cluster.conftest import require_podman
 from tests.clusters import per_run_name
@@ -55,3 +60,19 @@ def wait_for_idle_nodes(cluster: Cluster, timeout: float = 120) -> None:
     """Every node back to idle (after a fault test), via the one polling helper."""
     wait_for(lambda: set(cluster.node_states().values()) == {"idle"}, timeout,
              "every node idle")
+
+
+FAIL_EXIT = 7   # the exit code of run_fail_and_pass's failing job
+
+
+def run_fail_and_pass(backend: Backend, out: Path) -> dict[int, tuple[str, int | None]]:
+    """Run one job that exits FAIL_EXIT (the kernel's --fail-exit) and one that succeeds;
+    seq -> (final state, exit code) from the run's end events."""
+    specs = [JobSpec(seq=0, submit_s=0, procs=1, runtime_s=1, time_limit_s=60,
+                     payload_args=("--fail-exit", str(FAIL_EXIT))),
+             JobSpec(seq=1, submit_s=0, procs=1, runtime_s=1, time_limit_s=60)]
+    result = run_workload(specs, backend, kind="storm", out=out)
+    assert result.complete, result.metrics
+    lines = (out / "events.jsonl").read_text().splitlines()
+    return {e["seq"]: (e["state"], e["exit_code"]) for e in map(json.loads, lines)
+            if e["kind"] == "end"}

@@ -19,7 +19,7 @@ from workload.run import run_workload
 from workload.sources import StormSource
 from workload.spec import JobSpec
 
-from .conftest import cancel_run_jobs, wait_for_idle_nodes
+from .conftest import FAIL_EXIT, cancel_run_jobs, run_fail_and_pass, wait_for_idle_nodes
 
 pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.root]
 
@@ -66,14 +66,8 @@ def test_a_failed_job_ends_with_the_exit_code_of_its_payload(backend: CliBackend
                                                               tmp_path: Path) -> None:
     # Both ends are seen in squeue (finished jobs stay there for MinJobAge), the path
     # that used to drop every exit code but COMPLETED's 0.
-    specs = [JobSpec(seq=0, submit_s=0, procs=1, runtime_s=1, time_limit_s=60,
-                     payload_args=("--fail-exit", "7")),
-             JobSpec(seq=1, submit_s=0, procs=1, runtime_s=1, time_limit_s=60)]
-    result = run_workload(specs, backend, kind="storm", out=tmp_path / "run")
-    assert result.complete, result.metrics
-    ends = {e["seq"]: (e["state"], e["exit_code"])
-            for e in events_of(tmp_path / "run") if e["kind"] == "end"}
-    assert ends == {0: ("FAILED", 7), 1: ("COMPLETED", 0)}
+    ends = run_fail_and_pass(backend, tmp_path / "run")
+    assert ends == {0: ("FAILED", FAIL_EXIT), 1: ("COMPLETED", 0)}
 
 
 def test_ctrl_c_writes_the_run_and_cancels_its_jobs(cluster: Cluster, tmp_path: Path) -> None:

@@ -16,13 +16,11 @@ import pytest
 
 from workload.backends.slurm import make_backend
 from workload.cluster import Cluster, ClusterSpec, images, proc
-from workload.run import run_workload
-from workload.spec import JobSpec
 
 from tests.cluster.conftest import require_podman
 from tests.clusters import per_run_name, session_cluster
 
-from .conftest import cancel_run_jobs
+from .conftest import FAIL_EXIT, cancel_run_jobs, run_fail_and_pass
 from .test_rest_backend import events_of, wlgen
 
 pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.root]
@@ -32,7 +30,6 @@ pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.root]
 API_PICKED = {"trixie": "v0.0.42", "sid": "v0.0.44"}
 CLIENTS = ("cli", "rest")
 STORM_JOBS = 20
-FAIL_CODE = 7
 
 
 def require_image(suite: str) -> None:
@@ -93,16 +90,9 @@ def test_storm_accounts_for_every_job_with_slurms_own_times(suite_cluster: Clust
 def test_a_failing_job_comes_back_failed_with_its_exit_code(suite_cluster: Cluster,
                                                             client: str,
                                                             tmp_path: Path) -> None:
-    fails = JobSpec(seq=0, submit_s=0, procs=1, runtime_s=1, time_limit_s=60,
-                    payload_args=("--fail-exit", str(FAIL_CODE)))
-    succeeds = JobSpec(seq=1, submit_s=0, procs=2, runtime_s=1, time_limit_s=60)
     backend = make_backend(client=client, cluster=suite_cluster.name)
-    result = run_workload([fails, succeeds], backend, kind="storm", out=tmp_path / "run")
-    assert result.complete, result.metrics
-    assert (result.metrics["failed"], result.metrics["completed"]) == (1, 1)
-    ends = {e["seq"]: e for e in events_of(result.run_dir) if e["kind"] == "end"}
-    assert (ends[0]["state"], ends[0]["exit_code"]) == ("FAILED", FAIL_CODE)
-    assert (ends[1]["state"], ends[1]["exit_code"]) == ("COMPLETED", 0)
+    ends = run_fail_and_pass(backend, tmp_path / "run")
+    assert ends == {0: ("FAILED", FAIL_EXIT), 1: ("COMPLETED", 0)}
 
 
 def test_adding_existing_users_again_is_no_error(suite_cluster: Cluster) -> None:
