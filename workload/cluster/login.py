@@ -71,12 +71,17 @@ def stop(cluster_dir: Path) -> bool:
     pid = _pid_file(cluster_dir / LOGIN_DIR)
     if pid is None or not munged_running(pid):
         return False
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False   # it ended between the check and the signal
-    wait_for(lambda: not munged_running(pid), 10, f"munged {pid} to stop")
-    return True
+    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return True   # it ended between the check and the signal
+        try:
+            wait_for(lambda: not munged_running(pid), grace, f"munged {pid} to stop")
+            return True
+        except ClusterError:
+            continue   # a munged still starting up may sit on SIGTERM: kill it
+    raise ClusterError(f"munged {pid} did not stop, even after SIGKILL")
 
 
 def require_clients(cluster_version: str, conf: Path) -> None:
