@@ -139,6 +139,15 @@ def test_users_exist_with_one_uid_everywhere_and_run_jobs(cluster: Cluster) -> N
     assert user == "alice"
 
 
+def test_a_stale_handle_adds_users_without_reusing_a_uid(cluster: Cluster) -> None:
+    stale = Cluster.load(cluster.name)
+    taken = Cluster.load(cluster.name).add_users(["dave"])["dave"]   # another handle, later
+    carol = stale.add_users(["carol"])["carol"]
+    assert carol != taken
+    out = cluster.exec("ctld", ["id", "-u", "carol"], check=True).stdout.decode().strip()
+    assert int(out) == carol
+
+
 def test_a_daemon_that_fails_is_named_with_its_log() -> None:
     require_podman()
     name = TEST_CLUSTER + "-bad"

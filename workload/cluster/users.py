@@ -36,7 +36,7 @@ def assign_uids(known: Mapping[str, int], names: Iterable[str]) -> dict[str, int
 def add_users(cluster: Cluster, names: Iterable[str]) -> dict[str, int]:
     """Create ``names`` on every host and under account `wlgen`; returns name -> uid."""
     names = list(dict.fromkeys(names))
-    uids = assign_uids(cluster.facts.get("users", {}), names)
+    uids = assign_uids({**_saved_users(cluster), **cluster.facts.get("users", {})}, names)
     pairs = [f"{n}:{uids[n]}" for n in names]
     argv = ["/usr/local/sbin/wlgen-entrypoint", "add-users", *pairs]
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -46,6 +46,16 @@ def add_users(cluster: Cluster, names: Iterable[str]) -> dict[str, int]:
     cluster.facts["users"] = uids
     cluster.save()
     return {n: uids[n] for n in names}
+
+
+def _saved_users(cluster: Cluster) -> dict[str, int]:
+    """The users in the cluster's saved state: another handle on the same cluster (a
+    backend's, another process's) may have added some since this one was loaded."""
+    from workload.cluster.cluster import Cluster   # noqa: PLC0415 (cluster imports us)
+    try:
+        return Cluster.load(cluster.name).facts.get("users", {})
+    except ClusterError:
+        return {}
 
 
 def add_accounts(cluster: Cluster, accounts: Mapping[str, tuple[int, Sequence[str]]]
