@@ -1,13 +1,12 @@
 """The bounded submit worker pool: ``put`` never blocks, so sbatch never moves the clock.
 
-With a ``key``, a worker takes along every queued job of the same key meant for the
-same instant (up to ``max_group``): those go to Slurm as one array job. Jobs due at
-other instants are never held back to fill a group, so packing adds no delay.
+With a ``key``, jobs of the same key meant for the same instant join one group (up to
+``max_group``) as they are put: a worker submits a group as one array job. Jobs due at
+other instants never join a group, so packing adds no delay.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Hashable
@@ -16,18 +15,26 @@ from workload.spec import JobSpec
 
 Work = Callable[[list[JobSpec], float], None]
 Key = Callable[[JobSpec], Hashable]
-_STOP = None
-SCAN = 4   # look at most max_group * SCAN queued jobs for mates (bounded work per take)
+Group = tuple[list[JobSpec], float, Hashable]   # (specs, intended instant, their key)
 
 
 class SubmitPool:
-    """``workers`` threads calling ``work(specs, intended_time)`` in arrival order."""
+    """``workers`` threads calling ``work(specs, intended_time)`` in arrival order.
+
+    Not ``queue.Queue`` and no scan for mates at take time: a storm puts 1,000 jobs in
+    one instant, and per-put wake-ups plus the scan cost more than Slurm took for the
+    whole array. A put joins its group in O(1), only a put into an empty queue wakes a
+    worker, and a worker that leaves groups behind wakes the next one."""
 
     def __init__(self, work: Work, workers: int = 8, *, key: Key | None = None,
                  max_group: int = 1) -> None:
         self.work, self.workers = work, workers
-        self.key, self.max_group = key, max(1, max_group)
-        self.queue: queue.Queue[tuple[JobSpec, float] | None] = queue.Queue()
+        self.key, self.max_group = key, max(1, max_group) if key else 1
+        self.items: deque[Group | None] = deque()   # None: the stop marker, one per worker
+        self.open: dict[Hashable, list[JobSpec]] = {}   # groups of ``instant`` not yet full
+        self.instant: float | None = None
+        self.mutex = threading.Lock()
+        self.ready = threading.Condition(self.mutex)
         self.dropped: set[int] = set()
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self._loop, daemon=True,
@@ -36,12 +43,37 @@ class SubmitPool:
             thread.start()
 
     def put(self, spec: JobSpec, intended: float) -> None:
-        self.queue.put((spec, intended))
+        key = self._key_of(spec)
+        with self.mutex:
+            if intended != self.instant:
+                self.open.clear()
+                self.instant = intended
+            group = self.open.get(key)
+            if group is None:
+                group = self.open[key] = []
+                self._append((group, intended, key))
+            group.append(spec)
+            if len(group) >= self.max_group:
+                del self.open[key]
+
+    def _key_of(self, spec: JobSpec) -> Hashable:
+        if self.max_group == 1:
+            return object()   # never equal: every job alone
+        try:
+            return self.key(spec)   # type: ignore[misc]
+        except Exception:   # bad input: the job goes alone and ``work`` rejects it, saying why
+            return object()
+
+    def _append(self, item: Group | None) -> None:
+        """Queue ``item`` (``mutex`` held), waking a worker if the queue was empty."""
+        self.items.append(item)
+        if len(self.items) == 1:
+            self.ready.notify()
 
     def waiting(self) -> list[JobSpec]:
         """The specs queued but not yet taken by a worker (a snapshot)."""
-        with self.queue.mutex:
-            return [item[0] for item in self.queue.queue if item is not None]
+        with self.mutex:
+            return [spec for item in self.items if item is not None for spec in item[0]]
 
     def drop(self, seqs: set[int]) -> None:
         """Never submit these if they are still queued (cancelled before submission)."""
@@ -50,39 +82,25 @@ class SubmitPool:
 
     def abandon(self) -> None:
         """Forget what is still queued (the run is over: nothing more is submitted)."""
-        with self.queue.mutex:
-            self.queue.queue.clear()
+        with self.mutex:
+            self.items.clear()
+            self.open.clear()
 
-    def _mates(self, first: JobSpec, intended: float) -> list[JobSpec]:
-        """Take the queued jobs that can share ``first``'s array (same key and instant),
-        leaving the others in their order."""
-        if self.key is None or self.max_group == 1:
-            return [first]
-        want, group = self.key(first), [first]
-        with self.queue.mutex:
-            items: deque = self.queue.queue
-            kept: list = []
-            scanned = 0
-            while items and len(group) < self.max_group and scanned < self.max_group * SCAN:
-                item = items[0]
-                if item is None or item[1] != intended:
-                    break   # a stop marker or a later instant: never reorder past it
-                items.popleft()
-                scanned += 1
-                if self.key(item[0]) == want:
-                    group.append(item[0])
-                else:
-                    kept.append(item)
-            items.extendleft(reversed(kept))
-        return group
+    def _take(self) -> Group | None:
+        """The next group to submit (None: stop), waiting for one."""
+        with self.ready:
+            while not self.items:
+                self.ready.wait()
+            item = self.items.popleft()
+            if item is not None and self.open.get(item[2]) is item[0]:
+                del self.open[item[2]]   # taken: later jobs of its key start a new group
+            if self.items:
+                self.ready.notify()   # more work: the next idle worker takes it
+        return item
 
     def _loop(self) -> None:
-        while True:
-            item = self.queue.get()
-            if item is _STOP:
-                return
-            spec, intended = item
-            group = self._mates(spec, intended)
+        while (item := self._take()) is not None:
+            group, intended, _ = item
             with self.lock:
                 group = [s for s in group if s.seq not in self.dropped]
             if group:
@@ -90,7 +108,8 @@ class SubmitPool:
 
     def stop(self, timeout: float = 30) -> None:
         """Finish what is queued, then end the threads."""
-        for _ in self.threads:
-            self.queue.put(_STOP)
+        with self.mutex:
+            for _ in self.threads:
+                self._append(None)
         for thread in self.threads:
             thread.join(timeout)

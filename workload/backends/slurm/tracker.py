@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from workload.backends.slurm.pack import task_id
 from workload.backends.slurm.parse import JobRecord
 from workload.event import END, FINAL_STATES, PENDING, REQUEUED, RUNNING, START, STATE, SUBMIT, Event
 from workload.spec import JobSpec
@@ -39,6 +40,13 @@ class Tracker:
             timing: tuple[float, float]) -> None:
         """A job sbatch accepted (or one found again by its tag after a lost answer)."""
         self.tracks[seq] = Track(job_id, spec.user, partition, spec.procs, timing)
+
+    def add_array(self, job_id: str, specs: list[JobSpec], partition: str,
+                  timing: tuple[float, float]) -> None:
+        """The tasks of array job ``job_id``: task i is ``specs[i]`` (see pack)."""
+        self.tracks.update({spec.seq: Track(task_id(job_id, i), spec.user, partition,
+                                            spec.procs, timing)
+                            for i, spec in enumerate(specs)})
 
     def unfinished(self) -> dict[int, str]:
         """seq -> job id of every accepted job without an end event yet."""
