@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 import simpy
@@ -116,9 +117,10 @@ class CliBackend(Backend):
         partition = first.partition or self.partition or self.describe().default_partition
         timing = (time.time() - began, late)
         with self.lock:
-            for i, spec in enumerate(specs):
-                task = job_id if len(specs) == 1 else pack.task_id(job_id, i)
-                self.tracker.add(spec.seq, task, spec, partition, timing)
+            if len(specs) == 1:
+                self.tracker.add(first.seq, job_id, first, partition, timing)
+            else:
+                self.tracker.add_array(job_id, specs, partition, timing)
 
     def _check_fits(self, spec: JobSpec) -> None:
         info = self.describe()
@@ -146,10 +148,18 @@ class CliBackend(Backend):
         return [s.user for s in self.pool.waiting()]
 
     def prepare_users(self, names: Iterable[str]) -> None:
-        """Create the run's users now (before the clock starts), not on the submit path."""
-        names = sorted(set(names))
-        if names:
-            self.users.ensure(names[0], lambda: names)
+        """Create the run's users now (before the clock starts), not on the submit path,
+        and have the runner ready to submit as the busiest of them (``names`` may repeat
+        a name once per job)."""
+        counts = Counter(names)
+        ordered = sorted(counts)
+        if not ordered:
+            return
+        self.users.ensure(ordered[0], lambda: ordered)
+        for name, _ in counts.most_common(self.runner.warm_users):
+            ids = self.users.ensure(name)
+            if ids is not None:
+                self.runner.warm(ids)
 
     def _sbatch(self, argv: list[str], script: str, ids: tuple[int, int] | None,
                 name: str) -> tuple[str | None, str]:
