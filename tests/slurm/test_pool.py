@@ -37,3 +37,42 @@ def test_same_key_same_instant_are_grouped_up_to_the_cap_in_order() -> None:
 def test_a_later_instant_is_never_pulled_into_an_earlier_group() -> None:
     calls = run_pool([(spec(0, "a"), 0.0), (spec(1, "a"), 1.0), (spec(2, "a"), 1.0)])
     assert calls == [([0], 0.0), ([1, 2], 1.0)]
+
+
+def test_a_job_whose_key_fails_goes_alone_and_the_others_still_pack() -> None:
+    def key(s: JobSpec) -> str:
+        if s.seq == 1:
+            raise ValueError("bad limit")
+        return s.user
+    calls: list[list[int]] = []
+    gate = threading.Event()
+
+    def work(specs: list[JobSpec], intended: float) -> None:
+        gate.wait(5)
+        calls.append([s.seq for s in specs])
+    pool = SubmitPool(work, workers=1, key=key, max_group=10)
+    pool.put(spec(-1, "b"), -1.0)   # the worker holds this one until all are queued
+    for i in range(4):
+        pool.put(spec(i, "a"), 0.0)
+    gate.set()
+    pool.stop()
+    assert calls[1:] == [[0, 2, 3], [1]]
+
+
+def test_jobs_put_after_their_group_was_taken_start_a_new_group() -> None:
+    taken = threading.Event()
+    release = threading.Event()
+    calls: list[list[int]] = []
+
+    def work(specs: list[JobSpec], intended: float) -> None:
+        calls.append([s.seq for s in specs])
+        taken.set()
+        release.wait(5)
+    pool = SubmitPool(work, workers=1, key=lambda s: s.user, max_group=10)
+    pool.put(spec(0, "a"), 0.0)
+    assert taken.wait(5)
+    pool.put(spec(1, "a"), 0.0)   # same key and instant, but group 0 is already in Slurm
+    pool.put(spec(2, "a"), 0.0)
+    release.set()
+    pool.stop()
+    assert calls == [[0], [1, 2]]

@@ -95,3 +95,15 @@ def test_a_failed_end_seen_in_squeue_carries_its_exit_code() -> None:
     real = {r.name: r for r in parse_squeue((DATA / "squeue_states.txt").read_text())}
     events = tracker(job="8").observe(3, real["wlgen.cap.7"])
     assert [(e.kind, e.state, e.exit_code) for e in events][-1] == ("end", "FAILED", 7)
+
+
+def test_an_arrays_tasks_are_tracked_by_their_task_ids_in_order() -> None:
+    specs = [JobSpec(seq=s, submit_s=0, procs=2, runtime_s=1, time_limit_s=60, user="u2")
+             for s in (7, 4, 9)]
+    t = Tracker()
+    t.add_array("12", specs, "batch", (0.1, 0.0))
+    assert t.unfinished() == {7: "12_0", 4: "12_1", 9: "12_2"}
+    events = t.observe(4, record("RUNNING", start=101.0, job="12_1"))
+    assert [(e.kind, e.job_id, e.user, e.procs) for e in events] == [
+        ("submit", "12_1", "u2", 2), ("start", "12_1", "u2", 2)]
+    assert t.observe(7, record("RUNNING", start=101.0, job="12_1")) == []   # not its task
