@@ -26,6 +26,7 @@ from .test_rest_backend import WLGEN, events_of
 
 pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.root]
 
+
 def require_host_clients() -> None:
     missing = [tool for tool in login.HOST_TOOLS if shutil.which(tool) is None]
     if missing:

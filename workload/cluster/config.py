@@ -65,6 +65,12 @@ class ClusterSpec:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
     @property
+    def mem_per_cpu_mb(self) -> int:
+        """Each CPU's share of a node's memory: slurm.conf's DefMemPerCPU, and what the
+        backends ask for explicitly (so it holds where a config overrides the default)."""
+        return max(1, self.mem_mb // self.cpus)
+
+    @property
     def node_names(self) -> list[str]:
         return [f"n{i}" for i in range(1, self.nodes + 1)]
 
@@ -131,7 +137,7 @@ def render_slurm_conf(spec: ClusterSpec) -> str:
         f"TmpFS={TMPFS}",
         # With CR_CPU_Memory a job that asks for no memory takes a whole node's: share
         # each node's memory among its CPUs (a login node's sbatch asks for none).
-        f"DefMemPerCPU={max(1, spec.mem_mb // spec.cpus)}",
+        f"DefMemPerCPU={spec.mem_per_cpu_mb}",
         f"NodeName=DEFAULT CPUs={spec.cpus} RealMemory={spec.mem_mb} State=UNKNOWN",
     ]
     lines += [f"NodeName={n} NodeAddr={hosts[n]}" for n in spec.node_names]

@@ -38,11 +38,9 @@ def make_backend(*, client: str = "cli", cluster: str | None = None,
     if found is None:
         return CliBackend(LocalRunner(), workers=workers, launcher=launcher, arrays=arrays)
     runner = RelayRunner(found.exec_argv("ctld", [], interactive=True), found.exec_env())
-    # Each job's share of a node's memory, as slurm.conf's DefMemPerCPU: said explicitly
-    # so that it holds for extra partitions and configs that override the default.
     return CliBackend(runner, users=UserMap(found.add_users), account="wlgen",
                       workers=workers, launcher=launcher, cluster_name=found.name, arrays=arrays,
-                      mem_per_cpu_mb=max(1, found.spec.mem_mb // found.spec.cpus))
+                      mem_per_cpu_mb=found.spec.mem_per_cpu_mb)
 
 
 def _container_cluster(name: str | None):

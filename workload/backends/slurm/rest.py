@@ -277,7 +277,7 @@ def make_rest_backend(cluster: Cluster | None, url: str | None, token: str | Non
                        users=UserMap(cluster.add_users), account="wlgen",
                        environment=image_environment(cluster), workers=workers,
                        launcher=launcher, cluster_name=cluster.name, arrays=arrays,
-                       mem_per_cpu_mb=max(1, cluster.spec.mem_mb // cluster.spec.cpus))
+                       mem_per_cpu_mb=cluster.spec.mem_per_cpu_mb)
 
 
 def image_environment(cluster: Cluster) -> dict[str, str]:
