@@ -19,9 +19,9 @@ from pathlib import Path
 
 from workload.backends.slurm import make_backend
 from workload.cluster import Cluster
-from workload.run import run_workload
+from workload.run.runner import run_workload
 from workload.sources.trace import TraceSource, Window
-from workload.transforms import cap_runtime, compress, scale_procs
+from workload.sources.transforms import cap_runtime, compress, scale_procs
 
 TRACE = Path(__file__).resolve().parents[1] / "tests/data/HPC2N-2002-2.2-alea-subset.swf"
 

@@ -31,7 +31,7 @@ from workload.backends.slurm.command import sbatch_argv
 from workload.backends.slurm.cli import CliBackend
 from workload.backends.slurm.tracker import Tracker
 from workload.cluster import Cluster, login, wait_for
-from workload.run import run_workload
+from workload.run.runner import run_workload
 from workload.sources import StormSource
 from workload.spec import JobSpec
 

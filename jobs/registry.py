@@ -1,7 +1,7 @@
 """The kernels and their options, as plain data.
 
 One source of truth for both sides: ``python3 -m jobs`` builds its argparse CLI from it,
-and ``workload.payload`` validates trace-supplied arguments against it before a value
+and ``workload.sources.payload`` validates trace-supplied arguments against it before a value
 can reach a batch script. Pure standard library: no mpi4py import here.
 """
 

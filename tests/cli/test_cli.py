@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from workload.cli.main import cli
-from workload.metrics import REQUIRED_KEYS
+from workload.run.metrics import REQUIRED_KEYS
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 
 
 from workload.backends.sim import SimBackend, make_cluster_info
-from workload.run import run_workload
+from workload.run.runner import run_workload
 from workload.spec import JobSpec
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from workload.measure import measure_run_dir, measure_swf
-from workload.metrics import REQUIRED_KEYS, MetricsAccumulator
-from workload.schedule import JobRecord
+from workload.run.remeasure import measure_run_dir, measure_swf
+from workload.run.metrics import REQUIRED_KEYS, MetricsAccumulator
+from workload.run.schedule import JobRecord
 
 
 def record(seq, submit, start, end, procs, state="COMPLETED") -> JobRecord:
@@ -43,7 +43,7 @@ def test_realtime_keys_appear_only_with_submit_timings():
 
 def test_run_dir_metrics_are_recomputed_from_events(tmp_path):
     from workload.backends.sim import SimBackend, make_cluster_info
-    from workload.run import run_workload
+    from workload.run.runner import run_workload
     from workload.sources import StormSource
     result = run_workload(StormSource(200, size="1-8", runtime="1-30", seed=4),
                           SimBackend(make_cluster_info(4, 8)), out=tmp_path / "r")
@@ -60,7 +60,7 @@ def test_run_dir_metrics_are_recomputed_from_events(tmp_path):
 
 def test_schedule_keeps_a_start_reported_before_its_submit():
     from workload.event import Event
-    from workload.schedule import build_schedule
+    from workload.run.schedule import build_schedule
     events = [Event("start", 12.0, 0, "7", "RUNNING", nodes=("n1",)),
               Event("submit", 10.0, 0, "7", "PENDING"),
               Event("end", 20.0, 0, "7", "COMPLETED", procs=1)]

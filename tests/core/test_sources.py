@@ -9,7 +9,7 @@ from workload.errors import InputError
 from workload.sources import LublinSource, MixSource, StormSource, TraceSource, Window
 from workload.sources.estimates import EstimateModel
 from workload.swf import read_swf
-from workload.transforms import cap_runtime, compress, map_users, scale_procs
+from workload.sources.transforms import cap_runtime, compress, map_users, scale_procs
 
 
 def test_trace_skips_unusable_records_and_counts_them(hpc2n):

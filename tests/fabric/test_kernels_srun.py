@@ -1,6 +1,6 @@
 """The jobs/ kernels under `srun --mpi=pmix` on the container cluster, 2-4 ranks.
 
-The batch script is the one wlgen submits (workload.payload.build_batch_script); rank 0's
+The batch script is the one wlgen submits (workload.backends.slurm.script.build_batch_script); rank 0's
 JSON line is read back from the job's output file on its batch host.
 """
 
@@ -11,7 +11,7 @@ import json
 import pytest
 from .conftest import submit_script, wait_for_end
 
-from workload.payload import build_batch_script
+from workload.backends.slurm.script import build_batch_script
 from workload.spec import JobSpec
 
 pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.mpi, pytest.mark.slow]

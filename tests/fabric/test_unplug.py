@@ -14,7 +14,7 @@ import pytest
 from workload.cluster import wait_for
 from workload.errors import ClusterError
 from workload.fabric import apply, faults
-from workload.payload import build_batch_script
+from workload.backends.slurm.script import build_batch_script
 from workload.spec import JobSpec
 
 from .conftest import job_fields, submit_script, wait_for_end, wait_for_nodes_idle, \

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from workload.scenario.faults import Fault
-from workload.scenario.faults_slurm import SlurmFaults, fault_argv, fault_node
+from workload.fault import Fault
+from workload.backends.slurm.faults import SlurmFaults, fault_argv, fault_node
 
 
 def container(host: str) -> str:

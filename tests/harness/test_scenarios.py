@@ -11,8 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from workload.cli.main import cli
-from workload.backends.select import slurm_backend_available
-from workload.errors import BackendError, InputError
+from workload.errors import InputError
 from workload.event import REQUEUED
 from workload.scenario import load_scenario, run_scenario
 from workload.scenario.backend import cluster_spec, make_scenario_backend

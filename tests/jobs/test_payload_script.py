@@ -1,4 +1,4 @@
-"""workload.payload: the batch script builder and the payload chooser (pure, no MPI)."""
+"""The batch script builder (backends.slurm.script) and the payload chooser (sources.payload) (pure, no MPI)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 from jobs.__main__ import build_parser
 from workload.errors import InputError
-from workload.payload import PayloadMapping, build_batch_script, choose_payload, payload_argv
+from workload.backends.slurm.script import build_batch_script, payload_argv
+from workload.sources.payload import PayloadMapping, choose_payload
 from workload.spec import JobSpec
 
 

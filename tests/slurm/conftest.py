@@ -17,7 +17,7 @@ from workload.backends.base import Backend
 from workload.backends.slurm import make_backend
 from workload.backends.slurm.cli import CliBackend
 from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
-from workload.run import run_workload
+from workload.run.runner import run_workload
 from workload.spec import JobSpec
 
 from tests.cluster.conftest import require_podman

@@ -15,7 +15,7 @@ import pytest
 
 from workload.backends.slurm.cli import CliBackend
 from workload.cluster import Cluster, wait_for
-from workload.run import run_workload
+from workload.run.runner import run_workload
 from workload.sources import StormSource
 from workload.spec import JobSpec
 

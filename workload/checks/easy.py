@@ -31,7 +31,7 @@ from workload.checks.order import arrival
 from workload.checks.observed import Observed
 from workload.checks.result import CheckResult, Verdict, not_applicable
 from workload.event import NODE_FAIL, REQUEUED
-from workload.schedule import JobRecord
+from workload.run.schedule import JobRecord
 from workload.spec import JobSpec
 
 NAME = "easy_reservation"

@@ -17,9 +17,9 @@ from pathlib import Path
 from workload.backends.base import ClusterInfo, NodeInfo
 from workload.backends.sim import make_cluster_info
 from workload.event import Event
-from workload.measure import read_events
+from workload.run.remeasure import read_events
 from workload.rundir import EVENTS, METRICS, SCHEDULE, SETTINGS, read_json
-from workload.schedule import JobRecord, build_schedule
+from workload.run.schedule import JobRecord, build_schedule
 from workload.spec import JobSpec
 
 REQUESTS, CLUSTER = "requests.jsonl", "cluster.json"

@@ -29,7 +29,7 @@ import numpy as np
 from workload.checks.attempts import requeued_seqs
 from workload.checks.observed import Observed
 from workload.checks.result import CheckResult, Verdict, not_applicable
-from workload.schedule import JobRecord
+from workload.run.schedule import JobRecord
 from workload.spec import JobSpec
 
 NAME = "priority_order"

@@ -11,12 +11,12 @@ from workload.backends.select import choose, make_backend
 from workload.backends.sim import make_cluster_info
 from workload.cli.progress import Progress
 from workload.cli.summary import emit_summary
-from workload.run import run_workload
+from workload.run.runner import run_workload
 from workload.sinks.config import SinkOptions
 from workload.sources.base import Source
 from workload.spec import JobSpec
 from workload.swf import Header
-from workload.transforms import set_payload
+from workload.sources.transforms import set_payload
 
 DEFAULT_NODES, DEFAULT_CPUS = 8, 32
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from workload.inspect import inspect_trace
+from workload.sources.stats import inspect_trace
 
 
 @click.command()

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from workload.cli.summary import emit_summary
-from workload.measure import measure_run_dir, measure_swf
+from workload.run.remeasure import measure_run_dir, measure_swf
 
 
 @click.command()

@@ -10,7 +10,7 @@ from workload.cli.options import cluster_options, run_options
 from workload.sinks.config import SinkOptions
 from workload.errors import InputError
 from workload.sources import TraceSource, Window
-from workload.transforms import cap_runtime, compress, load_user_map, map_users, scale_procs
+from workload.sources.transforms import cap_runtime, compress, load_user_map, map_users, scale_procs
 
 
 @click.command()

@@ -23,7 +23,7 @@ from workload.cluster.config import PARTITION, SUITES, ClusterSpec
 from workload.errors import BackendError, InputError
 from workload.scenario.faults import sim_faults
 from workload.scenario.model import Scenario
-from workload.scenario.simbackend import ScenarioSim
+from workload.backends.sim.faults import ScenarioSim
 
 SUITE_OF = {version: suite for suite, version in SUITES.items()}
 FABRIC_KINDS = {"flat": "flat", "fat-tree": "fattree"}
@@ -73,7 +73,7 @@ def slurm_session(scenario: Scenario, name: str, *, fresh: bool = False,
 
 def slurm_backend(scenario: Scenario, cluster) -> Backend:
     """The Slurm backend on a running ``cluster``, with the scenario's fault driver."""
-    from workload.scenario.faults_slurm import FaultingBackend, SlurmFaults
+    from workload.backends.slurm.faults import FaultingBackend, SlurmFaults
 
     backend = select_backend("slurm", cluster.describe(), cluster=cluster.name)
     if not scenario.faults:

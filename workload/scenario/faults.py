@@ -11,37 +11,11 @@ that reason, unless the fault says ``on_sim: skip`` (then it is recorded and ski
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 from workload.errors import InputError
+from workload.fault import ACTIONS, NEEDS, SIM_ACTIONS, WHY_NOT_SIM, Fault
 from workload.scenario.schema import Key, opt
 
-ACTIONS = ("node_down", "node_up", "link_down", "link_up", "slurmctld_restart", "slow_node")
-SIM_ACTIONS = ("node_down", "node_up")
-NEEDS = {"node_down": "node", "node_up": "node", "slow_node": "node", "link_down": "link",
-         "link_up": "link", "slurmctld_restart": None}
-WHY_NOT_SIM = {
-    "link_down": "the simulator has no network",
-    "link_up": "the simulator has no network",
-    "slurmctld_restart": "the simulator has no controller to restart",
-    "slow_node": "the simulator's job run times are fixed when a job starts",
-}
 KEYS = ("at_s", "action", "node", "link", "down_s", "factor", "on_sim")
-
-
-@dataclass(frozen=True)
-class Fault:
-    at_s: float
-    action: str
-    node: str | None = None
-    link: str | None = None
-    down_s: float = 0.0
-    factor: float = 1.0
-    on_sim: str = "error"      # error | skip
-    where: str = "faults"      # the key path, for messages
-
-    def to_dict(self) -> dict[str, object]:
-        return {k: v for k, v in asdict(self).items() if k != "where"}
 
 
 def parse_faults(key: Key | None, node_names: set[str]) -> tuple[Fault, ...]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.scenario.checkspec import ChecksDef
 from workload.scenario.cluster import ClusterDef
-from workload.scenario.faults import Fault
+from workload.fault import Fault
 from workload.scenario.slurmconf import SlurmDef
 from workload.scenario.workloads import WorkloadDef
 

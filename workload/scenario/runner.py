@@ -23,7 +23,7 @@ from workload.checks.registry import run_invariants
 from workload.checks.result import CheckResult
 from workload.checks.thresholds import check_metrics
 from workload.rundir import write_json
-from workload.run import RunResult, run_workload
+from workload.run.runner import RunResult, run_workload
 from workload.scenario.backend import scenario_backend
 from workload.scenario.model import Scenario
 from workload.scenario.workloads import build

@@ -12,7 +12,7 @@ _MISSING = object()
 
 
 class Key:
-    """A value at a key path of a scenario file (``workload.transforms.speedup``)."""
+    """A value at a key path of a scenario file (``workload.sources.transforms.speedup``)."""
 
     def __init__(self, value: Any, path: str, file: str) -> None:
         self.value, self.path, self.file = value, path, file

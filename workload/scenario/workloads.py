@@ -18,7 +18,7 @@ from workload.sources import LublinSource, MixSource, StormSource, TraceSource, 
 from workload.sources.base import Source
 from workload.sources.lublin import KINDS as LUBLIN_KINDS
 from workload.spec import JobSpec
-from workload.transforms import cap_runtime, compress, map_users, scale_procs, set_payload
+from workload.sources.transforms import cap_runtime, compress, map_users, scale_procs, set_payload
 
 KINDS = ("storm", "replay", "lublin", "mix")
 COMMON = ("kind", "jobs", "seed", "transforms", "payload")
@@ -153,7 +153,7 @@ def build(wl: WorkloadDef, cluster: ClusterInfo) -> Source:
     if not target:
         raise InputError(f"no partition {partition!r} in the cluster (it has "
                          f"{', '.join(cluster.partitions)})",
-                         field="workload.transforms.partition", value=partition)
+                         field="workload.sources.transforms.partition", value=partition)
     source = _source(wl, cluster, target)
     cpn = max(n.cpus for n in cluster.nodes if partition in n.partitions)
     # A mix's parts are already scaled to the cluster: scaling the mix again would not.

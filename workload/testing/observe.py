@@ -18,9 +18,9 @@ from workload.backends.select import make_backend
 from workload.backends.sim import Calibration, make_cluster_info
 from workload.backends.sim.calibrate import TEXTBOOK
 from workload.checks.observed import Observed, load_observed
-from workload.scenario.faults import Fault
+from workload.fault import Fault
 from workload.scenario.runner import run_source
-from workload.scenario.simbackend import ScenarioSim
+from workload.backends.sim.faults import ScenarioSim
 from workload.sources.base import Source
 from workload.spec import JobSpec
 

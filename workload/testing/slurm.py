@@ -18,7 +18,7 @@ from pathlib import Path
 
 from workload.checks.observed import Observed, load_observed
 from workload.rundir import SETTINGS
-from workload.scenario.faults import Fault
+from workload.fault import Fault
 from workload.scenario.runner import run_source
 from workload.sources.base import Source
 from workload.spec import JobSpec
@@ -35,7 +35,7 @@ class SlurmUnderTest:
     def run(self, workload: Source | Iterable[JobSpec], *, out: str | Path | None = None,
             faults: Sequence[Fault] = (), closed_loop: bool = False) -> Observed:
         from workload.backends.select import make_backend
-        from workload.scenario.faults_slurm import FaultingBackend, SlurmFaults
+        from workload.backends.slurm.faults import FaultingBackend, SlurmFaults
         from workload.testing.observe import as_source
 
         backend = make_backend("slurm", self.info, cluster=self.cluster.name)

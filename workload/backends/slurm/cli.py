@@ -22,7 +22,7 @@ from workload.backends.slurm.users import UserMap
 from workload.backends.slurm.watcher import Watcher
 from workload.errors import BackendError, InputError
 from workload.event import END, PENDING, REJECTED, SUBMIT, Event
-from workload.payload import build_batch_script
+from workload.backends.slurm.script import build_batch_script
 from workload.spec import JobSpec
 
 GIVE_UP_S = 180.0       # how long one submit keeps retrying through a busy or down slurmctld

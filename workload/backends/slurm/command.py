@@ -2,7 +2,7 @@
 
 Trace fields reach sbatch only as option values that this module formats or checks
 (numbers it writes itself, names matched against a strict pattern); the batch script
-from :mod:`workload.payload` goes on stdin. Extra options are a closed set: anything
+from :mod:`workload.sources.payload` goes on stdin. Extra options are a closed set: anything
 else is refused with InputError rather than passed through.
 """
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import shlex
 
 from workload.backends.slurm.command import time_limit
-from workload.payload import payload_argv, runtime_arg
+from workload.backends.slurm.script import payload_argv, runtime_arg
 from workload.spec import JobSpec
 
 MAX_TASKS = 1000   # Slurm's default MaxArraySize is 1001: index 0..1000 always works

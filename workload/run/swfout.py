@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from workload.event import CANCELLED, COMPLETED
-from workload.schedule import JobRecord
+from workload.run.schedule import JobRecord
 from workload.spec import JobSpec
 from workload.swf import Header, SwfRecord, SwfWriter
 
@@ -32,7 +32,7 @@ def swf_status(state: str) -> int:
     return 1 if state == COMPLETED else 5 if state == CANCELLED else 0
 
 
-class ScheduleWriter:
+class SwfScheduleWriter:
     """Jobs end out of order; a small heap puts them back in submit (seq) order."""
 
     def __init__(self, path: Path, header: Header, epoch: float) -> None:

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from workload.event import SUBMIT, Event
-from workload.metrics import MetricsAccumulator
+from workload.run.metrics import MetricsAccumulator
 from workload.rundir import ACCOUNTING, EVENTS, METRICS, SCHEDULE, write_json
-from workload.schedule import ScheduleBuilder
+from workload.run.schedule import EventPairer
 from workload.sinks.base import SinkReport
 from workload.sinks.jsonl import JsonlSink
 from workload.spec import JobSpec
 from workload.swf import Header
-from workload.swfout import ScheduleWriter
+from workload.run.swfout import SwfScheduleWriter
 
 
 class Recorder:
@@ -28,9 +28,9 @@ class Recorder:
         self.run_dir, self.run_id = run_dir, run_id
         self.events = JsonlSink(run_dir / EVENTS)
         self.events.open(run_id)
-        self.schedule = ScheduleBuilder()
+        self.schedule = EventPairer()
         self.metrics = MetricsAccumulator(total_cpus)
-        self.swf = ScheduleWriter(run_dir / SCHEDULE, header or Header(), epoch)
+        self.swf = SwfScheduleWriter(run_dir / SCHEDULE, header or Header(), epoch)
 
     def remember(self, spec: JobSpec) -> None:
         self.swf.remember(spec)

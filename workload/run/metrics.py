@@ -11,7 +11,7 @@ from collections import Counter
 import numpy as np
 
 from workload.event import CANCELLED, COMPLETED, FAILED, FINAL_STATES, TIMEOUT
-from workload.schedule import JobRecord
+from workload.run.schedule import JobRecord
 
 TAU_S = 10.0    # bounded-slowdown threshold (Feitelson et al.)
 REQUIRED_KEYS = ("submitted", "started", "completed", "failed", "timeout", "cancelled",

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workload.backends.base import Backend, ClusterInfo
-from workload.generator import Generator, Outcome
-from workload.recorder import Recorder
+from workload.run.generator import Generator, Outcome
+from workload.run.recorder import Recorder
 from workload.rundir import SETTINGS, make_run_dir, new_run_id, write_json
 from workload.sinks.base import SinkReport
 from workload.sinks.config import SinkOptions

@@ -16,7 +16,7 @@ from workload.backends.base import ClusterInfo, Emit
 from workload.backends.sim import SimBackend
 from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.event import END, NODE_FAIL, REQUEUED, STATE, SUBMIT, Event
-from workload.scenario.faults import Fault
+from workload.fault import Fault
 from workload.spec import JobSpec
 
 

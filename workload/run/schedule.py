@@ -32,7 +32,7 @@ class JobRecord:
         return 0.0 if self.start is None else self.end - self.start
 
 
-class ScheduleBuilder:
+class EventPairer:
     """Feed events in order; each ``end`` event completes one JobRecord."""
 
     def __init__(self) -> None:
@@ -70,7 +70,7 @@ class ScheduleBuilder:
 
 
 def build_schedule(events: Iterable[Event]) -> Iterator[JobRecord]:
-    builder = ScheduleBuilder()
+    builder = EventPairer()
     for event in events:
         record = builder.add(event)
         if record is not None:

@@ -17,7 +17,7 @@ import simpy.rt
 
 from workload.backends.base import Backend
 from workload.event import END, Event
-from workload.recorder import Recorder
+from workload.run.recorder import Recorder
 from workload.spec import JobSpec
 
 PUMP_INTERVAL_S = 0.01   # real time: how often events from backend threads are taken in

@@ -35,7 +35,7 @@ import simpy
 
 from workload.backends.base import Backend, ClusterInfo, Emit
 from workload.errors import WlgenError
-from workload.scenario.faults import Fault
+from workload.fault import Fault
 from workload.spec import JobSpec
 
 STOP_TIMEOUT_S = 20

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from workload.errors import InputError
 from workload.event import CANCELLED, COMPLETED, FAILED, SUBMIT, Event
-from workload.metrics import MetricsAccumulator
+from workload.run.metrics import MetricsAccumulator
 from workload.rundir import EVENTS, SETTINGS, read_json
-from workload.schedule import JobRecord, build_schedule
+from workload.run.schedule import JobRecord, build_schedule
 from workload.swf import SwfReader
 
 SWF_STATE = {1: COMPLETED, 5: CANCELLED}

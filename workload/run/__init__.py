@@ -1,0 +1,1 @@
+"""One run, start to finish: generator, recorder, realised schedule, metrics, SWF out."""
