@@ -57,6 +57,10 @@ class Event:
     # against the intended time (epoch + spec.submit_s).
     submit_latency_s: float | None = None
     submit_error_s: float | None = None
+    # Start events: the job's scheduling priority when it started (Slurm's number, or the
+    # simulator's multifactor value), and ``reason`` the last reason it waited (Slurm's
+    # names: Priority, Resources, Dependency...). None where the backend cannot tell.
+    priority: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Built by hand: dataclasses.asdict deep-copies and was most of a run's time.
@@ -64,7 +68,7 @@ class Event:
                 "state": self.state, "user": self.user, "partition": self.partition,
                 "procs": self.procs, "nodes": list(self.nodes), "exit_code": self.exit_code,
                 "reason": self.reason, "submit_latency_s": self.submit_latency_s,
-                "submit_error_s": self.submit_error_s}
+                "submit_error_s": self.submit_error_s, "priority": self.priority}
 
     def to_json(self) -> str:
         """One compact JSON object, the line format of events.jsonl.
@@ -77,7 +81,7 @@ class Event:
                 f'"partition":{_s(self.partition)},"procs":{self.procs},'
                 f'"nodes":[{",".join(map(_s, self.nodes))}],"exit_code":{_n(self.exit_code)},'
                 f'"reason":{_s(self.reason)},"submit_latency_s":{_n(self.submit_latency_s)},'
-                f'"submit_error_s":{_n(self.submit_error_s)}}}')
+                f'"submit_error_s":{_n(self.submit_error_s)},"priority":{_n(self.priority)}}}')
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> "Event":
