@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "matrix": "workload.cli.matrix:matrix",
     "report": "workload.cli.report:report",
     "fabric": "workload.cli.fabric:fabric",
+    "validate": "workload.cli.validate:validate",
 }
 
 
@@ -65,6 +66,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
       wlgen storm --jobs 500
       wlgen replay trace.swf --speedup 600 --policy easy
       wlgen generate lublin --jobs 10000 --procs 256 --seed 1 -o model.swf
+      wlgen validate scenarios/validate/backfill-defaults.yaml --runs 3
     """
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
