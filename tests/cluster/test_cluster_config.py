@@ -97,9 +97,31 @@ def test_extra_scheduler_parameters_merge_with_ours():
     (line,) = [l for l in conf.splitlines() if l.startswith("SchedulerParameters=")]
     assert line == ("SchedulerParameters=batch_sched_delay=0,bf_interval=30,bf_window=60,"
                     "pack_serial_at_end")
-    assert conf.rstrip().endswith("# --conf-extra\nPriorityWeightAge=5")
+    # A key we set is replaced where it stands (one PriorityWeightAge line, not two).
+    assert [l for l in conf.splitlines() if l.startswith("PriorityWeightAge=")] == \
+        ["PriorityWeightAge=5"]
+    assert "# --conf-extra" not in conf
 
 
 def test_jobs_that_ask_for_no_memory_share_a_node() -> None:
     conf = render_slurm_conf(ClusterSpec(cpus=4, mem_mb=4096))
     assert "DefMemPerCPU=1024" in conf.splitlines()
+
+
+def test_conf_extra_cannot_smuggle_a_second_line() -> None:
+    # issue 14 item 6: a value with a control character would write its own line.
+    from workload.errors import InputError
+    for bad in ("SchedulerParameters=bf_interval=5\x0bSlurmctldHost=evil",
+                "PriorityWeightAge=1\x00", "PriorityWeightAge=1\r\nSlurmUser=root"):
+        with pytest.raises(InputError, match="control character|NUL or CR"):
+            render_slurm_conf(ClusterSpec(conf_extra=bad))
+
+
+def test_conf_extra_repeatable_keys_add_lines_and_others_replace() -> None:
+    conf = render_slurm_conf(ClusterSpec(conf_extra=(
+        "PartitionName=debug Nodes=n1 PriorityTier=2\nMinJobAge=60\nX=1\nX=2\n")))
+    lines = conf.splitlines()
+    assert "PartitionName=debug Nodes=n1 PriorityTier=2" in lines
+    assert sum(l.startswith("PartitionName=") for l in lines) == 2
+    assert [l for l in lines if l.startswith("MinJobAge=")] == ["MinJobAge=60"]
+    assert [l for l in lines if l.startswith("X=")] == ["X=2"]

@@ -6,6 +6,8 @@ import re
 from dataclasses import asdict, dataclass
 
 from workload.errors import ClusterError
+from workload.slurmconf.defaults import CONTAINER
+from workload.slurmconf.text import is_repeatable, parse_lines
 
 #: Debian suite -> the Slurm major version it packages (the image's Slurm).
 SUITES: dict[str, str] = {"bookworm": "22.05", "trixie": "24.11", "sid": "26.05"}
@@ -120,14 +122,8 @@ def render_slurm_conf(spec: ClusterSpec) -> str:
         "MinJobAge=300",
         "MaxJobCount=100000",
         "MaxArraySize=10001",
-        "SelectType=select/cons_tres",
-        "SelectTypeParameters=CR_CPU_Memory",
-        "SchedulerType=sched/backfill",
-        # Start jobs right after submit (~0.5 s instead of ~2.5 s).
-        "SchedulerParameters=batch_sched_delay=0,bf_interval=5",
-        "PriorityType=priority/multifactor",
-        "PriorityWeightFairshare=10000",
-        "PriorityWeightAge=1000",
+        # The scheduling settings the simulator also reads (workload.slurmconf.CONTAINER).
+        *(f"{key}={value}" for key, value in CONTAINER.items()),
         "AccountingStorageType=accounting_storage/slurmdbd",
         "AccountingStorageHost=db",  # resolved by the --add-host entries, never DNS
         "AccountingStoragePort=6819",
@@ -142,32 +138,47 @@ def render_slurm_conf(spec: ClusterSpec) -> str:
     ]
     lines += [f"NodeName={n} NodeAddr={hosts[n]}" for n in spec.node_names]
     lines.append(f"PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP")
-    extra = spec.conf_extra.strip().splitlines()
+    extra = [f"{k}={v}" for k, v, _ in parse_lines(spec.conf_extra, "--conf-extra")]
     if spec.job_submit_lua and _job_submit_plugins(spec.conf_extra) is None:
         extra.append("JobSubmitPlugins=lua")
     if extra:
         lines, extra = merge_parameters(lines, extra)
-        lines += ["# --conf-extra", *extra]
+        if extra:
+            lines += ["# --conf-extra", *extra]
     return "\n".join(lines) + "\n"
 
 
 # Comma-separated option lists: an extra line adds to ours instead of replacing it, so
 # e.g. SchedulerParameters=bf_window=60 keeps batch_sched_delay=0.
-_MERGED = ("SchedulerParameters", "SlurmdParameters")
+_MERGED = ("schedulerparameters", "slurmdparameters")
 
 
 def merge_parameters(lines: list[str], extra: list[str]) -> tuple[list[str], list[str]]:
-    """Fold extra ``Key=a=1,b`` lines for _MERGED keys into ours; the extra values win."""
-    rest = []
+    """Apply extra ``Key=value`` lines to ours: a key we set is replaced in place (its
+    option list merged for SchedulerParameters/SlurmdParameters, the extra values
+    winning); repeatable keys (NodeName, PartitionName...) and new keys are returned
+    to append, in order. Keys compare case-insensitively, as Slurm reads them."""
+    rest: list[str] = []
     for line in extra:
         key, sep, value = line.strip().partition("=")
-        index = next((i for i, ours in enumerate(lines) if ours.startswith(key + "=")), None)
-        if key not in _MERGED or not sep or index is None:
+        index = next((i for i, ours in enumerate(lines)
+                      if ours.partition("=")[0].lower() == key.lower()), None)
+        if not sep or is_repeatable(key):
             rest.append(line)
             continue
-        options = dict(_option(o) for o in lines[index].partition("=")[2].split(",") if o)
-        options.update(_option(o) for o in value.split(",") if o)
-        lines[index] = key + "=" + ",".join(k + v for k, v in options.items())
+        if index is None:
+            index = next((i for i, r in enumerate(rest)
+                          if r.partition("=")[0].lower() == key.lower()), None)
+            if index is None:
+                rest.append(line)
+            else:
+                rest[index] = line        # set twice in the extra: the last one wins
+            continue
+        if key.lower() in _MERGED:
+            options = dict(_option(o) for o in lines[index].partition("=")[2].split(",") if o)
+            options.update(_option(o) for o in value.split(",") if o)
+            value = ",".join(k + v for k, v in options.items())
+        lines[index] = lines[index].partition("=")[0] + "=" + value
     return lines, rest
 
 

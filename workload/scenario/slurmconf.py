@@ -1,9 +1,10 @@
 """The ``slurm`` section (slurm.conf overrides) and ``job_submit``.
 
-Every override is recorded and goes to the real cluster's slurm.conf. The simulator
-honours the two it can model: SchedulerType (sched/backfill -> EASY, sched/builtin ->
-FCFS) and JobRequeue (1, Slurm's default: jobs on a failed node are requeued; 0: they
-end NODE_FAIL). Keys the cluster section or the container cluster own are refused.
+Every override is recorded and goes to the real cluster's slurm.conf. With a ``slurm``
+section the simulator schedules as Slurm does (workload/backends/sim/slurm/), reading
+the same ``SlurmConfig`` (``config()``); without one it runs textbook EASY. Values are
+checked as slurm.conf text (no control characters). Keys the cluster section or the
+container cluster own are refused.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workload.errors import InputError
 from workload.scenario.schema import Key, opt
+from workload.slurmconf import SlurmConfig, check_value
+from workload.slurmconf.defaults import DEFAULT_RELEASE
 
 SIM_POLICY = {"sched/backfill": "easy", "sched/builtin": "fcfs"}
 CHOICES = {
@@ -39,6 +43,20 @@ class SlurmDef:
     def policy(self) -> str:
         """The simulator's policy for SchedulerType (Slurm's default is sched/backfill)."""
         return SIM_POLICY[str(self.overrides.get("SchedulerType", "sched/backfill"))]
+
+    @property
+    def faithful(self) -> bool:
+        """True when the scenario sets Slurm keys: the simulator then runs Slurm's
+        scheduler (priority, main loop, backfill) instead of textbook EASY."""
+        return bool(self.overrides)
+
+    def config(self, release: str | None = None, **parts: object) -> SlurmConfig:
+        """The container cluster's settings for ``release`` with these overrides on top;
+        ``parts``: partitions, qos, accounts (SlurmConfig fields)."""
+        conf = SlurmConfig.container(release or DEFAULT_RELEASE, **parts)
+        for key, value in self.overrides.items():
+            conf = conf.set(key, value)
+        return conf
 
     @property
     def requeue(self) -> bool:
@@ -75,6 +93,10 @@ def _override(name: str, key: Key) -> object:
     if name == "JobSubmitPlugins":
         raise key.error("use the job_submit section (lua: FILE or plugin: job_submit/NAME)")
     value = key.scalar()
+    try:
+        check_value(name, value)
+    except InputError as err:
+        raise key.error(err.rule) from None
     choices = CHOICES.get(name)
     if choices is not None and value not in choices:
         raise key.error(f"must be one of {', '.join(map(str, choices))}")
