@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,9 @@ from workload.swf.header import Header
 from workload.swf.record import BadField, SwfRecord, parse_record
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def open_text(path: str | Path, mode: str = "rt") -> IO[str]:
     """Open a trace, gzip-compressed when its name ends in .gz."""
     if str(path).endswith(".gz"):
@@ -20,30 +24,62 @@ def open_text(path: str | Path, mode: str = "rt") -> IO[str]:
     return open(path, mode, encoding="utf-8", newline="\n" if "w" in mode else None)
 
 
+def open_bytes(path: str | Path) -> IO[bytes]:
+    """Open a trace for reading as bytes (decoded line by line, so a bad byte has a line)."""
+    return gzip.open(path, "rb") if str(path).endswith(".gz") else open(path, "rb")
+
+
 class SwfReader:
     """Read an SWF file: ``header`` at once, records by iterating.
 
     Strict (the default) stops at the first malformed line with an InputError naming
     file, line, field and value. Lenient skips such lines and counts them by reason in
-    ``skipped``.
+    ``skipped``. A file that cannot be read at all (not gzip, truncated, a bad CRC) is an
+    InputError in both modes. ``name`` is what messages call the file (default ``path``).
     """
 
-    def __init__(self, path: str | Path, *, strict: bool = True) -> None:
-        self.path = str(path)
+    def __init__(self, path: str | Path, *, strict: bool = True, name: str | None = None) -> None:
+        self.path = name or str(path)
         self.strict = strict
         self.skipped: Counter[str] = Counter()
         self.lines_read = 0
         try:
-            self._file = open_text(path)
+            self._file = open_bytes(path)
         except OSError as err:
             raise InputError(f"cannot open trace: {err.strerror}", file=self.path) from None
+        self._lines = self._decoded()
         self.header = Header()
         self._pending: str | None = self._read_header()
 
+    def _decoded(self) -> Iterator[str]:
+        """The file's lines as text; ``lines_read`` is the number of the line yielded."""
+        for raw in self._raw_lines():
+            self.lines_read += 1
+            if self.lines_read == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM):]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                self.refuse(BadField("line", raw[max(err.start - 20, 0):err.start + 1]
+                                     .decode("latin-1"), "not UTF-8 text"))
+
+    def _raw_lines(self) -> Iterator[bytes]:
+        lines = iter(self._file)
+        while True:
+            try:
+                raw = next(lines)
+            except StopIteration:
+                return
+            except (OSError, EOFError, zlib.error) as err:
+                self._file.close()
+                reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
+                raise InputError(f"cannot read trace: {reason}", file=self.path,
+                                 line=self.lines_read + 1) from None
+            yield raw
+
     def _read_header(self) -> str | None:
         """Consume leading comments and blank lines; return the first data line."""
-        for line in self._file:
-            self.lines_read += 1
+        for line in self._lines:
             stripped = line.strip()
             if stripped.startswith(";"):
                 self.header.add_line(stripped[1:])
@@ -54,29 +90,31 @@ class SwfReader:
     def __iter__(self) -> Iterator[SwfRecord]:
         if self._pending is not None:
             first, self._pending = self._pending, None
-            record = self._parse(first, self.lines_read)
+            record = self._parse(first)
             if record is not None:
                 yield record
-        for line in self._file:
-            self.lines_read += 1
+        for line in self._lines:
             if not line.strip() or line.lstrip().startswith(";"):
                 continue  # blank lines and stray comments carry no job
-            record = self._parse(line, self.lines_read)
+            record = self._parse(line)
             if record is not None:
                 yield record
         self._file.close()
 
-    def _parse(self, line: str, number: int) -> SwfRecord | None:
+    def _parse(self, line: str) -> SwfRecord | None:
         try:
             return parse_record(line)
         except BadField as bad:
-            if self.strict:
-                self._file.close()
-                raise bad.to_input_error(self.path, number) from None
-            self.skipped[f"malformed {bad.field}: {bad.rule}"] += 1
+            self.refuse(bad)
             return None
-        except UnicodeDecodeError:
-            raise InputError("not a text file", file=self.path, line=number) from None
+
+    def refuse(self, bad: BadField, *, reason: str | None = None) -> None:
+        """The current line breaks a rule: strict raises (file, line), lenient counts it
+        under ``reason`` (default: the field and rule)."""
+        if self.strict:
+            self._file.close()
+            raise bad.to_input_error(self.path, self.lines_read) from None
+        self.skipped[reason or f"malformed {bad.field}: {bad.rule}"] += 1
 
     def close(self) -> None:
         self._file.close()

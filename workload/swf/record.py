@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import NamedTuple
 
 from workload.errors import InputError
@@ -12,19 +13,29 @@ class Field(NamedTuple):
     name: str
     kind: type          # int or float
     minimum: float      # smallest legal value other than -1 ("n/a")
+    maximum: float = math.inf
 
+
+# Times past this are not a trace's: 1e10 s is 317 years (Unix times up to the year 2286),
+# and beyond it a float's precision runs out (at 1e30 s, a 1,000 s job ends when it starts).
+MAX_TIME_S = 1e10
+# Any whole number past this sends a line to the checked path (the fast path is unbounded).
+_FAST_MAX = 10**10
+# SWF numbers as the format writes them: ASCII digits, a sign, a point, an exponent.
+# (Python's float() also takes "4_0", Arabic-Indic and fullwidth digits and spaces.)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 # The 18 fields in file order (SWF v2.2). Time fields may be floats.
 FIELDS: tuple[Field, ...] = (
     Field("job", int, 0),
-    Field("submit", float, 0),
-    Field("wait", float, 0),
-    Field("run", float, 0),
+    Field("submit", float, 0, MAX_TIME_S),
+    Field("wait", float, 0, MAX_TIME_S),
+    Field("run", float, 0, MAX_TIME_S),
     Field("alloc_procs", int, 0),
     Field("avg_cpu", float, 0),
     Field("used_mem", float, 0),
     Field("req_procs", int, 0),
-    Field("req_time", float, 0),
+    Field("req_time", float, 0, MAX_TIME_S),
     Field("req_mem", float, 0),
     Field("status", int, 0),
     Field("user", int, 0),
@@ -33,7 +44,7 @@ FIELDS: tuple[Field, ...] = (
     Field("queue", int, 0),
     Field("partition", int, 0),
     Field("preceding", int, 0),
-    Field("think", float, 0),
+    Field("think", float, 0, MAX_TIME_S),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 
@@ -79,14 +90,15 @@ class BadField(ValueError):
 
 def parse_value(text: str, field: Field) -> int | float:
     """One field from its text, checked against the field's rules."""
-    try:
-        number = float(text)
-    except ValueError:
-        raise BadField(field.name, text, "not a number") from None
+    if not _NUMBER.fullmatch(text):
+        raise BadField(field.name, text, _not_a_number(text))
+    number = float(text)
     if not math.isfinite(number):
         raise BadField(field.name, text, "must be finite")
     if number != -1 and number < field.minimum:
         raise BadField(field.name, text, f"must be >= {field.minimum:g} or -1 (n/a)")
+    if number > field.maximum:
+        raise BadField(field.name, text, f"must be <= {field.maximum:g}")
     if field.kind is int:
         if not number.is_integer():
             raise BadField(field.name, text, "must be a whole number")
@@ -94,16 +106,28 @@ def parse_value(text: str, field: Field) -> int | float:
     return int(number) if number.is_integer() else number
 
 
+def _not_a_number(text: str) -> str:
+    try:
+        number = float(text)
+    except ValueError:
+        return "not a number"
+    if text.isascii() and not math.isfinite(number):
+        return "must be finite"
+    return "not a number (ASCII digits, sign, point and exponent only)"
+
+
 def parse_record(line: str) -> SwfRecord:
     """A record from one data line; raises BadField on the first broken rule."""
     parts = line.split()
     if len(parts) != len(FIELDS):
         raise BadField("line", line.strip()[:60], f"has {len(parts)} fields, SWF needs 18")
-    try:
-        values = [int(text) for text in parts]   # fast path: most lines are whole numbers
-    except ValueError:
-        values = None
-    if values is None or min(values) < -1:
+    values = None
+    if line.isascii() and "_" not in line:    # int() alone would take "4_0" and "٤"
+        try:
+            values = [int(text) for text in parts]   # fast path: most lines are whole numbers
+        except ValueError:
+            pass
+    if values is None or min(values) < -1 or max(values) > _FAST_MAX:
         return SwfRecord._make(parse_value(text, f) for text, f in zip(parts, FIELDS))
     return SwfRecord._make(values)
 
