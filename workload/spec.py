@@ -31,6 +31,17 @@ class JobSpec:
     think_s: float = 0.0          # think time after ``preceding`` ended (SWF field 18)
     payload: str = "sleep"        # kernel name run inside the job (jobs/)
     payload_args: tuple[str, ...] = field(default=())
+    # What an accounting source (sacct) knows besides the above; defaults mean "not said".
+    name: str | None = None       # the job's name in the source (singleton keys on it)
+    qos: str | None = None
+    gpus: int = 0                 # GPUs for the whole job (sacct gres/gpu), 0 for none
+    gpu_type: str | None = None   # gres/gpu:TYPE
+    depends: tuple[tuple[str, tuple[int, ...]], ...] = ()  # (afterok|afterany|..., source_ids)
+    final_state: str | None = None   # how the source job ended when not COMPLETED
+    exit_code: int | None = None     # its exit code (128+signal when killed)
+    cancel_after_s: float | None = None  # cancelled this long after it started
+    array_job: int | None = None  # the source's array job id, and this job's task in it
+    array_task: int | None = None
 
     def with_(self, **changes: object) -> "JobSpec":
         """A copy with some fields changed (specs are immutable)."""
