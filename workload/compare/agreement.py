@@ -4,9 +4,10 @@ Real Slurm is the reference, the simulator the candidate; jobs are matched by se
 times are offsets from each run's own epoch (``RunView``), so runs made minutes apart
 line up job by job. Per real run: start-order Kendall tau-b and Spearman, mean / median
 / p95 wait of each side with the simulator's relative error, and the distribution of
-per-job start shifts (simulator minus Slurm). Over the runs: the same figures averaged,
-whether the simulator's mean wait lies inside Slurm's run-to-run range, and the
-real-vs-real agreement that says how much of the gap is Slurm's own noise.
+per-job start shifts (simulator minus Slurm, each measured from its run's first submit).
+Over the runs: the same figures averaged, whether the simulator's mean wait lies inside
+Slurm's run-to-run range, and the real-vs-real agreement that says how much of the gap
+is Slurm's own noise.
 
 Launch overhead is what a job costs the host beyond its asked run time: Slurm's elapsed
 (end - start, whole seconds) minus the payload's run time, per completed job. The
@@ -77,6 +78,8 @@ class PairAgreement:
     reference: str
     candidate: str
     matched: int
+    first_submit_reference_s: float    # from the run's epoch: the client's start-up
+    first_submit_candidate_s: float
     only_reference: int
     only_candidate: int
     kendall_tau_b: float | None
@@ -99,6 +102,11 @@ def rel_error(candidate: float | None, reference: float | None) -> float | None:
     return (candidate - reference) / abs(reference)
 
 
+def first_submit(view: RunView) -> float:
+    """The run's first submit, from its epoch (s); 0 for a run without jobs."""
+    return min((j.submit for j in view.jobs.values()), default=0.0)
+
+
 def waits(view: RunView, seqs: Sequence[int] | None = None) -> np.ndarray:
     """Start - submit of the started jobs (of ``seqs`` if given), in seq order."""
     chosen = sorted(seqs) if seqs is not None else sorted(view.jobs)
@@ -111,13 +119,16 @@ def pair(reference: RunView, candidate: RunView) -> PairAgreement:
     ref_started = {s for s, j in reference.jobs.items() if j.start is not None}
     cand_started = {s for s, j in candidate.jobs.items() if j.start is not None}
     seqs = sorted(ref_started & cand_started)
-    a = np.array([reference.jobs[s].start for s in seqs], dtype=float)
-    b = np.array([candidate.jobs[s].start for s in seqs], dtype=float)
+    # Shifts are measured from each run's first submit: the time a real run takes to
+    # make its first sbatch call is the client's, not the scheduler's.
+    a = np.array([reference.jobs[s].start for s in seqs], dtype=float) - first_submit(reference)
+    b = np.array([candidate.jobs[s].start for s in seqs], dtype=float) - first_submit(candidate)
     tau, _ = kendall_tau_b(a, b)
     w_ref, w_cand = Spread.of(waits(reference, seqs)), Spread.of(waits(candidate, seqs))
     errors = {k: rel_error(getattr(w_cand, k), getattr(w_ref, k))
               for k in ("mean", "median", "p95")}
-    return PairAgreement(reference.name, candidate.name, len(seqs),
+    return PairAgreement(reference.name, candidate.name, len(seqs), first_submit(reference),
+                         first_submit(candidate),
                          len(ref_started - cand_started), len(cand_started - ref_started),
                          tau, spearman(a, b), w_ref, w_cand, errors, Shift.of(b - a))
 
