@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 from workload.errors import InputError
 from workload.event import CANCELLED, COMPLETED, FAILED, SUBMIT, Event
 from workload.run.metrics import MetricsAccumulator
-from workload.rundir import EVENTS, SETTINGS, read_json
+from workload.rundir import EVENTS, METRICS, SETTINGS, read_json
 from workload.run.schedule import JobRecord, build_schedule
+from workload.run.swfheader import END_STATES, parse_end_states, swf_status
 from workload.swf import SwfReader
 
 SWF_STATE = {1: COMPLETED, 5: CANCELLED}
@@ -44,7 +46,22 @@ def measure_run_dir(run_dir: Path) -> dict[str, object]:
 
     for job in build_schedule(submits_counted(read_events(run_dir / EVENTS))):
         acc.add_job(job)
-    return acc.result()
+    skips = run_skips(run_dir)
+    acc.skipped = int(skips.get("skipped", 0))
+    return {**acc.result(), **skips}
+
+
+def run_skips(run_dir: Path) -> dict[str, int]:
+    """The input the run's source skipped (``skipped`` and ``skipped_<reason>``).
+
+    Skipped records never became jobs, so the events cannot say; the run's metrics.json,
+    written at its end, does (none: a run that never finished counted none).
+    """
+    if not (run_dir / METRICS).exists():
+        return {}
+    metrics = read_json(run_dir / METRICS)
+    return {k: int(v) for k, v in metrics.items()
+            if (k == "skipped" or k.startswith("skipped_")) and isinstance(v, (int, float))}
 
 
 def swf_jobs(reader: SwfReader) -> Iterator[JobRecord]:
@@ -69,4 +86,22 @@ def measure_swf(path: Path, *, procs: int | None = None, strict: bool = True
         acc.add_submit()
         acc.add_job(job)
     acc.skipped = sum(reader.skipped.values())
+    true_states = parse_end_states(reader.header.get(END_STATES))
+    if true_states is not None and _agrees(true_states, acc.states):
+        acc.states = true_states
     return acc.result()
+
+
+def _agrees(true_states: Counter[str], read: Counter[str]) -> bool:
+    """A wlgen header's end states fit these records: the same count under each status.
+
+    Status 0 stands for every end but COMPLETED and CANCELLED; where the counts agree the
+    header's split of them (TIMEOUT, NODE_FAIL...) is the run's own. A file cut or edited
+    since no longer agrees, and its status 0 jobs stay FAILED.
+    """
+    def by_status(states: Counter[str]) -> Counter[int]:
+        counts: Counter[int] = Counter()
+        for state, count in states.items():
+            counts[swf_status(state)] += count
+        return +counts
+    return by_status(true_states) == by_status(read)

@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workload.backends.base import Backend, ClusterInfo
+from workload.backends.base import Backend
 from workload.run.generator import Generator, Outcome
 from workload.run.recorder import Recorder
+from workload.run.swfheader import realised_header
 from workload.rundir import SETTINGS, make_run_dir, new_run_id, write_json
 from workload.sinks.base import SinkReport
 from workload.sinks.config import SinkOptions
@@ -58,7 +59,8 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
                     "slurm_version": info.slurm_version, "slurm_api": info.slurm_api},
         "closed_loop": closed_loop, **(settings or {})})
     recorder = Recorder(run_dir, run_id=run_id, total_cpus=info.total_cpus, epoch=epoch,
-                        header=realised_header(header, info, run_id, backend.name))
+                        header=realised_header(header, info, run_id, backend.name,
+                                               settings))
     relay = SinkRelay(sinks, run_dir, run_id, info.total_cpus) if has_sinks(sinks) else None
     if relay:
         relay.start()
@@ -81,17 +83,6 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
     reports = relay.finish() if relay else []
     metrics = recorder.finish(extra, reports)
     return RunResult(run_id, run_dir, metrics, outcome, reports)
-
-
-def realised_header(source: Header | None, info: ClusterInfo, run_id: str,
-                    backend: str) -> Header:
-    """The source's header, restated for the cluster the schedule really ran on."""
-    header = Header(list(source.entries) if source else [])
-    header.set("MaxNodes", str(len(info.nodes)))
-    header.set("MaxProcs", str(info.total_cpus))
-    header.entries.append(("Note", f"realised schedule of wlgen run {run_id} on {backend} "
-                                   f"cluster {info.name}"))
-    return header
 
 
 def has_sinks(options: SinkOptions | None) -> bool:

@@ -1,21 +1,34 @@
-"""Write the realised schedule as SWF, in submit order, as jobs end."""
+"""Write the realised schedule as SWF, in submit order, as jobs end.
+
+Times are whole multiples of 1/TIME_GRID s from UnixStartTime (the run's epoch in whole
+seconds). Submit, start and end are rounded first and wait and run written as their
+differences: rounding wait and run separately let a job's implied end fall after the
+next job's start on the same CPUs (an implied over-commit). The grid is a binary
+fraction so that a reader's float sum submit + wait + run is exact too.
+The header is written at close, when counts and span are known; records stream to a
+side file meanwhile, never held in memory.
+"""
 
 from __future__ import annotations
 
 import heapq
+import math
 import re
+from collections import Counter
 from pathlib import Path
 
-from workload.event import CANCELLED, COMPLETED
 from workload.run.schedule import JobRecord
+from workload.run.swfheader import TIME_GRID, ScheduleFacts, complete_header, swf_status
 from workload.spec import JobSpec
 from workload.swf import Header, SwfRecord, SwfWriter
+
+__all__ = ["SwfScheduleWriter", "swf_status"]
 
 _NUMBERED = re.compile(r"[ug](\d+)")
 
 
 class _Ids:
-    """Names to SWF numbers: "u17" stays 17, other names get 1, 2, 3... in order seen."""
+    """Names to SWF numbers: "u17" stays 17, other names get 100000, 100001... in order seen."""
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
@@ -27,21 +40,32 @@ class _Ids:
         return self.ids.setdefault(name, 100_000 + len(self.ids))
 
 
-def swf_status(state: str) -> int:
-    """SWF field 11: 1 completed, 5 cancelled, 0 failed (and every other end)."""
-    return 1 if state == COMPLETED else 5 if state == CANCELLED else 0
+def partition_numbers(header: Header) -> dict[str, int]:
+    """The header's ``Partition: N name`` lines as {name: N}: the numbers field 16 uses."""
+    numbers: dict[str, int] = {}
+    for value in header.get_all("Partition"):
+        number, _, name = value.strip().partition(" ")
+        if number.isdigit() and name.strip():
+            numbers[name.strip()] = int(number)
+    return numbers
 
 
 class SwfScheduleWriter:
     """Jobs end out of order; a small heap puts them back in submit (seq) order."""
 
     def __init__(self, path: Path, header: Header, epoch: float) -> None:
-        self.writer = SwfWriter(path, header)
-        self.epoch = epoch
+        self.writer = SwfWriter(path, header_at_close=True)
+        self.header = header
+        self.start = math.floor(epoch)
         self.specs: dict[int, JobSpec] = {}
         self.ready: list[tuple[int, SwfRecord]] = []
         self.next_seq = 0
         self.users, self.groups = _Ids(), _Ids()
+        self.partitions = partition_numbers(header)
+        self.states: Counter[str] = Counter()
+        self.last_end = 0          # grid ticks
+        self.clamped = 0
+        self.missing = 0
 
     def remember(self, spec: JobSpec) -> None:
         """Keep what the events don't carry (requested time, group) until the job ends."""
@@ -49,17 +73,41 @@ class SwfScheduleWriter:
 
     def add(self, job: JobRecord) -> None:
         spec = self.specs.pop(job.seq, None)
-        limit = spec.time_limit_s if spec else -1
-        group = self.groups(spec.group) if spec else -1
-        wait = -1 if job.wait is None else round(job.wait, 3)
-        run = -1 if job.start is None else round(job.run, 3)
-        record = SwfRecord(job.seq + 1, round(job.submit - self.epoch, 3), wait, run,
-                           job.procs if job.start is not None else -1, -1, -1, job.procs,
-                           limit, -1, swf_status(job.state), self.users(job.user), group,
-                           spec.executable if spec and spec.executable is not None else -1,
-                           -1, -1, -1, -1)
-        heapq.heappush(self.ready, (job.seq, record))
+        self.states[job.state] += 1
+        heapq.heappush(self.ready, (job.seq, self._record(job, spec)))
         self._flush_in_order()
+
+    def _record(self, job: JobRecord, spec: JobSpec | None) -> SwfRecord:
+        submit = self._ticks(job.submit, 0)
+        end = self._ticks(job.end, submit)
+        if job.start is None:
+            wait = run = -1
+        else:
+            start = self._ticks(job.start, submit)
+            end = max(end, start)
+            wait, run = (start - submit) / TIME_GRID, (end - start) / TIME_GRID
+        self.last_end = max(self.last_end, end)
+        ran = job.start is not None
+        return SwfRecord(
+            job.seq + 1, submit / TIME_GRID, wait, run, job.procs if ran else -1, -1, -1,
+            job.procs, spec.time_limit_s if spec else -1, _memory_kb(spec),
+            swf_status(job.state), self.users(job.user),
+            self.groups(spec.group) if spec else -1,
+            spec.executable if spec and spec.executable is not None else -1,
+            -1, self._partition(job.partition), -1, -1)
+
+    def _ticks(self, when: float, floor: int) -> int:
+        """``when`` on the grid, from UnixStartTime; never before ``floor`` (counted)."""
+        ticks = round((when - self.start) * TIME_GRID)
+        if ticks < floor:
+            self.clamped += 1
+            return floor
+        return ticks
+
+    def _partition(self, name: str) -> int:
+        if not name:
+            return -1
+        return self.partitions.setdefault(name, max(self.partitions.values(), default=0) + 1)
 
     def _flush_in_order(self) -> None:
         ready = self.ready
@@ -69,7 +117,20 @@ class SwfScheduleWriter:
             self.next_seq = seq + 1
 
     def close(self) -> None:
-        """Write whatever is left (gaps are jobs that never ended: an interrupted run)."""
+        """Write whatever is left (gaps are jobs that never ended: an interrupted run),
+        then the header, now that counts and span are known."""
         while self.ready:
-            self.writer.write(heapq.heappop(self.ready)[1])
-        self.writer.close()
+            seq, record = heapq.heappop(self.ready)
+            self.missing += seq - self.next_seq
+            self.writer.write(record)
+            self.next_seq = seq + 1
+        facts = ScheduleFacts(self.writer.count, self.start, self.last_end / TIME_GRID,
+                              self.states, self.partitions, self.missing, self.clamped)
+        self.writer.close(complete_header(self.header, facts))
+
+
+def _memory_kb(spec: JobSpec | None) -> int:
+    """SWF field 10, requested memory in KB per processor (-1: none requested)."""
+    if spec is None or spec.mem_per_cpu_mb is None:
+        return -1
+    return spec.mem_per_cpu_mb * 1024

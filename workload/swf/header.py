@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -53,6 +53,14 @@ class Header:
                 self.entries[i] = (k, value)
                 return
         self.entries.append((key, value))
+
+    def set_all(self, key: str, values: Iterable[str]) -> None:
+        """Replace every ``key`` entry by one per value, where the first was (else at the end)."""
+        at = next((i for i, (k, _) in enumerate(self.entries) if k.lower() == key.lower()),
+                  len(self.entries))
+        kept = [(k, v) for k, v in self.entries if k.lower() != key.lower()]
+        kept[at:at] = [(key, value) for value in values]
+        self.entries = kept
 
     def lines(self) -> Iterator[str]:
         for key, value in self.entries:
