@@ -80,3 +80,13 @@ def test_unplugged_node_fails_the_mpi_job(fab):
     wait_for(lambda: not kernel_running(fab, "n2"), 10, "the orphaned rank on n2 to go",
              interval=0.5)
     assert job_fields(fab, job)["JobState"] in {"NODE_FAIL", "FAILED"}
+
+
+def test_replug_of_a_node_coming_back_by_itself_is_up(fab):
+    """The real race: an admin DOWN with ReturnToService=2 comes back by itself within
+    about a second, so replug meets it DOWN, coming back, or back; each is success."""
+    for _ in range(5):
+        fab.slurm(["scontrol", "update", "NodeName=n3", "State=DOWN", "Reason=race test"])
+        events = faults.replug(fab, "n3", wait_slurm=60)
+        assert events[-1]["kind"] == "slurm_up", events
+        assert not fab.node_states()["n3"].startswith(("down", "drain")), fab.node_states()

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable
 
-from workload.cluster import Cluster, proc, wait_for
+from workload.cluster import Cluster, nodes, proc, wait_for
 from workload.errors import InputError
 from workload.fabric import apply, netns
 
@@ -41,17 +41,6 @@ def link(cluster: Cluster, node: str, up: bool) -> dict:
     return _event("link_up" if up else "link_down", node)
 
 
-def slurm_sees_down(cluster: Cluster, node: str) -> bool:
-    """Slurm marks an unreachable node "not responding" (state*) then DOWN."""
-    state = cluster.node_states().get(node, "")
-    return state.endswith("*") or state.startswith("down")
-
-
-def slurm_sees_up(cluster: Cluster, node: str) -> bool:
-    state = cluster.node_states().get(node, "")
-    return bool(state) and not slurm_sees_down(cluster, node)
-
-
 def unplug(cluster: Cluster, node: str, seconds: float | None = None, *,
            wait_slurm: float = 120.0, say: Say = lambda event: None) -> list[dict]:
     """Pull ``node``'s cable; with ``wait_slurm`` > 0 wait until Slurm notices. With
@@ -66,9 +55,10 @@ def unplug(cluster: Cluster, node: str, seconds: float | None = None, *,
     start = time.monotonic()
     note(link(cluster, node, up=False))
     if wait_slurm > 0:
-        wait_for(lambda: slurm_sees_down(cluster, node), wait_slurm,
-                 f"Slurm to notice that {node} is unplugged", interval=1.0)
-        note(_event("slurm_down", node, state=cluster.node_states().get(node)))
+        commands = nodes.CtldCommands(cluster)
+        seen = wait_for(lambda: (s := nodes.show(commands, node)).lost and s, wait_slurm,
+                        f"Slurm to notice that {node} is unplugged", interval=1.0)
+        note(_event("slurm_down", node, state=str(seen)))
     if seconds is None:
         return events
     time.sleep(max(0.0, seconds - (time.monotonic() - start)))
@@ -90,14 +80,17 @@ def replug(cluster: Cluster, node: str, *, wait_slurm: float = 120.0,
     say(events[-1])
     if wait_slurm <= 0:
         return events
-    if cluster.node_states().get(node, "").startswith("down"):
-        cluster.slurm(["scontrol", "update", f"NodeName={node}", "State=RESUME"])
+
+    def resumed(detail: str) -> None:
         cluster.slurm(["scontrol", "reconfigure"])
-        events.append(_event("slurm_resume", node))
+        events.append(_event("slurm_resume", node, detail=detail))
         say(events[-1])
-    wait_for(lambda: slurm_sees_up(cluster, node), wait_slurm, f"Slurm to see {node} back",
-             interval=1.0)
-    events.append(_event("slurm_up", node, state=cluster.node_states().get(node)))
+
+    # The node may come back by itself (ReturnToService) at any moment, or be marked
+    # DOWN only now (SlurmdTimeout): return_to_service decides from its state each poll.
+    state = nodes.return_to_service(nodes.CtldCommands(cluster), node, wait_slurm,
+                                    on_resume=resumed)
+    events.append(_event("slurm_up", node, state=str(state)))
     say(events[-1])
     return events
 

@@ -11,7 +11,9 @@ and so it can be undone within the run):
   back in service; the drain flag survives that until node_up. (A hard failure, the
   node's container stopped, makes Slurm wait SlurmdTimeout before it notices; it is
   not what ``node_down`` does.)
-- node_up: ``scontrol update NodeName=X State=RESUME`` (clears the drain).
+- node_up: ``scontrol update NodeName=X State=RESUME`` (clears the drain), sent only
+  while the node is DOWN or drained: one already back counts as up
+  (workload.cluster.nodes.resume).
 - slurmctld_restart: the ctld container is stopped (SIGTERM: slurmctld saves its state),
   kept down ``down_s`` seconds, and started again; slurmctld is its main process.
 - slow_node: the node's container gets ``host cores / factor`` CPUs (``podman update
@@ -114,7 +116,7 @@ class SlurmFaults:
         engine = self.cluster.engine
         steps = fault_argv(fault, engine.name, self.cluster.container, os.cpu_count() or 1)
         if fault.action == "node_up":
-            return self._resume(fault_node(fault), steps[0])
+            return self._resume(fault_node(fault))
         if fault.action == "node_down":
             for step in steps:
                 self.cluster.slurm(step)
@@ -127,19 +129,11 @@ class SlurmFaults:
         return "; ".join(" ".join(s) for s in steps)
 
 
-    def _resume(self, node: str, argv: list[str]) -> str:
-        """RESUME; a node no longer down or drained counts as up. (Seen here: after a
-        slurmctld restart a drained+down node was "unknown*", neither, until it
-        re-registered.)"""
-        from workload.errors import ClusterError
-        try:
-            self.cluster.slurm(argv)
-            return " ".join(argv)
-        except ClusterError as err:
-            state = self.cluster.node_states().get(node, "")
-            if "Invalid node state" in str(err) and not state.startswith(("down", "drain")):
-                return f"{node} was not down or drained any more (state {state})"
-            raise
+    def _resume(self, node: str) -> str:
+        """RESUME when Slurm holds the node DOWN or drained; a node already back (by
+        itself, ReturnToService, or never down) is up, decided from its state."""
+        from workload.cluster import nodes
+        return nodes.resume(nodes.CtldCommands(self.cluster), node).detail
 
 
 class FaultingBackend(Backend):
