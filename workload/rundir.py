@@ -1,28 +1,92 @@
-"""The run directory: the record of a run that every report and check reads."""
+"""The run directory: every file a run writes, with its one writer and its one reader.
+
+Nothing else in wlgen names these files. A run (storm, replay, scenario; simulator or
+Slurm) writes, in ``runs/<run id>/`` or ``--out DIR``:
+
+  events.jsonl     every lifecycle event, one JSON object a line: the record of truth
+  requests.jsonl   every job spec as it was submitted (what events don't carry)
+  cluster.json     the nodes the run ran on
+  settings.json    what the run ran with (written at its start)
+  schedule.swf     the realised schedule as SWF (derived from the events)
+  metrics.json     the final metrics, and how the run ended
+  accounting.json  submitted vs ended, the jobs that never ended, the sinks' reports
+A scenario run adds checks.json, scenario.yaml and (on Slurm) faults.jsonl; a run with
+network sinks adds sinks.json and spool/.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import secrets
+import shutil
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from workload.backends.base import ClusterInfo, NodeInfo
+from workload.errors import InputError
+from workload.event import Event
+from workload.spec import JobSpec
 
 EVENTS, SCHEDULE, METRICS, SETTINGS, ACCOUNTING = (
     "events.jsonl", "schedule.swf", "metrics.json", "settings.json", "accounting.json")
+REQUESTS, CLUSTER = "requests.jsonl", "cluster.json"
+CHECKS, SCENARIO, FAULTS = "checks.json", "scenario.yaml", "faults.jsonl"
+SINKS, SPOOL = "sinks.json", "spool"
+#: Files every run writes (a directory with events.jsonl or settings.json is a run's).
+RUN_FILES = (EVENTS, REQUESTS, CLUSTER, SETTINGS, SCHEDULE, METRICS, ACCOUNTING)
+
+#: A simulated run's clock starts here unless --epoch says otherwise (2026-01-01T00:00:00Z),
+#: so the same command and seed write the same bytes. Real-time runs use the wall clock.
+DEFAULT_SIM_EPOCH = 1_767_225_600.0
 
 
 def new_run_id(kind: str) -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{kind}-{secrets.token_hex(2)}"
 
 
-def make_run_dir(out: str | Path | None, run_id: str) -> Path:
-    """``out`` if given (created; must be empty or new), else runs/<run_id>."""
-    path = Path(out) if out else Path("runs") / run_id
-    path.mkdir(parents=True, exist_ok=True)
+# -- the directory ---------------------------------------------------------------------------
+def is_run_dir(path: Path) -> bool:
+    return path.is_dir() and any((path / name).exists() for name in (EVENTS, SETTINGS))
+
+
+def require_run_dir(path: str | Path) -> Path:
+    """``path`` as a run directory, or an InputError saying why it is not one."""
+    path = Path(path)
+    if not path.is_dir():
+        raise InputError("no such directory", file=str(path))
+    if not (path / EVENTS).exists():
+        raise InputError(f"no {EVENTS} here: not a wlgen run directory", file=str(path))
     return path
 
 
+def make_run_dir(out: str | Path | None, run_id: str, *, force: bool = False) -> Path:
+    """``out`` if given, else runs/<run_id>: created, and empty.
+
+    A directory holds one run: one that is not empty is refused (two runs appended into
+    one events.jsonl make one record that is true of neither). ``force`` replaces an
+    earlier run's directory, and only a run's: never a directory wlgen did not write.
+    """
+    path = Path(out) if out else Path("runs") / run_id
+    if path.is_dir() and any(path.iterdir()):
+        if not force:
+            raise InputError("--out is not empty (a run directory holds one run; "
+                             "--force replaces an earlier run's)", file=str(path))
+        if not is_run_dir(path):
+            raise InputError(f"--force replaces only a run directory, and this one has "
+                             f"no {EVENTS} or {SETTINGS}", file=str(path))
+        shutil.rmtree(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"cannot make the run directory: {err.strerror}",
+                         file=str(path)) from None
+    return path
+
+
+# -- JSON files ------------------------------------------------------------------------------
 def write_json(path: Path, data: Any) -> None:
     """Write atomically, so a reader never sees half a file."""
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -31,4 +95,198 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(path.read_text())
+    """One JSON file; a file that is not JSON is an InputError naming it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"not a JSON file: {_why(err)}", file=str(path)) from None
+
+
+def _optional(run_dir: Path, name: str) -> dict[str, Any]:
+    path = run_dir / name
+    data = read_json(path) if path.exists() else {}
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object", file=str(path))
+    return data
+
+
+def read_settings(run_dir: Path) -> dict[str, Any]:
+    return _optional(run_dir, SETTINGS)
+
+
+def read_metrics(run_dir: Path) -> dict[str, Any]:
+    return _optional(run_dir, METRICS)
+
+
+def read_accounting(run_dir: Path) -> dict[str, Any]:
+    return _optional(run_dir, ACCOUNTING)
+
+
+def write_settings(run_dir: Path, settings: Mapping[str, Any]) -> None:
+    write_json(run_dir / SETTINGS, dict(settings))
+
+
+def write_metrics(run_dir: Path, metrics: Mapping[str, Any]) -> None:
+    write_json(run_dir / METRICS, dict(metrics))
+
+
+def write_accounting(run_dir: Path, accounting: Mapping[str, Any]) -> None:
+    write_json(run_dir / ACCOUNTING, dict(accounting))
+
+
+def write_checks(run_dir: Path, checks: Iterable[Mapping[str, Any]]) -> None:
+    write_json(run_dir / CHECKS, [dict(c) for c in checks])
+
+
+def read_checks(run_dir: Path) -> list[dict[str, Any]]:
+    path = run_dir / CHECKS
+    return read_json(path) if path.exists() else []
+
+
+def write_sink_reports(run_dir: Path, reports: Mapping[str, Any]) -> None:
+    (run_dir / SINKS).write_text(json.dumps(reports))
+
+
+def read_sink_reports(run_dir: Path) -> dict[str, Any] | None:
+    """What the sink relay reported, or None if it never wrote (it died)."""
+    path = run_dir / SINKS
+    return read_json(path) if path.exists() else None
+
+
+def copy_scenario(run_dir: Path, scenario_file: str | Path) -> None:
+    shutil.copyfile(scenario_file, run_dir / SCENARIO)
+
+
+# -- line files ------------------------------------------------------------------------------
+def open_lines(path: Path) -> IO[str]:
+    """A line file a run writes as it goes (a large buffer: millions of lines)."""
+    return open(path, "w", encoding="utf-8", buffering=1 << 20)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Numbered non-blank lines; bytes that are not UTF-8 are an InputError."""
+    try:
+        with open(path, encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if line.strip():
+                    yield number, line
+    except UnicodeDecodeError as err:
+        raise InputError(f"not a UTF-8 text file: {_why(err)}", file=str(path)) from None
+
+
+def read_events(path: Path) -> Iterator[Event]:
+    """Events of an events.jsonl file; a bad line is an InputError naming it."""
+    for number, line in _lines(path):
+        try:
+            yield Event.from_dict(json.loads(line))
+        except (ValueError, TypeError, KeyError, AttributeError) as err:
+            raise InputError(f"not a lifecycle event: {_why(err)}", file=str(path),
+                             line=number) from None
+
+
+def spec_line(s: JobSpec) -> str:
+    """One requests.jsonl line: a job spec as JSON, every field by name.
+
+    Formatted by hand (like Event.to_json): a run writes one a job, and
+    ``json.dumps(asdict(spec))`` cost a sixth of a simulation's time."""
+    args = json.dumps(list(s.payload_args)) if s.payload_args else "[]"
+    return (f'{{"seq":{s.seq},"submit_s":{_v(s.submit_s)},"procs":{s.procs},'
+            f'"runtime_s":{_v(s.runtime_s)},"time_limit_s":{_v(s.time_limit_s)},'
+            f'"nodes":{_v(s.nodes)},"mem_per_cpu_mb":{_v(s.mem_per_cpu_mb)},'
+            f'"user":{_s(s.user)},"group":{_s(s.group)},"account":{_v(s.account)},'
+            f'"partition":{_v(s.partition)},"source_id":{_v(s.source_id)},'
+            f'"executable":{_v(s.executable)},"preceding":{_v(s.preceding)},'
+            f'"think_s":{_v(s.think_s)},"payload":{_s(s.payload)},"payload_args":{args}}}\n')
+
+
+_s = json.encoder.encode_basestring_ascii   # type: ignore[attr-defined]
+
+
+def _v(value: object) -> str:
+    """A JSON scalar; non-finite floats become null (JSON has no NaN)."""
+    if value is None:
+        return "null"
+    if value.__class__ is str:
+        return _s(value)
+    if value.__class__ is float and not math.isfinite(value):   # type: ignore[arg-type]
+        return "null"
+    return repr(value)
+
+
+def spec_from_dict(data: Mapping[str, Any]) -> JobSpec:
+    known = {k: v for k, v in data.items() if k in JobSpec.__dataclass_fields__}
+    known["payload_args"] = tuple(known.get("payload_args") or ())
+    return JobSpec(**known)
+
+
+def read_requests(run_dir: Path) -> dict[int, JobSpec] | None:
+    """seq -> the spec submitted, or None when the run wrote no requests.jsonl."""
+    path = run_dir / REQUESTS
+    if not path.exists():
+        return None
+    requests = {}
+    for number, line in _lines(path):
+        try:
+            spec = spec_from_dict(json.loads(line))
+        except (ValueError, TypeError, AttributeError) as err:
+            raise InputError(f"not a job spec: {_why(err)}", file=str(path),
+                             line=number) from None
+        requests[spec.seq] = spec
+    return requests
+
+
+def write_faults(run_dir: Path, applied: Iterable[Mapping[str, Any]]) -> None:
+    """What a fault driver did, one fault a line."""
+    with open(run_dir / FAULTS, "w", encoding="utf-8") as out:
+        out.writelines(json.dumps(f, sort_keys=True, default=str) + "\n" for f in applied)
+
+
+def read_faults(run_dir: Path) -> list[dict[str, Any]]:
+    path = run_dir / FAULTS
+    return [json.loads(line) for _, line in _lines(path)] if path.exists() else []
+
+
+# -- the cluster -----------------------------------------------------------------------------
+def cluster_to_dict(info: ClusterInfo) -> dict[str, Any]:
+    return {"name": info.name, "default_partition": info.default_partition,
+            "slurm_version": info.slurm_version,
+            "nodes": [{"name": n.name, "cpus": n.cpus, "mem_mb": n.mem_mb,
+                       "partitions": list(n.partitions)} for n in info.nodes]}
+
+
+def cluster_from_dict(data: Mapping[str, Any]) -> ClusterInfo:
+    nodes = tuple(NodeInfo(n["name"], int(n["cpus"]), int(n["mem_mb"]),
+                           tuple(n.get("partitions") or ("batch",)))
+                  for n in data["nodes"])
+    return ClusterInfo(str(data.get("name", "cluster")), nodes,
+                       str(data.get("default_partition", "batch")), data.get("slurm_version"))
+
+
+def write_cluster(run_dir: Path, info: ClusterInfo) -> None:
+    write_json(run_dir / CLUSTER, cluster_to_dict(info))
+
+
+def read_cluster(run_dir: Path) -> ClusterInfo | None:
+    """The nodes the run ran on, or None when it wrote no cluster.json (older runs)."""
+    path = run_dir / CLUSTER
+    if not path.exists():
+        return None
+    try:
+        return cluster_from_dict(read_json(path))
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise InputError(f"not a cluster description: {_why(err)}", file=str(path)) from None
+
+
+# -- time ------------------------------------------------------------------------------------
+def run_epoch(realtime: bool, epoch: float | None = None) -> float:
+    """The Unix time a run's clock starts from: ``epoch`` if given, else the wall clock
+    for a real-time run and DEFAULT_SIM_EPOCH for a simulation."""
+    if epoch is not None:
+        if not math.isfinite(epoch) or epoch < 0:
+            raise InputError("must be a finite Unix time >= 0", field="--epoch", value=epoch)
+        return float(epoch)
+    return time.time() if realtime else DEFAULT_SIM_EPOCH
+
+
+def _why(err: Exception) -> str:
+    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from workload.checks.attempts import attempts
 from workload.checks.observed import Observed
 from workload.checks.result import CheckResult, Verdict, not_applicable
@@ -41,12 +43,24 @@ def check_within_time_limit(obs: Observed, *, tolerance_s: float = 0.0) -> Check
             continue
         verdict.count()
         ran, limit = a.stop - a.start, spec.time_limit_s
-        if ran > limit + tolerance_s:
+        if ran > limit + tolerance_s + resolution(a.start, a.stop):
             verdict.fail(seq=a.seq, job_id=a.job_id, start=a.start, end=a.stop, ran_s=ran,
                          limit_s=limit)
     for job in obs.jobs:
         spec = obs.requests.get(job.seq)
-        if job.state == TIMEOUT and spec and job.run < spec.time_limit_s - tolerance_s:
+        if job.state != TIMEOUT or spec is None:
+            continue
+        if job.run < spec.time_limit_s - tolerance_s - resolution(job.end):
             verdict.fail(seq=job.seq, job_id=job.job_id, state=job.state, ran_s=job.run,
                          limit_s=spec.time_limit_s, problem="TIMEOUT before its limit")
     return verdict.result()
+
+
+def resolution(*times: float) -> float:
+    """How far a difference of these stored times can be from the true duration.
+
+    Events carry Unix times (epoch + t) as floats: at today's epochs one unit in the last
+    place is 2.4e-7 s, so a job killed at exactly its 63.3 s limit can read 63.3000002 s.
+    Start and end are each rounded once (half a unit each), the run's own clock adds less;
+    two units bound it. A difference below that is the float grid, not a late kill."""
+    return 2 * math.ulp(max(abs(t) for t in times))

@@ -14,13 +14,20 @@ from dataclasses import dataclass
 
 import simpy
 import simpy.rt
+from simpy.core import EmptySchedule
 
 from workload.backends.base import Backend
+from workload.errors import InputError
 from workload.event import END, Event
 from workload.run.recorder import Recorder
 from workload.spec import JobSpec
 
 PUMP_INTERVAL_S = 0.01   # real time: how often events from backend threads are taken in
+#: Closed loop: ends kept for dependants still to come. A job's end is needed only by
+#: later jobs naming it as ``preceding``; sources yield in submit order, so those come
+#: soon after it. A dependant whose predecessor fell out of the window is submitted at
+#: its own time and counted in ``open_loop_fallbacks``, as if outside the workload.
+END_WINDOW = 65_536
 Progress = Callable[[int, int], None]
 
 
@@ -35,6 +42,16 @@ class Outcome:
     open_loop_fallbacks: int   # closed-loop jobs whose predecessor was not in the workload
     wall_s: float
     sim_s: float
+    not_submitted: int = 0     # jobs taken from the workload and never submitted (held)
+    exhausted: bool = True     # the workload was read to its end
+    input_error: InputError | None = None   # the source broke a rule mid-run: the run stopped
+
+    @property
+    def stopped_by(self) -> str | None:
+        """Why the run ended before its workload did: None, or what stopped it."""
+        if self.input_error is not None:
+            return "input error"
+        return "interrupt" if self.interrupted else "stall" if self.stalled else None
 
 
 class Generator:
@@ -58,6 +75,8 @@ class Generator:
         self.end_of: dict[int, float] = {}           # source_id -> end, env time
         self.waiting: dict[int, list[JobSpec]] = {}  # predecessor -> parked dependants
         self.held_ids: set[int] = set()              # source_ids parked or timed, not submitted
+        self.end_window = END_WINDOW
+        self._stop = self.env.event()                # Ctrl-C, at the next safe point
 
     # -- the run ------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -66,21 +85,43 @@ class Generator:
         self.env.process(self._arrivals())
         if self.backend.realtime:
             self.env.process(self._pump())
-        started, interrupted, stalled = time.monotonic(), False, False
+        self._stop.callbacks.append(self._stopped)
+        started, interrupted, stalled, error = time.monotonic(), False, False, None
         try:
             self.env.run(until=self.done)
+            interrupted = self._stop.processed
         except KeyboardInterrupt:
             interrupted = True
-        except RuntimeError:
-            # simpy: no events left before ``done``. Only a simulation can get here: jobs
-            # wait for nodes that never come back. The report names them.
-            if self.backend.realtime or self.done.triggered:
+        except InputError as err:   # from the source: stop, keep what was submitted
+            # simpy re-raises a failed process's exception as a copy caused by the original
+            error = err.__cause__ if isinstance(err.__cause__, InputError) else err
+        except RuntimeError as err:
+            if not self._schedule_ran_dry(err):
                 raise
-            stalled = True
+            stalled = True   # jobs wait for nodes that never come back: the report names them
         finally:
             self._drain_inbox()
         return Outcome(interrupted, stalled, self.submitted, self.ended, self.fallbacks,
-                       time.monotonic() - started, self.env.now)
+                       time.monotonic() - started, self.env.now, not_submitted=self.held,
+                       exhausted=self.arrivals_done, input_error=error)
+
+    def request_stop(self) -> None:
+        """Stop at the next safe point: between two events, never inside one.
+
+        Safe to call from a signal handler: it only schedules an event, and the run
+        ends when simpy processes it (so every recorded event is whole everywhere)."""
+        if not self._stop.triggered:
+            self._stop.succeed()
+
+    def _stopped(self, _event: simpy.Event) -> None:
+        if not self.done.triggered:
+            self.done.succeed()
+
+    def _schedule_ran_dry(self, err: RuntimeError) -> bool:
+        """simpy's own "no events left before ``until``" (and nothing else): only a
+        simulation can get there, when jobs wait for nodes that never come back."""
+        return (isinstance(err.__context__, EmptySchedule) and not self.backend.realtime
+                and not self.done.triggered)
 
     def _check_done(self) -> None:
         if (self.arrivals_done and not self.held and self.ended >= self.submitted
@@ -154,12 +195,19 @@ class Generator:
         if source_id is not None:
             self.in_flight.discard(source_id)
             end = event.time - self.epoch
-            self.end_of[source_id] = end
+            self._keep_end(source_id, end)
             for spec in self.waiting.pop(source_id, ()):
                 self._release(spec, end + spec.think_s, parked=True)
         if self.on_progress and not self.ended % 1000:
             self.on_progress(self.ended, self.submitted)
         self._check_done()
+
+    def _keep_end(self, source_id: int, end: float) -> None:
+        """Remember an end for dependants still to come, within a bounded window."""
+        end_of = self.end_of
+        end_of[source_id] = end
+        if len(end_of) > self.end_window:
+            del end_of[next(iter(end_of))]   # the oldest end (dicts keep insertion order)
 
     def _pump(self):
         """Real time: take in events that backend threads emitted."""

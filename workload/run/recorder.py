@@ -7,8 +7,9 @@ from pathlib import Path
 
 from workload.event import SUBMIT, Event
 from workload.run.metrics import MetricsAccumulator
-from workload.rundir import ACCOUNTING, EVENTS, METRICS, SCHEDULE, write_json
 from workload.run.schedule import EventPairer
+from workload.rundir import (EVENTS, REQUESTS, SCHEDULE, open_lines, spec_line,
+                             write_accounting, write_metrics)
 from workload.sinks.base import SinkReport
 from workload.sinks.jsonl import JsonlSink
 from workload.spec import JobSpec
@@ -31,8 +32,11 @@ class Recorder:
         self.schedule = EventPairer()
         self.metrics = MetricsAccumulator(total_cpus)
         self.swf = SwfScheduleWriter(run_dir / SCHEDULE, header or Header(), epoch)
+        self.requests = open_lines(run_dir / REQUESTS)
 
     def remember(self, spec: JobSpec) -> None:
+        """A job about to be submitted: what the events won't say (limit, memory, deps)."""
+        self.requests.write(spec_line(spec))
         self.swf.remember(spec)
 
     def record(self, event: Event) -> None:
@@ -52,8 +56,10 @@ class Recorder:
         self.events.flush()
 
     def close(self) -> None:
-        """Close events.jsonl and schedule.swf (before the sink relay's last read)."""
+        """Close events.jsonl, requests.jsonl and schedule.swf (before the sink relay's
+        last read)."""
         self.events.close(0)
+        self.requests.close()
         self.swf.close()
 
     def finish(self, extra: dict[str, object], reports: Sequence[SinkReport] = ()
@@ -62,7 +68,7 @@ class Recorder:
         metrics = {**self.metrics.result(), **extra}
         unfinished = self.schedule.unfinished
         metrics["unaccounted"] = len(unfinished)
-        write_json(self.run_dir / ACCOUNTING, {
+        write_accounting(self.run_dir, {
             "submitted": self.metrics.submitted,
             "ended": sum(self.metrics.states.values()),
             "by_state": dict(self.metrics.states),
@@ -70,5 +76,5 @@ class Recorder:
             "events": self.events_written,
             "sinks": {r.name: r.to_dict() for r in reports},
         })
-        write_json(self.run_dir / METRICS, metrics)
+        write_metrics(self.run_dir, metrics)
         return metrics

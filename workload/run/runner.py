@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workload.backends.base import Backend
+from workload.errors import InputError
 from workload.run.generator import Generator, Outcome
+from workload.run.interrupt import stop_on_interrupt
 from workload.run.recorder import Recorder
 from workload.run.swfheader import realised_header
-from workload.rundir import SETTINGS, make_run_dir, new_run_id, write_json
+from workload.rundir import make_run_dir, new_run_id, run_epoch, write_cluster, write_settings
 from workload.sinks.base import SinkReport
 from workload.sinks.config import SinkOptions
 from workload.sinks.relay import SinkRelay
+from workload.sources.base import Source
 from workload.spec import JobSpec
 from workload.swf import Header
 
@@ -31,58 +33,115 @@ class RunResult:
     @property
     def complete(self) -> bool:
         """Every submitted job ended and was recorded, and nothing was interrupted."""
-        return (not self.outcome.interrupted and not self.outcome.stalled
-                and self.metrics.get("unaccounted") == 0)
+        return self.outcome.stopped_by is None and self.metrics.get("unaccounted") == 0
 
 
 def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
-                 kind: str = "run", out: str | Path | None = None,
+                 kind: str = "run", out: str | Path | None = None, force: bool = False,
                  settings: dict[str, object] | None = None, header: Header | None = None,
                  sinks: SinkOptions | None = None, closed_loop: bool = False,
                  epoch: float | None = None, skipped: Callable[[], dict[str, int]] | None = None,
-                 cancel_on_exit: bool = False,
+                 cancel_on_exit: bool = False, expected: int | None = None,
                  on_progress: Callable[[int, int], None] | None = None) -> RunResult:
-    """Run ``workload`` on ``backend`` and write the run directory.
+    """Run ``workload`` on ``backend`` and write the run directory (workload.rundir).
 
+    ``out`` must be new or empty (``force`` replaces an earlier run's directory).
+    ``epoch`` is the Unix time the run's clock starts from: by default the wall clock
+    for a real-time backend and a fixed date for a simulation (reproducible bytes).
     ``sinks`` (Graphite, annotations, Logstash) are fed by a relay process that follows
-    events.jsonl. ``skipped`` is called after the run to count input the source dropped (by reason);
-    it is read after the workload is consumed because sources stream lazily.
+    events.jsonl. ``skipped`` is called after the run to count input the source dropped
+    (by reason); it is read after the workload is consumed because sources stream lazily.
+    ``expected`` (the workload's size, when known) counts what a stopped run never
+    submitted. An InputError from the workload mid-run stops the run: the directory is
+    written (``stopped_by``), then the error is raised again.
     """
+    epoch = run_epoch(backend.realtime, epoch)
     run_id = new_run_id(kind)
-    run_dir = make_run_dir(out, run_id)
-    epoch = time.time() if epoch is None else epoch
+    run_dir = make_run_dir(out, run_id, force=force)
     info = backend.describe()
-    write_json(run_dir / SETTINGS, {
+    write_settings(run_dir, {
         "run_id": run_id, "kind": kind, "backend": backend.name, "epoch": epoch,
         "cluster": {"name": info.name, "nodes": len(info.nodes), "total_cpus": info.total_cpus,
                     "cpus_per_node": info.cpus_per_node, "partitions": list(info.partitions),
                     "slurm_version": info.slurm_version, "slurm_api": info.slurm_api},
         "closed_loop": closed_loop, **(settings or {})})
+    write_cluster(run_dir, info)
     recorder = Recorder(run_dir, run_id=run_id, total_cpus=info.total_cpus, epoch=epoch,
                         header=realised_header(header, info, run_id, backend.name,
                                                settings))
     relay = SinkRelay(sinks, run_dir, run_id, info.total_cpus) if has_sinks(sinks) else None
     if relay:
         relay.start()
-    generator = Generator(workload, backend, recorder, epoch=epoch, closed_loop=closed_loop,
+    counted = _Counted(workload)
+    generator = Generator(counted, backend, recorder, epoch=epoch, closed_loop=closed_loop,
                           run_id=run_id, on_progress=on_progress)
+    with stop_on_interrupt(generator.request_stop):
+        outcome = _run(generator, backend, cancel_on_exit)
+        skipped_by_reason = skipped() if skipped else {}
+        recorder.metrics.skipped = sum(skipped_by_reason.values())
+        extra = {"run_id": run_id, "backend": backend.name, **_ending(outcome),
+                 "not_submitted": _not_submitted(outcome, counted.taken, expected,
+                                                 recorder.metrics.skipped),
+                 "wall_s": round(outcome.wall_s, 3), "events": recorder.events_written,
+                 "open_loop_fallbacks": outcome.open_loop_fallbacks,
+                 **{f"skipped_{_slug(k)}": v for k, v in skipped_by_reason.items()}}
+        recorder.close()
+        reports = relay.finish() if relay else []
+        metrics = recorder.finish(extra, reports)
+    if outcome.input_error is not None:
+        raise outcome.input_error
+    return RunResult(run_id, run_dir, metrics, outcome, reports)
+
+
+def run_source(source: Source, backend: Backend, *, settings: dict[str, object] | None = None,
+               **options: object) -> RunResult:
+    """run_workload of a Source: its description in settings.json, its skipped counts
+    in metrics.json."""
+    return run_workload(source, backend,   # type: ignore[arg-type]
+                        settings={**(settings or {}), "source": source.describe()},
+                        skipped=lambda: dict(source.skipped), **options)
+
+
+def _run(generator: Generator, backend: Backend, cancel_on_exit: bool) -> Outcome:
     try:
         outcome = generator.run()
-        if outcome.interrupted and cancel_on_exit:
-            backend.cancel(recorder.schedule.unfinished)
+        if outcome.stopped_by in ("interrupt", "input error") and cancel_on_exit:
+            backend.cancel(generator.recorder.schedule.unfinished)
     finally:
         backend.close()
-    skipped_by_reason = skipped() if skipped else {}
-    recorder.metrics.skipped = sum(skipped_by_reason.values())
-    extra = {"run_id": run_id, "backend": backend.name, "interrupted": outcome.interrupted,
-             "stalled": outcome.stalled,
-             "wall_s": round(outcome.wall_s, 3), "events": recorder.events_written,
-             "open_loop_fallbacks": outcome.open_loop_fallbacks,
-             **{f"skipped_{_slug(k)}": v for k, v in skipped_by_reason.items()}}
-    recorder.close()
-    reports = relay.finish() if relay else []
-    metrics = recorder.finish(extra, reports)
-    return RunResult(run_id, run_dir, metrics, outcome, reports)
+    return outcome
+
+
+def _ending(outcome: Outcome) -> dict[str, object]:
+    """How the run ended, as metrics.json says it."""
+    error = outcome.input_error
+    return {"interrupted": outcome.interrupted, "stalled": outcome.stalled,
+            "stopped_by": outcome.stopped_by,
+            **({"stopped_by_error": str(error)} if error is not None else {})}
+
+
+def _not_submitted(outcome: Outcome, taken: int, expected: int | None,
+                   skipped: int) -> int | None:
+    """Jobs the run never submitted: those it held (closed loop) plus, when the
+    workload's size is known, those it never took. None: unknown (the rest of the input
+    was never read, and its size was not given)."""
+    if outcome.exhausted:
+        return outcome.not_submitted
+    if expected is None:
+        return None
+    return outcome.not_submitted + max(0, expected - taken - skipped)
+
+
+class _Counted:
+    """The workload, counting the specs taken from it."""
+
+    def __init__(self, workload: Iterable[JobSpec]) -> None:
+        self.workload, self.taken = workload, 0
+
+    def __iter__(self):
+        for spec in self.workload:
+            self.taken += 1
+            yield spec
 
 
 def has_sinks(options: SinkOptions | None) -> bool:

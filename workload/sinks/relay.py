@@ -22,13 +22,12 @@ import threading
 from pathlib import Path
 
 from workload.event import Event
-from workload.rundir import EVENTS
+from workload.rundir import EVENTS, read_sink_reports, write_sink_reports
 from workload.sinks.base import SinkReport
 from workload.sinks.config import SinkOptions, build_sinks
 from workload.sinks.gauges import Gauges
 from workload.sinks.jsonl import follow_lines
 
-REPORTS = "sinks.json"
 POLL_S = 0.05
 
 
@@ -62,10 +61,10 @@ class SinkRelay:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        path = self.run_dir / REPORTS
-        if not path.exists():
+        reports = read_sink_reports(self.run_dir)
+        if reports is None:
             return [SinkReport("relay", sent=0, buffered=-1)]
-        return [SinkReport(name, **counts) for name, counts in json.loads(path.read_text()).items()]
+        return [SinkReport(name, **counts) for name, counts in reports.items()]
 
 
 def relay(options: SinkOptions, run_dir: Path, run_id: str, total_cpus: int,
@@ -87,7 +86,7 @@ def relay(options: SinkOptions, run_dir: Path, run_id: str, total_cpus: int,
     if last_time is not None:
         _sample(sinks, last_time, gauges)
     reports = {r.name: r.to_dict() for r in (s.close(options.deadline) for s in sinks)}
-    (run_dir / REPORTS).write_text(json.dumps(reports))
+    write_sink_reports(run_dir, reports)
 
 
 def _sample(sinks, time: float, gauges: Gauges) -> None:
