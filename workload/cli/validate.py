@@ -21,7 +21,8 @@ from workload.cli.run import out_option, set_option
 from workload.cluster.config import SUITES
 from workload.compare.agreement import judge, launch_overheads, median_overheads
 from workload.compare.runs import RunView, load_run
-from workload.rundir import SETTINGS, new_run_id, read_json, write_json
+from workload.errors import InputError
+from workload.rundir import METRICS, SETTINGS, new_run_id, read_json, write_json
 from workload.scenario import Scenario, load_scenario, run_scenario, run_source
 from workload.scenario.backend import scenario_backend, sim_notes
 from workload.scenario.workloads import Shaped, build
@@ -49,13 +50,19 @@ REPORT = "validate.json"
 @click.option("--cluster", default=None, metavar="NAME",
               help="Name of the container cluster the real runs use (default: wlv-<random>). "
                    "It is removed before and after every run.")
+@click.option("--real", "real", multiple=True, metavar="RUN_DIR",
+              type=click.Path(exists=True, file_okay=False),
+              help="Judge these earlier real runs of the same scenario (their scenario.yaml "
+                   "and --set must match) instead of running Slurm again; repeatable. The "
+                   "simulator always runs anew.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the whole report as one JSON object on stdout.")
 @out_option
 @set_option
 def validate(scenario: str, runs: int, suite: str | None, min_kendall: float,
              max_wait_error: float, subtract_launch: bool, cluster: str | None,
-             as_json: bool, out: str | None, overrides: tuple[str, ...]) -> None:
+             real: tuple[str, ...], as_json: bool, out: str | None,
+             overrides: tuple[str, ...]) -> None:
     """Run SCENARIO on real Slurm --runs times and on the simulator; report agreement.
 
     Per run and in summary: start-order Kendall tau-b and Spearman, mean / median / p95
@@ -73,6 +80,7 @@ def validate(scenario: str, runs: int, suite: str | None, min_kendall: float,
       wlgen validate scenarios/validate/backfill-defaults.yaml --slurm trixie --json
       wlgen validate scenarios/validate/multifactor-age-size.yaml --subtract-launch \\
           --out runs/val-mf --min-kendall 0.8
+      wlgen validate scenarios/validate/builtin-fifo.yaml --real runs/val-b/slurm-1
     """
     sets = list(overrides) + ([f"cluster.slurm_version={SUITES[suite]}"] if suite else [])
     loaded = load_scenario(scenario, sets)
@@ -80,8 +88,12 @@ def validate(scenario: str, runs: int, suite: str | None, min_kendall: float,
     name = cluster or f"wlv-{secrets.token_hex(3)}"
     for note in sim_notes(loaded):
         click.echo(f"wlgen: note: {note}", err=True)
+    earlier = [Path(d) for d in real]
+    for run_dir in earlier:
+        check_same_scenario(loaded, run_dir)
     report = run_validation(loaded, base, runs=runs, cluster=name, min_kendall=min_kendall,
-                            max_wait_error=max_wait_error, subtract_launch=subtract_launch)
+                            max_wait_error=max_wait_error, subtract_launch=subtract_launch,
+                            earlier=earlier)
     write_json(base / REPORT, report)
     click.echo(format_report(report), err=True)
     if as_json:
@@ -91,13 +103,15 @@ def validate(scenario: str, runs: int, suite: str | None, min_kendall: float,
 
 
 def run_validation(scenario: Scenario, base: Path, *, runs: int, cluster: str,
-                   min_kendall: float, max_wait_error: float,
-                   subtract_launch: bool) -> dict[str, object]:
-    """The simulator once, Slurm ``runs`` times, then the verdict(s) as one JSON object."""
+                   min_kendall: float, max_wait_error: float, subtract_launch: bool,
+                   earlier: list[Path] | None = None) -> dict[str, object]:
+    """The simulator once, Slurm ``runs`` times (or the ``earlier`` real runs), then the
+    verdict(s) as one JSON object."""
     sim = run_scenario(scenario, backend="sim", out=base / "sim")
     click.echo(f"wlgen: validate: simulator done: {sim.result.run_dir}", err=True)
-    real_dirs, complete = [], [sim.result.complete]
-    for i in range(1, runs + 1):
+    real_dirs = list(earlier or [])
+    complete = [sim.result.complete] + [_complete(d) for d in real_dirs]
+    for i in range(1, (0 if real_dirs else runs) + 1):
         click.echo(f"wlgen: validate: Slurm run {i}/{runs} on cluster {cluster}", err=True)
         done = run_scenario(scenario, backend="slurm", out=base / f"slurm-{i}",
                             cluster=cluster, fresh=True)
@@ -112,7 +126,8 @@ def run_validation(scenario: Scenario, base: Path, *, runs: int, cluster: str,
     report: dict[str, object] = {
         "scenario": scenario.name, "file": str(scenario.file),
         "slurm_version": scenario.cluster.slurm_version or SUITES["bookworm"],
-        "cluster": cluster, "out": str(base), "real_runs": runs, "run_dirs": run_dirs,
+        "cluster": None if earlier else cluster, "out": str(base),
+        "real_runs": len(real_dirs), "real_runs_reused": bool(earlier), "run_dirs": run_dirs,
         "complete": all(complete), "simulator": _sim_settings(sim.result.run_dir),
         "launch_subtracted": subtract_launch, "verdict": plain.to_dict()}
     verdict = plain
@@ -125,6 +140,30 @@ def run_validation(scenario: Scenario, base: Path, *, runs: int, cluster: str,
         report["verdict_launch_subtracted"] = verdict.to_dict()
     report["passed"] = bool(verdict.passed and all(complete))
     return report
+
+
+def check_same_scenario(scenario: Scenario, run_dir: Path) -> None:
+    """A reused real run must be of this scenario file with these --set values."""
+    try:
+        settings = read_json(run_dir / SETTINGS)
+        copy = (run_dir / "scenario.yaml").read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        raise InputError("not a scenario run directory (no settings.json or scenario.yaml)",
+                         file=str(run_dir)) from None
+    if not str(settings.get("kind", "")).endswith("slurm"):
+        raise InputError("not a real Slurm run (settings.json kind)", file=str(run_dir),
+                         value=settings.get("kind"))
+    ran = settings.get("scenario", {})
+    if copy != scenario.file.read_text(encoding="utf-8") or \
+            list(ran.get("overrides", [])) != list(scenario.overrides):
+        raise InputError(f"this run is of another scenario file or other --set values "
+                         f"than {scenario.file} {list(scenario.overrides)}",
+                         file=str(run_dir), field="scenario.overrides",
+                         value=ran.get("overrides"))
+
+
+def _complete(run_dir: Path) -> bool:
+    return not read_json(run_dir / METRICS).get("unaccounted")
 
 
 def _padded_sim_run(scenario: Scenario, out: Path, pads: Mapping[int, float]) -> RunView:
