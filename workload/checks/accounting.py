@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from workload.checks.observed import Observed
-from workload.checks.result import CheckResult, Verdict
+from workload.checks.result import FAIL, PASS, CheckResult, Verdict
 from workload.event import END, FINAL_STATES, START, SUBMIT
 
 NAME = "all_accounted"
@@ -35,6 +35,24 @@ def check_all_accounted(obs: Observed) -> CheckResult:
             verdict.fail(seq=seq, submits=submits[seq], ends=ends[seq],
                          problem=_problem(submits[seq], ends[seq]))
     return verdict.result()
+
+
+def check_run_complete(obs: Observed) -> CheckResult:
+    """The run ended by itself: it wrote its metrics and was not interrupted, stalled or
+    stopped by an input error (metrics.json says which). A stopped run's schedule can pass
+    every other check and still be only the start of the run that was asked for."""
+    name, metrics = "run_complete", obs.metrics
+    if not metrics:
+        return CheckResult(name, FAIL, 1, 1, [{"problem": "no metrics.json: the run never "
+                                               "finished writing its directory"}])
+    stopped = metrics.get("stopped_by") or ("interrupt" if metrics.get("interrupted") else
+                                            "stall" if metrics.get("stalled") else None)
+    if stopped is None:
+        return CheckResult(name, PASS, 1)
+    why = metrics.get("stopped_by_error")
+    problem = f"stopped by {stopped}" + (f": {why}" if why else "")
+    return CheckResult(name, FAIL, 1, 1, [{"problem": problem,
+                                           "not_submitted": metrics.get("not_submitted")}])
 
 
 def _problem(submits: int, ends: int) -> str:

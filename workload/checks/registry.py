@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 
-from workload.checks.accounting import check_all_accounted
+from workload.checks.accounting import check_all_accounted, check_run_complete
 from workload.checks.capacity import check_no_overcommit
 from workload.checks.deps import check_dependencies
 from workload.checks.easy import check_easy_reservation
@@ -23,6 +23,7 @@ INVARIANTS: dict[str, Check] = {
     "easy_reservation": check_easy_reservation,
     "priority_order": check_priority_order,
     "all_accounted": check_all_accounted,
+    "run_complete": check_run_complete,
 }
 #: What a scenario without a ``checks.invariants`` list runs: true of every policy.
 DEFAULT_INVARIANTS = ("no_overcommit", "dependencies", "started_after_submit",

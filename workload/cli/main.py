@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "inspect": "workload.cli.inspect:inspect",
     "cluster": "workload.cli.cluster:cluster",
     "run": "workload.cli.run:run",
+    "check": "workload.cli.check:check",
     "compare": "workload.cli.compare:compare",
     "matrix": "workload.cli.matrix:matrix",
     "report": "workload.cli.report:report",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from workload.backends.base import Backend
 from workload.checks.observed import Observed, load_observed
+from workload.checks.plan import with_options
 from workload.checks.registry import run_invariants
 from workload.checks.result import CheckResult
 from workload.checks.thresholds import check_metrics
@@ -61,7 +62,8 @@ def run_scenario(scenario: Scenario, *, backend: str = "sim", out: str | Path | 
     checks = run_invariants(observed, scenario.checks.invariants)
     if scenario.checks.metrics:
         checks.append(check_metrics(result.metrics, scenario.checks.metrics))
-    write_checks(result.run_dir, [c.to_dict() for c in checks])
+    write_checks(result.run_dir, with_options(checks, scenario.checks.invariants,
+                                              scenario.checks.metrics))
     return ScenarioRun(scenario, result, observed, checks)
 
 
