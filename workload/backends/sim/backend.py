@@ -10,7 +10,9 @@ import simpy
 from workload.backends.base import Backend, ClusterInfo, Emit, NodeInfo
 from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.backends.sim.cluster import SimCluster
+from workload.backends.sim.slurm import SlurmEngine, ignored
 from workload.errors import BackendError, InputError
+from workload.slurmconf import SlurmConfig
 from workload.spec import JobSpec
 
 
@@ -26,24 +28,34 @@ def make_cluster_info(nodes: int, cpus: int, mem_mb: int = 64_000, *,
 
 class SimBackend(Backend):
     """Runs in simpy's virtual time as fast as the machine allows, or in wall-clock time
-    (``realtime``) to watch a run's events flow into live sinks."""
+    (``realtime``) to watch a run's events flow into live sinks.
+
+    With ``slurm`` (a SlurmConfig) it schedules as Slurm does with that configuration
+    (workload/backends/sim/slurm/); without, textbook ``policy`` (fcfs or easy).
+    ``ignored`` names the settings of ``slurm`` the simulator does not model.
+    """
 
     name = "sim"
 
     def __init__(self, info: ClusterInfo, policy: str = "easy", *, realtime: bool = False,
-                 calibration: Calibration = TEXTBOOK) -> None:
+                 calibration: Calibration = TEXTBOOK, slurm: SlurmConfig | None = None) -> None:
         self.info, self.policy, self.realtime = info, policy, realtime
-        self.calibration = calibration
-        self.cluster: SimCluster | None = None
+        self.calibration, self.slurm = calibration, slurm
+        self.ignored: list[str] = ignored(slurm) if slurm is not None else []
+        self.cluster: SimCluster | SlurmEngine | None = None
 
     def attach(self, env: simpy.Environment, emit: Emit, epoch: float, run_id: str = "") -> None:
         self.epoch = epoch
-        self.cluster = SimCluster(env, self.info, self.policy, emit, epoch, self.calibration)
+        if self.slurm is not None:
+            self.cluster = SlurmEngine(env, self.info, self.slurm, emit, epoch)
+        else:
+            self.cluster = SimCluster(env, self.info, self.policy, emit, epoch,
+                                      self.calibration)
 
     def describe(self) -> ClusterInfo:
         return self.info
 
-    def _attached(self) -> SimCluster:
+    def _attached(self) -> SimCluster | SlurmEngine:
         if self.cluster is None:
             raise BackendError("the simulator is not attached to a run")
         return self.cluster

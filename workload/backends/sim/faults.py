@@ -17,14 +17,17 @@ from workload.backends.sim import SimBackend
 from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.event import END, NODE_FAIL, REQUEUED, STATE, SUBMIT, Event
 from workload.fault import Fault
+from workload.slurmconf import SlurmConfig
 from workload.spec import JobSpec
 
 
 class ScenarioSim(SimBackend):
     def __init__(self, info: ClusterInfo, policy: str = "easy", *, faults: tuple[Fault, ...] = (),
-                 requeue: bool = True, calibration: Calibration = TEXTBOOK) -> None:
-        super().__init__(info, policy, calibration=calibration)
-        self.faults, self.requeue = faults, requeue
+                 requeue: bool = True, calibration: Calibration = TEXTBOOK,
+                 slurm: SlurmConfig | None = None) -> None:
+        super().__init__(info, policy, calibration=calibration, slurm=slurm)
+        # Slurm mode requeues inside the engine (with Slurm's hold); textbook mode here.
+        self.faults, self.requeue = faults, requeue and slurm is None
         self._specs: dict[int, JobSpec] = {}
         self._resubmitted: set[int] = set()
         self.requeues = 0

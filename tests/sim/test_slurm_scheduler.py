@@ -1,0 +1,137 @@
+"""Slurm's main scheduler and backfill in the simulator, against hand-computed schedules.
+
+Every case: a handful of jobs where the setting changes the order; the comment gives
+the hand computation. Times in seconds; limits are whole minutes as sbatch keeps them.
+Backfill passes run at multiples of bf_interval (default 30 s), the full main pass at
+multiples of sched_interval (60 s), the event pass batch_sched_delay after a submit/end
+(set to 0 by ``conf`` unless a test says otherwise).
+"""
+
+from __future__ import annotations
+
+from tests.sim.helpers import conf, ends, first, job, nodes, simulate, starts
+
+# 1 node x 4 CPUs. J0 holds 2 CPUs for 10 min; J1 wants all 4 (blocked until 600).
+HEAD = [job(0, 0, 2, 600), job(1, 1, 4, 600)]
+
+
+def test_backfill_starts_a_short_job_at_the_next_backfill_pass():
+    # J2 (2 CPUs, 5 min) fits the 2 free CPUs and ends at 30+300=330 <= 600, J1's
+    # planned start: the pass at t=30 starts it. The main scheduler (event pass at 2)
+    # stopped at J1 (Resources) and left J2 pending with reason Priority.
+    events = simulate(HEAD + [job(2, 2, 2, 300)], nodes(1, 4), conf())
+    assert starts(events) == {0: 0, 2: 30, 1: 600}
+    assert first(events, 2).reason == "Priority"
+    assert first(events, 1).reason == "Resources"
+
+
+def test_backfill_never_starts_a_job_that_crosses_a_reservation():
+    # J2 runs 5 min but asks for 20: from t=30 it would hold 2 CPUs to 1230 > 600 and
+    # J1 needs all 4 at 600. It waits for J1 (600..1200).
+    events = simulate(HEAD + [job(2, 2, 2, 300, limit=1200)], nodes(1, 4), conf())
+    assert starts(events) == {0: 0, 1: 600, 2: 1200}
+
+
+def test_builtin_stops_at_the_first_job_that_cannot_start():
+    # sched/builtin: no backfill, J2 waits behind J1 although it fits at t=2.
+    events = simulate(HEAD + [job(2, 2, 2, 300)], nodes(1, 4),
+                      conf(SchedulerType="sched/builtin"))
+    assert starts(events) == {0: 0, 1: 600, 2: 1200}
+
+
+def test_a_blocked_partition_does_not_stop_another_partition():
+    # Two partitions on separate nodes: J1 blocks "batch" only; J2 in "other" starts
+    # in the same main pass it was submitted in (builtin, no backfill).
+    from workload.backends.base import ClusterInfo, NodeInfo
+    info = ClusterInfo("t", (NodeInfo("n1", 4, 64000, ("batch",)),
+                             NodeInfo("n2", 4, 64000, ("other",))))
+    specs = HEAD + [job(2, 2, 2, 300, partition="other")]
+    events = simulate(specs, info, conf(SchedulerType="sched/builtin"))
+    assert starts(events) == {0: 0, 2: 2, 1: 600}
+
+
+def test_bf_interval_sets_when_backfilled_jobs_start():
+    # bf_interval=5: the pass after J2's submit at 2 is at 5.
+    events = simulate(HEAD + [job(2, 2, 2, 300)], nodes(1, 4),
+                      conf(SchedulerParameters="bf_interval=5"))
+    assert starts(events)[2] == 5
+
+
+def test_bf_window_limits_reservations():
+    # J0 holds 2 of 4 CPUs for 60 min; J1 (4 CPUs) can start at 3600. J2 (2 CPUs,
+    # 120 min) would delay J1's reservation, so with the default window (1440 min) it
+    # waits. With bf_window=10 (min), 3600 is beyond now+600: J1 gets no reservation
+    # and J2 starts at the pass at 30.
+    specs = [job(0, 0, 2, 3600), job(1, 1, 4, 600), job(2, 2, 2, 7200)]
+    assert starts(simulate(specs, nodes(1, 4), conf()))[2] == 4200
+    assert starts(simulate(specs, nodes(1, 4), conf(SchedulerParameters="bf_window=10")))[2] == 30
+
+
+def test_bf_max_job_test_limits_the_jobs_backfill_looks_at():
+    # bf_max_job_test=1: backfill tests J1 only, so J2 is never backfilled and starts
+    # after J1 (600..1200) instead of at 30.
+    events = simulate(HEAD + [job(2, 2, 2, 300)], nodes(1, 4),
+                      conf(SchedulerParameters="bf_max_job_test=1"))
+    assert starts(events) == {0: 0, 1: 600, 2: 1200}
+
+
+def test_bf_max_job_user_skips_a_users_further_jobs():
+    # J1 and J2 belong to user u; with bf_max_job_user=1 backfill tests only J1 for u,
+    # so J2 waits; J3 of user v (same shape) is tested and backfilled at 30.
+    specs = HEAD[:1] + [job(1, 1, 4, 600, user="u"), job(2, 2, 2, 300, user="u"),
+                        job(3, 3, 2, 300, user="v")]
+    events = simulate(specs, nodes(1, 4), conf(SchedulerParameters="bf_max_job_user=1"))
+    assert starts(events)[3] == 30 and starts(events)[2] == 1200
+
+
+def test_bf_resolution_rounds_planned_ends_up():
+    # J0 (2 of 4 CPUs) has a 61 s limit -> 2 min: planned to end at 120, so J1 (4 CPUs)
+    # is planned at 120. J2 (2 CPUs, 2 min limit) at the pass at 30 would hold CPUs to
+    # 150 > 120: not backfilled; it runs after J1 (J0 really ends at 100, J1 100..160).
+    # With bf_resolution=300 every planned time is on a 300 s grid: J0's end is kept as
+    # 300, J1 planned at 300, and J2's end 150 rounds to 300 <= 300: backfilled at 30.
+    specs = [job(0, 0, 2, 100, limit=61), job(1, 1, 4, 60), job(2, 2, 2, 50, limit=120)]
+    assert starts(simulate(specs, nodes(1, 4), conf())) == {0: 0, 1: 100, 2: 160}
+    coarse = simulate(specs, nodes(1, 4), conf(SchedulerParameters="bf_resolution=300"))
+    assert starts(coarse) == {0: 0, 2: 30, 1: 100}
+
+
+def test_default_queue_depth_and_sched_interval():
+    # sched/builtin, default_queue_depth=1: the event pass at J0's end (600) tests one
+    # job, J1; J2 starts at the next full pass, at the next multiple of sched_interval
+    # (60 s): 660. With the default depth (100) both start at 600.
+    specs = [job(0, 0, 4, 600), job(1, 1, 1, 600), job(2, 2, 1, 600)]
+    deep = simulate(specs, nodes(1, 4), conf(SchedulerType="sched/builtin"))
+    assert starts(deep) == {0: 0, 1: 600, 2: 600}
+    shallow = simulate(specs, nodes(1, 4), conf(SchedulerType="sched/builtin",
+                                                SchedulerParameters="default_queue_depth=1"))
+    assert starts(shallow) == {0: 0, 1: 600, 2: 660}
+
+
+def test_batch_sched_delay_delays_the_event_pass():
+    # Slurm's default batch_sched_delay=3: a job submitted at 0 on an idle node starts
+    # at 3 (the main pass runs 3 s after the submit).
+    events = simulate([job(0, 0, 1, 60)], nodes(1, 4),
+                      conf().merged("SchedulerParameters=batch_sched_delay=3"))
+    assert starts(events) == {0: 3}
+
+
+def test_time_limits_are_whole_minutes_and_overtime_extends_them():
+    # A 61 s limit is 2 min: a 100 s job completes. A 200 s job with a 1 min limit is
+    # killed at the time-limit check at 60 (checks every 30 s): TIMEOUT at 60. With
+    # OverTimeLimit=1 (min) it may run to 120: killed at 120.
+    specs = [job(0, 0, 1, 100, limit=61), job(1, 0, 1, 200, limit=60)]
+    assert ends(simulate(specs, nodes(1, 4), conf())) == {0: (100, "COMPLETED"),
+                                                          1: (60, "TIMEOUT")}
+    assert ends(simulate(specs, nodes(1, 4), conf(OverTimeLimit=1)))[1] == (120, "TIMEOUT")
+
+
+def test_requeue_holds_the_job_two_minutes():
+    # JobRequeue=1 (default): J0 on n1 is requeued when n1 fails at 100 and may start
+    # again at 100+120=220 (BeginTime), on n2. JobRequeue=0: it ends NODE_FAIL at 100.
+    events = simulate([job(0, 0, 1, 600)], nodes(2, 1), conf(), faults=[(100, "n1", False)])
+    assert [e.time for e in events if e.kind == "start"] == [0, 220]
+    assert any(e.kind == "state" and e.state == "REQUEUED" and e.time == 100 for e in events)
+    events = simulate([job(0, 0, 1, 600)], nodes(2, 1), conf(JobRequeue=0),
+                      faults=[(100, "n1", False)])
+    assert ends(events) == {0: (100, "NODE_FAIL")}

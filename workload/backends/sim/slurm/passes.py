@@ -1,0 +1,98 @@
+"""The two scheduling passes over the engine's queue: Slurm's main loop and backfill."""
+
+from __future__ import annotations
+
+import math
+
+from workload.backends.sim.slurm.plan import Profile, round_up
+from workload.event import PENDING
+
+
+def main(engine, depth: int) -> None:
+    """schedule(): start jobs in order; a partition whose job is left pending for
+    resources starts nothing lower this pass. ``depth`` 0 tests the whole queue."""
+    now = engine.env.now
+    if not engine.pending:
+        return
+    engine._refresh(now)
+    nodes, failed, tested = engine.nodes, set(), 0
+    for job in list(engine.order()):
+        if job.state != PENDING:
+            continue
+        if job.eligible > now:
+            job.reason = "BeginTime"
+            continue
+        tested += 1
+        if depth and tested > depth:
+            return
+        if job.part.name in failed:
+            job.reason = "Priority"
+            continue
+        if not nodes.free_total:
+            job.reason = "Resources" if not failed else "Priority"
+            failed.add(job.part.name)
+            continue
+        why = engine.limits(job)
+        if why:
+            job.reason = why
+            continue
+        alloc = nodes.find(job)
+        if alloc is None:
+            job.reason = "Resources"
+            failed.add(job.part.name)
+            continue
+        engine.start(job, alloc)
+
+
+def backfill(engine) -> None:
+    """backfill.c: plan every pending job in order on the profile; start those whose
+    earliest start is now, reserve (whole nodes) for those that start later."""
+    now, s, nodes = engine.env.now, engine.s, engine.nodes
+    if not engine.pending or not nodes.free_total:
+        return
+    engine._refresh(now)
+    res = s.bf_resolution_s
+    ends = [(round_up(j.start + j.limit, res), nodes.cell_of[n], c)
+            for j in engine.running.values() for n, c in j.alloc if nodes.up[n]]
+    profile = Profile(now, nodes.cell_free(), ends)
+    latest = now + s.bf_window_s
+    tested, per_user = 0, {}
+    for job in list(engine.order()):
+        if job.state != PENDING or job.eligible > now:
+            continue
+        if tested >= s.bf_max_job_test:
+            return
+        if s.bf_max_job_user:
+            seen = per_user.get(job.user, 0)
+            if seen >= s.bf_max_job_user:
+                continue
+            per_user[job.user] = seen + 1
+        tested += 1
+        why = engine.limits(job)
+        if why:
+            job.reason = why
+            continue
+        start = profile.earliest(job.part.cells, job.procs, job.limit, latest)
+        if start is None:
+            job.reason = "Resources"
+            continue
+        if start == now:
+            alloc = nodes.find(job)
+            if alloc is not None:
+                engine.start(job, alloc)
+                for node, cores in alloc:
+                    profile.reserve((nodes.cell_of[node],), cores, now,
+                                    round_up(now + job.limit, res))
+                if not nodes.free_total:
+                    return
+                continue
+        job.reason = "Priority" if nodes.find(job) is not None else "Resources"
+        hold = _whole_nodes(job)
+        profile.reserve(job.part.cells, hold, start, round_up(start + job.limit, res))
+
+
+def _whole_nodes(job) -> int:
+    """CPUs a backfill reservation holds: the whole nodes the job would use."""
+    per = job.part.per_node
+    count = job.nodes or math.ceil(job.procs / per)
+    return min(count * per, job.part.total)

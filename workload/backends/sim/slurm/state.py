@@ -1,0 +1,141 @@
+"""The Slurm-mode simulator's records: nodes, partitions, jobs."""
+
+from __future__ import annotations
+
+import math
+
+from workload.backends.base import ClusterInfo
+from workload.event import PENDING
+from workload.slurmconf import PartitionConf, QosConf
+from workload.spec import JobSpec
+
+
+class Part:
+    """A partition: its nodes (indices, shared with other partitions or not) and settings."""
+
+    def __init__(self, conf: PartitionConf, nodes: list[int], cells: tuple[int, ...],
+                 cpus: list[int]) -> None:
+        self.name, self.conf, self.nodes, self.cells = conf.name, conf, nodes, cells
+        self.tier = conf.priority_tier
+        self.total = sum(cpus[n] for n in nodes)
+        self.per_node = max((cpus[n] for n in nodes), default=1)
+
+
+class Job:
+    __slots__ = ("spec", "seq", "procs", "nodes", "mem", "limit", "part", "qos", "user",
+                 "assoc", "submit", "eligible", "static_prio", "priority", "reason", "state",
+                 "alloc", "start", "part_factor", "qos_priority", "charged", "key")
+
+    def __init__(self, spec: JobSpec, now: float, part: Part, limit: float,
+                 qos: QosConf | None) -> None:
+        self.spec, self.seq, self.procs = spec, spec.seq, spec.procs
+        self.nodes, self.mem = spec.nodes, spec.mem_per_cpu_mb
+        self.limit, self.part, self.qos, self.user = limit, part, qos, spec.user
+        self.assoc = None
+        self.submit = self.eligible = now
+        self.static_prio = 0.0
+        self.priority = 0
+        self.reason = "None"
+        self.state = PENDING
+        self.alloc: list[tuple[int, int]] = []
+        self.start = self.charged = -1.0
+        self.part_factor = part.conf.priority_job_factor
+        self.qos_priority = qos.priority if qos else 0
+        self.key: tuple = ()
+
+    def sort_key(self) -> tuple:
+        """sort_job_queue2: partition PriorityTier, priority (both descending), submit
+        time, job id."""
+        self.key = (-self.part.tier, -self.priority, self.submit, self.seq)
+        return self.key
+
+
+class Nodes:
+    """Free CPUs and memory per node, for every partition at once (nodes may be shared)."""
+
+    def __init__(self, info: ClusterInfo) -> None:
+        self.names = [n.name for n in info.nodes]
+        self.cpus = [n.cpus for n in info.nodes]
+        self.mem = [n.mem_mb for n in info.nodes]
+        self.free = list(self.cpus)
+        self.free_mem = list(self.mem)
+        self.up = [True] * len(self.cpus)
+        self.free_total = sum(self.cpus)
+        cells: dict[tuple[str, ...], int] = {}
+        self.cell_of = [cells.setdefault(tuple(sorted(n.partitions)), len(cells))
+                        for n in info.nodes]
+        self.cell_parts = list(cells)
+
+    def cell_free(self) -> list[int]:
+        out = [0] * len(self.cell_parts)
+        for node, free in enumerate(self.free):
+            if self.up[node]:
+                out[self.cell_of[node]] += free
+        return out
+
+    def usable(self, node: int, mem: int | None) -> int:
+        if not self.up[node]:
+            return 0
+        free = self.free[node]
+        return free if mem is None else min(free, self.free_mem[node] // mem)
+
+    def find(self, job: Job) -> list[tuple[int, int]] | None:
+        """Where ``job`` runs now in its partition (first nodes first), or None."""
+        if job.nodes is None:
+            need, alloc = job.procs, []
+            for node in job.part.nodes:
+                take = min(self.usable(node, job.mem), need)
+                if take:
+                    alloc.append((node, take))
+                    need -= take
+                    if not need:
+                        return alloc
+            return None
+        per = math.ceil(job.procs / job.nodes)
+        chosen = [n for n in job.part.nodes if self.usable(n, job.mem) >= per][:job.nodes]
+        if len(chosen) < job.nodes:
+            return None
+        counts = [per] * job.nodes
+        surplus = per * job.nodes - job.procs
+        for i in range(job.nodes - 1, -1, -1):
+            cut = min(surplus, counts[i] - 1)
+            counts[i] -= cut
+            surplus -= cut
+        return list(zip(chosen, counts))
+
+    def take(self, job: Job, alloc: list[tuple[int, int]]) -> None:
+        for node, cores in alloc:
+            self.free[node] -= cores
+            if job.mem:
+                self.free_mem[node] -= cores * job.mem
+            if self.up[node]:
+                self.free_total -= cores
+        job.alloc = alloc
+
+    def give(self, job: Job) -> None:
+        for node, cores in job.alloc:
+            self.free[node] += cores
+            if job.mem:
+                self.free_mem[node] += cores * job.mem
+            if self.up[node]:
+                self.free_total += cores
+        job.alloc = []
+
+    def set_up(self, node: int, up: bool) -> None:
+        if self.up[node] != up:
+            self.up[node] = up
+            self.free_total += self.free[node] if up else -self.free[node]
+
+    def impossible(self, job: Job) -> str | None:
+        nodes = job.part.nodes
+        cap = [self.cpus[n] if job.mem is None else min(self.cpus[n], self.mem[n] // job.mem)
+               for n in nodes]
+        if job.nodes is None:
+            return None if sum(cap) >= job.procs else \
+                f"{job.procs} CPUs requested, partition {job.part.name} can give {sum(cap)}"
+        if job.nodes > job.procs:
+            return f"{job.nodes} nodes for {job.procs} tasks: every node needs a task"
+        per = math.ceil(job.procs / job.nodes)
+        if sum(1 for c in cap if c >= per) < job.nodes:
+            return f"{job.nodes} nodes x {per} CPUs not available in {job.part.name}"
+        return None
