@@ -63,11 +63,13 @@ def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend: Bac
             payload: str, settings: dict[str, object], sinks: SinkOptions,
             header: Header | None = None,
             closed_loop: bool = False, cancel_on_exit: bool = False,
-            total: int | None = None) -> None:
+            total: int | None = None, force: bool = False, epoch: float | None = None,
+            expected: int | None = None) -> None:
     """Run and report; exits 1 when the run was interrupted or lost track of a job."""
     progress = Progress(total)
     result = run_workload(
-        set_payload(specs, payload), backend, kind=kind, out=out, header=header,
+        set_payload(specs, payload), backend, kind=kind, out=out, force=force, epoch=epoch,
+        expected=expected, header=header,
         settings={**settings, "source": source.describe(), "policy": policy,
                   "payload": payload},
         sinks=sinks, closed_loop=closed_loop, skipped=lambda: dict(source.skipped),

@@ -61,6 +61,11 @@ run_options = _stack(
     sink_options,
     click.option("--out", type=click.Path(file_okay=False), default=None,
                  help="Run directory (default: runs/<run id>)."),
+    click.option("--force", is_flag=True,
+                 help="Replace --out if it holds an earlier run (a non-empty --out is refused)."),
+    click.option("--epoch", type=float, metavar="UNIX_TIME",
+                 help="Unix time the run's clock starts from [simulation: 1767225600, "
+                      "2026-01-01T00:00:00Z; real time: now]."),
     click.option("--json", "as_json", is_flag=True,
                  help="Print the final metrics as one JSON object on stdout."),
     click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),

@@ -42,7 +42,8 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
            closed_loop: bool, use_memory: bool,
            nodes: int | None, cpus: int | None, mem: int, policy: str, backend: str, realtime: bool,
            out: str | None, as_json: bool, seed: int, payload: str,
-           cancel_on_exit: bool, sinks: SinkOptions) -> None:
+           cancel_on_exit: bool, sinks: SinkOptions, force: bool = False,
+           epoch: float | None = None) -> None:
     """Replay a Standard Workload Format TRACE (.swf or .swf.gz).
 
     Without --nodes/--cpus the simulated cluster is the trace's own size (MaxProcs
@@ -81,7 +82,8 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
     runner.prepare_users(s.user for s in fold(TraceSource(trace, strict=not lenient,
                                                           window=window)))
     execute(source, specs, kind="replay", backend=runner, policy=policy,
-            out=out, as_json=as_json, payload=payload, header=source.header,
+            out=out, force=force, epoch=epoch, as_json=as_json, payload=payload,
+            header=source.header,
             closed_loop=closed_loop, cancel_on_exit=cancel_on_exit, sinks=sinks,
             total=source.header.get_int("MaxJobs") if limit is None else limit,
             settings={"speedup": speedup, "load": load, "scale": scale,

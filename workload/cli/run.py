@@ -33,6 +33,11 @@ set_option = click.option(
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
 @backend_option
 @out_option
+@click.option("--force", is_flag=True,
+              help="Replace --out if it holds an earlier run (a non-empty --out is refused).")
+@click.option("--epoch", type=float, metavar="UNIX_TIME",
+              help="Unix time the run's clock starts from [simulation: 1767225600, "
+                   "2026-01-01T00:00:00Z; real time: now].")
 @click.option("--json", "as_json", is_flag=True,
               help="Print run dir, metrics and check results as one JSON object on stdout.")
 @set_option
@@ -40,7 +45,8 @@ set_option = click.option(
 @click.option("--keep-cluster", is_flag=True,
               help="--backend slurm: leave a cluster this run brought up running.")
 def run(scenario: str, backend: str, out: str | None, as_json: bool,
-        overrides: tuple[str, ...], cluster: str, keep_cluster: bool) -> None:
+        overrides: tuple[str, ...], cluster: str, keep_cluster: bool, force: bool = False,
+        epoch: float | None = None) -> None:
     """Run a SCENARIO file (scenarios/README.md) and check the schedule it produced.
 
     Exit 0 when the run is complete and every check passed, 1 when a check failed or a
@@ -58,7 +64,8 @@ def run(scenario: str, backend: str, out: str | None, as_json: bool,
     for note in (sim_notes if backend == "sim" else slurm_notes)(loaded):
         click.echo(f"wlgen: note: {note}", err=True)
     progress = Progress(None)
-    done = run_scenario(loaded, backend=backend, out=out, on_progress=progress,
+    done = run_scenario(loaded, backend=backend, out=out, force=force, epoch=epoch,
+                        on_progress=progress,
                         cluster=cluster, keep=keep_cluster)
     progress.close()
     show_run(done, as_json=as_json)

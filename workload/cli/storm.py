@@ -27,7 +27,8 @@ from workload.sources import StormSource
 def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
           time_limit: float | None, users: int, nodes: int | None, cpus: int | None, mem: int,
           policy: str, backend: str, realtime: bool, out: str | None, as_json: bool, seed: int, payload: str,
-          cancel_on_exit: bool, sinks: SinkOptions) -> None:
+          cancel_on_exit: bool, sinks: SinkOptions, force: bool = False,
+          epoch: float | None = None) -> None:
     """Fire a submission storm at the cluster.
 
     \b
@@ -42,4 +43,5 @@ def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
                           realtime=realtime)
     runner.prepare_users(source.user_names())    # before the clock starts
     execute(source, source, kind="storm", backend=runner, policy=policy, out=out, as_json=as_json, payload=payload, total=jobs,
+            force=force, epoch=epoch, expected=jobs,
             cancel_on_exit=cancel_on_exit, sinks=sinks, settings={"seed": seed})
