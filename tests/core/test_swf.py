@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workload.errors import InputError
-from workload.swf import FIELDS, Header, SwfReader, SwfRecord, read_swf, write_swf
+from workload.swf import FIELDS, Header, SwfReader, SwfRecord, SwfWriter, read_swf, write_swf
 
 GOOD = "1 0 10 100 4 -1 -1 4 200 -1 1 1 1 -1 -1 -1 -1 -1\n"
 
@@ -130,3 +130,36 @@ def test_round_trip_property(tmp_path_factory, comments, rows):
     got_header, got_rows = read_swf(path)
     assert got_rows == rows
     assert got_header.entries == header.entries
+
+
+def test_header_at_close_goes_before_the_records_streamed_meanwhile(tmp_path):
+    path = tmp_path / "s.swf"
+    writer = SwfWriter(path, header_at_close=True)
+    rows = [SwfRecord(i, 0, 1, 2, 4, -1, -1, 4, 60, -1, 1, 1, 1, -1, -1, -1, -1, -1)
+            for i in range(1, 4)]
+    for row in rows:
+        writer.write(row)
+    assert not path.exists() and (tmp_path / "s.swf.part").exists()   # records on disk
+    writer.close(Header([("MaxJobs", str(writer.count)), ("Note", "counted at the end")]))
+    assert not (tmp_path / "s.swf.part").exists()
+    header, records = read_swf(path)
+    assert header.entries == [("MaxJobs", "3"), ("Note", "counted at the end")]
+    assert records == rows
+
+
+def test_header_at_close_into_gzip(tmp_path):
+    path = tmp_path / "s.swf.gz"
+    writer = SwfWriter(path, header_at_close=True)
+    writer.write(SwfRecord._make([1] + [0] * 17))
+    writer.close(Header([("MaxJobs", "1")]))
+    assert gzip.decompress(path.read_bytes()).decode().startswith("; MaxJobs: 1\n1 0 0")
+
+
+def test_set_all_replaces_repeated_keys_where_the_first_was():
+    header = Header([("MaxPartitions", "1"), ("Partition", "1 batch"), ("Note", "n"),
+                     ("Partition", "2 old")])
+    header.set_all("Partition", ["1 batch", "2 debug", "3 gpu"])
+    assert header.entries == [("MaxPartitions", "1"), ("Partition", "1 batch"),
+                              ("Partition", "2 debug"), ("Partition", "3 gpu"), ("Note", "n")]
+    header.set_all("Queue", ["1 q"])
+    assert header.entries[-1] == ("Queue", "1 q")
