@@ -82,7 +82,7 @@ def validate(scenario: str, runs: int, suite: str | None, min_kendall: float,
           --out runs/val-mf --min-kendall 0.8
       wlgen validate scenarios/validate/builtin-fifo.yaml --real runs/val-b/slurm-1
     """
-    sets = list(overrides) + ([f"cluster.slurm_version={SUITES[suite]}"] if suite else [])
+    sets = list(overrides) + ([f"cluster.slurm_version='{SUITES[suite]}'"] if suite else [])
     loaded = load_scenario(scenario, sets)
     base = Path(out) if out else Path("runs") / new_run_id("validate")
     name = cluster or f"wlv-{secrets.token_hex(3)}"
