@@ -7,14 +7,19 @@ the network the containers get); the simulator has no network and ignores them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 from workload.backends.base import ClusterInfo, NodeInfo
 from workload.cluster.config import SUITES
+from workload.errors import InputError
 from workload.scenario.schema import Key, opt
+from workload.slurmconf import PartitionConf, minutes_text_to_s
 
 KEYS = ("name", "nodes", "cpus", "memory_mb", "partitions", "fabric", "slurm_version")
-PARTITION_KEYS = ("name", "nodes", "cpus", "memory_mb", "default")
+PARTITION_KEYS = ("name", "nodes", "cpus", "memory_mb", "default", "same_nodes_as",
+                  # Slurm's partition settings (PartitionName=...), which the simulator honours
+                  "PriorityTier", "PriorityJobFactor", "MaxTime", "DefaultTime", "MaxNodes")
 FABRIC_KEYS = ("topology", "link_gbps", "oversubscription", "nodes_per_switch")
 TOPOLOGIES = ("flat", "fat-tree", "dragonfly", "torus")
 DEFAULT_CPUS, DEFAULT_MEM = 32, 64_000
@@ -27,6 +32,8 @@ class PartitionDef:
     cpus: int
     memory_mb: int
     default: bool = False
+    same_nodes_as: str | None = None    # shares that partition's nodes (has none of its own)
+    slurm: PartitionConf | None = None  # PriorityTier, PriorityJobFactor, MaxTime...
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,10 @@ class ClusterDef:
 
     @property
     def nodes(self) -> int:
-        return sum(p.nodes for p in self.partitions)
+        return sum(p.nodes for p in self.partitions if p.same_nodes_as is None)
+
+    def partition_confs(self) -> tuple[PartitionConf, ...]:
+        return tuple(p.slurm or PartitionConf(p.name) for p in self.partitions)
 
     @property
     def default_partition(self) -> str:
@@ -48,14 +58,24 @@ class ClusterDef:
         """Nodes named n1, n2... across partitions in order, like the container cluster."""
         nodes, i = [], 0
         for part in self.partitions:
+            if part.same_nodes_as is not None:
+                continue
+            names = (part.name, *(p.name for p in self.partitions
+                                  if p.same_nodes_as == part.name))
             for _ in range(part.nodes):
                 i += 1
-                nodes.append(NodeInfo(f"n{i}", part.cpus, part.memory_mb, (part.name,)))
+                nodes.append(NodeInfo(f"n{i}", part.cpus, part.memory_mb, names))
         return ClusterInfo(self.name, tuple(nodes), self.default_partition, self.slurm_version)
 
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "slurm_version": self.slurm_version, "fabric": self.fabric,
-                "partitions": [asdict(p) for p in self.partitions]}
+                "partitions": [{**asdict(p), "slurm": p.slurm and _finite(asdict(p.slurm))}
+                               for p in self.partitions]}
+
+
+def _finite(values: dict[str, object]) -> dict[str, object]:
+    """JSON has no Infinity: an unlimited MaxTime is null."""
+    return {k: None if v == math.inf else v for k, v in values.items()}
 
 
 def parse_cluster(key: Key | None) -> ClusterDef:
@@ -76,11 +96,29 @@ def parse_cluster(key: Key | None) -> ClusterDef:
 
 
 def _partition(key: Key, cpus: int, mem: int) -> PartitionDef:
-    keys = key.mapping(PARTITION_KEYS, required=("name", "nodes"))
-    return PartitionDef(keys["name"].text(), keys["nodes"].integer(low=1),
+    keys = key.mapping(PARTITION_KEYS, required=("name",))
+    shared = opt(keys, "same_nodes_as", "text", None)
+    if (shared is None) == ("nodes" not in keys):
+        raise key.error("give nodes (a count) or same_nodes_as (a partition's name)")
+    name = keys["name"].text()
+    return PartitionDef(name, keys["nodes"].integer(low=1) if "nodes" in keys else 0,
                         opt(keys, "cpus", "integer", cpus, low=1),
                         opt(keys, "memory_mb", "integer", mem, low=1),
-                        opt(keys, "default", "flag", False))
+                        opt(keys, "default", "flag", False), shared, _slurm_partition(name, keys))
+
+
+def _slurm_partition(name: str, keys: dict[str, Key]) -> PartitionConf:
+    def time(field: str) -> float | None:
+        if field not in keys:
+            return None
+        try:
+            return minutes_text_to_s(str(keys[field].scalar()), field=field)
+        except InputError as err:
+            raise keys[field].error(err.rule) from None
+    return PartitionConf(name, opt(keys, "PriorityTier", "integer", 1, low=0),
+                         opt(keys, "PriorityJobFactor", "integer", 1, low=0),
+                         time("MaxTime") or math.inf, time("DefaultTime"),
+                         opt(keys, "MaxNodes", "integer", None, low=1))
 
 
 def _check_partitions(key: Key, parts: tuple[PartitionDef, ...], nodes: int | None) -> None:
@@ -91,9 +129,15 @@ def _check_partitions(key: Key, parts: tuple[PartitionDef, ...], nodes: int | No
         raise key.error("partition names must be unique")
     if sum(p.default for p in parts) > 1:
         raise key.error("at most one partition may be the default")
-    if nodes is not None and nodes != sum(p.nodes for p in parts):
-        raise key.error(f"partitions have {sum(p.nodes for p in parts)} nodes but "
+    own = sum(p.nodes for p in parts if p.same_nodes_as is None)
+    if nodes is not None and nodes != own:
+        raise key.error(f"partitions have {own} nodes but "
                         f"cluster.nodes is {nodes}: give one or make them agree")
+    owners = {p.name for p in parts if p.same_nodes_as is None}
+    for part in parts:
+        if part.same_nodes_as is not None and part.same_nodes_as not in owners:
+            raise key.error(f"partition {part.name}: same_nodes_as {part.same_nodes_as!r} "
+                            "must name a partition with nodes of its own")
 
 
 def _fabric(key: Key) -> dict[str, object]:
