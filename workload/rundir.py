@@ -22,6 +22,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import IO, Any
 
@@ -185,20 +186,29 @@ def read_events(path: Path) -> Iterator[Event]:
 
 
 def spec_line(s: JobSpec) -> str:
-    """One requests.jsonl line: a job spec as JSON, every field by name.
+    """One requests.jsonl line: a job spec as JSON, every field by name (the fields
+    only an accounting source fills, when they differ from their defaults).
 
     Formatted by hand (like Event.to_json): a run writes one a job, and
     ``json.dumps(asdict(spec))`` cost a sixth of a simulation's time."""
     args = json.dumps(list(s.payload_args)) if s.payload_args else "[]"
+    rest = "".join(f',"{name}":{json.dumps(value)}' for name, default in _REST
+                   if (value := getattr(s, name)) != default)
     return (f'{{"seq":{s.seq},"submit_s":{_v(s.submit_s)},"procs":{s.procs},'
             f'"runtime_s":{_v(s.runtime_s)},"time_limit_s":{_v(s.time_limit_s)},'
             f'"nodes":{_v(s.nodes)},"mem_per_cpu_mb":{_v(s.mem_per_cpu_mb)},'
             f'"user":{_s(s.user)},"group":{_s(s.group)},"account":{_v(s.account)},'
             f'"partition":{_v(s.partition)},"source_id":{_v(s.source_id)},'
             f'"executable":{_v(s.executable)},"preceding":{_v(s.preceding)},'
-            f'"think_s":{_v(s.think_s)},"payload":{_s(s.payload)},"payload_args":{args}}}\n')
+            f'"think_s":{_v(s.think_s)},"payload":{_s(s.payload)},"payload_args":{args}'
+            f'{rest}}}\n')
 
 
+_ALWAYS = ("seq", "submit_s", "procs", "runtime_s", "time_limit_s", "nodes", "mem_per_cpu_mb",
+           "user", "group", "account", "partition", "source_id", "executable", "preceding",
+           "think_s", "payload", "payload_args")
+_REST = tuple((f.name, f.default) for f in fields(JobSpec) if f.name not in _ALWAYS)
+_TUPLES = tuple(f.name for f in fields(JobSpec) if isinstance(f.default, tuple))
 _s = json.encoder.encode_basestring_ascii   # type: ignore[attr-defined]
 
 
@@ -215,8 +225,14 @@ def _v(value: object) -> str:
 
 def spec_from_dict(data: Mapping[str, Any]) -> JobSpec:
     known = {k: v for k, v in data.items() if k in JobSpec.__dataclass_fields__}
-    known["payload_args"] = tuple(known.get("payload_args") or ())
+    for name in _TUPLES:    # JSON has lists; specs hold (nested) tuples
+        if name in known:
+            known[name] = _tuples(known[name] or ())
     return JobSpec(**known)
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
 def read_requests(run_dir: Path) -> dict[int, JobSpec] | None:

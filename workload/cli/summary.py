@@ -26,7 +26,7 @@ ROWS = (
 
 
 def format_table(metrics: Mapping[str, object]) -> str:
-    lines = []
+    lines = _stopped(metrics)
     for key, label, fmt in ROWS:
         value = metrics.get(key)
         if value is None:
@@ -37,6 +37,19 @@ def format_table(metrics: Mapping[str, object]) -> str:
     for reason, count in skipped.items():
         lines.append(f"    skipped: {reason.replace('_', ' ')}: {count}")
     return "\n".join(lines)
+
+
+def _stopped(metrics: Mapping[str, object]) -> list[str]:
+    """A run that ended early: what stopped it, and how many jobs it never submitted."""
+    stopped = metrics.get("stopped_by")
+    if not stopped:
+        return []
+    why = metrics.get("stopped_by_error")
+    lines = [f"  {'stopped by':<20} {stopped}" + (f": {why}" if why else "")]
+    never = metrics.get("not_submitted")
+    lines.append(f"  {'never submitted':<20} " + (
+        f"{never:d}" if isinstance(never, int) else "unknown (the rest of the input was not read)"))
+    return lines
 
 
 def emit_summary(metrics: Mapping[str, object], *, as_json: bool, title: str) -> None:

@@ -42,7 +42,6 @@ class Outcome:
     open_loop_fallbacks: int   # closed-loop jobs whose predecessor was not in the workload
     wall_s: float
     sim_s: float
-    not_submitted: int = 0     # jobs taken from the workload and never submitted (held)
     exhausted: bool = True     # the workload was read to its end
     input_error: InputError | None = None   # the source broke a rule mid-run: the run stopped
 
@@ -102,7 +101,7 @@ class Generator:
         finally:
             self._drain_inbox()
         return Outcome(interrupted, stalled, self.submitted, self.ended, self.fallbacks,
-                       time.monotonic() - started, self.env.now, not_submitted=self.held,
+                       time.monotonic() - started, self.env.now,
                        exhausted=self.arrivals_done, input_error=error)
 
     def request_stop(self) -> None:

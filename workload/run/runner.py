@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Generator as Generator_
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +78,7 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
                           run_id=run_id, on_progress=on_progress)
     with stop_on_interrupt(generator.request_stop):
         outcome = _run(generator, backend, cancel_on_exit)
+        counted.close()
         skipped_by_reason = skipped() if skipped else {}
         recorder.metrics.skipped = sum(skipped_by_reason.values())
         extra = {"run_id": run_id, "backend": backend.name, **_ending(outcome),
@@ -122,26 +124,38 @@ def _ending(outcome: Outcome) -> dict[str, object]:
 
 def _not_submitted(outcome: Outcome, taken: int, expected: int | None,
                    skipped: int) -> int | None:
-    """Jobs the run never submitted: those it held (closed loop) plus, when the
-    workload's size is known, those it never took. None: unknown (the rest of the input
-    was never read, and its size was not given)."""
+    """Jobs the run never submitted: those it took from the workload and held (waiting
+    for their time, or a predecessor) plus, when the workload's size is known, those it
+    never took. None: unknown (the rest of the input was not read, its size not given)."""
+    held = taken - outcome.submitted
     if outcome.exhausted:
-        return outcome.not_submitted
+        return held
     if expected is None:
         return None
-    return outcome.not_submitted + max(0, expected - taken - skipped)
+    return held + max(0, expected - taken - skipped)
 
 
 class _Counted:
-    """The workload, counting the specs taken from it."""
+    """The workload, counting the specs taken from it; ``close()`` ends it early."""
 
     def __init__(self, workload: Iterable[JobSpec]) -> None:
         self.workload, self.taken = workload, 0
+        self._specs: Generator_[JobSpec, None, None] | None = None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[JobSpec]:
+        self._specs = self._count()
+        return self._specs
+
+    def _count(self) -> Generator_[JobSpec, None, None]:
         for spec in self.workload:
             self.taken += 1
             yield spec
+
+    def close(self) -> None:
+        """A run that stopped early closes its workload, so a source counts what it read
+        (skipped lines included) as it would at its end."""
+        if self._specs is not None:
+            self._specs.close()
 
 
 def has_sinks(options: SinkOptions | None) -> bool:

@@ -1,0 +1,137 @@
+"""The run directory contract: every run writes the same files; one run a directory;
+the same simulated command writes the same bytes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+
+import pytest
+from click.testing import CliRunner
+
+from workload.backends.sim import SimBackend, make_cluster_info
+from workload.cli.main import cli
+from workload.errors import InputError
+from workload.rundir import (DEFAULT_SIM_EPOCH, RUN_FILES, read_cluster, read_requests,
+                             spec_from_dict, spec_line)
+from workload.run.runner import run_workload
+from workload.sources import StormSource
+from workload.spec import JobSpec
+
+
+def storm_run(tmp_path, name="run", **kw):
+    return run_workload(StormSource(30, size="1-4", runtime="1-20", seed=2),
+                        SimBackend(make_cluster_info(2, 4)), out=tmp_path / name, **kw)
+
+
+def test_every_run_writes_requests_and_cluster(tmp_path):
+    result = storm_run(tmp_path)
+    for name in RUN_FILES:
+        assert (result.run_dir / name).exists(), name
+    requests = read_requests(result.run_dir)
+    assert sorted(requests) == list(range(30))
+    assert requests == {s.seq: s for s in StormSource(30, size="1-4", runtime="1-20", seed=2)}
+    cluster = read_cluster(result.run_dir)
+    assert [(n.name, n.cpus) for n in cluster.nodes] == [("n1", 4), ("n2", 4)]
+
+
+def test_a_spec_line_names_every_field_and_reads_back():
+    spec = JobSpec(seq=3, submit_s=1.5, procs=2, runtime_s=9.0, time_limit_s=60.0, nodes=1,
+                   mem_per_cpu_mb=100, user='u"1', account="a", partition="p", source_id=4,
+                   executable=2, preceding=1, think_s=0.5, payload="cpu",
+                   payload_args=("--duty", "0.5"))
+    plain = json.loads(spec_line(spec))
+    assert spec_from_dict(plain) == spec
+    # Every field a spec can carry is written when it is not its default.
+    other = {f.name: f.default for f in fields(JobSpec)}
+    rich = spec.with_(**{name: _non_default(value) for name, value in other.items()
+                         if name not in plain})
+    data = json.loads(spec_line(rich))
+    assert list(data) == [f.name for f in fields(JobSpec)]
+    assert spec_from_dict(data) == rich
+
+
+def _non_default(default):
+    if isinstance(default, tuple):
+        return (("afterok", (1, 2)),)
+    if isinstance(default, int) and not isinstance(default, bool):
+        return default + 1
+    return "x" if default is None or isinstance(default, str) else 1.5
+
+
+def test_a_non_empty_out_is_refused_and_force_replaces_a_run(tmp_path):
+    first = storm_run(tmp_path)
+    with pytest.raises(InputError, match="--out is not empty"):
+        storm_run(tmp_path)
+    again = storm_run(tmp_path, force=True)
+    events = (again.run_dir / "events.jsonl").read_text().splitlines()
+    assert len(events) == 3 * 30        # one run's events, not two runs appended
+    assert again.run_id != first.run_id
+    other = tmp_path / "notarun"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    with pytest.raises(InputError, match="replaces only a run directory"):
+        run_workload([], SimBackend(make_cluster_info(1, 1)), out=other, force=True)
+    assert (other / "keep.txt").read_text() == "mine"
+
+
+@pytest.fixture
+def wlgen():
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_the_cli_refuses_a_non_empty_out_with_exit_2(wlgen, tmp_path):
+    out = str(tmp_path / "r")
+    assert wlgen("storm", "--jobs", "5", "--backend", "sim", "--out", out).exit_code == 0
+    again = wlgen("storm", "--jobs", "5", "--backend", "sim", "--out", out)
+    assert again.exit_code == 2 and "--out is not empty" in again.stderr
+    assert wlgen("storm", "--jobs", "5", "--backend", "sim", "--out", out,
+                 "--force").exit_code == 0
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert metrics["submitted"] == 5
+
+
+def _same_bytes(a, b, name):
+    return (a / name).read_bytes() == (b / name).read_bytes()
+
+
+def _swf_less_run_id(path):
+    """schedule.swf's header names the run (its id differs per run: not the schedule)."""
+    run_id = json.loads((path / "settings.json").read_text())["run_id"]
+    return (path / "schedule.swf").read_text().replace(run_id, "RUN")
+
+
+def _metrics_less_run(path):
+    metrics = json.loads((path / "metrics.json").read_text())
+    return {k: v for k, v in metrics.items() if k not in ("run_id", "wall_s")}
+
+
+@pytest.mark.parametrize("command", [
+    ["storm", "--jobs", "300", "--rate", "2", "--poisson", "--size", "pow2:1-16",
+     "--runtime", "exp:60", "--seed", "7"],
+    ["replay", "tests/data/HPC2N-2002-2.2-alea-subset.swf", "--limit", "300",
+     "--speedup", "100", "--nodes", "4", "--cpus", "8"],
+], ids=["storm", "replay"])
+def test_the_same_simulated_command_writes_the_same_bytes(wlgen, tmp_path, command):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        assert wlgen(*command, "--backend", "sim", "--out", str(out)).exit_code == 0
+    assert _same_bytes(a, b, "events.jsonl")
+    assert _same_bytes(a, b, "requests.jsonl")
+    assert _swf_less_run_id(a) == _swf_less_run_id(b)
+    assert _metrics_less_run(a) == _metrics_less_run(b)
+    first = json.loads((a / "events.jsonl").read_text().splitlines()[0])
+    assert first["time"] >= DEFAULT_SIM_EPOCH
+
+
+def test_epoch_sets_the_clock_origin(wlgen, tmp_path):
+    out = tmp_path / "r"
+    assert wlgen("storm", "--jobs", "3", "--backend", "sim", "--epoch", "1000",
+                 "--out", str(out)).exit_code == 0
+    times = [json.loads(line)["time"] for line in (out / "events.jsonl").open()]
+    assert min(times) == 1000.0
+    assert json.loads((out / "settings.json").read_text())["epoch"] == 1000.0
+    bad = wlgen("storm", "--jobs", "3", "--backend", "sim", "--epoch", "nan",
+                "--out", str(tmp_path / "n"))
+    assert bad.exit_code == 2 and "--epoch" in bad.stderr
