@@ -299,3 +299,16 @@ def test_metrics_command_shows_skips_and_says_how_status_0_was_read(runs, tmp_pa
     kept = json.loads((runs["hpc2n"] / "metrics.json").read_text())
     assert json.loads(bare.stdout)["failed"] == kept["timeout"] > 0
     assert "status 0 counted as failed" in bare.stderr
+
+
+def test_a_slurm_runs_header_names_slurm_and_its_client():
+    from workload.backends.base import ClusterInfo, NodeInfo
+    from workload.run.swfheader import realised_header
+
+    nodes = tuple(NodeInfo(f"n{i}", 8, 16000) for i in range(1, 5))
+    info = ClusterInfo("acc1", nodes, slurm_version="24.11.5", slurm_api="v0.0.42")
+    header = realised_header(None, info, "r9", "slurm", {"policy": "easy"})
+    assert header.get("Computer") == "Slurm 24.11.5 cluster acc1 (4 nodes, 32 CPUs)"
+    (ran,) = [n for n in header.get_all("Note") if n.startswith("realised")]
+    assert "real Slurm" in ran and "slurmrestd v0.0.42" in ran and "EASY" not in ran
+    assert header.get("Acknowledge") is None and header.get("TimeZoneString") == "UTC"

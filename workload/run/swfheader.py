@@ -79,8 +79,9 @@ def realised_header(source: Header | None, info: ClusterInfo, run_id: str, backe
                           for n, name in enumerate(info.partitions, 1))
     add(("Note", f"realised schedule of wlgen run {run_id}, {_ran_on(info, backend, settings)}"))
     add(("Note", "one record per job in submit order; job number = the job's place in "
-                 "the run; jobs the source could not replay are not here (metrics.json "
-                 "counts them as skipped)"))
+                 "the run; a requeued job's record is its last run; a job that never "
+                 "started has wait and run -1; jobs the source could not replay are not "
+                 "here (metrics.json counts them as skipped)"))
     add(("Note", TIME_NOTE))
     add(("Note", STATUS_NOTE))
     add((END_STATES, ""))
