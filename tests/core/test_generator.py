@@ -113,3 +113,93 @@ def test_every_job_is_accounted_for_in_a_large_storm(tmp_path):
     m = result.metrics
     assert m["submitted"] == 3000 == m["completed"] + m["timeout"] + m["rejected"]
     assert m["unaccounted"] == 0 and m["events"] == 3 * 3000
+
+
+def test_ctrl_c_stops_between_events_and_the_run_directory_agrees_with_itself(
+        tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from workload.sinks.jsonl import JsonlSink
+
+    written = JsonlSink.emit
+
+    def emit_then_ctrl_c(self, event):
+        # The worst moment: an end is in events.jsonl, its job not yet in the metrics
+        # or schedule.swf. A KeyboardInterrupt raised here left them disagreeing.
+        written(self, event)
+        if self.sent >= 2000 and event.kind == "end" and not killed:
+            killed.append(event.seq)
+            os.kill(os.getpid(), signal.SIGINT)
+    killed: list[int] = []
+    monkeypatch.setattr(JsonlSink, "emit", emit_then_ctrl_c)
+
+    def storm():
+        for i in range(5000):
+            yield job(i, i * 0.5, runtime=0.25)
+
+    result = run(storm(), tmp_path, nodes=2)
+    assert result.outcome.interrupted and result.metrics["stopped_by"] == "interrupt"
+    events = events_of(result)
+    ends = {e["seq"] for e in events if e["kind"] == "end"}
+    submits = [e for e in events if e["kind"] == "submit"]
+    swf = [line for line in (result.run_dir / "schedule.swf").read_text().splitlines()
+           if not line.startswith(";")]
+    metrics = json.loads((result.run_dir / "metrics.json").read_text())
+    assert metrics["ended"] == len(ends) == metrics["completed"]
+    assert metrics["submitted"] == len(submits) < 5000
+    assert sorted(int(line.split()[0]) - 1 for line in swf) == sorted(ends)   # ended jobs
+    assert metrics["not_submitted"] is None   # a bare iterable: its size is unknown
+    assert metrics["unaccounted"] == len(submits) - len(ends)
+
+
+def test_an_input_error_mid_run_writes_the_directory_and_is_raised_again(tmp_path):
+    import pytest
+
+    from workload.errors import InputError
+
+    def trace():
+        yield job(0, 0)
+        yield job(1, 1)
+        raise InputError("must be a number", file="t.swf", line=7, field="run time")
+
+    with pytest.raises(InputError, match="t.swf:7") as err:
+        run(trace(), tmp_path)
+    assert err.value.line == 7                       # the source's own error, not a copy
+    run_dir = tmp_path / "run"
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["stopped_by"] == "input error" and "t.swf:7" in metrics["stopped_by_error"]
+    assert metrics["submitted"] == 2
+    assert [e["kind"] for e in json.loads("[" + ",".join(
+        (run_dir / "events.jsonl").read_text().splitlines()) + "]")].count("submit") == 2
+    assert (run_dir / "accounting.json").exists()
+
+
+def test_a_bug_raising_runtimeerror_in_a_simulation_is_not_reported_as_a_stall(tmp_path):
+    import pytest
+
+    backend = SimBackend(make_cluster_info(1, 1), "easy")
+
+    def broken_submit(spec):
+        raise RuntimeError("a bug in a backend")
+    backend.submit = broken_submit
+    with pytest.raises(RuntimeError, match="a bug in a backend"):
+        run_workload([job(0, 0)], backend, out=tmp_path / "run", epoch=0.0)
+
+
+def test_closed_loop_keeps_a_bounded_window_of_ends(tmp_path, monkeypatch):
+    from workload.run import generator as gen_module
+    from workload.run.generator import Generator
+    from workload.run.recorder import Recorder
+
+    monkeypatch.setattr(gen_module, "END_WINDOW", 100)
+    chain = [job(i, i, runtime=1.0, preceding=i if i else None, think_s=0.5)
+             for i in range(3000)]                     # each job follows the one before
+    backend = SimBackend(make_cluster_info(1, 1), "easy")
+    recorder = Recorder(tmp_path, run_id="r", total_cpus=1, epoch=0.0)
+    generator = Generator(chain, backend, recorder, epoch=0.0, closed_loop=True)
+    outcome = generator.run()
+    recorder.close()
+    assert outcome.submitted == outcome.ended == 3000 and outcome.open_loop_fallbacks == 0
+    assert len(generator.end_of) <= 100                 # not one entry per job
+    assert not generator.waiting and not generator.in_flight and not generator.source_of
