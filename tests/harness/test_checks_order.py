@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workload.checks import check_easy_reservation, check_priority_order
+from workload.checks import FAIL, PASS, check_easy_reservation, check_priority_order
 from workload.sources import StormSource
 from workload.testing import (Row, assert_easy_reservation, assert_priority_order,
                               hand_cluster, observed_from_rows)
@@ -16,7 +16,7 @@ LEGAL = [Row(0, 0, 0, 10, procs=2), Row(1, 1, 10, 20, procs=4), Row(2, 2, 2, 7, 
 
 def test_a_backfill_that_ends_before_the_reservation_passes():
     result = check_easy_reservation(observed_from_rows(LEGAL, hand_cluster(1, 4)))
-    assert result.status == "pass" and result.checked == 1
+    assert result.status == PASS and result.checked == 1
 
 
 def test_a_backfill_that_delays_the_head_fails_naming_head_and_suspect():
@@ -24,7 +24,7 @@ def test_a_backfill_that_delays_the_head_fails_naming_head_and_suspect():
     rows = [Row(0, 0, 0, 10, procs=2), Row(1, 1, 102, 112, procs=4),
             Row(2, 2, 2, 102, procs=2, limit=100)]
     result = check_easy_reservation(observed_from_rows(rows, hand_cluster(1, 4)))
-    assert result.status == "fail"
+    assert result.status == FAIL
     v = result.violations[0]
     assert (v["head"], v["at"], v["shadow"], v["head_start"]) == (1, 2, 10, 102)
     assert v["backfilled"] == [2] and v["delayed_by_s"] == 92
@@ -35,15 +35,15 @@ def test_the_shadow_uses_requested_not_actual_ends():
     # even though a backfilled J2 (limit 38, ends by 40) held CPUs after J0 ended.
     rows = [Row(0, 0, 0, 10, procs=2, limit=50), Row(1, 1, 40, 50, procs=4),
             Row(2, 2, 2, 40, procs=2, limit=38)]
-    assert check_easy_reservation(observed_from_rows(rows, hand_cluster(1, 4))).passed
+    assert check_easy_reservation(observed_from_rows(rows, hand_cluster(1, 4))).status == PASS
 
 
 def test_a_later_head_start_within_tolerance_passes():
     rows = [Row(0, 0, 0, 10, procs=2), Row(1, 1, 13, 23, procs=4),
             Row(2, 2, 2, 13, procs=2, limit=11)]
     obs = observed_from_rows(rows, hand_cluster(1, 4))
-    assert check_easy_reservation(obs).status == "fail"
-    assert check_easy_reservation(obs, tolerance_s=5).status == "pass"
+    assert check_easy_reservation(obs).status == FAIL
+    assert check_easy_reservation(obs, tolerance_s=5).status == PASS
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -60,7 +60,7 @@ def test_an_easier_job_overtaken_by_a_harder_one_fails():
     # A (1 CPU, 10 s) waits until 20 although B (same size, later) started at 5.
     rows = [Row(0, 0, 20, 30, procs=1), Row(1, 1, 5, 15, procs=1)]
     result = check_priority_order(observed_from_rows(rows, hand_cluster(1, 4)))
-    assert result.status == "fail"
+    assert result.status == FAIL
     assert result.violations[0] == {"seq": 1, "job_id": "j1", "submit": 1, "start": 5,
                                     "overtook": 0, "overtaken_start": 20.0}
 
@@ -68,15 +68,15 @@ def test_an_easier_job_overtaken_by_a_harder_one_fails():
 def test_a_bigger_job_may_be_overtaken_unless_strict_fcfs():
     rows = [Row(0, 0, 20, 30, procs=4), Row(1, 1, 5, 15, procs=1)]
     obs = observed_from_rows(rows, hand_cluster(1, 4))
-    assert check_priority_order(obs).status == "pass"
-    assert check_priority_order(obs, fcfs=True).status == "fail"
+    assert check_priority_order(obs).status == PASS
+    assert check_priority_order(obs, fcfs=True).status == FAIL
 
 
 def test_order_is_judged_per_user_when_asked():
     rows = [Row(0, 0, 20, 30, user="alice"), Row(1, 1, 5, 15, user="bob")]
     obs = observed_from_rows(rows, hand_cluster(1, 4))
-    assert check_priority_order(obs).status == "fail"
-    assert check_priority_order(obs, by="user").status == "pass"
+    assert check_priority_order(obs).status == FAIL
+    assert check_priority_order(obs, by="user").status == PASS
 
 
 def test_simulated_fcfs_is_strict_fcfs_and_easy_is_not(wlgen_run):
@@ -84,7 +84,7 @@ def test_simulated_fcfs_is_strict_fcfs_and_easy_is_not(wlgen_run):
     fcfs = wlgen_run(StormSource(**source), nodes=4, cpus=16, policy="fcfs")
     assert assert_priority_order(fcfs, fcfs=True).checked == 300
     easy = wlgen_run(StormSource(**source), nodes=4, cpus=16, policy="easy")
-    assert check_priority_order(easy, fcfs=True).status == "fail"   # it backfilled
+    assert check_priority_order(easy, fcfs=True).status == FAIL   # it backfilled
     assert_priority_order(easy)
 
 
@@ -93,12 +93,12 @@ def test_same_second_submits_are_ordered_by_slurm_job_id_not_seq():
     # second: Slurm may start 16 first. With non-numeric ids, seq decides.
     rows = [Row(15, 10, 13, 15, procs=2, limit=60, job_id="17"),
             Row(16, 10, 10, 14, procs=4, limit=60, job_id="16")]
-    assert check_priority_order(observed_from_rows(rows)).passed
+    assert check_priority_order(observed_from_rows(rows)).status == PASS
     plain = [Row(15, 10, 13, 15, procs=2, limit=60), Row(16, 10, 10, 14, procs=4, limit=60)]
-    assert not check_priority_order(observed_from_rows(plain)).passed
+    assert check_priority_order(observed_from_rows(plain)).status == FAIL
     arrays = [Row(1, 10, 13, 15, procs=2, limit=60, job_id="4_1"),
               Row(2, 10, 10, 14, procs=4, limit=60, job_id="4_0")]
-    assert check_priority_order(observed_from_rows(arrays)).passed
+    assert check_priority_order(observed_from_rows(arrays)).status == PASS
 
 
 def test_easy_queue_order_follows_slurm_job_ids_within_a_second():
@@ -109,6 +109,6 @@ def test_easy_queue_order_follows_slurm_job_ids_within_a_second():
     rows = [Row(0, 0, 0, 10, procs=2, job_id="1"),
             Row(1, 1, 20, 30, procs=2, limit=100, job_id="3"),
             Row(2, 1, 10, 20, procs=4, job_id="2")]
-    assert check_easy_reservation(observed_from_rows(rows, hand_cluster(1, 4))).passed
+    assert check_easy_reservation(observed_from_rows(rows, hand_cluster(1, 4))).status == PASS
     by_seq = [Row(r.seq, r.submit, r.start, r.end, procs=r.procs, limit=r.limit) for r in rows]
-    assert check_easy_reservation(observed_from_rows(by_seq, hand_cluster(1, 4))).status == "fail"
+    assert check_easy_reservation(observed_from_rows(by_seq, hand_cluster(1, 4))).status == FAIL

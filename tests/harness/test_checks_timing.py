@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workload.checks import (check_dependencies, check_started_after_submit,
+from workload.checks import (FAIL, PASS, check_dependencies, check_started_after_submit,
                              check_within_time_limit)
 from workload.event import TIMEOUT
 from workload.spec import JobSpec
@@ -13,10 +13,10 @@ from workload.testing import (Row, assert_dependencies, assert_within_time_limit
 def test_a_start_before_submit_fails_and_tolerance_absorbs_clock_skew():
     obs = observed_from_rows([Row(0, 10, 9.5, 20), Row(1, 10, 11, 20)])
     result = check_started_after_submit(obs)
-    assert result.status == "fail" and result.checked == 2
+    assert result.status == FAIL and result.checked == 2
     assert result.violations == [{"seq": 0, "job_id": "j0", "submit": 10, "start": 9.5,
                                   "early_by_s": 0.5}]
-    assert check_started_after_submit(obs, tolerance_s=1.0).status == "pass"
+    assert check_started_after_submit(obs, tolerance_s=1.0).status == PASS
 
 
 def test_running_past_the_limit_fails():
@@ -24,13 +24,13 @@ def test_running_past_the_limit_fails():
     result = check_within_time_limit(obs)
     assert result.failures == 1 and result.violations[0]["seq"] == 0
     assert result.violations[0]["ran_s"] == 50 and result.violations[0]["limit_s"] == 30
-    assert check_within_time_limit(obs, tolerance_s=20).status == "pass"
+    assert check_within_time_limit(obs, tolerance_s=20).status == PASS
 
 
 def test_a_timeout_before_the_limit_fails():
     obs = observed_from_rows([Row(0, 0, 0, 20, limit=30, state=TIMEOUT)])
     result = check_within_time_limit(obs)
-    assert result.status == "fail" and result.violations[0]["problem"] == "TIMEOUT before its limit"
+    assert result.status == FAIL and result.violations[0]["problem"] == "TIMEOUT before its limit"
 
 
 def test_the_simulator_kills_at_the_limit(wlgen_run):
@@ -39,6 +39,24 @@ def test_the_simulator_kills_at_the_limit(wlgen_run):
     obs = wlgen_run(specs, nodes=1, cpus=2)
     assert [j.state for j in obs.jobs] == [TIMEOUT] * 5
     assert assert_within_time_limit(obs).checked == 5
+
+
+def test_kills_at_the_limit_pass_on_the_float_grid_of_unix_times(wlgen_run):
+    # Times are epoch + t: at a 2026 epoch one float step is 2.4e-7 s, so a job killed at
+    # exactly 3.2 s read as ran_s=3.2000002 and failed at tolerance 0 (50 of 50).
+    from workload.sources import StormSource
+    obs = wlgen_run(StormSource(50, runtime="10", time_limit_s=3.2), nodes=1, cpus=1)
+    assert [j.state for j in obs.jobs] == [TIMEOUT] * 50
+    result = check_within_time_limit(obs)
+    assert result.status == PASS and result.checked == 50
+
+
+def test_a_kill_one_millisecond_late_still_fails_at_unix_times():
+    epoch = 1_767_225_600.0
+    obs = observed_from_rows([Row(0, epoch, epoch + 1.0, epoch + 4.201, limit=3.2),
+                              Row(1, epoch, epoch + 1.0, epoch + 4.2, limit=3.2)])
+    result = check_within_time_limit(obs)
+    assert result.status == FAIL and [v["seq"] for v in result.violations] == [0]
 
 
 def test_a_dependant_that_starts_before_its_predecessor_ends_fails():
