@@ -17,6 +17,7 @@ from workload.errors import WlgenError
 COMMANDS: dict[str, str] = {
     "events": "workload.cli.events:events",
     "replay": "workload.cli.replay:replay",
+    "convert": "workload.cli.convert:convert",
     "storm": "workload.cli.storm:storm",
     "generate": "workload.cli.generate:generate",
     "metrics": "workload.cli.metrics:metrics",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from workload.backends.sim import make_cluster_info
+from workload.cli.accounting import accounting_options, open_source
 from workload.cli.execute import execute, open_backend, resolve_backend
 from workload.cli.options import cluster_options, run_options
 from workload.sinks.config import SinkOptions
@@ -34,6 +35,7 @@ from workload.sources.transforms import cap_runtime, compress, load_user_map, ma
 @click.option("--closed-loop/--open-loop", default=True, show_default=True,
               help="Honour SWF fields 17/18: submit after the preceding job ends + think time.")
 @click.option("--use-memory", is_flag=True, help="Request the trace's memory (field 10).")
+@accounting_options
 @cluster_options
 @run_options
 def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: float | None,
@@ -44,7 +46,9 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
            out: str | None, as_json: bool, seed: int, payload: str,
            cancel_on_exit: bool, sinks: SinkOptions, force: bool = False,
            epoch: float | None = None) -> None:
-    """Replay a Standard Workload Format TRACE (.swf or .swf.gz).
+    """Replay TRACE: an SWF trace (.swf, .swf.gz), a sacct -P/-p or --json dump, or a
+    wlgen-jobs file (.jsonl), recognised by its content (README: "Replaying your
+    cluster's accounting").
 
     Without --nodes/--cpus the simulated cluster is the trace's own size (MaxProcs
     nodes of 1 CPU); with them, jobs are resized to the cluster unless --no-scale.
@@ -54,9 +58,11 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
       wlgen replay trace.swf
       wlgen replay trace.swf --speedup 600 --nodes 8 --cpus 32 --policy fcfs
       wlgen replay trace.swf.gz --limit 1000 --lenient --json
+      wlgen replay sacct.txt --nodes 2 --cpus 4 --accounts assoc.txt --qos qos.txt
     """
     window = Window(offset, limit, start_s, end_s)
-    source = TraceSource(trace, strict=not lenient, use_memory=use_memory, window=window)
+    source = open_source(trace, strict=not lenient, use_memory=use_memory, window=window,
+                         seed=seed)
     trace_procs = source.max_procs
     if trace_procs is None and not (nodes and cpus):
         raise InputError("the trace header has no MaxProcs or MaxNodes: give --nodes and --cpus",
@@ -65,6 +71,7 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
     runner = open_backend(kind, make_cluster_info(nodes or trace_procs, cpus or 1, mem),
                           policy=policy, realtime=realtime)
     cluster = runner.describe()
+    source.fit_partitions(cluster.partitions)
     specs = compress(source, arrival=speedup * load, runtime=speedup)
     if scale and trace_procs and trace_procs != cluster.total_cpus:
         specs = scale_procs(specs, from_procs=trace_procs, to_procs=cluster.total_cpus,

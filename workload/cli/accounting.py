@@ -1,0 +1,59 @@
+"""The replay options for a site's accounting, and the source they make.
+
+The options go to ``ctx.meta`` (like the Slurm options in options.py) so that a command
+takes them with one decorator and one call, without widening its signature.
+"""
+
+from __future__ import annotations
+
+import click
+
+from workload.errors import InputError
+from workload.sources.accounting import AccountingSource
+from workload.sources.anonymize import Anonymizer
+from workload.sources.load import load_source
+from workload.sources.sacct import FORMATS
+from workload.sources.trace import Window
+
+_KEY = "accounting_options"
+
+
+def _keep(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    ctx.meta.setdefault(_KEY, {})[param.name] = value
+
+
+def _option(*decls: str, **kwargs: object):
+    return click.option(*decls, expose_value=False, callback=_keep, **kwargs)
+
+
+def accounting_options(func):
+    for decorator in reversed((
+        _option("--format", "fmt", type=click.Choice(FORMATS),
+                help="What TRACE is: sacct (-P/-p dump), sacct-json, swf or jsonl "
+                     "(wlgen-jobs) [default: recognised by its content]."),
+        _option("--accounts", type=click.Path(exists=True, dir_okay=False),
+                help="`sacctmgr -P show assoc` dump: the accounts, shares and users."),
+        _option("--qos", type=click.Path(exists=True, dir_okay=False),
+                help="`sacctmgr -P show qos` dump: the QOS and their limits."),
+        _option("--anonymize", is_flag=True,
+                help="Replace users, groups, accounts, partitions and job names by stable "
+                     "pseudonyms (keyed by --seed)."),
+        _option("--anonymize-map", type=click.Path(dir_okay=False),
+                help="Write the real -> pseudonym map here (JSON); without it none is kept."),
+    )):
+        func = decorator(func)
+    return func
+
+
+def open_source(trace: str, *, strict: bool, use_memory: bool, window: Window,
+                seed: int = 0) -> AccountingSource:
+    """The replay's source for TRACE with the accounting options given on the command line."""
+    ctx = click.get_current_context(silent=True)
+    given = dict(ctx.meta.get(_KEY, {})) if ctx else {}
+    if given.get("anonymize_map") and not given.get("anonymize"):
+        raise InputError("--anonymize-map needs --anonymize", field="--anonymize-map")
+    inner = load_source(trace, given.get("fmt"), strict=strict, use_memory=use_memory,
+                        window=window)
+    return AccountingSource(inner, anonymizer=Anonymizer(seed) if given.get("anonymize")
+                            else None, anonymize_map=given.get("anonymize_map"),
+                            accounts=given.get("accounts"), qos=given.get("qos"))

@@ -1,0 +1,83 @@
+"""A replay's input with what a site's accounting adds: pseudonyms, associations, QOS.
+
+Wraps any source (sacct, SWF, wlgen-jobs): jobs pass through the Anonymizer when asked;
+the ``sacctmgr`` association and QOS dumps are read (strictly: a bad row stops the run)
+and checked against the jobs, so a replay says how many jobs name an account or QOS the
+dumps do not have. Skips are the inner source's own Counter: they show through.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from workload.sources.anonymize import Anonymizer
+from workload.sources.base import Source
+from workload.sources.sacct import Association, Qos, load_assoc, load_qos
+from workload.spec import JobSpec
+
+
+class AccountingSource(Source):
+    def __init__(self, inner: Source, *, anonymizer: Anonymizer | None = None,
+                 anonymize_map: str | Path | None = None, accounts: str | None = None,
+                 qos: str | None = None) -> None:
+        super().__init__()
+        self.inner, self.anonymizer, self.anonymize_map = inner, anonymizer, anonymize_map
+        self.skipped = inner.skipped
+        self.name, self.max_procs = inner.name, inner.max_procs
+        self.header = getattr(inner, "header", None)
+        self.accounts_file, self.qos_file = accounts, qos
+        self.associations: list[Association] = load_assoc(accounts) if accounts else []
+        self.qos: list[Qos] = load_qos(qos) if qos else []
+        self.unknown: Counter[str] = Counter()
+        self.partitions: frozenset[str] | None = None
+        self.notes_before: Counter[str] = Counter()
+
+    def fit_partitions(self, partitions: Iterable[str]) -> None:
+        """Jobs in a partition the cluster lacks go to its default one (counted in
+        ``unknown``): a site's partitions rarely exist where it is replayed."""
+        self.partitions = frozenset(partitions)
+        if hasattr(self.inner, "replica"):   # count now, so the run's settings say it
+            again = self.replica()
+            for _ in again:
+                pass
+            self.notes_before.update(again.unknown)
+
+    def __iter__(self) -> Iterator[JobSpec]:
+        known_accounts = {a.account for a in self.associations}
+        known_qos = {q.name for q in self.qos}
+        self.unknown.clear()
+        for spec in self.inner:
+            if self.associations and spec.account and spec.account not in known_accounts:
+                self.unknown["account not in --accounts"] += 1
+            if self.qos and spec.qos and spec.qos not in known_qos:
+                self.unknown["QOS not in --qos"] += 1
+            spec = self.anonymizer.spec(spec) if self.anonymizer else spec
+            if self.partitions is not None and spec.partition not in (None, *self.partitions):
+                self.unknown["partition not on the cluster: its default partition used"] += 1
+                spec = spec.with_(partition=None)
+            yield spec
+        if self.anonymizer and self.anonymize_map:
+            self.anonymizer.write_map(self.anonymize_map)
+
+    def replica(self) -> "AccountingSource":
+        again = object.__new__(AccountingSource)
+        again.__dict__.update(self.__dict__)
+        again.inner = self.inner.replica()      # type: ignore[attr-defined]
+        again.unknown = Counter()
+        return again
+
+    def describe(self) -> dict[str, object]:
+        out = dict(self.inner.describe())
+        if self.anonymizer:
+            out["anonymized"] = True
+        if self.accounts_file:
+            out["accounts"] = {"file": self.accounts_file,
+                               "accounts": sorted({a.account for a in self.associations}),
+                               "users": len({a.user for a in self.associations if a.user})}
+        if self.qos_file:
+            out["qos"] = {"file": self.qos_file, "names": [q.name for q in self.qos]}
+        if self.unknown or self.notes_before:
+            out["unknown"] = dict(self.unknown or self.notes_before)
+        return out

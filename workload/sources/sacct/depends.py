@@ -1,0 +1,71 @@
+"""Dependencies from SubmitLine, mapped to the jobs the replay submits.
+
+A dependency names Slurm job ids; the replay's jobs are known by ``source_id`` (JobIDRaw).
+An array's job id stands for all its tasks; ``singleton`` stands for every earlier job
+of the same name and user. A dependency on a job that is not replayed (outside the dump,
+or skipped) is dropped and counted in the source's notes, never silently.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from workload.sources.sacct import submitline
+from workload.sources.sacct.record import SacctRecord
+
+Depends = tuple[tuple[str, tuple[int, ...]], ...]
+
+
+class Dependencies:
+    """``of(record)``: its dependencies as (kind, source ids) of replayed jobs.
+
+    ``usable`` must be in submit order (singleton looks back along it).
+    """
+
+    def __init__(self, usable: list[SacctRecord], everything: list[SacctRecord],
+                 notes: Counter[str]) -> None:
+        self.notes = notes
+        self.replayed = {r.raw_id for r in usable}
+        self.array_tasks: dict[int, list[int]] = defaultdict(list)
+        for record in usable:
+            if record.array_job is not None:
+                self.array_tasks[record.array_job].append(record.raw_id)
+        self.earlier: dict[int, tuple[int, ...]] = {}
+        seen: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for record in usable:
+            key = (record.user, record.name)
+            self.earlier[record.raw_id] = tuple(seen[key])
+            seen[key].append(record.raw_id)
+        self.known = {r.raw_id for r in everything} | {r.id.job for r in everything}
+
+    def of(self, record: SacctRecord) -> Depends:
+        if record.submit_line is None:
+            self.notes["no SubmitLine: dependencies and --begin unknown"] += 1
+            return ()
+        try:
+            parts, any_of = submitline.dependencies(record.submit_line)
+        except ValueError as err:
+            self.notes[f"SubmitLine --dependency unread: {err}"] += 1
+            return ()
+        if any_of:
+            self.notes["dependency joined by '?' (any of) replayed as all of"] += 1
+        out = []
+        for kind, ids in parts:
+            targets = self.earlier.get(record.raw_id, ()) if kind == "singleton" else \
+                self._targets(ids)
+            if targets or kind == "singleton":
+                out.append((kind, tuple(targets)))
+        return tuple(out)
+
+    def _targets(self, ids: tuple[int, ...]) -> list[int]:
+        out: list[int] = []
+        for job in ids:
+            if job in self.array_tasks:
+                out += self.array_tasks[job]
+            elif job in self.replayed:
+                out.append(job)
+            elif job in self.known:
+                self.notes["dependency on a job of the dump that is not replayed: dropped"] += 1
+            else:
+                self.notes["dependency on a job outside the dump: dropped"] += 1
+        return out
