@@ -66,7 +66,8 @@ class Shift:
         if not arr.size:
             return cls(0, None, None, {f"p{q}": None for q in SHIFT_QUANTILES}, None, None,
                        None)
-        quantiles = {f"p{q}": float(np.percentile(arr, q)) for q in SHIFT_QUANTILES}
+        quantiles: dict[str, float | None] = {f"p{q}": float(np.percentile(arr, q))
+                                              for q in SHIFT_QUANTILES}
         return cls(int(arr.size), float(arr.mean()), float(np.abs(arr).mean()), quantiles,
                    float(arr.min()), float(arr.max()), float(np.mean(np.abs(arr) <= 1.0)))
 
@@ -110,8 +111,8 @@ def first_submit(view: RunView) -> float:
 def waits(view: RunView, seqs: Sequence[int] | None = None) -> np.ndarray:
     """Start - submit of the started jobs (of ``seqs`` if given), in seq order."""
     chosen = sorted(seqs) if seqs is not None else sorted(view.jobs)
-    return np.array([view.jobs[s].start - view.jobs[s].submit for s in chosen
-                     if view.jobs[s].start is not None], dtype=float)
+    jobs = [view.jobs[s] for s in chosen]
+    return np.array([j.start - j.submit for j in jobs if j.start is not None], dtype=float)
 
 
 def pair(reference: RunView, candidate: RunView) -> PairAgreement:
@@ -202,7 +203,9 @@ def _summary(reals: Sequence[RunView], sim: RunView, runs: Sequence[PairAgreemen
     sim_stats = Spread.of(waits(sim))
     known = [m for m in real_means if m is not None]
     low, high = (min(known), max(known)) if known else (None, None)
-    inside = None if sim_stats.mean is None or low is None else low <= sim_stats.mean <= high
+    inside = None
+    if sim_stats.mean is not None and low is not None and high is not None:
+        inside = low <= sim_stats.mean <= high
     tau = _mean([r.kendall_tau_b for r in runs])
     errors = {k: rel_error(getattr(sim_stats, k), real_stats[k]) for k in real_stats}
     passed = (tau is not None and tau >= min_kendall and errors["mean"] is not None
