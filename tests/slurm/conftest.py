@@ -15,7 +15,7 @@ import pytest
 
 from workload.backends.base import Backend
 from workload.backends.slurm import make_backend
-from workload.backends.slurm.cli import CliBackend
+from workload.backends.slurm.backend import SlurmBackend
 from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
 from workload.run.runner import run_workload
 from workload.spec import JobSpec
@@ -49,9 +49,9 @@ def cancel_run_jobs(cluster: Cluster, prefix: str = "wlgen.") -> list[str]:
 
 
 @pytest.fixture
-def backend(cluster: Cluster) -> Iterator[CliBackend]:
+def backend(cluster: Cluster) -> Iterator[SlurmBackend]:
     made = make_backend(client="cli", cluster=cluster.name)
-    assert isinstance(made, CliBackend)
+    assert isinstance(made, SlurmBackend)
     yield made
     made.close()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from workload.backends.slurm.cli import CliBackend
+from workload.backends.slurm.backend import SlurmBackend
 from workload.cluster import Cluster, wait_for
 from workload.run.runner import run_workload
 from workload.sources import StormSource
@@ -28,7 +28,7 @@ def events_of(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
 
 
-def test_storm_every_job_accounted_with_slurm_timestamps(cluster: Cluster, backend: CliBackend,
+def test_storm_every_job_accounted_with_slurm_timestamps(cluster: Cluster, backend: SlurmBackend,
                                                          tmp_path: Path) -> None:
     source = StormSource(24, runtime="1-3", users=3, seed=1)
     result = run_workload(source, backend, kind="storm", out=tmp_path / "run")
@@ -51,7 +51,7 @@ def test_storm_every_job_accounted_with_slurm_timestamps(cluster: Cluster, backe
     assert set(users) == {"u1", "u2", "u3"}
 
 
-def test_impossible_job_is_rejected_not_left_pending(backend: CliBackend,
+def test_impossible_job_is_rejected_not_left_pending(backend: SlurmBackend,
                                                      tmp_path: Path) -> None:
     specs = [JobSpec(seq=0, submit_s=0, procs=1, runtime_s=1, time_limit_s=60),
              JobSpec(seq=1, submit_s=0, procs=1000, runtime_s=1, time_limit_s=60)]
@@ -62,7 +62,7 @@ def test_impossible_job_is_rejected_not_left_pending(backend: CliBackend,
     assert end[0]["state"] == "REJECTED" and "1000 CPUs" in end[0]["reason"]
 
 
-def test_a_failed_job_ends_with_the_exit_code_of_its_payload(backend: CliBackend,
+def test_a_failed_job_ends_with_the_exit_code_of_its_payload(backend: SlurmBackend,
                                                               tmp_path: Path) -> None:
     # Both ends are seen in squeue (finished jobs stay there for MinJobAge), the path
     # that used to drop every exit code but COMPLETED's 0.
@@ -89,7 +89,7 @@ def test_ctrl_c_writes_the_run_and_cancels_its_jobs(cluster: Cluster, tmp_path: 
 
 
 def test_slurmctld_restart_mid_storm_loses_no_job_and_duplicates_none(
-        cluster: Cluster, backend: CliBackend, tmp_path: Path) -> None:
+        cluster: Cluster, backend: SlurmBackend, tmp_path: Path) -> None:
     source = StormSource(150, rate=30, runtime="1-2", seed=2)
     # slurmctld is the ctld container's main process: restarting it is restarting that
     # container (SIGTERM first, so slurmctld saves its state as on any clean restart).
@@ -109,7 +109,7 @@ def test_slurmctld_restart_mid_storm_loses_no_job_and_duplicates_none(
 
 @pytest.mark.slow
 def test_killed_node_container_ends_its_jobs_node_fail_or_requeued(
-        cluster: Cluster, backend: CliBackend, tmp_path: Path) -> None:
+        cluster: Cluster, backend: SlurmBackend, tmp_path: Path) -> None:
     source = StormSource(8, runtime="20", seed=3)   # 8 x 1 CPU: both nodes busy
     engine = cluster.engine.name
 

@@ -1,16 +1,25 @@
-"""The pure sbatch command builder and the retry rules."""
+"""The pure submit request, its sbatch rendering, and the retry rules."""
 
 from __future__ import annotations
 
 import pytest
 
-from workload.backends.slurm.command import impossible, sbatch_argv, time_limit
-from workload.backends.slurm.retry import AMBIGUOUS, REJECT, RETRY, backoff, classify
+import dataclasses
+
+from workload.backends.slurm.command import impossible
+from workload.backends.slurm.command import sbatch_argv as render
+from workload.backends.slurm.request import SubmitRequest, submit_request, time_limit
+from workload.backends.slurm.retry import AMBIGUOUS, REJECT, RETRY, backoff, busy, classify
 from workload.backends.slurm.tags import job_name, run_prefix, seq_of
 from workload.errors import InputError
 from workload.spec import JobSpec
 
 SPEC = JobSpec(seq=7, submit_s=0, procs=4, runtime_s=30, time_limit_s=61)
+
+
+def sbatch_argv(spec: JobSpec, run_id: str, **options) -> list[str]:
+    """The argv of the request for ``spec`` (what the backend does, in one call)."""
+    return render(submit_request(spec, run_id, "#!/bin/bash\ntrue\n", **options))
 
 
 def test_argv_is_a_list_with_tag_tasks_and_minutes() -> None:
@@ -45,6 +54,26 @@ def test_unknown_extra_options_are_refused() -> None:
         sbatch_argv(SPEC, "r1", extra={"qos": "x y"})
 
 
+def test_the_request_is_frozen_and_carries_the_script_not_the_argv() -> None:
+    request = submit_request(SPEC, "r1", "S", extra={"no-requeue": "", "chdir": "/scratch"})
+    assert (request.script, request.requeue, request.chdir) == ("S", False, "/scratch")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        request.tasks = 9   # type: ignore[misc]
+    argv = render(request)
+    assert "S" not in argv and "--no-requeue" in argv and "--chdir=/scratch" in argv
+    assert "--chdir=/tmp" not in argv   # the option replaces the default, not appended
+
+
+def test_a_request_field_sbatch_argv_does_not_know_is_refused() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class WithGpus(SubmitRequest):
+        gpus: int = 2
+    plain = submit_request(SPEC, "r1", "S")
+    wider = WithGpus(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(plain)})
+    with pytest.raises(InputError, match="gpus"):
+        render(wider)
+
+
 def test_time_limit_rounds_up_to_whole_minutes() -> None:
     assert [time_limit(s) for s in (1, 60, 61, 3600)] == ["1", "1", "2", "60"]
 
@@ -72,6 +101,11 @@ def test_tags_round_trip_and_reject_odd_run_ids() -> None:
     ("sbatch: error: Batch job submission failed: Invalid account or account/partition", REJECT)])
 def test_errors_are_classified(stderr: str, verdict: str) -> None:
     assert classify(stderr) == verdict
+
+
+def test_busy_means_slurmctld_answered() -> None:
+    assert busy("sbatch: error: Slurm temporarily unable to accept job, sleeping and retrying")
+    assert not busy("sbatch: error: Unable to contact slurm controller (connect failure)")
 
 
 def test_backoff_doubles_to_a_cap() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from workload.backends.slurm.parse import (expand_hostlist, exit_code, parse_ping, parse_sacct,
                                            parse_sbatch, parse_sinfo, parse_squeue,
-                                           parse_version, squeue_exit_code)
+                                           parse_version, priority, squeue_exit_code)
 from workload.backends.slurm.states import normalize
 
 DATA = Path(__file__).parent / "data"
@@ -33,23 +33,36 @@ def test_squeue_states_of_real_jobs() -> None:
     jobs = by_name(parse_squeue(read("squeue_states.txt")))
     done = jobs["wlgen.cap.0"]
     assert (done.job_id, done.state, done.nodes) == ("1", "COMPLETED", ("n1",))
-    assert (done.submit, done.start, done.end) == (1796153830, 1796153830, 1796153831)
+    assert (done.submit, done.start, done.end) == (1796369719, 1796369720, 1796369721)
     assert jobs["wlgen.cap.1"].state == "FAILED" and jobs["wlgen.cap.1"].reason == "NonZeroExitCode"
     running = jobs["wlgen.cap.2"]
     assert running.state == "RUNNING" and running.end is None   # EndTime is the limit, not an end
     requeued = jobs["wlgen.cap.4"]
     # Back to PENDING after `scontrol requeue`: StartTime is a future estimate, not a start.
     assert requeued.state == "PENDING" and requeued.start is None and requeued.nodes == ()
-    assert jobs["wlgen.cap.5"].nodes == ("n1", "n4") and jobs["wlgen.cap.5"].cpus == 4
+    assert jobs["wlgen.cap.5"].nodes == ("n1", "n2") and jobs["wlgen.cap.5"].cpus == 4
     assert jobs["wlgen.cap.3"].state == "CANCELLED"
+    waiting = jobs["wlgen.cap.8"]   # all 32 CPUs of the cluster: it waits for them
+    assert (waiting.state, waiting.reason, waiting.start) == ("PENDING", "Resources", None)
 
+
+@pytest.mark.parametrize("release", ["", "_24.11"])
+def test_squeue_gives_each_jobs_priority_and_why_it_waits(release: str) -> None:
+    jobs = by_name(parse_squeue(read(f"squeue_states{release}.txt")))
+    assert {r.priority for r in jobs.values()} == {10000}   # the cluster's PriorityWeight*
+    assert jobs["wlgen.cap.4"].reason == "BeginTime"       # requeued: held ~2 min
+    pending, running = parse_squeue(read(f"squeue_waited{release}.txt"))
+    assert (pending.state, pending.reason, pending.priority) == ("PENDING", "Resources", 10000)
+    assert (running.state, running.reason, running.nodes) == ("RUNNING", "None",
+                                                              ("n1", "n2", "n3", "n4"))
+    assert priority("N/A") is None and priority("4294901759") == 4294901759
 
 def test_squeue_of_a_packed_storm_has_every_task_line() -> None:
     records = parse_squeue(read("squeue.txt"))
     assert len(records) == len(read("squeue.txt").splitlines()) == 40
     assert all(r.state == "COMPLETED" and r.user == "u1" and r.exit_code == 0
                for r in records)
-    assert {r.job_id.partition("_")[0] for r in records} == {"9"}   # one array's tasks
+    assert {r.job_id.partition("_")[0] for r in records} == {"10"}   # one array's tasks
     assert len({r.job_id for r in records}) == 40
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from workload.backends.slurm.pool import SubmitPool
+from workload.errors import InputError
 from workload.spec import JobSpec
 
 
@@ -42,7 +45,7 @@ def test_a_later_instant_is_never_pulled_into_an_earlier_group() -> None:
 def test_a_job_whose_key_fails_goes_alone_and_the_others_still_pack() -> None:
     def key(s: JobSpec) -> str:
         if s.seq == 1:
-            raise ValueError("bad limit")
+            raise InputError("bad limit", field="time_limit_s", value=-1)
         return s.user
     calls: list[list[int]] = []
     gate = threading.Event()
@@ -76,3 +79,14 @@ def test_jobs_put_after_their_group_was_taken_start_a_new_group() -> None:
     release.set()
     pool.stop()
     assert calls == [[0], [1, 2]]
+
+
+def test_a_key_that_fails_for_any_other_reason_is_a_bug_and_says_so() -> None:
+    def key(s: JobSpec) -> str:
+        raise KeyError("a bug in the key, not bad input")
+    pool = SubmitPool(lambda specs, intended: None, workers=1, key=key, max_group=10)
+    try:
+        with pytest.raises(KeyError):
+            pool.put(spec(0, "a"), 0.0)
+    finally:
+        pool.stop()

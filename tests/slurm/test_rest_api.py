@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from workload.backends.slurm.command import sbatch_argv
+import dataclasses
+
+from workload.backends.slurm.request import SubmitRequest, submit_request
 from workload.backends.slurm.restapi import (Api, error_text, job_description, parse_db_jobs,
                                              parse_default_partition, parse_jobs, parse_nodes,
                                              parse_release, parse_submit, pick_api)
@@ -17,6 +19,7 @@ from workload.backends.slurm.restclient import RestFailure, _connection_failure,
 from workload.backends.slurm.retry import AMBIGUOUS, RETRY, classify
 from workload.backends.slurm.tracker import Tracker
 from workload.cluster.secrets import sign_jwt
+from workload.errors import InputError
 from workload.spec import JobSpec
 
 DATA = Path(__file__).parent / "data" / "rest"
@@ -67,10 +70,11 @@ def test_unknown_newer_versions_fall_back_to_the_newest_known_one() -> None:
 
 
 # -- submit ----------------------------------------------------------------------------
-def test_job_description_v0_0_38_carries_every_sbatch_field() -> None:
-    argv = sbatch_argv(SPEC, "r1", account="wlgen", partition="batch", mem_per_cpu_mb=128,
-                       extra={"qos": "normal", "exclusive": ""})
-    body = job_description(argv, "#!/bin/bash\ntrue\n", {"PATH": "/bin"}, Api("v0.0.38"))
+def test_job_description_v0_0_38_carries_every_request_field() -> None:
+    request = submit_request(SPEC, "r1", "#!/bin/bash\ntrue\n", account="wlgen",
+                             partition="batch", mem_per_cpu_mb=128,
+                             extra={"qos": "normal", "exclusive": ""})
+    body = job_description(request, {"PATH": "/bin"}, Api("v0.0.38"))
     assert body["script"] == "#!/bin/bash\ntrue\n"
     assert body["job"] == {
         "name": "wlgen.r1.7", "tasks": 4, "time_limit": 2, "standard_output": "/dev/null",
@@ -80,19 +84,36 @@ def test_job_description_v0_0_38_carries_every_sbatch_field() -> None:
 
 
 def test_job_description_v0_0_40_and_later_put_script_and_environment_in_the_job() -> None:
-    argv = sbatch_argv(SPEC.with_(nodes=None), "r1", extra={"exclusive": ""})
-    body = job_description(argv, "S", {"PATH": "/bin", "LANG": "C"}, Api("v0.0.42", "/"))
+    request = submit_request(SPEC.with_(nodes=None), "r1", "S", extra={"exclusive": ""})
+    body = job_description(request, {"PATH": "/bin", "LANG": "C"}, Api("v0.0.42", "/"))
     assert set(body) == {"job"}
     job = body["job"]
     assert job["script"] == "S" and job["environment"] == ["PATH=/bin", "LANG=C"]
     assert job["shared"] == ["none"] and "nodes" not in job and "minimum_nodes" not in job
-    nodes = job_description(sbatch_argv(SPEC, "r1"), "S", {}, Api("v0.0.42"))["job"]
+    nodes = job_description(submit_request(SPEC, "r1", "S"), {}, Api("v0.0.42"))["job"]
     assert (nodes["minimum_nodes"], nodes["maximum_nodes"]) == (2, 2)
 
 
-def test_array_option_becomes_the_array_field() -> None:
-    argv = ["sbatch", "--parsable", "--job-name=wlgen.r1.0", "--array=0-9"]
-    assert job_description(argv, "S", {}, Api("v0.0.38"))["job"]["array"] == "0-9"
+def test_array_requeue_and_every_extra_option_reach_the_body() -> None:
+    extra = {"reservation": "maint", "constraint": "ib&fast", "requeue": "",
+             "output": "/tmp/%j.out", "chdir": "/scratch"}
+    job = job_description(submit_request(SPEC, "r1", "S", tasks=10, extra=extra), {},
+                          Api("v0.0.38"))["job"]
+    assert (job["array"], job["requeue"], job["reservation"], job["constraints"]) == (
+        "0-9", True, "maint", "ib&fast")
+    assert (job["standard_output"], job["current_working_directory"]) == ("/tmp/%j.out",
+                                                                          "/scratch")
+
+
+def test_a_request_field_the_api_cannot_take_is_refused_not_dropped() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class WithGpus(SubmitRequest):
+        gpus: int = 2
+    plain = submit_request(SPEC, "r1", "S")
+    wider = WithGpus(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(plain)})
+    for api in (Api("v0.0.38"), Api("v0.0.44", "/")):
+        with pytest.raises(InputError, match="gpus"):
+            job_description(wider, {}, api)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -114,6 +135,7 @@ def test_a_job_queued_on_drained_nodes_is_accepted_despite_the_error(version: st
 def test_jobs_give_states_times_and_exit_codes(version: str) -> None:
     records = parse_jobs(load(version, "jobs"))
     done, = latest(records, "wlgen.cap.0").values()
+    assert done.priority == 10000   # a plain number on v0.0.38, {"set", "number"} later
     assert (done.state, done.exit_code, done.user, done.partition) == ("COMPLETED", 0, "root",
                                                                        "batch")
     assert done.submit <= done.start <= done.end and done.nodes == ("n1",)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from workload.backends.slurm.parse import JobRecord, parse_squeue
 from workload.backends.slurm.tracker import Tracker
 from workload.spec import JobSpec
@@ -72,17 +74,18 @@ def test_other_jobs_and_other_ids_are_ignored() -> None:
 def test_real_requeued_record_after_a_start_is_a_requeue() -> None:
     real = {r.name: r for r in parse_squeue((DATA / "squeue_states.txt").read_text())}
     t = tracker(job="5")
-    t.observe(3, JobRecord("5", "wlgen.cap.4", "RUNNING", "RUNNING", "None", 1796153830.0,
-                           1796153831.0, None, "root", "batch", 1, ("n2",)))
+    t.observe(3, JobRecord("5", "wlgen.cap.4", "RUNNING", "RUNNING", "None", 1796369719.0,
+                           1796369720.0, None, "root", "batch", 1, ("n1",)))
     events = t.observe(3, real["wlgen.cap.4"])
     assert [(e.kind, e.state) for e in events] == [("state", "REQUEUED")]
 
 
 def test_a_job_held_after_a_failed_launch_is_recognised() -> None:
     from workload.backends.slurm.watcher import held_after_launch_failure
-    # The reason squeue printed for array tasks whose node died at launch (10k storm).
+    # The reason squeue printed for array tasks whose node died at launch (10k storm, 22.05;
+    # captured before the PriorityLong column, given here as that column prints it).
     line = ("12_613|PENDING|launch failed requeued held|1795874001|1795874050|1795874051|"
-            "u1|batch|1||0|wlgen.r.7492")
+            "u1|batch|1||0|10000|wlgen.r.7492")
     held, = parse_squeue(line)
     assert held.job_id == "12_613" and held.state == "PENDING"
     assert held_after_launch_failure(held)
@@ -107,3 +110,20 @@ def test_an_arrays_tasks_are_tracked_by_their_task_ids_in_order() -> None:
     assert [(e.kind, e.job_id, e.user, e.procs) for e in events] == [
         ("submit", "12_1", "u2", 2), ("start", "12_1", "u2", 2)]
     assert t.observe(7, record("RUNNING", start=101.0, job="12_1")) == []   # not its task
+
+
+@pytest.mark.parametrize("release", ["", "_24.11"])
+def test_a_start_says_why_the_job_waited_and_its_priority(release: str) -> None:
+    # Two real snapshots of one job: pending for Resources (every CPU), then running.
+    pending, running = parse_squeue((DATA / f"squeue_waited{release}.txt").read_text())
+    t = tracker(job=pending.job_id)
+    first = t.observe(3, pending)
+    assert [e.kind for e in first] == ["submit"]
+    start, = t.observe(3, running)
+    assert (start.kind, start.reason, start.priority) == ("start", "Resources", 10000)
+    assert start.time == running.start
+
+
+def test_a_job_never_seen_waiting_starts_with_no_reason() -> None:
+    events = tracker().observe(3, record("RUNNING", start=101.0))
+    assert events[-1].kind == "start" and events[-1].reason == ""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import simpy
 
+from workload.errors import BackendError
 from workload.event import Event
 from workload.spec import JobSpec
 
@@ -83,6 +84,17 @@ class Backend(ABC):
     def prepare_users(self, names: Iterable[str]) -> None:
         """Make the run's users exist before the clock starts (real Slurm creates them;
         the simulator needs nothing), so no submit waits on user creation."""
+
+    def failure(self) -> BackendError | None:
+        """Why the run cannot go on (e.g. the controller is gone for good), or None.
+
+        Real-time runs ask between events and end the run when it is set; everything
+        not ended by then is left unfinished and named as such."""
+        return None
+
+    def report(self) -> dict[str, object]:
+        """The backend's own figures for the run's metrics (e.g. ``submit_lag_max_s``)."""
+        return {}
 
     def close(self) -> None:
         """Stop watchers and worker threads; called once at the end of every run."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shlex
 
-from workload.backends.slurm.command import time_limit
+from workload.backends.slurm.request import time_limit
 from workload.backends.slurm.script import payload_argv, runtime_arg
 from workload.spec import JobSpec
 
@@ -25,8 +25,8 @@ def shape(spec: JobSpec) -> tuple[object, ...]:
     """What must be equal for two jobs to share one array: everything sbatch or the
     script sees except the run time (the limit counts as Slurm sees it, in minutes)."""
     return (time_limit(spec.time_limit_s), spec.procs, spec.nodes, spec.mem_per_cpu_mb,
-            spec.user, spec.group, spec.account, spec.partition, spec.payload,
-            spec.payload_args)
+            spec.user, spec.group, spec.account, spec.partition, spec.qos, spec.payload,
+            spec.payload_args, spec.gpus, spec.gpu_type, spec.depends)
 
 
 def task_id(job_id: str, index: int) -> str:

@@ -7,17 +7,18 @@ themselves are named next to them (``SQUEUE_ARGV``...) so tests and backend agre
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from workload.backends.slurm.states import normalize
 
 TIME_ENV = {"SLURM_TIME_FORMAT": "%s"}   # every time field as Unix epoch seconds
 # --Format (-O) rather than --format: only it has the exit code (``exit_code``, 22.05+).
-# The columns are sacct's below, in the same order. "NAME:|" is no width limit or
-# padding, then '|'; the job name comes last, with nothing after it.
+# The columns are sacct's below, in the same order, then the priority (PriorityLong: the
+# integer; "Priority" is it scaled to 0..1). "NAME:|" is no width limit or padding, then
+# '|'; the job name comes last, with nothing after it.
 _SQ_FIELDS = ("JobArrayID", "State", "Reason", "SubmitTime", "StartTime", "EndTime",
-              "UserName", "Partition", "NumCPUs", "NodeList", "exit_code", "Name")
+              "UserName", "Partition", "NumCPUs", "NodeList", "exit_code", "PriorityLong",
+              "Name")
 #: Every job (array tasks one a line), finished ones too while slurmctld keeps them.
 SQUEUE_ARGV = ("squeue", "--noheader", "--array", "--states=all",
                "--Format=" + ",".join(f"{f}:|" for f in _SQ_FIELDS[:-1]) + f",{_SQ_FIELDS[-1]}:")
@@ -46,6 +47,7 @@ class JobRecord:
     cpus: int
     nodes: tuple[str, ...]
     exit_code: int | None = None
+    priority: int | None = None   # Slurm's number (squeue and slurmrestd; not sacct)
 
 
 def parse_sbatch(stdout: str) -> str:
@@ -113,14 +115,21 @@ def _code_or_signal(code: int, signal: int) -> int:
 
 def _record(job_id: str, raw_state: str, reason: str, submit: str, start: str, end: str,
             user: str, partition: str, cpus: str, nodes: str, name: str,
-            code: int | None) -> JobRecord:
+            code: int | None, priority: int | None = None) -> JobRecord:
     state = normalize(raw_state)
     hosts = expand_hostlist(nodes)
     ran = bool(hosts)   # a job cancelled while pending shows start == end and no nodes
     return JobRecord(job_id, name, state, raw_state.strip(), reason.strip(), epoch(submit),
                      epoch(start) if ran else None,
                      epoch(end) if state not in ("PENDING", "RUNNING", "REQUEUED") else None,
-                     user, partition, int(cpus) if cpus.isdigit() else 0, hosts, code)
+                     user, partition, int(cpus) if cpus.isdigit() else 0, hosts, code,
+                     priority)
+
+
+def priority(text: str) -> int | None:
+    """squeue's PriorityLong as a number; None where Slurm prints none ("N/A")."""
+    text = text.strip()
+    return int(text) if text.isdigit() else None
 
 
 def _rows(text: str, fields: tuple[str, ...], what: str) -> list[list[str]]:
@@ -140,24 +149,14 @@ def _rows(text: str, fields: tuple[str, ...], what: str) -> list[list[str]]:
 
 def parse_squeue(text: str) -> list[JobRecord]:
     """Lines of ``SQUEUE_ARGV``."""
-    return _records(text, _SQ_FIELDS, "squeue", squeue_exit_code)
+    return [_record(*cols[:10], name, squeue_exit_code(code), priority(prio))
+            for *cols, code, prio, name in _rows(text, _SQ_FIELDS, "squeue")]
 
 
 def parse_sacct(text: str) -> list[JobRecord]:
     """Lines of ``SACCT_ARGV`` (``--parsable2``: '|' between fields, none at the end)."""
-    return _records(text, _SA_FIELDS, "sacct", exit_code)
-
-
-def _records(text: str, fields: tuple[str, ...], what: str,
-             decode_exit: Callable[[str], int | None]) -> list[JobRecord]:
-    """squeue's and sacct's lines share one column order; only the exit code is spelled
-    differently."""
-    out = []
-    for job_id, raw, reason, submit, start, end, user, part, cpus, nodes, code, name in \
-            _rows(text, fields, what):
-        out.append(_record(job_id, raw, reason, submit, start, end, user, part, cpus,
-                           nodes, name, decode_exit(code)))
-    return out
+    return [_record(*cols[:10], name, exit_code(code))
+            for *cols, code, name in _rows(text, _SA_FIELDS, "sacct")]
 
 
 def parse_ping(text: str) -> bool:

@@ -11,6 +11,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Hashable
 
+from workload.errors import InputError
 from workload.spec import JobSpec
 
 Work = Callable[[list[JobSpec], float], None]
@@ -33,6 +34,7 @@ class SubmitPool:
         self.items: deque[Group | None] = deque()   # None: the stop marker, one per worker
         self.open: dict[Hashable, list[JobSpec]] = {}   # groups of ``instant`` not yet full
         self.instant: float | None = None
+        self.queued = 0   # jobs put and not yet taken (a count: read on every take)
         self.mutex = threading.Lock()
         self.ready = threading.Condition(self.mutex)
         self.dropped: set[int] = set()
@@ -53,6 +55,7 @@ class SubmitPool:
                 group = self.open[key] = []
                 self._append((group, intended, key))
             group.append(spec)
+            self.queued += 1
             if len(group) >= self.max_group:
                 del self.open[key]
 
@@ -61,7 +64,7 @@ class SubmitPool:
             return object()   # never equal: every job alone
         try:
             return self.key(spec)   # type: ignore[misc]
-        except Exception:   # bad input: the job goes alone and ``work`` rejects it, saying why
+        except InputError:   # bad input: the job goes alone and ``work`` rejects it, saying why
             return object()
 
     def _append(self, item: Group | None) -> None:
@@ -75,6 +78,10 @@ class SubmitPool:
         with self.mutex:
             return [spec for item in self.items if item is not None for spec in item[0]]
 
+    def backlog(self) -> int:
+        """Jobs queued and not yet taken by a worker."""
+        return self.queued
+
     def drop(self, seqs: set[int]) -> None:
         """Never submit these if they are still queued (cancelled before submission)."""
         with self.lock:
@@ -85,6 +92,7 @@ class SubmitPool:
         with self.mutex:
             self.items.clear()
             self.open.clear()
+            self.queued = 0
 
     def _take(self) -> Group | None:
         """The next group to submit (None: stop), waiting for one."""
@@ -92,6 +100,8 @@ class SubmitPool:
             while not self.items:
                 self.ready.wait()
             item = self.items.popleft()
+            if item is not None:
+                self.queued -= len(item[0])
             if item is not None and self.open.get(item[2]) is item[0]:
                 del self.open[item[2]]   # taken: later jobs of its key start a new group
             if self.items:

@@ -1,11 +1,9 @@
-"""The Slurm REST backend: slurmrestd with JWT, the API version read from the server.
+"""slurmrestd as a SlurmClient, with JWT; the API version read from the server.
 
-It is the CLI backend with the commands swapped for HTTP: the same submit pool, tags,
-tracker, state mapping, sbatch option validation and reconcile-before-retry (a job
-whose submit answer was lost is looked up by its tag before any retry). ``RestRunner``
-carries out the sbatch and scancel command lines the CLI backend builds as
-job/submit and DELETE job requests; the watcher asks GET jobs once per poll for every
-job of the run and reconciles the rest from slurmdb's jobs by their tags.
+The backend above it is the CLI's (backend.SlurmBackend): the same submit pool, tags,
+tracker, state mapping, request validation and reconcile-before-retry. Only the four
+verbs differ: POST job/submit with the request rendered by restapi.py, DELETE job,
+one GET jobs per poll for the whole queue, and GET slurmdb jobs by the jobs' tags.
 
 Reaches a wlgen container cluster (``--cluster NAME``: tokens signed per trace user with
 the cluster's key, users created as for the CLI) or any slurmrestd (``--slurm-url`` and
@@ -16,24 +14,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import simpy
-
-from workload.backends.base import ClusterInfo, Emit, NodeInfo
-from workload.backends.slurm.cli import CliBackend
+from workload.backends.base import NodeInfo
+from workload.backends.slurm.client import ClientFailure, Described, User
 from workload.backends.slurm.parse import JobRecord
+from workload.backends.slurm.request import SubmitRequest
 from workload.backends.slurm.restapi import (Api, job_description, parse_db_jobs,
                                              parse_default_partition, parse_jobs, parse_nodes,
                                              parse_release, parse_submit, pick_api)
 from workload.backends.slurm.restclient import RestClient, RestFailure, token_user
-from workload.backends.slurm.retry import backoff
-from workload.backends.slurm.runner import Done, Runner, RunnerLost
-from workload.backends.slurm.tags import seq_of
-from workload.backends.slurm.tracker import Tracker
-from workload.backends.slurm.users import UserMap
-from workload.backends.slurm.watcher import Watcher
+from workload.backends.slurm.retry import REJECT
 from workload.cluster.config import JOBS_PATH
 from workload.errors import BackendError, InputError
 
@@ -80,145 +72,80 @@ class FixedToken:
         return self.token, self.user
 
 
-# -- sbatch and scancel through slurmrestd ---------------------------------------------
-class RestRunner(Runner):
-    """Carries out the CLI backend's sbatch and scancel command lines over REST."""
+# -- the client ------------------------------------------------------------------------
+class RestSlurmClient:
+    """slurmrestd at ``http.url`` as a SlurmClient: job/submit, DELETE job, GET jobs
+    (one request for the whole queue) and GET slurmdb jobs (by the jobs' tags)."""
 
-    def __init__(self, client: RestClient, api: Api, environment: Mapping[str, str],
-                 user_of: Callable[[tuple[int, int]], str | None]) -> None:
-        self.client, self.api, self.environment, self.user_of = client, api, environment, user_of
-        #: job id -> job name of what this runner submitted: an array's tasks all carry
-        #: the name of its first job, so accounting is asked by these names.
+    warm_users = 0
+
+    def __init__(self, http: RestClient, environment: Mapping[str, str] | None = None) -> None:
+        self.http, self.environment = http, dict(environment or DEFAULT_ENV)
+        self.api, self.accounting_offered, self.release_name = connect(http)
+        #: job id -> job name of what was submitted or found by name: an array's tasks
+        #: all carry the name of its first job, and accounting is asked by names.
         self.names: dict[str, str] = {}
 
-    def run(self, argv: Sequence[str], *, input: str | None = None,
-            user: tuple[int, int] | None = None, timeout: float = 60) -> Done:
-        if argv[0] == "sbatch":
-            return self._sbatch(list(argv), input or "", self.user_of(user) if user else None)
-        if argv[0] == "scancel":
-            return self._scancel(argv[1:])
-        raise RunnerLost(f"{argv[0]} has no slurmrestd equivalent here")
+    def describe(self) -> Described:
+        nodes = parse_nodes(self._call("GET", self.api.slurm("nodes")))
+        default = parse_default_partition(self._call("GET", self.api.slurm("partitions")))
+        return Described(tuple(NodeInfo(*n) for n in nodes), default, self.release_name,
+                         self.api.version)
 
-    def _sbatch(self, argv: list[str], script: str, user: str | None) -> Done:
-        body = job_description(argv, script, self.environment, self.api)
+    def submit(self, request: SubmitRequest, user: User | None) -> str:
+        body = job_description(request, self.environment, self.api)
+        answer = self._call("POST", self.api.slurm("job/submit"), body,
+                            user=user.name if user else None)
         try:
-            job_id = parse_submit(self.client.call("POST", self.api.slurm("job/submit"), body,
-                                                   user=user))
-            self.names[job_id] = body["job"]["name"]
-            return Done(0, job_id, "")
-        except (RestFailure, ValueError) as error:
-            # The CLI backend files the text with retry.classify, as it does sbatch's.
-            return Done(1, "", str(error))
+            job_id = parse_submit(answer)
+        except ValueError as error:   # Slurm's words: filed by the same rules as sbatch's
+            raise ClientFailure(str(error)) from None
+        self.names[job_id] = request.name
+        return job_id
 
-    def _scancel(self, ids: Sequence[str]) -> Done:
-        failed = []
-        for job_id in ids:
+    def cancel(self, job_ids: Sequence[str]) -> None:
+        for job_id in job_ids:
             try:
-                self.client.call("DELETE", self.api.job(job_id))
-            except (RestFailure, ValueError) as error:   # e.g. it ended meanwhile, as scancel
-                failed.append(f"{job_id}: {error}")
-        return Done(1 if failed else 0, "", "\n".join(failed))
+                self.http.call("DELETE", self.api.job(job_id))
+            except (RestFailure, ValueError):
+                pass   # e.g. it ended meanwhile, as scancel; the watcher sees every end
 
+    def queue(self, name: str | None = None) -> list[JobRecord]:
+        records = parse_jobs(self._call("GET", self.api.slurm("jobs")))
+        if name is None:
+            return records
+        found = [r for r in records if r.name == name]
+        self.names.update((r.job_id.split("_", 1)[0], name) for r in found)
+        return found
 
-# -- the watcher -----------------------------------------------------------------------
-class RestWatcher(Watcher):
-    """The CLI backend's watcher with its two queries answered by slurmrestd: squeue is
-    one GET jobs for the whole run, sacct -j (the jobs the queue no longer shows) one
-    GET slurmdb jobs by their tags."""
+    def accounting(self, job_ids: Sequence[str]) -> list[JobRecord]:
+        if not self.accounting_offered:
+            return []
+        names = sorted({self.names[j.split("_", 1)[0]] for j in job_ids
+                        if j.split("_", 1)[0] in self.names})
+        if not names:
+            return []
+        wanted = set(job_ids)
+        doc = self._call("GET", self.api.slurmdb("jobs"), query={"job_name": ",".join(names)})
+        return [r for r in parse_db_jobs(doc) if r.job_id in wanted]
 
-    runner: RestRunner
+    def release(self, job_ids: Sequence[str]) -> None:
+        # slurmrestd has no release verb in every API version wlgen speaks: a job held
+        # after a failed launch stays held, and the watcher says so (see Watcher).
+        raise ClientFailure("slurmrestd: releasing held jobs is not offered", REJECT)
 
-    def __init__(self, runner: RestRunner, accounting: bool, tracker: Tracker,
-                 lock: threading.Lock, prefix: str, emit: Emit) -> None:
-        super().__init__(runner, tracker, lock, prefix, emit)
-        self.client, self.api, self.accounting = runner.client, runner.api, accounting
+    def warm(self, user: User) -> None:
+        """Nothing to warm: a token per user is made on first use."""
 
-    def _query(self, argv: Iterable[str], parser: Callable[[str], list[JobRecord]]
-               ) -> list[JobRecord] | None:
-        """Records, or None when the request failed (try again next poll)."""
-        argv = list(argv)
+    def close(self) -> None:
+        """Nothing held open: urllib opens a connection per request."""
+
+    def _call(self, method: str, path: str, body: Any = None, *, user: str | None = None,
+              query: Mapping[str, str] | None = None) -> dict[str, Any]:
         try:
-            if argv[0] != "sacct":
-                return parse_jobs(self.client.call("GET", self.api.slurm("jobs")))
-            if not self.accounting:
-                return []
-            names = {"job_name": ",".join(self._names(argv[-1].split(",")))}
-            return parse_db_jobs(self.client.call("GET", self.api.slurmdb("jobs"), query=names))
+            return self.http.call(method, path, body, user=user, query=query)
         except RestFailure as error:
-            self.errors += 1
-            self.last_error = str(error)[-300:]
-            return None
-
-    def _names(self, job_ids: list[str]) -> list[str]:
-        """The tags to ask accounting for: an array's tasks all carry its first job's."""
-        with self.lock:
-            seqs = {job: seq for seq, job in self.tracker.unfinished().items()}
-        names = {self.runner.names.get(job.split("_", 1)[0]) or
-                 (f"{self.prefix}{seqs[job]}" if job in seqs else None) for job in job_ids}
-        return sorted(n for n in names if n)
-
-
-# -- the backend -----------------------------------------------------------------------
-class RestBackend(CliBackend):
-    """Real Slurm through slurmrestd at ``client.url``; see the module docstring."""
-
-    def __init__(self, client: RestClient, *, users: UserMap | None = None,
-                 account: str | None = None, environment: Mapping[str, str] | None = None,
-                 workers: int = 8, launcher: str = "srun", cluster_name: str = "slurm",
-                 mem_per_cpu_mb: int | None = None, arrays: bool = True) -> None:
-        self.client = client
-        self.api, self.accounting, self.release = connect(client)
-        users = users or UserMap()
-        runner = RestRunner(client, self.api, dict(environment or DEFAULT_ENV),
-                            lambda ids: _name_of(users, ids))
-        super().__init__(runner, users=users, account=account, workers=workers,
-                         launcher=launcher, cluster_name=cluster_name,
-                         mem_per_cpu_mb=mem_per_cpu_mb, arrays=arrays)
-
-    def attach(self, env: simpy.Environment, emit: Emit, epoch: float, run_id: str = "") -> None:
-        super().attach(env, emit, epoch, run_id)
-        # The CLI's watcher (idle: no job is tracked yet) would run squeue; swap in one
-        # that asks slurmrestd, before anything is submitted.
-        assert self.watcher is not None and isinstance(self.runner, RestRunner)
-        self.watcher.stop()
-        self.watcher = RestWatcher(self.runner, self.accounting, self.tracker, self.lock,
-                                   self.prefix, emit)
-        self.watcher.start()
-
-    def describe(self) -> ClusterInfo:
-        if self.info is None:
-            nodes = parse_nodes(self._get(self.api.slurm("nodes")))
-            default = parse_default_partition(self._get(self.api.slurm("partitions")))
-            self.info = ClusterInfo(self.cluster_name, tuple(NodeInfo(*n) for n in nodes),
-                                    self.partition or default or "batch", self.release,
-                                    self.api.version)
-        return self.info
-
-    def _find(self, name: str, deadline: float) -> str | None:
-        """The id of the job named ``name``, or None once slurmctld says there is none."""
-        attempt = 0
-        while time.monotonic() < deadline:
-            attempt += 1
-            try:
-                records = parse_jobs(self.client.call("GET", self.api.slurm("jobs")))
-            except RestFailure:
-                time.sleep(backoff(attempt))
-                continue
-            hits = [r.job_id for r in records
-                    if r.name == name and seq_of(r.name, self.prefix) is not None]
-            return hits[0].split("_", 1)[0] if hits else None   # an array's tasks: its id
-        raise BackendError(f"could not ask slurmctld whether job {name} exists")
-
-    def _get(self, path: str) -> dict[str, Any]:
-        try:
-            return self.client.call("GET", path)
-        except RestFailure as error:
-            raise BackendError(f"slurmrestd at {self.client.url}: GET {path}: {error}") from None
-
-
-def _name_of(users: UserMap, ids: tuple[int, int]) -> str | None:
-    """The user name UserMap gave ``ids`` to (the token is made for the name)."""
-    return next((name for name, known in users.ids.items() if known == ids), None)
+            raise ClientFailure(f"slurmrestd at {self.http.url}: {error}") from None
 
 
 def connect(client: RestClient) -> tuple[Api, bool, str | None]:
@@ -257,27 +184,21 @@ def _refused(url: str, error: RestFailure) -> None:
                          f"(`scontrol token lifespan=86400` makes one)")
 
 
-def make_rest_backend(cluster: Cluster | None, url: str | None, token: str | None, *,
-                      workers: int = 8, launcher: str = "srun",
-                      arrays: bool = True) -> RestBackend:
-    """The REST backend for ``url`` + ``token`` when a URL is given, else for ``cluster``."""
+def rest_client(cluster: Cluster | None, url: str | None, token: str | None
+                ) -> tuple[RestSlurmClient, Cluster | None]:
+    """The client for ``url`` + ``token`` when a URL is given, else for ``cluster``'s
+    slurmrestd (tokens signed per trace user); with the cluster it serves, if any."""
     if url:
         if not token:
             raise InputError(f"slurmrestd at {url} needs a JWT: pass --slurm-token or set "
                              f"SLURM_JWT (`scontrol token lifespan=86400` makes one)")
-        return RestBackend(RestClient(url, FixedToken(token)), workers=workers,
-                           launcher=launcher, cluster_name=url, arrays=arrays)
+        return RestSlurmClient(RestClient(url, FixedToken(token))), None
     if cluster is None:
         raise InputError("--slurm-client rest needs a slurmrestd: --slurm-url URL and "
                          "--slurm-token JWT (or SLURM_URL / SLURM_JWT), or --cluster NAME "
                          "of a running `wlgen cluster up`")
-    # As the CLI backend: jobs run as the trace's users under account wlgen, and each
-    # CPU gets its share of a node's memory (slurm.conf has no DefMemPerCPU).
-    return RestBackend(RestClient(cluster.rest_url, ClusterTokens(cluster)),
-                       users=UserMap(cluster.add_users), account="wlgen",
-                       environment=image_environment(cluster), workers=workers,
-                       launcher=launcher, cluster_name=cluster.name, arrays=arrays,
-                       mem_per_cpu_mb=cluster.spec.mem_per_cpu_mb)
+    http = RestClient(cluster.rest_url, ClusterTokens(cluster))
+    return RestSlurmClient(http, image_environment(cluster)), cluster
 
 
 def image_environment(cluster: Cluster) -> dict[str, str]:

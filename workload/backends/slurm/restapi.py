@@ -7,19 +7,21 @@ numbers may come as {"set", "infinite", "number"}, states as lists of flags, the
 environment as "KEY=value" strings, the script inside the job. Which one a server
 speaks is read from its own OpenAPI document.
 
-The job description is translated from the sbatch argv of :mod:`command`, so both
-clients validate and default every spec field the same way.
+The job description renders the same ``SubmitRequest`` as :mod:`command`'s sbatch
+argv, so both clients validate and default every spec field the same way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 from workload.backends.slurm.parse import JobRecord, expand_hostlist, wait_status_exit
+from workload.backends.slurm.request import SubmitRequest
 from workload.backends.slurm.states import normalize
+from workload.errors import InputError
 
 #: Data-parser versions wlgen speaks, oldest first (v0.0.39 was 23.02's, never tested).
 KNOWN = ("v0.0.38", "v0.0.40", "v0.0.41", "v0.0.42", "v0.0.43", "v0.0.44")
@@ -70,48 +72,60 @@ def pick_api(openapi: Mapping[str, Any]) -> Api:
 
 
 # -- submit ----------------------------------------------------------------------------
-def job_description(argv: list[str], script: str, environment: Mapping[str, str],
+def job_description(request: SubmitRequest, environment: Mapping[str, str],
                     api: Api) -> dict[str, Any]:
-    """The POST job/submit body for an sbatch argv from ``command.sbatch_argv``."""
+    """The POST job/submit body for ``request``.
+
+    Every field of the request is rendered; one this module cannot render for ``api`` is
+    refused with InputError, never dropped."""
     job: dict[str, Any] = {}
-    for arg in argv[1:]:
-        key, _, value = arg.removeprefix("--").partition("=")
-        job.update(_FIELDS[key](value, api) if key in _FIELDS else {})
+    for field in fields(request):
+        value = getattr(request, field.name)
+        render = _FIELDS.get(field.name)
+        if render is None:
+            raise InputError(f"slurmrestd {api.version} cannot take this request field",
+                             field=field.name, value=value)
+        job.update(render(value, api))
+    script = job.pop("script")
     if api.legacy:
         return {"script": script, "job": {**job, "environment": dict(environment)}}
     return {"job": {**job, "script": script,
                     "environment": [f"{k}={v}" for k, v in environment.items()]}}
 
 
-def _text(field: str):
-    return lambda value, api: {field: value}
+Render = Callable[[Any, Api], dict[str, Any]]
 
 
-def _number(field: str):
-    return lambda value, api: {field: int(value)}
+def _as(name: str) -> Render:
+    """The value under ``name``, or nothing when it is unset (None: Slurm's default)."""
+    return lambda value, api: {} if value is None else {name: value}
 
 
-def _nodes(value: str, api: Api) -> dict[str, Any]:
-    count = int(value)
-    return {"nodes": [count, count]} if api.legacy else {"minimum_nodes": count,
-                                                         "maximum_nodes": count}
+def _nodes(value: int | None, api: Api) -> dict[str, Any]:
+    if value is None:
+        return {}
+    return {"nodes": [value, value]} if api.legacy else {"minimum_nodes": value,
+                                                         "maximum_nodes": value}
 
 
-def _exclusive(value: str, api: Api) -> dict[str, Any]:
+def _array(value: int, api: Api) -> dict[str, Any]:
+    return {} if value == 1 else {"array": f"0-{value - 1}"}
+
+
+def _exclusive(value: bool, api: Api) -> dict[str, Any]:
+    if not value:
+        return {}
     return {"exclusive": "true"} if api.legacy else {"shared": ["none"]}
 
 
-#: sbatch option -> job description field(s). Options sbatch_argv never writes are absent
-#: on purpose: --parsable is sbatch's own output format.
-_FIELDS = {
-    "job-name": _text("name"), "ntasks": _number("tasks"), "time": _number("time_limit"),
-    "output": _text("standard_output"), "chdir": _text("current_working_directory"),
-    "nodes": _nodes, "mem-per-cpu": _number("memory_per_cpu"), "account": _text("account"),
-    "partition": _text("partition"), "qos": _text("qos"), "reservation": _text("reservation"),
-    "constraint": _text("constraints"), "exclusive": _exclusive,
-    "requeue": lambda value, api: {"requeue": True},
-    "no-requeue": lambda value, api: {"requeue": False},
-    "array": _text("array"),
+#: SubmitRequest field -> job description field(s), for both API shapes.
+_FIELDS: dict[str, Render] = {
+    "name": _as("name"), "tasks": _as("tasks"), "time_limit_min": _as("time_limit"),
+    "script": _as("script"), "nodes": _nodes, "mem_per_cpu_mb": _as("memory_per_cpu"),
+    "account": _as("account"), "partition": _as("partition"), "array": _array,
+    "output": _as("standard_output"), "chdir": _as("current_working_directory"),
+    "qos": _as("qos"), "reservation": _as("reservation"), "constraint": _as("constraints"),
+    "exclusive": _exclusive, "requeue": _as("requeue"),
 }
 
 
@@ -152,7 +166,7 @@ def parse_jobs(doc: Mapping[str, Any]) -> list[JobRecord]:
                                j.get("start_time"), j.get("end_time"),
                                str(j.get("user_name") or ""), str(j.get("partition") or ""),
                                _int(j.get("cpus")), str(j.get("nodes") or ""),
-                               _queue_exit(j.get("exit_code"))))
+                               _queue_exit(j.get("exit_code")), _priority(j.get("priority"))))
     return out
 
 
@@ -197,7 +211,7 @@ def _indices(text: str) -> list[int]:
 
 def _record(job_id: str, name: str, raw_state: str, reason: str, submit: Any, start: Any,
             end: Any, user: str, partition: str, cpus: int, nodes: str,
-            code: int | None) -> JobRecord:
+            code: int | None, priority: int | None = None) -> JobRecord:
     # The same rules as the CLI's parser: a job cancelled while pending has no nodes and
     # no start; an unfinished job has no end yet (Slurm shows its expected end).
     state = normalize(raw_state)
@@ -205,7 +219,12 @@ def _record(job_id: str, name: str, raw_state: str, reason: str, submit: Any, st
     return JobRecord(job_id, name, state, raw_state, reason, _time(submit),
                      _time(start) if hosts else None,
                      _time(end) if state not in _UNFINISHED else None,
-                     user, partition, cpus, hosts, code)
+                     user, partition, cpus, hosts, code, priority)
+
+
+def _priority(value: Any) -> int | None:
+    number = _number_of(value)
+    return int(number) if number is not None else None
 
 
 def _number_of(value: Any) -> int | float | None:

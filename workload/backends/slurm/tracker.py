@@ -29,6 +29,7 @@ class Track:
     requeued: bool = False
     ended: bool = False
     nodes: tuple[str, ...] = field(default=())
+    waited: str = ""                       # the last reason Slurm gave while it pended
 
 
 class Tracker:
@@ -75,6 +76,8 @@ class Tracker:
         if track is None or track.ended or rec.job_id != track.job_id:
             return []
         out: list[Event] = []
+        if rec.state == PENDING and rec.reason not in ("None", ""):
+            track.waited = rec.reason
         if not track.submitted:
             if rec.submit is None:
                 return out
@@ -102,7 +105,10 @@ class Tracker:
         if rec.start is not None and track.started is None and (
                 rec.state == RUNNING or rec.state in FINAL_STATES):
             track.nodes, track.started, track.requeued = rec.nodes, rec.start, False
-            out.append(self._event(START, rec.start, seq, track, RUNNING))
+            # Why it waited and the priority it started with (issue 15 asks why a job
+            # waited): the last pending reason seen ("" if it never pended in a poll).
+            out.append(self._event(START, rec.start, seq, track, RUNNING, reason=track.waited,
+                                   priority=rec.priority))
         return out
 
     @staticmethod

@@ -1,36 +1,39 @@
-"""The lifecycle watcher: one squeue for all of the run's jobs per poll, sacct for the rest.
+"""The lifecycle watcher: one queue query for all of the run's jobs per poll, accounting
+for the rest.
 
-squeue keeps finished jobs for MinJobAge (300 s by default) with their final state and
-times, so one snapshot covers pending, running and recently ended jobs alike. Jobs of
-the run missing from it (purged, or slurmctld lost them) are reconciled from
-accounting in one batched sacct; accounting lags the queue by a few seconds, so a job
-not there yet is simply asked about again on the next poll.
+squeue (or slurmrestd's GET jobs) keeps finished jobs for MinJobAge (300 s by default)
+with their final state and times, so one snapshot covers pending, running and recently
+ended jobs alike. Jobs of the run missing from it (purged, or slurmctld lost them) are
+reconciled from accounting in batches; accounting lags the queue by a few seconds, so
+a job not there yet is simply asked about again on the next poll. Every answer or
+failure is reported to the Contact, which decides when the controller is lost.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from workload.backends.slurm.parse import (SACCT_ARGV, SQUEUE_ARGV, JobRecord, parse_sacct,
-                                           parse_squeue)
-from workload.backends.slurm.runner import Runner, RunnerLost
+from workload.backends.slurm.client import ClientFailure, SlurmClient
+from workload.backends.slurm.contact import Contact
+from workload.backends.slurm.parse import JobRecord
 from workload.backends.slurm.tracker import Tracker
 from workload.event import PENDING, Event
 
 MIN_INTERVAL_S, MAX_INTERVAL_S = 0.25, 3.0
 HELD_AFTER_LAUNCH_FAILURE = "launch failed requeued held"   # squeue's reason, 22.05+
-SACCT_CHUNK = 400          # job ids per sacct call (argv length stays small)
+ACCOUNTING_CHUNK = 400     # job ids per accounting query
 
 
 class Watcher:
-    """Polls in its own thread until ``stop``; every event goes through ``emit``."""
+    """Polls in its own thread until ``stop`` or the controller is lost; every event goes
+    through ``emit``."""
 
-    def __init__(self, runner: Runner, tracker: Tracker, lock: threading.Lock, prefix: str,
-                 emit: Callable[[Event], None]) -> None:
-        self.runner, self.tracker, self.lock = runner, tracker, lock
-        self.prefix, self.emit = prefix, emit
+    def __init__(self, client: SlurmClient, tracker: Tracker, lock: threading.Lock,
+                 prefix: str, emit: Callable[[Event], None], contact: Contact) -> None:
+        self.client, self.tracker, self.lock = client, tracker, lock
+        self.prefix, self.emit, self.contact = prefix, emit, contact
         self.stopping = threading.Event()
         self.polls = self.errors = 0
         self.last_error = ""
@@ -47,7 +50,7 @@ class Watcher:
 
     def _loop(self) -> None:
         interval = MIN_INTERVAL_S
-        while not self.stopping.is_set():
+        while not self.stopping.is_set() and self.contact.lost is None:
             began = time.monotonic()
             changed = self.poll()
             took = time.monotonic() - began
@@ -57,22 +60,23 @@ class Watcher:
             self.stopping.wait(max(interval, 2 * took))
 
     def poll(self) -> bool:
-        """One round: squeue, then sacct for the missing; True when any event came out."""
+        """One round: the queue, then accounting for the missing; True when any event
+        came out."""
         with self.lock:
             expected = self.tracker.unfinished()
         if not expected:
             return False
         self.polls += 1
         self.changed = 0
-        records = self._query(SQUEUE_ARGV, parse_squeue)
+        records = self._query(self.client.queue)
         if records is None:
             return False
         seen = self._apply(records, expected)
         self._release_held(records, expected)
         missing = [job for seq, job in expected.items() if seq not in seen]
-        for i in range(0, len(missing), SACCT_CHUNK):
-            chunk = ",".join(missing[i:i + SACCT_CHUNK])
-            found = self._query((*SACCT_ARGV, "-j", chunk), parse_sacct)
+        for i in range(0, len(missing), ACCOUNTING_CHUNK):
+            chunk = missing[i:i + ACCOUNTING_CHUNK]
+            found = self._query(lambda: self.client.accounting(chunk))
             seen |= self._apply(found or [], expected)
         return bool(self.changed)
 
@@ -85,24 +89,22 @@ class Watcher:
                 if r.job_id in ours and r.state == PENDING and held_after_launch_failure(r)]
         if held:
             try:
-                self.runner.run(["scontrol", "release", *held], timeout=60)
+                self.client.release(held)
                 self.released += len(held)
-            except RunnerLost:
-                pass   # asked again on the next poll
+            except ClientFailure as error:
+                self.last_error = str(error)   # asked again on the next poll
 
-    def _query(self, argv: Iterable[str], parser: Callable[[str], list[JobRecord]]
-               ) -> list[JobRecord] | None:
-        """Records, or None when the command failed (slurmctld down: try next poll)."""
+    def _query(self, query: Callable[[], list[JobRecord]]) -> list[JobRecord] | None:
+        """Records, or None when the query failed (slurmctld down: try next poll)."""
         try:
-            done = self.runner.run(list(argv), timeout=60)
-        except RunnerLost as error:
-            done = None
-            self.last_error = str(error)
-        if done is None or done.rc != 0:
+            records = query()
+        except ClientFailure as error:
             self.errors += 1
-            self.last_error = done.err.strip()[-300:] if done else self.last_error
+            self.last_error = str(error)[-300:]
+            self.contact.missed(self.last_error)
             return None
-        return parser(done.out)
+        self.contact.answered()
+        return records
 
     def _apply(self, records: list[JobRecord], expected: dict[int, str]) -> set[int]:
         """Feed the run's records to the tracker and emit what follows; the seqs seen."""

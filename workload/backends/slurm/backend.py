@@ -1,0 +1,247 @@
+"""The Slurm backend: a bounded submit pool, one watcher, one tracker, over a SlurmClient.
+
+The client (cli.CliClient or rest.RestSlurmClient) knows how to reach Slurm; this class
+knows what to ask: one SubmitRequest per job or packed array (request.py), retried
+through a busy, full or restarting controller with the one retry loop (retry.py). After
+an ambiguous failure the job is looked up by its tag before any retry, so a job is
+never submitted twice. A controller silent for longer than the controller timeout ends
+the run (``failure()``), naming the cluster and how long it was away.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+
+import simpy
+
+from workload.backends.base import Backend, ClusterInfo, Emit
+from workload.backends.slurm import pack
+from workload.backends.slurm.client import ClientFailure, SlurmClient, User
+from workload.backends.slurm.command import impossible
+from workload.backends.slurm.contact import DEFAULT_TIMEOUT_S, Contact
+from workload.backends.slurm.lag import Lag, to_stderr
+from workload.backends.slurm.pool import SubmitPool
+from workload.backends.slurm.request import SubmitRequest, submit_request
+from workload.backends.slurm.retry import AMBIGUOUS, Patience, busy, retry
+from workload.backends.slurm.script import build_batch_script
+from workload.backends.slurm.tags import run_prefix
+from workload.backends.slurm.tracker import Tracker
+from workload.backends.slurm.users import UserMap
+from workload.backends.slurm.watcher import Watcher
+from workload.errors import BackendError, InputError
+from workload.event import END, PENDING, REJECTED, SUBMIT, Event
+from workload.spec import JobSpec
+
+GIVE_UP_S = 180.0   # how long one submit keeps retrying through a busy or full slurmctld
+
+
+class Refused(BackendError):
+    """Slurm said no to a request: the jobs end REJECTED with Slurm's words."""
+
+
+class SlurmBackend(Backend):
+    """Real Slurm through ``client``; see the module docstring."""
+
+    name = "slurm"
+    realtime = True
+
+    def __init__(self, client: SlurmClient, *, users: UserMap | None = None,
+                 account: str | None = None, partition: str | None = None,
+                 extra: Mapping[str, str] | None = None, workers: int = 8,
+                 launcher: str = "srun", cluster_name: str = "slurm",
+                 mem_per_cpu_mb: int | None = None, arrays: bool = True,
+                 controller_timeout_s: float = DEFAULT_TIMEOUT_S,
+                 patience: Patience | None = None,
+                 say: Callable[[str], None] = to_stderr) -> None:
+        self.client, self.users = client, users or UserMap()
+        self.account, self.partition, self.extra = account, partition, dict(extra or {})
+        self.workers, self.launcher, self.cluster_name = workers, launcher, cluster_name
+        self.mem_per_cpu_mb, self.arrays = mem_per_cpu_mb, arrays
+        self.contact = Contact(cluster_name, controller_timeout_s)
+        self.closing = False
+        base = patience or Patience(give_up_s=max(GIVE_UP_S, controller_timeout_s))
+        self.patience = Patience(base.give_up_s, base.sleep, base.clock, self._stop_reason)
+        self.lag = Lag(say)
+        self.lock = threading.Lock()
+        self.tracker = Tracker()
+        self.cancelled: set[int] = set()
+        self.info: ClusterInfo | None = None
+        self.pool: SubmitPool | None = None
+        self.watcher: Watcher | None = None
+
+    # -- Backend -------------------------------------------------------------------------
+    def attach(self, env: simpy.Environment, emit: Emit, epoch: float, run_id: str = "") -> None:
+        self.emit, self.epoch, self.run_id = emit, epoch, run_id or f"run{int(epoch)}"
+        self.prefix = run_prefix(self.run_id)
+        self.watcher = Watcher(self.client, self.tracker, self.lock, self.prefix, emit,
+                               self.contact)
+        self.watcher.start()
+        self.pool = SubmitPool(self._submit_group, self.workers,
+                               key=pack.shape if self.arrays else None, max_group=pack.MAX_TASKS)
+
+    def describe(self) -> ClusterInfo:
+        if self.info is None:
+            try:
+                got = self.client.describe()
+            except ClientFailure as error:
+                raise BackendError(f"cluster {self.cluster_name}: {error}") from None
+            self.info = ClusterInfo(self.cluster_name, got.nodes,
+                                    self.partition or got.default_partition or "batch",
+                                    got.release, got.api)
+        return self.info
+
+    def submit(self, spec: JobSpec) -> None:
+        if self.pool is None:
+            raise BackendError("the Slurm backend is not attached to a run")
+        self.pool.put(spec, self.epoch + spec.submit_s)
+
+    def cancel(self, seqs: Iterable[int]) -> None:
+        wanted = set(seqs)
+        self.cancelled |= wanted
+        if self.pool is not None:
+            self.pool.drop(wanted)
+        with self.lock:
+            ids = [job for seq, job in self.tracker.unfinished().items() if seq in wanted]
+        try:
+            self.client.cancel(ids)
+        except ClientFailure:
+            pass   # the watcher still reports each job's end, cancelled or not
+
+    def failure(self) -> BackendError | None:
+        return self.contact.lost
+
+    def report(self) -> dict[str, object]:
+        return {"submit_lag_max_s": round(self.lag.max_s, 3)}
+
+    def close(self) -> None:
+        self.closing = True
+        if self.pool is not None:
+            self.pool.abandon()
+            self.pool.stop()
+        if self.cancelled and self.contact.lost is None:
+            self.cancel(self.cancelled)   # jobs whose submit was in flight at cancel()
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.client.close()
+
+    def prepare_users(self, names: Iterable[str]) -> None:
+        """Create the run's users now (before the clock starts), not on the submit path,
+        and have the client ready to submit as the busiest of them (``names`` may repeat
+        a name once per job)."""
+        counts = Counter(names)
+        ordered = sorted(counts)
+        if not ordered:
+            return
+        self.users.ensure(ordered[0], lambda: ordered)
+        for name, _ in counts.most_common(self.client.warm_users):
+            self.client.warm(User(name, self.users.ensure(name)))
+
+    # -- submitting ----------------------------------------------------------------------
+    def _submit_group(self, specs: list[JobSpec], intended: float) -> None:
+        """Submit jobs of one shape due at one instant: one request, an array when several."""
+        began = time.time()
+        late = began - intended
+        assert self.pool is not None
+        self.lag.note(late, self.pool.backlog())
+        try:
+            request = self._request(specs)
+            self._check_fits(specs[0])
+            user = User(specs[0].user, self._ensure_user(specs[0].user))
+            job_id = self._sbatch(request, user)
+        except (InputError, BackendError) as error:
+            if self.contact.lost is None:   # else: unfinished, named in accounting.json
+                for spec in specs:
+                    self._reject(spec, str(error), time.time() - began, late)
+            return
+        partition = specs[0].partition or self.partition or self.describe().default_partition
+        timing = (time.time() - began, late)
+        with self.lock:
+            if len(specs) == 1:
+                self.tracker.add(specs[0].seq, job_id, specs[0], partition, timing)
+            else:
+                self.tracker.add_array(job_id, specs, partition, timing)
+
+    def _request(self, specs: list[JobSpec]) -> SubmitRequest:
+        first = specs[0]
+        script = (build_batch_script(first, launcher=self.launcher) if len(specs) == 1
+                  else pack.array_script(specs, launcher=self.launcher))
+        return submit_request(first, self.run_id, script, account=self.account,
+                              partition=self.partition, mem_per_cpu_mb=self.mem_per_cpu_mb,
+                              extra=self.extra, tasks=len(specs))
+
+    def _check_fits(self, spec: JobSpec) -> None:
+        info = self.describe()
+        why = impossible(spec, len(info.nodes), info.cpus_per_node,
+                         min((n.mem_mb for n in info.nodes), default=0))
+        if why:
+            raise InputError(why)
+
+    def _ensure_user(self, name: str) -> tuple[int, int] | None:
+        """The user's ids, retrying through a controller that is restarting: creating a
+        user is idempotent, so unlike a submit there is nothing to reconcile first."""
+        return retry(lambda: self.users.ensure(name, self._queued_users), again=BackendError,
+                     patience=self.patience, what=f"creating user {name}")
+
+    def _queued_users(self) -> list[str]:
+        """Users of the jobs still queued: created with the first missing one."""
+        assert self.pool is not None
+        return [s.user for s in self.pool.waiting()]
+
+    def _sbatch(self, request: SubmitRequest, user: User | None) -> str:
+        """The job id once Slurm took ``request``; Refused when it said no.
+
+        After an ambiguous failure the job is looked up by its tag before any retry,
+        so a job is never submitted twice."""
+        def attempt() -> str:
+            try:
+                job_id = self.client.submit(request, user)
+            except ClientFailure as failure:
+                if failure.refused:
+                    raise Refused(str(failure)) from None
+                self._heard(failure)
+                found = self._find(request.name) if failure.verdict == AMBIGUOUS else None
+                if found:
+                    return found
+                raise
+            self.contact.answered()
+            return job_id
+        return retry(attempt, again=ClientFailure, patience=self.patience,
+                     what=f"submitting {request.name}")
+
+    def _find(self, name: str) -> str | None:
+        """The id of the job named ``name``, or None once slurmctld says there is none."""
+        def look() -> str | None:
+            try:
+                records = self.client.queue(name)
+            except ClientFailure as failure:
+                self._heard(failure)
+                raise
+            self.contact.answered()
+            hits = [r.job_id for r in records if r.name == name]
+            return pack.base_id(hits[0]) if hits else None   # an array's tasks: its id
+        return retry(look, again=ClientFailure, patience=self.patience,
+                     what=f"asking slurmctld whether job {name} exists")
+
+    def _heard(self, failure: ClientFailure) -> None:
+        """A busy or full controller answered; anything else is no answer."""
+        if busy(str(failure)):
+            self.contact.answered()
+        else:
+            self.contact.missed(str(failure))
+
+    def _stop_reason(self) -> str | None:
+        if self.contact.lost is not None:
+            return str(self.contact.lost)
+        return "the run is closing" if self.closing else None
+
+    def _reject(self, spec: JobSpec, why: str, latency: float, late: float) -> None:
+        now = time.time()
+        partition = spec.partition or self.partition or ""
+        common = dict(user=spec.user, partition=partition, procs=spec.procs)
+        self.emit(Event(SUBMIT, now, spec.seq, "", PENDING, submit_latency_s=latency,
+                        submit_error_s=late, **common))
+        self.emit(Event(END, now, spec.seq, "", REJECTED, reason=why[:300], **common))
+
