@@ -1,9 +1,12 @@
-"""One way for a test suite to own a real container cluster for its session.
+"""One way for the project's own tests to own a real container cluster for a session.
 
 Every test cluster is named with ``per_run_name``, so test runs that overlap on one
-machine never share a cluster (and never remove each other's). Fresh at the start (a
-leftover of the same name is removed first), every job the tests recorded in
-``submitted`` cancelled at the end, then the cluster removed.
+machine never share a cluster (and never remove each other's). It lives as a
+``workload.cluster.session`` made fresh (a leftover of the same name is removed first):
+every job the tests recorded in ``submitted`` is cancelled at the end, then the cluster
+removed, also when its up failed. A run killed before its end (SIGKILL) leaves its
+cluster behind with a dead owner: ``reap_stale`` (called at every test session's start,
+tests/conftest.py) removes those.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from workload.cluster import Cluster, ClusterSpec, down, up
+from workload.cluster import Cluster, ClusterSpec, session
 
 # Random rather than the pid: two runs in different pid namespaces (CI containers on
 # one rootful podman) can share a pid. 6 hex digits keep the longest test name
@@ -28,26 +31,9 @@ def per_run_name(base: str) -> str:
 @contextmanager
 def session_cluster(spec: ClusterSpec, submitted: list[str],
                     before_down: Callable[[Cluster], None] | None = None) -> Iterator[Cluster]:
-    down(spec.name)
-    try:
-        cluster = up(spec, timeout=300)
+    with session(spec, fresh=True, before_down=before_down) as current:
         try:
-            yield cluster
+            yield current.cluster
         finally:
-            _clean(cluster, submitted, before_down)
-    finally:
-        # Even when up or the clean-up failed: a failed up leaves its containers, and
-        # the next run's per-run name would never remove them.
-        down(spec.name)
-
-
-def _clean(cluster: Cluster, submitted: list[str],
-           before_down: Callable[[Cluster], None] | None) -> None:
-    # A cluster removed under the tests (by hand, or by a run that shared its name) has
-    # no jobs to cancel and no cables to plug back: cleaning it could only fail. One
-    # with any container left is cleaned; a failure there is real.
-    if cluster.container_states():
-        for job in submitted:
-            cluster.exec("ctld", ["scancel", job])
-        if before_down:
-            before_down(cluster)
+            for job in submitted:
+                current.track_job(job)

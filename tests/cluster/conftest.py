@@ -7,30 +7,26 @@ root and installs them with .ci/setup.d/20-podman.sh.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from tests.clusters import per_run_name, session_cluster
 from workload.cluster import Cluster, ClusterSpec, wait_for
+from workload.testing.require import require
 
 TEST_CLUSTER = per_run_name("wlgen-test")
 
 
 def require_podman() -> None:
-    if os.geteuid() != 0:
-        pytest.skip("needs root: the podman cluster runs rootful")
-    for tool in ("podman", "runc"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed (.ci/setup.d/20-podman.sh installs it)")
+    """Kept for tests/slurm, which imports it: the need is ``require("cluster")``."""
+    require("cluster")
 
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     """A 2-node bookworm cluster, fresh for this session and removed at its end."""
-    require_podman()
+    require("cluster")
     with session_cluster(ClusterSpec(name=TEST_CLUSTER, nodes=2, cpus=4, mem_mb=1024),
                          submitted) as handle:
         yield handle

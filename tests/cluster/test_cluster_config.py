@@ -94,11 +94,11 @@ def test_extra_scheduler_parameters_merge_with_ours():
     conf = render_slurm_conf(ClusterSpec(name="t", conf_extra=(
         "SchedulerParameters=bf_window=60,bf_interval=30,pack_serial_at_end\n"
         "PriorityWeightAge=5")))
-    (line,) = [l for l in conf.splitlines() if l.startswith("SchedulerParameters=")]
+    (line,) = [x for x in conf.splitlines() if x.startswith("SchedulerParameters=")]
     assert line == ("SchedulerParameters=batch_sched_delay=0,bf_interval=30,bf_window=60,"
                     "pack_serial_at_end")
     # A key we set is replaced where it stands (one PriorityWeightAge line, not two).
-    assert [l for l in conf.splitlines() if l.startswith("PriorityWeightAge=")] == \
+    assert [x for x in conf.splitlines() if x.startswith("PriorityWeightAge=")] == \
         ["PriorityWeightAge=5"]
     assert "# --conf-extra" not in conf
 
@@ -122,6 +122,6 @@ def test_conf_extra_repeatable_keys_add_lines_and_others_replace() -> None:
         "PartitionName=debug Nodes=n1 PriorityTier=2\nMinJobAge=60\nX=1\nX=2\n")))
     lines = conf.splitlines()
     assert "PartitionName=debug Nodes=n1 PriorityTier=2" in lines
-    assert sum(l.startswith("PartitionName=") for l in lines) == 2
-    assert [l for l in lines if l.startswith("MinJobAge=")] == ["MinJobAge=60"]
-    assert [l for l in lines if l.startswith("X=")] == ["X=2"]
+    assert sum(x.startswith("PartitionName=") for x in lines) == 2
+    assert [x for x in lines if x.startswith("MinJobAge=")] == ["MinJobAge=60"]
+    assert [x for x in lines if x.startswith("X=")] == ["X=2"]

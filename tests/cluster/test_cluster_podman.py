@@ -19,7 +19,9 @@ from workload.cluster.secrets import JWT_KEY, MUNGE_KEY
 from workload.cluster.state import cluster_dir
 from workload.errors import ClusterError
 
-from .conftest import TEST_CLUSTER, require_podman, sacct_job, submit_job, wait_for_end
+from workload.testing.require import require
+
+from .conftest import TEST_CLUSTER, sacct_job, submit_job, wait_for_end
 
 pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.root]
 
@@ -149,7 +151,7 @@ def test_a_stale_handle_adds_users_without_reusing_a_uid(cluster: Cluster) -> No
 
 
 def test_a_daemon_that_fails_is_named_with_its_log() -> None:
-    require_podman()
+    require("cluster")
     name = TEST_CLUSTER + "-bad"
     try:
         with pytest.raises(ClusterError) as failed:
@@ -163,7 +165,7 @@ def test_a_daemon_that_fails_is_named_with_its_log() -> None:
 
 
 def test_down_leaves_nothing_and_twice_is_a_no_op() -> None:
-    require_podman()
+    require("cluster")
     name = TEST_CLUSTER + "-down"
     handle = up(ClusterSpec(name=name, nodes=1, cpus=1, mem_mb=256), timeout=120)
     engine = handle.engine

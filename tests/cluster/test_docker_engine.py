@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,9 @@ from workload.cluster import Cluster, ClusterSpec, images, proc, wait_for
 from workload.cluster.engine import Engine
 from workload.errors import ClusterError
 
-from .conftest import require_podman, wait_for_end
+from workload.testing.require import require
+
+from .conftest import wait_for_end
 
 pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.root]
 
@@ -39,9 +40,7 @@ submitted: list[str] = []  # jobs the tests submit, cancelled at teardown
 @pytest.fixture(scope="module")
 def docker_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """DOCKER_HOST of a private `podman system service`, set for this module only."""
-    require_podman()
-    if shutil.which("docker") is None:
-        pytest.skip("the docker CLI is not installed (.ci/setup.d/22-docker-cli.sh)")
+    require("cluster", "docker_cli")
     where = tmp_path_factory.mktemp("podman-api")
     url = f"unix://{where / 'podman.sock'}"
     podman = proc.make_engine("podman")
@@ -155,8 +154,7 @@ def test_a_build_through_the_api_is_labelled_and_removable(docker_host: str,
 def test_an_unreachable_docker_host_is_an_error_not_a_build(docker: Engine,
                                                             monkeypatch: pytest.MonkeyPatch,
                                                             tmp_path: Path) -> None:
-    if shutil.which("docker") is None:
-        pytest.skip("the docker CLI is not installed (.ci/setup.d/22-docker-cli.sh)")
+    require("docker_cli")
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'none.sock'}")
     said: list[str] = []
     with pytest.raises(ClusterError, match="docker image inspect.*Cannot connect to the "

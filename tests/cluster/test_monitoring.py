@@ -38,7 +38,7 @@ from workload.sinks.config import resolve
 
 from tests.clusters import per_run_name
 
-from .conftest import require_podman
+from workload.testing.require import require
 
 NAME = per_run_name("wlgen-mon")
 
@@ -117,7 +117,7 @@ def test_env_of_a_cluster_without_monitoring_is_one_clear_line(
 @pytest.fixture(scope="module")
 def watched() -> Iterator[Cluster]:
     """A 1-node cluster with monitoring, removed at the end of the module."""
-    require_podman()
+    require("cluster")
     down(NAME)
     try:
         yield up(ClusterSpec(name=NAME, nodes=1, cpus=2, mem_mb=512, monitoring=True),

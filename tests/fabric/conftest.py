@@ -9,35 +9,23 @@ submits is cancelled at teardown, and every cable pulled is plugged back.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from tests.clusters import per_run_name, session_cluster
 from workload.cluster import Cluster, ClusterSpec, wait_for
-from workload.testing.require import missing_root
+from workload.testing.require import require
 
 NAME = per_run_name("wlgen-fabtest")
-TOOLS = {"podman": "20-podman.sh", "runc": "20-podman.sh", "tc": "45-fabric.sh",
-         "ip": "45-fabric.sh", "nsenter": "45-fabric.sh", "ethtool": "45-fabric.sh"}
 ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
          "BOOT_FAIL", "DEADLINE", "PREEMPTED"}
-
-
-def require_fabric() -> None:
-    reason = missing_root()
-    if reason:
-        pytest.skip(reason)
-    for tool, step in TOOLS.items():
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed (.ci/setup.d/{step} installs it)")
 
 
 @pytest.fixture(scope="session")
 def fab() -> Iterator[Cluster]:
     """A 3-node cluster (2 nodes under leaf0, 1 under leaf1 in the fat tree tests)."""
-    require_fabric()
+    require("cluster", "fabric")
     with session_cluster(ClusterSpec(name=NAME, nodes=3, cpus=2, mem_mb=1024), submitted,
                          before_down=plug_back_and_clear) as cluster:
         yield cluster

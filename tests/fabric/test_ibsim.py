@@ -23,7 +23,8 @@ import pytest
 from workload.cluster import ClusterSpec, down, up, wait_for
 from workload.fabric import apply, faults, ibcluster, ibnet
 from workload.fabric.counters import PortCounters, read_ports
-from workload.fabric.ibsim import Sim, missing, run_tool
+from workload.fabric.ibsim import Sim, run_tool
+from workload.testing.require import require
 from workload.fabric.netns import node_pid
 from workload.fabric.topology import Topology, build
 
@@ -114,9 +115,7 @@ def test_link_commands_unlink_new_faults_and_relink_repairs() -> None:
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[Sim]:
-    reason = missing()
-    if reason:
-        pytest.skip(reason)
+    require("ibsim")
     fabric = ibnet.build(fattree(3, 2), "t")
     with Sim(fabric, tmp_path / "ib", f"wlgen-test-{os.getpid()}-{next(_serial)}") as s:
         yield s.start("test")
@@ -163,9 +162,7 @@ def test_an_unlinked_node_is_reported_down_and_back_after_relink(sim: Sim) -> No
 
 
 def test_stop_ends_both_processes(tmp_path: Path) -> None:
-    reason = missing()
-    if reason:
-        pytest.skip(reason)
+    require("ibsim")
     s = Sim(ibnet.build(flat(2)), tmp_path / "ib", f"wlgen-test-{os.getpid()}-stop")
     s.start()
     processes = [s.ibsim, s.opensm]
@@ -182,11 +179,8 @@ SEND = ("import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
 
 @pytest.fixture(scope="module")
 def ibcluster_fab():
-    from tests.fabric.conftest import require_fabric
-    require_fabric()
-    reason = missing()
-    if reason:
-        pytest.skip(reason)
+    require("cluster", "fabric")
+    require("ibsim")
     down(CLUSTER)
     cluster = up(ClusterSpec(name=CLUSTER, nodes=2, cpus=1, mem_mb=512), timeout=300)
     try:

@@ -11,12 +11,12 @@ import subprocess
 
 import pytest
 
-from tests.cluster.conftest import require_podman
+from workload.testing.require import require
 from tests.clusters import per_run_name, session_cluster
 from workload.cluster import Cluster, ClusterSpec, down
 from workload.errors import ClusterError
 
-from .conftest import plug_back_and_clear, require_fabric
+from .conftest import plug_back_and_clear
 
 pytestmark = [pytest.mark.podman, pytest.mark.root]
 
@@ -26,7 +26,7 @@ def small(base: str) -> ClusterSpec:
 
 
 def test_a_cluster_removed_under_its_session_tears_down_without_error() -> None:
-    require_fabric()
+    require("cluster", "fabric")
     spec = small("wlgen-gone")
     with session_cluster(spec, ["1"], before_down=plug_back_and_clear) as cluster:
         assert down(spec.name)          # what the overlapping run's teardown did
@@ -34,7 +34,7 @@ def test_a_cluster_removed_under_its_session_tears_down_without_error() -> None:
 
 
 def test_a_failing_plug_back_on_a_live_cluster_raises_and_still_removes_it() -> None:
-    require_fabric()
+    require("cluster", "fabric")
     spec = small("wlgen-live")
     with pytest.raises(ClusterError, match="node n1 .* is not running"):
         with session_cluster(spec, [], before_down=plug_back_and_clear) as cluster:
@@ -45,7 +45,7 @@ def test_a_failing_plug_back_on_a_live_cluster_raises_and_still_removes_it() -> 
 
 
 def test_a_cluster_whose_up_failed_is_removed() -> None:
-    require_podman()
+    require("cluster")
     spec = ClusterSpec(name=per_run_name("wlgen-upfail"), nodes=1, cpus=1, mem_mb=256,
                        conf_extra="SchedulerType=sched/nonexistent")
     with pytest.raises(ClusterError, match="slurmctld on ctld stopped"):

@@ -75,7 +75,8 @@ def test_unplugged_node_fails_the_mpi_job(fab):
         wait_for(lambda: not kernel_running(fab, "n2"), 20, "Slurm to kill the orphaned "
                  "rank on n2", interval=1.0)
     except ClusterError:
-        warnings.warn(f"Slurm left job {job}'s step running on n2 after replug; killed")
+        warnings.warn(f"Slurm left job {job}'s step running on n2 after replug; killed",
+                      stacklevel=1)
         kill_step_tree(fab, "n2", job)
     wait_for(lambda: not kernel_running(fab, "n2"), 10, "the orphaned rank on n2 to go",
              interval=0.5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from kernel_runner import KEYS, near
 
-pytestmark = [pytest.mark.mpi, pytest.mark.usefixtures("require_mpirun")]
+pytestmark = [pytest.mark.mpi, pytest.mark.requires_mpi]
 SIZE = 4096
 
 

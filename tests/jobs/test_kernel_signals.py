@@ -42,7 +42,7 @@ def test_fail_exit_after_a_full_run(run_kernel):
 
 
 @pytest.mark.mpi
-@pytest.mark.usefixtures("require_mpirun")
+@pytest.mark.requires_mpi
 def test_sigterm_to_mpirun_stops_all_ranks_together():
     proc = start(["allreduce", "--seconds", "60", "--size", "1024"], ranks=2)
     time.sleep(3)  # mpirun's ranks cannot be polled portably; start-up takes < 1 s here

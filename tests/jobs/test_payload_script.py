@@ -1,4 +1,5 @@
-"""The batch script builder (backends.slurm.script) and the payload chooser (sources.payload) (pure, no MPI)."""
+"""The batch script builder (backends.slurm.script) and the payload chooser
+(sources.payload): pure, no MPI."""
 
 from __future__ import annotations
 

@@ -7,24 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from .receivers import GRAPHITE_WEB, SYSTEM_PYTHON, Carbon, GraphiteWeb, Rsyslog, missing
+from workload.testing.require import require
 
-
-def require_graphite() -> None:
-    gone = missing("carbon-cache", SYSTEM_PYTHON, str(GRAPHITE_WEB))
-    if gone:
-        pytest.skip(f"graphite receivers not installed ({', '.join(gone)}): "
-                    "run .ci/setup.d/40-monitoring.sh")
-
-
-def require_rsyslog() -> None:
-    if missing("rsyslogd"):
-        pytest.skip("rsyslogd not installed: run .ci/setup.d/40-monitoring.sh")
+from .receivers import Carbon, GraphiteWeb, Rsyslog
 
 
 @pytest.fixture
 def carbon(tmp_path: Path) -> Iterator[Carbon]:
-    require_graphite()
+    require("graphite")
     with Carbon(tmp_path / "carbon") as service:
         yield service
 
@@ -37,6 +27,6 @@ def graphite_web(tmp_path: Path, carbon: Carbon) -> Iterator[GraphiteWeb]:
 
 @pytest.fixture
 def rsyslog(tmp_path: Path) -> Iterator[Rsyslog]:
-    require_rsyslog()
+    require("rsyslog")
     with Rsyslog(tmp_path / "rsyslog") as service:
         yield service

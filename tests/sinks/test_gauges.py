@@ -9,7 +9,8 @@ from workload.sinks.gauges import Gauges
 def test_gauges_follow_submits_starts_and_ends():
     gauges = Gauges(total_cpus=8)
     for seq in range(3):
-        gauges.add(Event("submit", 0, seq, str(seq), "PENDING", procs=2, submit_latency_s=0.1 * seq))
+        gauges.add(Event("submit", 0, seq, str(seq), "PENDING", procs=2,
+                         submit_latency_s=0.1 * seq))
     gauges.add(Event("start", 1, 0, "0", "RUNNING", procs=2))
     gauges.add(Event("start", 1, 1, "1", "RUNNING", procs=2))
     first = gauges.snapshot()

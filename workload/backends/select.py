@@ -1,19 +1,25 @@
-"""Choose a backend: ``sim``, ``slurm``, or ``auto`` (Slurm when reachable, else sim)."""
+"""The one backend factory: ``sim``, ``slurm``, or ``auto`` (Slurm when reachable, else sim).
+
+``choose`` resolves ``auto``; ``make_backend`` builds the backend for a resolved kind:
+the simulator (with a scenario's faults, requeue and calibration when given) or the
+Slurm backend (``workload.backends.slurm.make_backend``) on the cluster it names, wrapped
+in the Slurm fault driver when there are faults. Every caller (the CLI, scenarios, the
+pytest plugin and tests) builds its backend here.
+"""
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 
 from workload.backends.base import Backend, ClusterInfo
-from workload.backends.sim import SimBackend
 from workload.errors import BackendError, InputError
+from workload.fault import Fault
 
 BACKENDS = ("auto", "sim", "slurm")
 DEFAULT_CLUSTER = "wlgen"   # what an unnamed run means by its container cluster
-SLURM_MODULE = "workload.backends.slurm"   # the Slurm clients (CLI and REST)
 
 
 def slurm_reachable(timeout_s: float = 3.0) -> bool:
@@ -29,20 +35,6 @@ def slurm_reachable(timeout_s: float = 3.0) -> bool:
     return done.returncode == 0 and "UP" in done.stdout
 
 
-def slurm_backend_available() -> bool:
-    return importlib.util.find_spec(SLURM_MODULE) is not None
-
-
-def cluster_running(name: str) -> bool:
-    """True when the wlgen container cluster ``name`` is up (every container running)."""
-    from workload.cluster import Cluster
-    from workload.errors import ClusterError
-    try:
-        return Cluster.load(name).is_running()
-    except (ClusterError, OSError):
-        return False
-
-
 def target_cluster(cluster: str | None) -> str | None:
     """The wlgen container cluster a run means, or None for this host's Slurm clients.
 
@@ -55,14 +47,14 @@ def target_cluster(cluster: str | None) -> str | None:
 
 def choose(kind: str, cluster: str | None = None) -> tuple[str, str]:
     """Resolve ``auto`` to ``sim`` or ``slurm``, with why (for one line to the user)."""
+    from workload.cluster import Cluster
+
     if kind not in BACKENDS:
         raise InputError(f"--backend must be one of {', '.join(BACKENDS)}, got {kind!r}")
     if kind != "auto":
         return kind, "asked for"
-    if not slurm_backend_available():
-        return "sim", "no Slurm backend in this build"
     named = target_cluster(cluster)
-    if named and cluster_running(named):
+    if named and Cluster.running(named):
         return "slurm", f"wlgen cluster {named!r} is running"
     if slurm_reachable():
         return "slurm", "scontrol ping answered"
@@ -70,11 +62,47 @@ def choose(kind: str, cluster: str | None = None) -> tuple[str, str]:
 
 
 def make_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str = "easy",
-                 realtime: bool = False, **slurm_options: object) -> Backend:
-    """The backend for an already resolved kind (see ``choose``)."""
+                 realtime: bool = False, faults: Sequence[Fault] = (), requeue: bool = True,
+                 calibration: object = None, **slurm_options: object) -> Backend:
+    """The backend for an already resolved kind (see ``choose``).
+
+    sim: ``sim_cluster`` run by ``policy``; ``faults`` (node_down/node_up), ``requeue``
+    and ``calibration`` as a scenario gives them. slurm: ``slurm_options`` go to
+    ``workload.backends.slurm.make_backend`` (``cluster``, ``client``, ...); ``faults``
+    need the wlgen container cluster named by ``cluster``."""
     if kind == "sim":
-        return SimBackend(sim_cluster, policy, realtime=realtime)
-    if not slurm_backend_available():
-        raise BackendError("the Slurm backend is not part of this build yet; use --backend sim")
-    module = importlib.import_module(SLURM_MODULE)
-    return module.make_backend(**slurm_options)
+        return _sim(sim_cluster, policy, realtime, tuple(faults), requeue, calibration)
+    if kind != "slurm":
+        raise InputError(f"--backend must be sim or slurm here, got {kind!r}")
+    from workload.backends.slurm import make_backend as make_slurm
+    if not faults:
+        return make_slurm(**slurm_options)
+    from workload.backends.slurm.faults import FaultingBackend, SlurmFaults
+    driver = SlurmFaults(_fault_target(slurm_options.get("cluster")), tuple(faults))
+    return FaultingBackend(make_slurm(**slurm_options), driver)
+
+
+def _sim(info: ClusterInfo, policy: str, realtime: bool, faults: tuple[Fault, ...],
+         requeue: bool, calibration: object) -> Backend:
+    from workload.backends.sim import SimBackend
+    from workload.backends.sim.calibrate import TEXTBOOK
+    from workload.backends.sim.faults import ScenarioSim
+
+    calibration = calibration or TEXTBOOK
+    if realtime:     # the wall clock: no simulated node faults
+        if faults:
+            raise InputError("faults run on the simulated clock: drop --realtime")
+        return SimBackend(info, policy, realtime=True, calibration=calibration)
+    return ScenarioSim(info, policy, faults=faults, requeue=requeue, calibration=calibration)
+
+
+def _fault_target(name: object):
+    """The Slurm fault driver acts on a wlgen container cluster (scontrol, the engine)."""
+    from workload.cluster import Cluster
+
+    named = target_cluster(None if name is None else str(name))
+    cluster = Cluster.running(named) if named else None
+    if cluster is None:
+        raise BackendError(f"faults act on a running wlgen container cluster; "
+                           f"{named or 'none'!r} is not running (--cluster NAME)")
+    return cluster

@@ -9,6 +9,10 @@ Public API (what the Slurm backends and tests use):
                                            ClusterSpec(monitoring=True) adds graphite
                                            and a JSON-lines log receiver
     down(name) -> bool                     remove everything (no-op when gone)
+    session(spec) -> Session               a `with`: up or reuse, cancel tracked jobs,
+                                           down when it made the cluster
+    reap() -> list[str]                    down the clusters of dead sessions
+    Cluster.running(name) -> Cluster|None  the one "is cluster X running"
     ensure_image(engine, suite) -> str     build the Slurm image when missing/stale
     ensure_monitoring_image(engine) -> str the same for the monitoring image
     wait_for(predicate, timeout, what)     the one polling helper
@@ -31,6 +35,9 @@ _EXPORTS = {
     "up": "workload.cluster.lifecycle",
     "down": "workload.cluster.lifecycle",
     "wait_for": "workload.cluster.wait",
+    "session": "workload.cluster.session",
+    "Session": "workload.cluster.session",
+    "reap": "workload.cluster.session",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -6,6 +6,7 @@
     c.rest_url, c.token(user="root")                                 # slurmrestd + JWT
     c.describe()                                                     # ClusterInfo
     c.monitoring                       # Endpoints (graphite, graphite_web, logstash) or None
+    Cluster.running("wlgen")           # the handle if every container runs, else None
 """
 
 from __future__ import annotations
@@ -41,6 +42,16 @@ class Cluster:
             raise ClusterError(f"no cluster named {name!r}: start one with "
                                f"`wlgen cluster up --name {name}`")
         return cls(ClusterSpec.from_dict(data["spec"]), data.get("facts"))
+
+    @classmethod
+    def running(cls, name: str) -> Cluster | None:
+        """The cluster ``name`` when every one of its containers runs, else None (never
+        started, half up, removed, or the engine unreachable). The one "is X running"."""
+        try:
+            cluster = cls.load(name)
+            return cluster if cluster.is_running() else None
+        except (ClusterError, OSError):
+            return None
 
     def save(self) -> None:
         state.save(self.spec.name, {"spec": self.spec.to_dict(), "facts": self.facts})

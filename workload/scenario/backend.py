@@ -1,14 +1,14 @@
 """A scenario's backend: the simulator, or real Slurm in a container cluster.
 
-For ``slurm`` (``slurm_session``): the scenario becomes a ClusterSpec (``cluster_spec``:
-shape, Slurm version, slurm.conf overrides as ``conf_extra``), that cluster is brought
-up (``workload.cluster.up``: reused when one of the same name and shape runs), the
+For ``slurm``: the scenario becomes a ClusterSpec (``cluster_spec``: shape, Slurm
+version, slurm.conf overrides as ``conf_extra``), which lives for the ``with`` as a
+``workload.cluster.session`` (up, or reused when one of the same name and shape runs;
+the run's jobs cancelled at exit; down when the session made it, unless ``keep``). The
 scenario's fabric is shaped on it, its ``accounts`` become Slurm accounts with their
 users (``Cluster.add_accounts``; a ``job_submit: {lua: FILE}`` came with the spec and is
-mounted on the controller), and the Slurm backend factory
-(``workload.backends.slurm.make_backend``) is asked for a backend on it by name. Faults
-are applied by ``faults_slurm.SlurmFaults``. A cluster this session started is taken
-down at the end unless ``keep``; one that was already up is left as it was.
+mounted on the controller), and the one backend factory
+(``workload.backends.select.make_backend``) builds the backend on it by name, with the
+Slurm fault driver for the scenario's faults.
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from workload.backends.base import Backend
-from workload.backends.select import make_backend as select_backend
-from workload.backends.select import slurm_backend_available
+from workload.backends.select import make_backend
 from workload.cluster.config import PARTITION, SUITES, ClusterSpec
-from workload.errors import BackendError, InputError
+from workload.errors import InputError
 from workload.scenario.faults import sim_faults
 from workload.scenario.model import Scenario
-from workload.backends.sim.faults import ScenarioSim
 
 SUITE_OF = {version: suite for suite, version in SUITES.items()}
 FABRIC_KINDS = {"flat": "flat", "fat-tree": "fattree"}
@@ -33,9 +31,9 @@ def make_scenario_backend(scenario: Scenario, kind: str) -> Backend:
     """The simulator for ``sim``; for ``slurm`` use ``scenario_backend`` (it owns a cluster)."""
     if kind != "sim":
         raise InputError("a Slurm backend needs its cluster's lifetime: use scenario_backend")
-    faults = sim_faults(scenario.faults, str(scenario.file))
-    return ScenarioSim(scenario.cluster.info(), scenario.slurm.policy, faults=faults,
-                       requeue=scenario.slurm.requeue, calibration=scenario.sim)
+    return make_backend("sim", scenario.cluster.info(), policy=scenario.slurm.policy,
+                        faults=sim_faults(scenario.faults, str(scenario.file)),
+                        requeue=scenario.slurm.requeue, calibration=scenario.sim)
 
 
 @contextmanager
@@ -53,40 +51,19 @@ def scenario_backend(scenario: Scenario, kind: str, *, cluster: str = "wlgen",
 def slurm_session(scenario: Scenario, name: str, *, fresh: bool = False,
                   keep: bool = False) -> Iterator[Backend]:
     """Real Slurm in containers, shaped and configured by the scenario."""
-    if not slurm_backend_available():
-        raise BackendError("the Slurm backend is not part of this build; use --backend sim")
-    from workload.cluster import Cluster, down, up
+    from workload.cluster import session
 
-    spec = cluster_spec(scenario, name)
-    if fresh:
-        down(name)
-    started = fresh or not _running(Cluster, name)
-    try:
-        cluster = up(spec)
-        _apply_fabric(cluster, scenario)
-        _apply_accounts(cluster, scenario)
-        yield slurm_backend(scenario, cluster)
-    finally:
-        if started and not keep:
-            down(name)
-
-
-def slurm_backend(scenario: Scenario, cluster) -> Backend:
-    """The Slurm backend on a running ``cluster``, with the scenario's fault driver."""
-    from workload.backends.slurm.faults import FaultingBackend, SlurmFaults
-
-    backend = select_backend("slurm", cluster.describe(), cluster=cluster.name)
-    if not scenario.faults:
-        return backend
-    return FaultingBackend(backend, SlurmFaults(cluster, scenario.faults))
-
-
-def _running(cluster_class, name: str) -> bool:
-    from workload.errors import ClusterError
-    try:
-        return cluster_class.load(name).is_running()
-    except (ClusterError, OSError):
-        return False
+    with session(cluster_spec(scenario, name), fresh=fresh, keep=keep) as current:
+        _apply_fabric(current.cluster, scenario)
+        _apply_accounts(current.cluster, scenario)
+        backend = make_backend("slurm", current.cluster.describe(), cluster=name,
+                               faults=scenario.faults)
+        try:
+            yield backend
+        finally:
+            prefix = getattr(backend, "prefix", None)   # the run's job names (tags.py)
+            if prefix:
+                current.track_prefix(prefix)
 
 
 def _apply_accounts(cluster, scenario: Scenario) -> None:

@@ -19,8 +19,7 @@ from workload.backends.sim import Calibration, make_cluster_info
 from workload.backends.sim.calibrate import TEXTBOOK
 from workload.checks.observed import Observed, load_observed
 from workload.fault import Fault
-from workload.scenario.runner import run_source
-from workload.backends.sim.faults import ScenarioSim
+from workload.run.runner import run_source
 from workload.sources.base import Source
 from workload.spec import JobSpec
 
@@ -36,10 +35,8 @@ class ClusterUnderTest:
     calibration: Calibration = TEXTBOOK                          # the simulator's
 
     def make_backend(self, faults: Sequence[Fault] = (), requeue: bool = True) -> Backend:
-        if self.backend == "sim":
-            return ScenarioSim(self.info, self.policy, faults=tuple(faults), requeue=requeue,
-                               calibration=self.calibration)
-        return make_backend(self.backend, self.info, **self.options)
+        return make_backend(self.backend, self.info, policy=self.policy, faults=faults,
+                            requeue=requeue, calibration=self.calibration, **self.options)
 
     def run(self, workload: Source | Iterable[JobSpec], *, out: str | Path | None = None,
             faults: Sequence[Fault | tuple[float, str, bool]] = (), requeue: bool = True,

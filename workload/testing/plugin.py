@@ -4,17 +4,19 @@ Markers
   wlgen_cluster(nodes=4, cpus=8, mem_mb=64000, policy="easy")  shape of sim_cluster
   wlgen_slurm(nodes=2, cpus=4, mem_mb=2048, conf_extra="")     shape of slurm_cluster
                                                               (the largest any test asks)
-  requires_root / requires_podman / requires_slurm            skip with a reason when
-                                                              the machine lacks it
+  requires_<need>  (root, podman, runc, cluster, slurm, docker_cli, fabric, ibsim, mpi,
+                   graphite, rsyslog, chromium: workload.testing.require)  skip with
+                   the reason when the machine lacks it; fixtures call require(need)
 Fixtures
   sim_cluster     a ClusterUnderTest on the simulator, shaped by wlgen_cluster;
                   ``sim_cluster.run(workload) -> Observed``
   wlgen_run       ``wlgen_run(workload, **shape) -> Observed``, run dirs in tmp_path
   slurm_cluster   session-scoped real Slurm in containers (a SlurmUnderTest):
                   ``slurm_cluster.run(workload, faults=...) -> Observed``; brought up
-                  once (reused if one of that name and shape runs), every job the tests
-                  submitted cancelled and the cluster removed at the end; skips with the
-                  reason when this machine can't (root, podman/Docker, Slurm backend)
+                  once as a workload.cluster.session (reused if one of that name and
+                  shape runs), every job the tests' runs submitted cancelled and the
+                  cluster removed at the end if the session made it; skips with the
+                  reason when this machine can't (root, podman, runc)
 
 Nothing is imported at plugin load beyond pytest: the plugin is loaded by every pytest
 session in an environment where slurm-wlgen is installed.
@@ -45,26 +47,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from workload.testing.require import DESCRIPTIONS
+
     for line in (
         f"{CLUSTER_MARKER}(nodes=4, cpus=8, mem_mb=64000, policy='easy'): shape of the "
         "sim_cluster fixture",
         f"{SLURM_MARKER}(nodes=2, cpus=4, mem_mb=2048, conf_extra=''): what a test needs of "
         "the session's slurm_cluster",
-        "requires_root: skip unless running as root",
-        "requires_podman: skip unless podman or Docker is installed",
-        "requires_slurm: skip unless a Slurm controller answers and wlgen has a Slurm backend",
+        *(f"requires_{need}: skip unless {what}" for need, what in DESCRIPTIONS.items()),
     ):
         config.addinivalue_line("markers", line)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    from workload.testing.require import REQUIREMENTS
+    from workload.testing.require import REQUIREMENTS, missing
 
-    for name, probe in REQUIREMENTS.items():
-        if item.get_closest_marker(name) is not None:
-            reason = probe()
-            if reason:
-                pytest.skip(reason)
+    needs = [need for need in REQUIREMENTS if item.get_closest_marker(f"requires_{need}")]
+    reason = missing(*needs) if needs else None
+    if reason:
+        pytest.skip(reason)
 
 
 @pytest.fixture
@@ -97,9 +98,9 @@ def wlgen_run(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def slurm_cluster(request: pytest.FixtureRequest):
     """Real Slurm in containers, shared by the session; skips with the reason it can't."""
-    from workload.testing.require import missing_cluster_capability
+    from workload.testing.require import missing
 
-    reason = missing_cluster_capability()
+    reason = missing("cluster")
     if reason:
         pytest.skip(f"slurm_cluster: {reason}")
     yield from _bring_up(request.config, request.session)

@@ -1,12 +1,43 @@
-"""What a test needs of this machine, as a reason to skip (None: it is there)."""
+"""What a test needs of this machine, in one place: each need names why it is missing.
+
+Every need in ``REQUIREMENTS`` is a marker of the pytest plugin (``requires_<need>``:
+the test is skipped with the reason) and can be asked for from a fixture with
+``require("<need>", ...)``. ``missing(*needs)`` gives the first reason, or None.
+
+    @pytest.mark.requires_cluster          # root, podman, runc: a container cluster
+    def test_up(...): ...
+
+    @pytest.fixture
+    def carbon(...):
+        require("graphite")
+
+Every reason says how this project installs what is missing (.ci/setup.d/).
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 import shutil
+from collections.abc import Callable
+from pathlib import Path
 
-from workload.backends.select import SLURM_MODULE, slurm_reachable
+SETUP = ".ci/setup.d"
+SYSTEM_PYTHON = "/usr/bin/python3"   # Debian's: the one that sees graphite-web's Django
+GRAPHITE_WEB = "/usr/lib/python3/dist-packages/graphite"
+
+
+def absent(*tools: str) -> list[str]:
+    """The tools of ``tools`` that are not installed (paths, or names on PATH)."""
+    return [t for t in tools if not (Path(t).exists() if "/" in t else shutil.which(t))]
+
+
+def _tools(*tools: str, step: str) -> Callable[[], str | None]:
+    def probe() -> str | None:
+        gone = absent(*tools)
+        return f"{', '.join(gone)} not installed ({SETUP}/{step} installs it)" if gone \
+            else None
+    return probe
 
 
 def missing_root() -> str | None:
@@ -19,44 +50,81 @@ def missing_container_engine() -> str | None:
     return "needs podman or Docker (neither is on PATH)"
 
 
-def missing_slurm_backend() -> str | None:
-    if importlib.util.find_spec(SLURM_MODULE) is not None:
-        return None
-    return (f"the Slurm backend ({SLURM_MODULE}) is not part of this build yet: "
-            "wlgen cannot submit to a real cluster")
-
-
-def wlgen_cluster_running(name: str = "wlgen") -> bool:
-    from workload.cluster import Cluster
-    from workload.errors import ClusterError
-
-    try:
-        return Cluster.load(name).is_running()
-    except (ClusterError, OSError):
-        return False
+def missing_cluster_capability() -> str | None:
+    """Why a containerised Slurm cluster can't be brought up here, or None."""
+    return missing("root", "podman", "runc")
 
 
 def missing_slurm() -> str | None:
-    """A backend, and a Slurm to talk to: a running wlgen cluster or this host's Slurm."""
-    backend = missing_slurm_backend()
-    if backend:
-        return backend
-    if wlgen_cluster_running() or slurm_reachable():
+    """A Slurm to talk to: a running wlgen cluster or this host's Slurm."""
+    from workload.backends.select import DEFAULT_CLUSTER, slurm_reachable
+    from workload.cluster import Cluster
+
+    if Cluster.running(DEFAULT_CLUSTER) or slurm_reachable():
         return None
     return "needs Slurm: no wlgen cluster running and scontrol ping finds no controller UP"
 
 
-def missing_cluster_capability() -> str | None:
-    """Why a containerised Slurm cluster can't be brought up here, or None."""
-    for probe in (missing_slurm_backend, missing_root, missing_container_engine):
-        reason = probe()
+def missing_mpi() -> str | None:
+    reason = _tools("mpirun", step="15-mpi.sh")()
+    if reason:
+        return reason
+    if importlib.util.find_spec("mpi4py") is None:
+        return "mpi4py not installed (pip install -e '.[dev]')"
+    return None
+
+
+def missing_ibsim() -> str | None:
+    from workload.fabric.ibsim import missing as ibsim_missing
+    return ibsim_missing()
+
+
+REQUIREMENTS: dict[str, Callable[[], str | None]] = {
+    "root": missing_root,
+    "podman": missing_container_engine,
+    "runc": _tools("runc", step="20-podman.sh"),
+    "cluster": missing_cluster_capability,
+    "slurm": missing_slurm,
+    "docker_cli": _tools("docker", step="22-docker-cli.sh"),
+    "fabric": _tools("tc", "ip", "nsenter", "ethtool", step="45-fabric.sh"),
+    "ibsim": missing_ibsim,
+    "mpi": missing_mpi,
+    "graphite": _tools("carbon-cache", SYSTEM_PYTHON, GRAPHITE_WEB, step="40-monitoring.sh"),
+    "rsyslog": _tools("rsyslogd", step="40-monitoring.sh"),
+    "chromium": _tools("chromium", step="50-chromium.sh"),
+}
+
+DESCRIPTIONS = {
+    "root": "running as root",
+    "podman": "podman or Docker installed",
+    "runc": "runc installed (podman's runtime here)",
+    "cluster": "root, podman and runc: a container cluster can come up",
+    "slurm": "a Slurm controller answers (a running wlgen cluster or scontrol ping)",
+    "docker_cli": "the docker CLI installed",
+    "fabric": "tc, ip, nsenter and ethtool installed",
+    "ibsim": "ibsim, opensm and infiniband-diags installed",
+    "mpi": "Open MPI's mpirun and mpi4py installed",
+    "graphite": "carbon-cache and graphite-web installed",
+    "rsyslog": "rsyslogd installed",
+    "chromium": "Debian's chromium installed",
+}
+
+
+def missing(*needs: str) -> str | None:
+    """The first reason one of ``needs`` is missing here, or None when all are there."""
+    for need in needs:
+        if need not in REQUIREMENTS:
+            raise ValueError(f"unknown need {need!r}; known: {', '.join(REQUIREMENTS)}")
+        reason = REQUIREMENTS[need]()
         if reason:
             return reason
     return None
 
 
-REQUIREMENTS = {
-    "requires_root": missing_root,
-    "requires_podman": missing_container_engine,
-    "requires_slurm": missing_slurm,
-}
+def require(*needs: str) -> None:
+    """Skip the calling test (or fixture) with the reason when a need is missing."""
+    import pytest
+
+    reason = missing(*needs)
+    if reason:
+        pytest.skip(reason)

@@ -4,8 +4,8 @@
 faults=...)`` runs on the cluster through the Slurm backend (faults through the Slurm
 fault driver) and returns the observed schedule, like ``sim_cluster.run``; ``.cluster``
 is the ``workload.cluster.Cluster`` handle (``.slurm([...])``, ``.exec(host, argv)``).
-Every run's jobs carry its name prefix; ``cancel_submitted`` cancels those still queued
-or running (the fixture calls it at teardown).
+The cluster lives as a ``workload.cluster.session``: every run's jobs are tracked by
+their name prefix and those still queued or running are cancelled at its end.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from workload.checks.observed import Observed, load_observed
-from workload.rundir import SETTINGS
+from workload.cluster.session import Session
 from workload.fault import Fault
-from workload.scenario.runner import run_source
+from workload.run.runner import run_source
+from workload.rundir import SETTINGS
 from workload.sources.base import Source
 from workload.spec import JobSpec
 
@@ -27,20 +28,17 @@ SHAPE = {"nodes": 2, "cpus": 4, "mem_mb": 2048}
 
 
 class SlurmUnderTest:
-    def __init__(self, cluster) -> None:
-        self.cluster = cluster
-        self.info = cluster.describe()
-        self.prefixes: list[str] = []
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.cluster = session.cluster
+        self.info = self.cluster.describe()
 
     def run(self, workload: Source | Iterable[JobSpec], *, out: str | Path | None = None,
             faults: Sequence[Fault] = (), closed_loop: bool = False) -> Observed:
         from workload.backends.select import make_backend
-        from workload.backends.slurm.faults import FaultingBackend, SlurmFaults
         from workload.testing.observe import as_source
 
-        backend = make_backend("slurm", self.info, cluster=self.cluster.name)
-        if faults:
-            backend = FaultingBackend(backend, SlurmFaults(self.cluster, faults))
+        backend = make_backend("slurm", self.info, cluster=self.cluster.name, faults=faults)
         out = out or tempfile.mkdtemp(prefix="wlgen-slurm-test-")
         result = run_source(as_source(workload), backend, out=out, kind="test-slurm",
                             settings={"policy": "slurm"}, closed_loop=closed_loop)
@@ -49,20 +47,14 @@ class SlurmUnderTest:
 
     def track(self, run_dir: str | Path) -> None:
         """Count a run made elsewhere (``wlgen run --cluster``) among this session's."""
+        from workload.backends.slurm.tags import run_prefix
+
         run_id = json.loads((Path(run_dir) / SETTINGS).read_text())["run_id"]
-        self.prefixes.append(f"wlgen.{run_id}.")    # workload.backends.slurm.tags
+        self.session.track_prefix(run_prefix(run_id))
 
     def cancel_submitted(self) -> list[str]:
         """Cancel every queued or running job of this object's runs; their ids."""
-        if not self.prefixes:
-            return []
-        done = self.cluster.exec("ctld", ["squeue", "--noheader", "--format=%i|%j"],
-                                 timeout=60)
-        ids = [line.split("|", 1)[0] for line in done.stdout.decode().splitlines()
-               if "|" in line and line.split("|", 1)[1].startswith(tuple(self.prefixes))]
-        if ids:
-            self.cluster.exec("ctld", ["scancel", *ids], timeout=60)
-        return ids
+        return self.session.cancel()
 
 
 def shape_of(markers: Iterable[Mapping[str, object]], defaults: Mapping[str, object]
@@ -92,23 +84,10 @@ def shape_of(markers: Iterable[Mapping[str, object]], defaults: Mapping[str, obj
 def slurm_session(name: str, shape: Mapping[str, object], suite: str = "bookworm"
                   ) -> Iterator[SlurmUnderTest]:
     """Up (reused when one of that name and shape runs), yield, cancel, down what we made."""
-    from workload.cluster import Cluster, ClusterSpec, down, up
-    from workload.errors import ClusterError
+    from workload.cluster import ClusterSpec, session
 
     spec = ClusterSpec(name=name, nodes=int(shape["nodes"]), cpus=int(shape["cpus"]),
                        mem_mb=int(shape["mem_mb"]), suite=suite,
                        conf_extra=str(shape.get("conf_extra", "")))
-    try:
-        reused = Cluster.load(name).is_running()
-    except (ClusterError, OSError):
-        reused = False
-    cluster = up(spec, timeout=300)
-    under = SlurmUnderTest(cluster)
-    try:
-        yield under
-    finally:
-        try:
-            under.cancel_submitted()
-        finally:
-            if not reused:
-                down(name)
+    with session(spec) as current:
+        yield SlurmUnderTest(current)

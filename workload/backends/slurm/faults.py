@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Sequence
 import simpy
 
 from workload.backends.base import Backend, ClusterInfo, Emit
-from workload.errors import WlgenError
+from workload.errors import BackendError, WlgenError
 from workload.fault import Fault
 from workload.spec import JobSpec
 
@@ -112,7 +112,8 @@ class SlurmFaults:
         if fault.action in ("link_down", "link_up"):
             from workload.fabric.faults import link
             link(self.cluster, fault_node(fault), up=fault.action == "link_up")
-            return f"{fault_node(fault)} cable {'plugged' if fault.action == 'link_up' else 'pulled'}"
+            done = "plugged" if fault.action == "link_up" else "pulled"
+            return f"{fault_node(fault)} cable {done}"
         engine = self.cluster.engine
         steps = fault_argv(fault, engine.name, self.cluster.container, os.cpu_count() or 1)
         if fault.action == "node_up":
@@ -155,6 +156,12 @@ class FaultingBackend(Backend):
 
     def cancel(self, seqs: Iterable[int]) -> None:
         self.inner.cancel(seqs)
+
+    def failure(self) -> BackendError | None:
+        return self.inner.failure()
+
+    def report(self) -> dict[str, object]:
+        return self.inner.report()
 
     def close(self) -> None:
         try:
