@@ -84,6 +84,8 @@ def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend: Bac
                    f"dropped {report.dropped}", err=True)
     if not result.complete:
         missing = result.metrics.get("unaccounted")
+        if outcome.backend_error is not None:   # e.g. the cluster went away: one line
+            click.echo(f"wlgen: {outcome.backend_error}", err=True)
         click.echo(f"wlgen: {missing} job(s) unaccounted for, listed in "
                    f"{result.run_dir / 'accounting.json'}", err=True)
         raise SystemExit(1)

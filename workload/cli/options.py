@@ -41,6 +41,9 @@ slurm_options = _stack(
                   help="An existing slurmrestd (or env SLURM_URL); implies --slurm-client rest."),
     _slurm_option("--slurm-token", "slurm_token", metavar="JWT",
                   help="JWT for --slurm-url (or env SLURM_JWT)."),
+    _slurm_option("--controller-timeout", "controller_timeout", metavar="SECONDS",
+                  type=click.FloatRange(min=0, min_open=True),
+                  help="End the run (exit 1) when slurmctld stays unreachable this long [300]."),
 )
 
 cluster_options = _stack(

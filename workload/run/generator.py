@@ -17,7 +17,7 @@ import simpy.rt
 from simpy.core import EmptySchedule
 
 from workload.backends.base import Backend
-from workload.errors import InputError
+from workload.errors import BackendError, InputError
 from workload.event import END, Event
 from workload.run.recorder import Recorder
 from workload.spec import JobSpec
@@ -44,12 +44,15 @@ class Outcome:
     sim_s: float
     exhausted: bool = True     # the workload was read to its end
     input_error: InputError | None = None   # the source broke a rule mid-run: the run stopped
+    backend_error: BackendError | None = None   # the backend cannot go on (cluster gone)
 
     @property
     def stopped_by(self) -> str | None:
         """Why the run ended before its workload did: None, or what stopped it."""
         if self.input_error is not None:
             return "input error"
+        if self.backend_error is not None:
+            return "backend failure"
         return "interrupt" if self.interrupted else "stall" if self.stalled else None
 
 
@@ -102,7 +105,8 @@ class Generator:
             self._drain_inbox()
         return Outcome(interrupted, stalled, self.submitted, self.ended, self.fallbacks,
                        time.monotonic() - started, self.env.now,
-                       exhausted=self.arrivals_done, input_error=error)
+                       exhausted=self.arrivals_done, input_error=error,
+                       backend_error=self.backend.failure())
 
     def request_stop(self) -> None:
         """Stop at the next safe point: between two events, never inside one.
@@ -209,9 +213,13 @@ class Generator:
             del end_of[next(iter(end_of))]   # the oldest end (dicts keep insertion order)
 
     def _pump(self):
-        """Real time: take in events that backend threads emitted."""
+        """Real time: take in events that backend threads emitted; end the run when the
+        backend cannot go on (``Backend.failure``: e.g. its controller is gone)."""
         while True:
             self._drain_inbox()
+            if self.backend.failure() is not None:
+                self._stopped(self.done)
+                return
             yield self.env.timeout(PUMP_INTERVAL_S)
 
     def _drain_inbox(self) -> None:

@@ -66,7 +66,9 @@ class Recorder:
                ) -> dict[str, object]:
         """Write metrics.json and accounting.json (with the sinks' reports); return metrics."""
         metrics = {**self.metrics.result(), **extra}
-        unfinished = self.schedule.unfinished
+        # Handed to the backend and never ended: with a submit event, or without one (still
+        # waiting for a submit worker, or accepted but never seen, when the run stopped).
+        unfinished = sorted(set(self.schedule.unfinished) | self.swf.specs.keys())
         metrics["unaccounted"] = len(unfinished)
         write_accounting(self.run_dir, {
             "submitted": self.metrics.submitted,

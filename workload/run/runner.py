@@ -85,7 +85,7 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
                  "not_submitted": _not_submitted(outcome, counted.taken, expected,
                                                  recorder.metrics.skipped),
                  "wall_s": round(outcome.wall_s, 3), "events": recorder.events_written,
-                 "open_loop_fallbacks": outcome.open_loop_fallbacks,
+                 "open_loop_fallbacks": outcome.open_loop_fallbacks, **backend.report(),
                  **{f"skipped_{_slug(k)}": v for k, v in skipped_by_reason.items()}}
         recorder.close()
         reports = relay.finish() if relay else []
@@ -116,7 +116,7 @@ def _run(generator: Generator, backend: Backend, cancel_on_exit: bool) -> Outcom
 
 def _ending(outcome: Outcome) -> dict[str, object]:
     """How the run ended, as metrics.json says it."""
-    error = outcome.input_error
+    error = outcome.input_error or outcome.backend_error
     return {"interrupted": outcome.interrupted, "stalled": outcome.stalled,
             "stopped_by": outcome.stopped_by,
             **({"stopped_by_error": str(error)} if error is not None else {})}

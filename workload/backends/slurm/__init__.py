@@ -9,6 +9,7 @@ With no cluster named, a set SLURM_CONF means this host's Slurm (see select.targ
 
 from __future__ import annotations
 
+import math
 import os
 
 from workload.backends.base import Backend
@@ -30,8 +31,9 @@ def make_backend(*, client: str = "cli", cluster: str | None = None,
     if client not in CLIENTS:
         raise InputError(f"--slurm-client must be one of {', '.join(CLIENTS)}", value=client)
     timeout = DEFAULT_TIMEOUT_S if controller_timeout is None else controller_timeout
-    if not timeout > 0:
-        raise InputError("must be > 0 seconds", field="--controller-timeout", value=timeout)
+    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+        raise InputError("must be a finite number of seconds > 0", field="--controller-timeout",
+                         value=timeout)
     found = _container_cluster(target_cluster(cluster))
     from workload.backends.slurm.backend import SlurmBackend
     common = dict(workers=workers, launcher=launcher, arrays=arrays,
