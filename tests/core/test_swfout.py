@@ -161,6 +161,8 @@ def test_replay_header_describes_the_file_and_keeps_the_source_apart(runs):
     assert hpc2n.get_int("MaxJobs") == 3145 and hpc2n.get("SourceMaxJobs") == "527371"
     assert hpc2n.get_all("SourcePartition") == ["1 DEFAULT", "2 ALL"]
     assert hpc2n.get("SourceComment") is None       # no keyless lines but ";" ones
+    assert ("25 record(s) of the source were not replayed and are not in this file "
+            "(run time -1 (n/a) x25)") in hpc2n.get_all("Note")
 
 
 def test_metrics_of_a_run_dir_carry_the_runs_skip_counts(runs):

@@ -69,7 +69,7 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
     write_cluster(run_dir, info)
     recorder = Recorder(run_dir, run_id=run_id, total_cpus=info.total_cpus, epoch=epoch,
                         header=realised_header(header, info, run_id, backend.name,
-                                               settings))
+                                               settings, skipped))
     relay = SinkRelay(sinks, run_dir, run_id, info.total_cpus) if has_sinks(sinks) else None
     if relay:
         relay.start()

@@ -12,7 +12,7 @@ line at its last one.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,11 +49,20 @@ class ScheduleFacts:
     clamped: int = 0            # times before UnixStartTime or a start before its submit
 
 
+@dataclass
+class RunHeader(Header):
+    """A run's header, and how to ask at close what the source skipped (sources stream:
+    the count is final only once the workload is consumed)."""
+
+    skipped: Callable[[], Mapping[str, int]] | None = None
+
+
 def realised_header(source: Header | None, info: ClusterInfo, run_id: str, backend: str,
-                    settings: Mapping[str, object] | None = None) -> Header:
+                    settings: Mapping[str, object] | None = None,
+                    skipped: Callable[[], Mapping[str, int]] | None = None) -> Header:
     """The header of the schedule the run realises, with placeholders for the end."""
     settings = settings or {}
-    header = Header()
+    header = RunHeader(skipped=skipped)
     add = header.entries.append
     add(("Version", "2.2"))
     add(("Computer", _computer(info, backend)))
@@ -102,6 +111,11 @@ def complete_header(header: Header, facts: ScheduleFacts) -> Header:
     if header.get_all("Partition") or facts.partitions:
         header.set("MaxPartitions", str(len(facts.partitions)))
         header.set_all("Partition", (f"{n} {name}" for name, n in facts.partitions.items()))
+    skipped = header.skipped() if isinstance(header, RunHeader) and header.skipped else {}
+    if any(skipped.values()):
+        reasons = ", ".join(f"{reason} x{n}" for reason, n in skipped.items() if n)
+        header.entries.append(("Note", f"{sum(skipped.values())} record(s) of the source were "
+                                       f"not replayed and are not in this file ({reasons})"))
     if facts.missing:
         header.entries.append(("Note", f"{facts.missing} job number(s) have no record: jobs "
                                        "that never ended (accounting.json names them)"))
