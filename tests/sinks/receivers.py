@@ -10,19 +10,18 @@ same ports, which is how tests take one away in the middle of a run. Reusable by
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import socket
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SYSTEM_PYTHON = "/usr/bin/python3"   # Debian's: the one that sees graphite-web's Django
-GRAPHITE_WEB = Path("/usr/lib/python3/dist-packages/graphite")
+from workload.cluster.wait import wait_for as poll_until
+from workload.errors import ClusterError
+from workload.testing.require import SYSTEM_PYTHON
 
 
 def free_port() -> int:
@@ -31,29 +30,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(check: Callable[[], Any], timeout: float, what: str, poll: float = 0.1) -> Any:
-    """Poll ``check`` until it returns something true; fail with ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
+def not_up_yet_is_no(check: Callable[[], Any]) -> Callable[[], Any]:
+    """``check`` with a refused or reset connection (OSError: the receiver is not up yet)
+    as a "no" answer; any other failure still stops the wait."""
+    def probe() -> Any:
         try:
-            result = check()
-            if result:
-                return result
+            return check()
         except OSError:
-            pass   # not up yet
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(poll)
+            return None
+    return probe
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str, poll: float = 0.1) -> Any:
+    """The one polling helper (workload.cluster.wait_for) on a receiver that may not be
+    up yet; ClusterError("timed out ... waiting for <what>") after ``timeout``."""
+    return poll_until(not_up_yet_is_no(check), timeout, what, interval=poll)
 
 
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def missing(*binaries: str) -> list[str]:
-    """The binaries of ``binaries`` that are not installed (paths or names on PATH)."""
-    return [b for b in binaries if not (Path(b).exists() if "/" in b else shutil.which(b))]
 
 
 class Service:
@@ -82,7 +78,7 @@ class Service:
                                           env=self.env(), start_new_session=True)
         try:
             wait_for(self._ready_or_dead, timeout, f"{self.name} to start")
-        except TimeoutError:
+        except ClusterError:    # the shared wait_for's timeout
             self.stop()
             raise RuntimeError(f"{self.name} did not start; log:\n{self.tail()}") from None
 
