@@ -48,6 +48,7 @@ class SlurmEngine:
         self.s: SimSettings = read(conf)
         self.nodes = Nodes(info)
         self.parts = self._parts(info, conf)
+        self.nodes.attach(list(self.parts.values()))
         self.qos = {q.name: q for q in conf.qos}
         self.fs = FairShare(conf.accounts, half_life_s=self.s.half_life_s,
                             fair_tree=self.s.fair_tree, damping=self.s.damping)
@@ -280,6 +281,12 @@ class SlurmEngine:
         if job.qos and self.s.enforce_limits:
             self.qos_user.setdefault((job.qos.name, job.user), [0, 0])[0] += 1
             self.qos_running[job.qos.name] = self.qos_running.get(job.qos.name, 0) + job.procs
+        by_cell: dict[int, int] = {}
+        for node, cores in alloc:
+            cell = self.nodes.cell_of[node]
+            by_cell[cell] = by_cell.get(cell, 0) + cores
+        end = round_up(now + job.limit, self.s.bf_resolution_s)
+        job.planned = [(end, cell, cores) for cell, cores in by_cell.items()]
         self._event(START, job, RUNNING, nodes=tuple(self.nodes.names[n] for n, _ in alloc),
                     priority=job.priority, reason=job.reason)
         kill = job.limit + self.s.overtime_s

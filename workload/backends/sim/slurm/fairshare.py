@@ -106,22 +106,29 @@ class FairShare:
     def _rank(self) -> None:
         for node in self.accounts.values():
             _level_fs(node.children)
-        users = len(self.users)
+        users = len(self.users) or 1
         rank = [users]
 
         def visit(group: list[Assoc]) -> None:
-            ordered = sorted(group, key=lambda a: -a.lf)
-            i = 0
-            while i < len(ordered):
-                j = i
-                while j < len(ordered) and ordered[j].lf == ordered[i].lf:
+            if len(group) == 1:                 # the common case: nothing to sort
+                only = group[0]
+                if only.user:
+                    only.fs = rank[0] / users
+                    rank[0] -= 1
+                else:
+                    visit(only.children)
+                return
+            group = sorted(group, key=_by_lf)
+            i, n = 0, len(group)
+            while i < n:
+                lf, j = group[i].lf, i + 1
+                while j < n and group[j].lf == lf:
                     j += 1
-                tied = ordered[i:j]
-                people = [a for a in tied if a.user]
+                people = [a for a in group[i:j] if a.user]
                 for person in people:          # users before accounts in a tie
-                    person.fs = rank[0] / users if users else 1.0
+                    person.fs = rank[0] / users
                 rank[0] -= len(people)
-                merged = [c for a in tied if not a.user for c in a.children]
+                merged = [c for a in group[i:j] if not a.user for c in a.children]
                 if merged:
                     visit(merged)
                 i = j
@@ -139,6 +146,10 @@ class FairShare:
                 child.fs = 2 ** (-(u_eff / s) / self.damping) if s else 0.0
             else:
                 self._classic(child, s, u_eff)
+
+
+def _by_lf(assoc: Assoc) -> float:
+    return -assoc.lf
 
 
 def _level_fs(siblings: list[Assoc]) -> None:

@@ -16,7 +16,9 @@ def main(engine, depth: int) -> None:
         return
     engine._refresh(now)
     nodes, failed, tested = engine.nodes, set(), 0
-    for job in list(engine.order()):
+    for job in engine.order():
+        if not nodes.free_total:
+            return      # nothing more can start; the rest keep their reasons
         if job.state != PENDING:
             continue
         if job.eligible > now:
@@ -27,10 +29,6 @@ def main(engine, depth: int) -> None:
             return
         if job.part.name in failed:
             job.reason = "Priority"
-            continue
-        if not nodes.free_total:
-            job.reason = "Resources" if not failed else "Priority"
-            failed.add(job.part.name)
             continue
         why = engine.limits(job)
         if why:
@@ -52,12 +50,15 @@ def backfill(engine) -> None:
         return
     engine._refresh(now)
     res = s.bf_resolution_s
-    ends = [(round_up(j.start + j.limit, res), nodes.cell_of[n], c)
-            for j in engine.running.values() for n, c in j.alloc if nodes.up[n]]
+    ends = [end for j in engine.running.values() for end in j.planned]
     profile = Profile(now, nodes.cell_free(), ends)
     latest = now + s.bf_window_s
     tested, per_user = 0, {}
-    for job in list(engine.order()):
+    queue = engine.order()
+    smallest = _smallest_after(queue)
+    for index, job in enumerate(queue):
+        if nodes.free_total < smallest[index]:
+            return      # no job from here on fits now: planning them starts nothing
         if job.state != PENDING or job.eligible > now:
             continue
         if tested >= s.bf_max_job_test:
@@ -86,9 +87,20 @@ def backfill(engine) -> None:
                 if not nodes.free_total:
                     return
                 continue
-        job.reason = "Priority" if nodes.find(job) is not None else "Resources"
+        job.reason = "Priority" if job.part.free >= job.procs else "Resources"
         hold = _whole_nodes(job)
         profile.reserve(job.part.cells, hold, start, round_up(start + job.limit, res))
+
+
+def _smallest_after(queue: list) -> list[int]:
+    """For each position, the fewest CPUs any pending job from there on asks for."""
+    out, low = [0] * len(queue), math.inf
+    for i in range(len(queue) - 1, -1, -1):
+        job = queue[i]
+        if job.state == PENDING and job.procs < low:
+            low = job.procs
+        out[i] = low
+    return out
 
 
 def _whole_nodes(job) -> int:

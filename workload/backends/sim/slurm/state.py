@@ -18,13 +18,14 @@ class Part:
         self.name, self.conf, self.nodes, self.cells = conf.name, conf, nodes, cells
         self.tier = conf.priority_tier
         self.total = sum(cpus[n] for n in nodes)
+        self.free = self.total          # free CPUs on its up nodes (kept by Nodes)
         self.per_node = max((cpus[n] for n in nodes), default=1)
 
 
 class Job:
     __slots__ = ("spec", "seq", "procs", "nodes", "mem", "limit", "part", "qos", "user",
                  "assoc", "submit", "eligible", "static_prio", "priority", "reason", "state",
-                 "alloc", "start", "part_factor", "qos_priority", "charged", "key")
+                 "alloc", "start", "part_factor", "qos_priority", "charged", "key", "planned")
 
     def __init__(self, spec: JobSpec, now: float, part: Part, limit: float,
                  qos: QosConf | None) -> None:
@@ -42,6 +43,7 @@ class Job:
         self.part_factor = part.conf.priority_job_factor
         self.qos_priority = qos.priority if qos else 0
         self.key: tuple = ()
+        self.planned: list[tuple[float, int, int]] = []   # (end on the grid, cell, CPUs)
 
     def sort_key(self) -> tuple:
         """sort_job_queue2: partition PriorityTier, priority (both descending), submit
@@ -65,6 +67,18 @@ class Nodes:
         self.cell_of = [cells.setdefault(tuple(sorted(n.partitions)), len(cells))
                         for n in info.nodes]
         self.cell_parts = list(cells)
+        self.parts_of: list[list[Part]] = [[] for _ in self.cpus]
+
+    def attach(self, parts: list[Part]) -> None:
+        """Let each node keep its partitions' free-CPU counts."""
+        for part in parts:
+            for node in part.nodes:
+                self.parts_of[node].append(part)
+
+    def _count(self, node: int, delta: int) -> None:
+        self.free_total += delta
+        for part in self.parts_of[node]:
+            part.free += delta
 
     def cell_free(self) -> list[int]:
         out = [0] * len(self.cell_parts)
@@ -81,6 +95,8 @@ class Nodes:
 
     def find(self, job: Job) -> list[tuple[int, int]] | None:
         """Where ``job`` runs now in its partition (first nodes first), or None."""
+        if job.part.free < job.procs:
+            return None
         if job.nodes is None:
             need, alloc = job.procs, []
             for node in job.part.nodes:
@@ -109,7 +125,7 @@ class Nodes:
             if job.mem:
                 self.free_mem[node] -= cores * job.mem
             if self.up[node]:
-                self.free_total -= cores
+                self._count(node, -cores)
         job.alloc = alloc
 
     def give(self, job: Job) -> None:
@@ -118,13 +134,13 @@ class Nodes:
             if job.mem:
                 self.free_mem[node] += cores * job.mem
             if self.up[node]:
-                self.free_total += cores
+                self._count(node, cores)
         job.alloc = []
 
     def set_up(self, node: int, up: bool) -> None:
         if self.up[node] != up:
             self.up[node] = up
-            self.free_total += self.free[node] if up else -self.free[node]
+            self._count(node, self.free[node] if up else -self.free[node])
 
     def impossible(self, job: Job) -> str | None:
         nodes = job.part.nodes
