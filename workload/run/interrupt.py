@@ -21,8 +21,9 @@ def stop_on_interrupt(request_stop: Callable[[], None]) -> Iterator[None]:
 
     Signal handlers belong to the main thread: elsewhere this does nothing (and a
     KeyboardInterrupt still ends the run, as before)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
+        yield     # (a caller that ignores SIGINT, like `nohup`, keeps ignoring it)
         return
     asked = False
 
