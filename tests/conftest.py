@@ -1,12 +1,29 @@
-"""Shared fixtures: paths to the stored traces, and a tmp run directory factory."""
+"""Shared fixtures: paths to the stored traces, and a tmp run directory factory.
+
+At the start of every test session, container clusters left by earlier test sessions
+that died without their teardown (SIGKILL) are removed (workload.cluster.reap: only
+clusters whose owning process is certainly gone).
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 DATA = Path(__file__).parent / "data"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.geteuid() != 0 or not shutil.which("podman"):
+        return   # no rootful container cluster can have been made here
+    from workload.cluster import reap
+
+    for name in reap():
+        print(f"tests: removed cluster {name} of a test session that died", file=sys.stderr)
 
 
 @pytest.fixture

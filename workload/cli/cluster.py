@@ -115,13 +115,23 @@ def up(nodes: int, cpus: int, mem_mb: int, suite: str, engine: str, conf_extra: 
 @NAME
 @click.option("--engine", default=None, type=click.Choice(["podman", "docker"]),
               help="Engine to clean up with when the cluster's state is gone.")
-def down(name: str, engine: str | None) -> None:
+@click.option("--stale", is_flag=True,
+              help="Instead of NAME, remove every cluster whose owning session (a test "
+                   "run, a scenario) died without taking it down.")
+def down(name: str, engine: str | None, stale: bool) -> None:
     """Remove the cluster's containers, network and keys (no-op if not up).
 
     \b
-    Example:
+    Examples:
       wlgen cluster down --name wlgen
+      wlgen cluster down --stale      # leftovers of test runs killed with SIGKILL
     """
+    if stale:
+        from workload.cluster import reap
+        removed = reap(progress=_say)
+        _say(f"removed {len(removed)} stale cluster(s){': ' if removed else ''}"
+             f"{', '.join(removed)}")
+        return
     from workload.cluster import down as stop
     if not stop(name, engine=engine, progress=_say):
         _say(f"cluster {name} is not up: nothing to do")

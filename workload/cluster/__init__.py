@@ -35,9 +35,9 @@ _EXPORTS = {
     "up": "workload.cluster.lifecycle",
     "down": "workload.cluster.lifecycle",
     "wait_for": "workload.cluster.wait",
-    "session": "workload.cluster.session",
-    "Session": "workload.cluster.session",
-    "reap": "workload.cluster.session",
+    "session": "workload.cluster.sessions",
+    "Session": "workload.cluster.sessions",
+    "reap": "workload.cluster.sessions",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -46,4 +46,6 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str):
     if name not in _EXPORTS:
         raise AttributeError(f"module 'workload.cluster' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value   # once: a submodule of the same name must not shadow it
+    return value

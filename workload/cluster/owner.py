@@ -51,6 +51,11 @@ def claim(name: str) -> None:
     path.write_text(json.dumps(me()) + "\n")
 
 
+def release(name: str) -> None:
+    """Cluster ``name`` is kept on purpose: nobody's leftover any more."""
+    (state.cluster_dir(name) / OWNER_FILE).unlink(missing_ok=True)
+
+
 def owner_of(name: str) -> dict | None:
     try:
         return json.loads((state.cluster_dir(name) / OWNER_FILE).read_text())

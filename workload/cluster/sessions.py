@@ -7,9 +7,10 @@
 The one owner of a cluster's lifetime for scenarios (`wlgen run --backend slurm`), the
 pytest plugin's ``slurm_cluster`` and the project's own test clusters (tests/clusters.py).
 A cluster of that name already running with the same shape is reused and left running
-(``fresh`` removes it first, so the session owns a new one). Clusters a test session
-makes carry an owner (host and pid) so ``reap`` can remove them after that process died
-without cleaning up (SIGKILL).
+(``fresh`` removes it first, so the session owns a new one). A cluster a session makes
+carries its owner (pid, pid namespace, boot; workload.cluster.owner) until the session
+ends, so ``reap`` (`wlgen cluster down --stale`, and every test session's start) can
+remove it after that process died without cleaning up (SIGKILL); ``keep`` releases it.
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ def session(spec: ClusterSpec, *, fresh: bool = False, keep: bool = False,
     finally:
         if made and not keep:
             down(spec.name, progress=progress)
+        elif made:
+            owner.release(spec.name)   # kept on purpose: no longer a leftover to reap
 
 
 def _clean(current: Session, before_down: Callable[[Cluster], None] | None) -> None:

@@ -20,6 +20,8 @@ from workload.backends.base import Backend
 from workload.backends.select import make_backend
 from workload.cluster.config import PARTITION, SUITES, ClusterSpec
 from workload.errors import InputError
+from workload.backends.sim.calibrate import TEXTBOOK
+from workload.backends.sim.slurm import ignored as sim_ignored
 from workload.scenario.faults import sim_faults
 from workload.scenario.model import Scenario
 
@@ -33,7 +35,8 @@ def make_scenario_backend(scenario: Scenario, kind: str) -> Backend:
         raise InputError("a Slurm backend needs its cluster's lifetime: use scenario_backend")
     return make_backend("sim", scenario.cluster.info(), policy=scenario.slurm.policy,
                         faults=sim_faults(scenario.faults, str(scenario.file)),
-                        requeue=scenario.slurm.requeue, calibration=scenario.sim)
+                        requeue=scenario.slurm.requeue, calibration=scenario.sim,
+                        slurm=scenario.slurm_config())
 
 
 @contextmanager
@@ -135,12 +138,15 @@ def sim_notes(scenario: Scenario) -> list[str]:
              for f in scenario.faults if f.action not in ("node_down", "node_up")]
     if scenario.slurm.job_submit_lua or scenario.slurm.job_submit_plugin:
         notes.append("job_submit: recorded for real Slurm; the simulator does not apply it")
-    modelled = {"SchedulerType", "JobRequeue"}
-    others = sorted(set(scenario.slurm.overrides) - modelled)
-    if others:
-        notes.append(f"slurm: {', '.join(others)} recorded for real Slurm only")
+    conf = scenario.slurm_config()
+    if conf is not None and sim_ignored(conf):
+        notes.append(f"slurm: not modelled by the simulator: {', '.join(sim_ignored(conf))}")
+    if conf is not None and scenario.sim.to_dict() != TEXTBOOK.to_dict():
+        notes.append("sim: calibration applies to textbook EASY; with slurm keys the "
+                     "simulator runs Slurm's own scheduler")
     if scenario.cluster.fabric:
         notes.append("cluster.fabric: recorded for real Slurm; the simulator has no network")
-    if scenario.accounts:
-        notes.append("accounts: recorded for real Slurm; the simulator has no fair-share")
+    if scenario.accounts and conf is None:
+        notes.append("accounts: fair-share needs a slurm section (the simulator runs "
+                     "textbook EASY without one)")
     return notes

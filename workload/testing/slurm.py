@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from workload.checks.observed import Observed, load_observed
-from workload.cluster.session import Session
+from workload.cluster.sessions import Session
 from workload.fault import Fault
 from workload.run.runner import run_source
 from workload.rundir import SETTINGS
