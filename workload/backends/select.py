@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from workload.backends.base import Backend, ClusterInfo
 from workload.errors import BackendError, InputError
 from workload.fault import Fault
+from workload.slurmconf import SlurmConfig
 
 BACKENDS = ("auto", "sim", "slurm")
 DEFAULT_CLUSTER = "wlgen"   # what an unnamed run means by its container cluster
@@ -63,15 +64,17 @@ def choose(kind: str, cluster: str | None = None) -> tuple[str, str]:
 
 def make_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str = "easy",
                  realtime: bool = False, faults: Sequence[Fault] = (), requeue: bool = True,
-                 calibration: object = None, **slurm_options: object) -> Backend:
+                 calibration: object = None, slurm: SlurmConfig | None = None,
+                 **slurm_options: object) -> Backend:
     """The backend for an already resolved kind (see ``choose``).
 
     sim: ``sim_cluster`` run by ``policy``; ``faults`` (node_down/node_up), ``requeue``
-    and ``calibration`` as a scenario gives them. slurm: ``slurm_options`` go to
+    and ``calibration`` as a scenario gives them; ``slurm`` (or ``policy`` "slurm": the
+    container cluster's settings) makes it schedule as Slurm does. slurm: ``slurm_options`` go to
     ``workload.backends.slurm.make_backend`` (``cluster``, ``client``, ...); ``faults``
     need the wlgen container cluster named by ``cluster``."""
     if kind == "sim":
-        return _sim(sim_cluster, policy, realtime, tuple(faults), requeue, calibration)
+        return _sim(sim_cluster, policy, realtime, tuple(faults), requeue, calibration, slurm)
     if kind != "slurm":
         raise InputError(f"--backend must be sim or slurm here, got {kind!r}")
     from workload.backends.slurm import make_backend as make_slurm
@@ -83,17 +86,19 @@ def make_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str = "easy",
 
 
 def _sim(info: ClusterInfo, policy: str, realtime: bool, faults: tuple[Fault, ...],
-         requeue: bool, calibration: object) -> Backend:
-    from workload.backends.sim import SimBackend
+         requeue: bool, calibration: object, slurm: SlurmConfig | None = None) -> Backend:
+    from workload.backends.sim import SimBackend, slurm_policy
     from workload.backends.sim.calibrate import TEXTBOOK
     from workload.backends.sim.faults import ScenarioSim
 
     calibration = calibration or TEXTBOOK
+    policy, slurm = slurm_policy(info, policy, slurm)
     if realtime:     # the wall clock: no simulated node faults
         if faults:
             raise InputError("faults run on the simulated clock: drop --realtime")
-        return SimBackend(info, policy, realtime=True, calibration=calibration)
-    return ScenarioSim(info, policy, faults=faults, requeue=requeue, calibration=calibration)
+        return SimBackend(info, policy, realtime=True, calibration=calibration, slurm=slurm)
+    return ScenarioSim(info, policy, faults=faults, requeue=requeue, calibration=calibration,
+                       slurm=slurm)
 
 
 def _fault_target(name: object):

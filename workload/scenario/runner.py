@@ -55,7 +55,8 @@ def run_scenario(scenario: Scenario, *, backend: str = "sim", out: str | Path | 
                             kind=f"scenario-{backend}",
                             closed_loop=scenario.workload.closed_loop, on_progress=on_progress,
                             settings={"scenario": scenario.describe(),
-                                      "policy": scenario.slurm.policy})
+                                      "policy": scenario.slurm.policy,
+                                      "sim_ignored": getattr(engine, "ignored", None)})
     _keep_faults(result.run_dir, engine)
     copy_scenario(result.run_dir, scenario.file)
     observed = load_observed(result.run_dir)

@@ -10,9 +10,11 @@ import simpy
 from workload.backends.base import Backend, ClusterInfo, Emit, NodeInfo
 from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.backends.sim.cluster import SimCluster
+from workload.backends.sim.policy import SLURM
 from workload.backends.sim.slurm import SlurmEngine, ignored
 from workload.errors import BackendError, InputError
 from workload.slurmconf import SlurmConfig
+from workload.slurmconf.defaults import DEFAULT_RELEASE
 from workload.spec import JobSpec
 
 
@@ -24,6 +26,15 @@ def make_cluster_info(nodes: int, cpus: int, mem_mb: int = 64_000, *,
                          f"--mem {mem_mb}")
     return ClusterInfo(name, tuple(NodeInfo(f"n{i}", cpus, mem_mb, (partition,))
                                    for i in range(1, nodes + 1)), default_partition=partition)
+
+
+def slurm_policy(info: ClusterInfo, policy: str,
+                 slurm: SlurmConfig | None) -> tuple[str, SlurmConfig | None]:
+    """(textbook policy, Slurm configuration) for a ``--policy``: "slurm" without a
+    configuration means the container cluster's settings for the cluster's release."""
+    if policy == SLURM and slurm is None:
+        slurm = SlurmConfig.container(info.slurm_version or DEFAULT_RELEASE)
+    return ("easy" if policy == SLURM else policy), slurm
 
 
 class SimBackend(Backend):

@@ -10,7 +10,7 @@ from workload.backends.base import ClusterInfo, Emit
 from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.backends.sim.job import SimJob
 from workload.backends.sim.partition import Allocation, Partition
-from workload.backends.sim.policy import POLICIES, schedule
+from workload.backends.sim.policy import TEXTBOOK_POLICIES, schedule
 from workload.errors import InputError
 from workload.event import (CANCELLED, COMPLETED, END, NODE_FAIL, PENDING, REJECTED, RUNNING,
                             START, SUBMIT, TIMEOUT, Event)
@@ -26,8 +26,9 @@ class SimCluster:
 
     def __init__(self, env: simpy.Environment, info: ClusterInfo, policy: str, emit: Emit,
                  epoch: float, calibration: Calibration = TEXTBOOK) -> None:
-        if policy not in POLICIES:
-            raise InputError(f"--policy must be one of {', '.join(POLICIES)}, got {policy!r}")
+        if policy not in TEXTBOOK_POLICIES:
+            raise InputError(f"--policy must be one of {', '.join(TEXTBOOK_POLICIES)}, "
+                             f"got {policy!r}")
         self.env, self.info, self.policy, self.emit, self.epoch = env, info, policy, emit, epoch
         self.partitions: dict[str, Partition] = {}
         self.node_names = [n.name for n in info.nodes]

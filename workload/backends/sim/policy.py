@@ -16,7 +16,9 @@ from workload.backends.sim.job import SimJob
 from workload.backends.sim.partition import Allocation, Partition
 
 Start = Callable[[SimJob, Allocation], None]
-POLICIES = ("fcfs", "easy")
+TEXTBOOK_POLICIES = ("fcfs", "easy")
+SLURM = "slurm"     # Slurm's own scheduling (workload/backends/sim/slurm/)
+POLICIES = (*TEXTBOOK_POLICIES, SLURM)
 
 
 def start_in_order(part: Partition, start: Start) -> None:
