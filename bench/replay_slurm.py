@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import json
 import statistics
 from pathlib import Path
 
 from workload.backends.slurm import make_backend
 from workload.cluster import Cluster
 from workload.run.runner import run_workload
+from workload.rundir import EVENTS, read_events, read_settings
 from workload.sources.trace import TraceSource, Window
 from workload.sources.transforms import cap_runtime, compress, scale_procs
 
@@ -74,10 +74,10 @@ def main() -> None:
     specs = cap_runtime(compress(specs, arrival=args.speedup, runtime=args.speedup),
                         args.max_runtime)
     result = run_workload(specs, backend, kind="replay")
-    events = [json.loads(line) for line in (result.run_dir / "events.jsonl").open()]
-    epoch = json.loads((result.run_dir / "settings.json").read_text())["epoch"]
-    points = sorted((e["time"] - epoch, e["submit_error_s"]) for e in events
-                    if e["kind"] == "submit" and e["submit_error_s"] is not None)
+    events = read_events(result.run_dir / EVENTS)
+    epoch = read_settings(result.run_dir)["epoch"]
+    points = sorted((e.time - epoch, e.submit_error_s) for e in events
+                    if e.kind == "submit" and e.submit_error_s is not None)
     errors = sorted(err for _, err in points)
     print(f"replay of {len(errors)} jobs ({count} in the densest {args.span:g} s of the "
           f"trace) at {args.speedup:g}x on {len(info.nodes)} nodes: submit error "

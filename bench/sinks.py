@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.sinks.receivers import Carbon, GraphiteWeb, Rsyslog, wait_for  # noqa: E402
 from workload.cli.main import cli  # noqa: E402
+from workload.rundir import read_accounting  # noqa: E402
 
 
 def cpu_s() -> float:
@@ -64,7 +65,7 @@ def rate_figure(args, root: Path, receivers: tuple) -> None:
                     sink_args(carbon, web, rsyslog, args.annotate))
     took = time.monotonic() - wall
     events = metrics["events"]
-    sinks = json.loads((root / "rate" / "accounting.json").read_text())["sinks"]
+    sinks = read_accounting(root / "rate")["sinks"]
     print(f"rate: {events:,} events in {metrics['wall_s']:.1f} s of run "
           f"({events / metrics['wall_s']:,.0f} events/s); run + final flush {took:.1f} s")
     lines = wait_for(lambda: len(rsyslog.records()) >= events and len(rsyslog.records()), 60,

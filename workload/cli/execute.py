@@ -12,6 +12,7 @@ from workload.backends.sim import make_cluster_info
 from workload.cli.progress import Progress
 from workload.cli.summary import emit_summary
 from workload.run.runner import run_workload
+from workload.rundir import ACCOUNTING
 from workload.sinks.config import SinkOptions
 from workload.sources.base import Source
 from workload.spec import JobSpec
@@ -87,5 +88,5 @@ def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend: Bac
         if outcome.backend_error is not None:   # e.g. the cluster went away: one line
             click.echo(f"wlgen: {outcome.backend_error}", err=True)
         click.echo(f"wlgen: {missing} job(s) unaccounted for, listed in "
-                   f"{result.run_dir / 'accounting.json'}", err=True)
+                   f"{result.run_dir / ACCOUNTING}", err=True)
         raise SystemExit(1)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from workload.checks.observed import Observed, load_observed
+from workload.rundir import read_checks
 from workload.report.charts import cdf_chart, share_chart, step_chart
 from workload.report.gantt import gantt
 from workload.report.series import (epoch_of, queue_length, top_users, user_shares,
@@ -93,9 +93,9 @@ def _checks_table(runs: Sequence[tuple[str, Observed]]) -> str:
     """Each run's checks.json (scenario runs), if any run has one."""
     verdicts = {}
     for name, obs in runs:
-        path = obs.run_dir / "checks.json" if obs.run_dir else None
-        if path and path.exists():
-            verdicts[name] = {c["name"]: c for c in json.loads(path.read_text())}
+        recorded = read_checks(obs.run_dir) if obs.run_dir else []
+        if recorded:
+            verdicts[name] = {c["name"]: c for c in recorded}
     if not verdicts:
         return ""
     checks = list(dict.fromkeys(c for v in verdicts.values() for c in v))

@@ -2,7 +2,7 @@
 
 Run from the project root (needs podman and the Slurm images; ~4 min a release):
 
-    .venv/bin/python tests/data/sacct/make_dumps.py [bookworm trixie sid]
+    .venv/bin/python tests/data/sacct/make_dumps.py [--out DIR] [bookworm trixie sid]
 
 For each release it brings up a 2-node cluster ``sacct-<suite>``, runs mixed_workload.sh
 on ctld, waits until accounting has every job ended, writes the dumps below into
@@ -12,6 +12,7 @@ round-trip test) and dumps its accounting too, then brings the cluster down (alw
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -77,8 +78,8 @@ def dump(name: str, out: Path, files: dict[str, tuple[list[str], dict[str, str]]
     (out / json_name).write_text(on_ctld(name, *SACCT, *select, "--json"))
 
 
-def make(suite: str) -> None:
-    name, out = f"sacct-{suite}", HERE / RELEASES[suite]
+def make(suite: str, root: Path = HERE) -> None:
+    name, out = f"sacct-{suite}", root / RELEASES[suite]
     out.mkdir(parents=True, exist_ok=True)
     try:
         wlgen("cluster", "up", "--name", name, "--slurm", suite, "--nodes", "2", "--cpus", "4",
@@ -109,9 +110,18 @@ def make(suite: str) -> None:
 
 
 def main() -> None:
-    for suite in sys.argv[1:] or list(RELEASES):
-        make(suite)
-        print(f"{suite}: dumps in {HERE / RELEASES[suite]}")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("suites", nargs="*", metavar="SUITE",
+                        help=f"Debian suites to run: {', '.join(RELEASES)} [all].")
+    parser.add_argument("--out", type=Path, default=HERE,
+                        help="Where the <release>/ folders go [tests/data/sacct].")
+    args = parser.parse_args()
+    unknown = [s for s in args.suites if s not in RELEASES]
+    if unknown:
+        parser.error(f"unknown suite(s) {', '.join(unknown)}: one of {', '.join(RELEASES)}")
+    for suite in args.suites or list(RELEASES):
+        make(suite, args.out)
+        print(f"{suite}: dumps in {args.out / RELEASES[suite]}")
 
 
 if __name__ == "__main__":

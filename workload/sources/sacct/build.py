@@ -42,11 +42,19 @@ def unusable(record: SacctRecord) -> str | None:
 
 
 def ran(record: SacctRecord) -> bool:
-    """Started and ended. A job cancelled while pending has Start Unknown, or (some
-    releases) Start == End with no CPUs allocated."""
+    """Started and ended. A job cancelled while pending has Start Unknown, or Start ==
+    End and no elapsed time (so a job cancelled in the second it started, after 0 s, is
+    counted as never started). Without Start and End columns, a job that was not
+    cancelled, or ran for some time, ran."""
+    if record.start is None and record.end is None:   # neither column dumped
+        return bool(record.elapsed_s) or record.state != "CANCELLED"
     if record.start is None or record.end is None:
         return False
-    return not (record.start >= record.end and not record.alloc_cpus)
+    if record.start >= record.end and not record.elapsed_s:
+        # 24.11+: Start Unknown; 22.05 gives a job cancelled for a dependency that can
+        # never be met Start == End and its CPUs. Either way it ran for no time at all.
+        return record.state != "CANCELLED" and bool(record.alloc_cpus)
+    return True
 
 
 def runtime(record: SacctRecord) -> float:

@@ -25,17 +25,18 @@ class Dependencies:
     def __init__(self, usable: list[SacctRecord], everything: list[SacctRecord],
                  notes: Counter[str]) -> None:
         self.notes = notes
-        self.replayed = {r.raw_id for r in usable}
+        self.replayed = {r.raw_id for r in usable if r.raw_id is not None}
         self.array_tasks: dict[int, list[int]] = defaultdict(list)
         for record in usable:
-            if record.array_job is not None:
+            if record.array_job is not None and record.raw_id is not None:
                 self.array_tasks[record.array_job].append(record.raw_id)
-        self.earlier: dict[int, tuple[int, ...]] = {}
+        self.earlier: dict[int, tuple[int, ...]] = {}    # by line: raw ids may be absent
         seen: dict[tuple[str, str], list[int]] = defaultdict(list)
         for record in usable:
             key = (record.user, record.name)
-            self.earlier[record.raw_id] = tuple(seen[key])
-            seen[key].append(record.raw_id)
+            self.earlier[record.line] = tuple(seen[key])
+            if record.raw_id is not None:
+                seen[key].append(record.raw_id)
         self.known = {r.raw_id for r in everything} | {r.id.job for r in everything}
 
     def of(self, record: SacctRecord) -> Depends:
@@ -51,7 +52,7 @@ class Dependencies:
             self.notes["dependency joined by '?' (any of) replayed as all of"] += 1
         out = []
         for kind, ids in parts:
-            targets = self.earlier.get(record.raw_id, ()) if kind == "singleton" else \
+            targets = self.earlier.get(record.line, ()) if kind == "singleton" else \
                 self._targets(ids)
             if targets or kind == "singleton":
                 out.append((kind, tuple(targets)))

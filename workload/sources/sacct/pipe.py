@@ -4,7 +4,8 @@ Any column order and any subset that has the required columns (REQUIRED) is read
 others are used when present (OPTIONAL). A ``|`` inside a free-text field (a job name,
 a submit line) makes a row longer than the header: the extra pieces are given back to
 the free-text columns in the one way that leaves every typed column valid (and, when
-several ways do, the one whose job name the submit line names).
+several ways do, the one whose job name the submit line names). A '|' inside a text
+column that is not free text (User, Account...) cannot be told from a shifted row.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from workload.sources.sacct import fields
 from workload.sources.sacct.record import JobId, SacctRecord, job_id
 
 REQUIRED = ("JobID", "User", "Submit", "State")
-#: Used when present; one of each pair is enough (Elapsed or ElapsedRaw...).
+#: ...and one of Elapsed/ElapsedRaw and one of NCPUS/ReqCPUS/AllocCPUS. Used when present:
 OPTIONAL = ("JobIDRaw", "JobName", "Group", "Account", "Partition", "QOS", "Eligible",
             "Start", "End", "Elapsed", "ElapsedRaw", "Timelimit", "TimelimitRaw", "NCPUS",
             "AllocCPUS", "ReqCPUS", "NNodes", "ReqNodes", "ReqMem", "ReqTRES", "AllocTRES",
@@ -62,9 +63,10 @@ def header(text: str, path: str) -> tuple[list[str], bool]:
     if missing:
         raise InputError(f"sacct header lacks {', '.join(missing)} (required: "
                          f"{', '.join(REQUIRED)})", file=path, line=1, field="header")
-    if "Elapsed" not in names and "ElapsedRaw" not in names and "End" not in names:
-        raise InputError("sacct header needs Elapsed, ElapsedRaw or Start and End",
-                         file=path, line=1, field="header")
+    for one_of in (("Elapsed", "ElapsedRaw"), ("NCPUS", "ReqCPUS", "AllocCPUS")):
+        if not set(one_of) & set(names):
+            raise InputError(f"sacct header needs one of {', '.join(one_of)}", file=path,
+                             line=1, field="header")
     return names, trailing
 
 
@@ -171,7 +173,7 @@ def record(row: Row, path: str) -> SacctRecord:
     gpus, gpu_type = fields.gpus(alloc_tres or req_tres)
     elapsed = get("ElapsedRaw", fields.count)
     return SacctRecord(
-        line=row.line, id=ident, raw_id=raw.job if raw else ident.job,
+        line=row.line, id=ident, raw_id=raw.job if raw else (ident.job if ident.task is None else None),
         name=get("JobName", default=""), user=get("User", default=""),
         state=get("State", fields.state), submit=get("Submit", fields.when),
         start=get("Start", fields.when), end=get("End", fields.when),

@@ -42,7 +42,7 @@ class SacctRecord:
 
     line: int                     # line of the dump (JSON: 1-based index in "jobs")
     id: JobId
-    raw_id: int                   # JobIDRaw: unique per array task
+    raw_id: int | None            # JobIDRaw: unique per array task (None: not dumped)
     name: str
     user: str
     state: str                    # the state word (CANCELLED, not "CANCELLED by 0")

@@ -104,7 +104,7 @@ class SacctSource(Source):
                 self.skipped[reason] += 1
             else:
                 keep.append(record)
-        keep.sort(key=lambda r: (submit_time(r), r.raw_id))
+        keep.sort(key=lambda r: (submit_time(r), r.line))
         return keep
 
     def __iter__(self) -> Iterator[JobSpec]:

@@ -1,0 +1,92 @@
+"""`wlgen replay` of every stored sacct dump on the simulator: every row accounted for in
+metrics.json (submitted + skipped == rows), and the replay options for accounting."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from workload.cli.main import cli
+from workload.sources.sacct import SacctSource, sniff
+
+from tests.sources.conftest import MIXED, RELEASES, dump
+
+
+@pytest.fixture
+def wlgen():
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+    return invoke
+
+
+def replay(wlgen, path, out, *extra: str) -> dict:
+    result = wlgen("replay", str(path), "--backend", "sim", "--nodes", "2", "--cpus", "4",
+                   "--out", str(out), "--json", *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("release,name", MIXED)
+def test_replay_accounts_for_every_row(wlgen, tmp_path, release, name):
+    path = dump(release, name)
+    rows = SacctSource(path, kind=sniff(path)).rows
+    metrics = replay(wlgen, path, tmp_path / "r")
+    assert metrics["submitted"] + metrics["skipped"] == rows
+    assert metrics["submitted"] == 18 and metrics["unaccounted"] == 0
+    assert metrics["skipped_heterogeneous_job_component_no_backend_replays_them_yet"] == 2
+    assert metrics["timeout"] == 1      # the simulator kills what outlasts its limit
+    settings = json.loads((tmp_path / "r" / "settings.json").read_text())
+    assert settings["source"]["format"] == sniff(path) and settings["source"]["rows"] == rows
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_replay_storm_dump(wlgen, tmp_path, release):
+    path = dump(release, "storm-sacct-P.txt")
+    if not path.exists():
+        pytest.skip(f"no storm dump stored for {release} (make_dumps.py could not run one)")
+    metrics = replay(wlgen, path, tmp_path / "r")
+    assert metrics["submitted"] == 12 and metrics["completed"] == 12 and metrics["skipped"] == 0
+
+
+def test_format_option_overrides_the_content(wlgen, tmp_path):
+    result = wlgen("replay", str(dump("24.11", "sacct.json")), "--format", "sacct",
+                   "--backend", "sim", "--nodes", "2", "--cpus", "4", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "sacct.json:1: field header" in result.stderr and "JobID" in result.stderr
+
+
+def test_accounts_and_qos_dumps_are_read_and_recorded(wlgen, tmp_path):
+    release = "24.11"
+    replay(wlgen, dump(release, "sacct-P-allocations.txt"), tmp_path / "r",
+           "--accounts", str(dump(release, "sacctmgr-assoc.txt")),
+           "--qos", str(dump(release, "sacctmgr-qos.txt")))
+    source = json.loads((tmp_path / "r" / "settings.json").read_text())["source"]
+    assert source["accounts"]["accounts"] == ["physics", "root", "wlgen"]
+    assert source["accounts"]["users"] == 3          # root, alice, bob
+    assert source["qos"]["names"] == ["normal", "high"]
+    assert "unknown" not in source                   # every job's account and QOS is there
+
+
+def test_anonymized_replay_keeps_the_schedule_and_hides_the_names(wlgen, tmp_path):
+    path = dump("26.05", "sacct-P-allocations.txt")
+    plain = replay(wlgen, path, tmp_path / "plain")
+    secret = tmp_path / "map.json"
+    hidden = replay(wlgen, path, tmp_path / "anon", "--anonymize", "--anonymize-map",
+                    str(secret))
+    for key in ("submitted", "completed", "timeout", "skipped", "wait_mean_s", "makespan_s"):
+        assert hidden[key] == plain[key], key
+    events = (tmp_path / "anon" / "events.jsonl").read_text()
+    assert "alice" not in events and "bob" not in events
+    mapping = json.loads(secret.read_text())
+    assert set(mapping["user"]) == {"alice", "bob"} and mapping["user"]["alice"] in events
+
+
+def test_anonymize_map_needs_anonymize(wlgen, tmp_path):
+    result = wlgen("replay", str(dump("24.11", "sacct.json")), "--anonymize-map",
+                   str(tmp_path / "m.json"), "--backend", "sim", "--nodes", "1", "--cpus", "1")
+    assert result.exit_code == 2 and "--anonymize-map needs --anonymize" in result.stderr
+    assert not (tmp_path / "m.json").exists()
