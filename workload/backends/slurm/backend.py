@@ -60,9 +60,9 @@ class SlurmBackend(Backend):
         self.account, self.partition, self.extra = account, partition, dict(extra or {})
         self.workers, self.launcher, self.cluster_name = workers, launcher, cluster_name
         self.mem_per_cpu_mb, self.arrays = mem_per_cpu_mb, arrays
-        self.contact = Contact(cluster_name, controller_timeout_s)
-        self.closing = False
         base = patience or Patience(give_up_s=max(GIVE_UP_S, controller_timeout_s))
+        self.contact = Contact(cluster_name, controller_timeout_s, clock=base.clock)
+        self.closing = False
         self.patience = Patience(base.give_up_s, base.sleep, base.clock, self._stop_reason)
         self.lag = Lag(say)
         self.lock = threading.Lock()
