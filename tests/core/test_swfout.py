@@ -314,3 +314,16 @@ def test_a_slurm_runs_header_names_slurm_and_its_client():
     (ran,) = [n for n in header.get_all("Note") if n.startswith("realised")]
     assert "real Slurm" in ran and "slurmrestd v0.0.42" in ran and "EASY" not in ran
     assert header.get("Acknowledge") is None and header.get("TimeZoneString") == "UTC"
+
+
+def test_a_source_zone_that_is_no_zone_gives_utc():
+    from workload.run.swfheader import realised_header
+    from workload.swf import Header
+
+    info = make_cluster_info(1, 4)
+    for zone, expected in (("Mars/Olympus", "UTC"), ("../etc/passwd", "UTC"),
+                           ("America/New_York", "America/New_York")):
+        source = Header([("TimeZoneString", zone)])
+        header = realised_header(source, info, "r", "sim")
+        assert header.get("TimeZoneString") == expected
+        assert header.get("SourceTimeZoneString") == zone

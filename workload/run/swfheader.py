@@ -63,40 +63,43 @@ def realised_header(source: Header | None, info: ClusterInfo, run_id: str, backe
     """The header of the schedule the run realises, with placeholders for the end."""
     settings = settings or {}
     header = RunHeader(skipped=skipped)
-    add = header.entries.append
-    add(("Version", "2.2"))
-    add(("Computer", _computer(info, backend)))
-    add(("Installation", f"wlgen {__version__} run {run_id}"))
+    header.entries += _provenance(source, run_id, info, backend)
+    header.entries += [("MaxJobs", ""), ("MaxRecords", ""), ("Preemption", "No"),
+                       ("UnixStartTime", ""), ("TimeZoneString", _zone_name(source)),
+                       ("StartTime", ""), ("EndTime", "")]
+    header.entries += _machine(info)
+    header.entries += [
+        ("Note", f"realised schedule of wlgen run {run_id}, {_ran_on(info, backend, settings)}"),
+        ("Note", "one record per job in submit order; job number = the job's place in the "
+                 "run; a requeued job's record is its last run; a job that never started "
+                 "has wait and run -1; jobs the source could not replay are not here "
+                 "(metrics.json counts them as skipped)"),
+        ("Note", TIME_NOTE), ("Note", STATUS_NOTE), (END_STATES, "")]
+    if source and source.entries:
+        header.entries += _source_lines(source, settings)
+    return header
+
+
+def _provenance(source: Header | None, run_id: str, info: ClusterInfo,
+                backend: str) -> list[tuple[str, str]]:
+    lines = [("Version", "2.2"), ("Computer", _computer(info, backend)),
+             ("Installation", f"wlgen {__version__} run {run_id}")]
     acknowledge = source.get("Acknowledge") if source else None
     if acknowledge:
-        add(("Acknowledge", f"{acknowledge} (the source trace)"))
-    add(("Conversion", f"wlgen {__version__} (slurm-wlgen) from the run's lifecycle events"))
-    for key in ("MaxJobs", "MaxRecords"):
-        add((key, ""))
-    add(("Preemption", "No"))
-    add(("UnixStartTime", ""))
-    add(("TimeZoneString", _zone_name(source)))
-    for key in ("StartTime", "EndTime"):
-        add((key, ""))
-    add(("MaxNodes", str(len(info.nodes))))
-    add(("MaxProcs", str(info.total_cpus)))
-    add(("MaxQueues", "0"))
-    add(("Queues", "none (field 15 is -1); Slurm partitions are numbered in field 16"))
-    add(("MaxPartitions", str(len(info.partitions))))
-    add(("Partitions", "the cluster's partitions by number (field 16)"))
-    header.entries.extend(("Partition", f"{n} {name}")
-                          for n, name in enumerate(info.partitions, 1))
-    add(("Note", f"realised schedule of wlgen run {run_id}, {_ran_on(info, backend, settings)}"))
-    add(("Note", "one record per job in submit order; job number = the job's place in "
-                 "the run; a requeued job's record is its last run; a job that never "
-                 "started has wait and run -1; jobs the source could not replay are not "
-                 "here (metrics.json counts them as skipped)"))
-    add(("Note", TIME_NOTE))
-    add(("Note", STATUS_NOTE))
-    add((END_STATES, ""))
-    if source and source.entries:
-        header.entries.extend(_source_lines(source, settings))
-    return header
+        lines.append(("Acknowledge", f"{acknowledge} (the source trace)"))
+    lines.append(("Conversion", f"wlgen {__version__} (slurm-wlgen) from the run's "
+                                "lifecycle events"))
+    return lines
+
+
+def _machine(info: ClusterInfo) -> list[tuple[str, str]]:
+    """Size, queues (Slurm has none) and the partitions field 16 numbers."""
+    return [("MaxNodes", str(len(info.nodes))), ("MaxProcs", str(info.total_cpus)),
+            ("MaxQueues", "0"),
+            ("Queues", "none (field 15 is -1); Slurm partitions are numbered in field 16"),
+            ("MaxPartitions", str(len(info.partitions))),
+            ("Partitions", "the cluster's partitions by number (field 16)"),
+            *(("Partition", f"{n} {name}") for n, name in enumerate(info.partitions, 1))]
 
 
 def complete_header(header: Header, facts: ScheduleFacts) -> Header:
@@ -184,8 +187,8 @@ def _source_lines(source: Header, settings: Mapping[str, object]) -> list[tuple[
 
 def _zone_name(source: Header | None) -> str:
     """The source trace's time zone when it names a real one, else UTC."""
-    name = (source.get("TimeZoneString") or "").strip() if source else ""
-    return name if name and _zone(name) is not None and name == _zone(name).key else "UTC"
+    zone = _zone((source.get("TimeZoneString") or "").strip() if source else None)
+    return zone.key if zone is not None else "UTC"
 
 
 def _zone(name: str | None) -> ZoneInfo | None:
