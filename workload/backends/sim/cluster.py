@@ -12,8 +12,8 @@ from workload.backends.sim.job import SimJob
 from workload.backends.sim.partition import Allocation, Partition
 from workload.backends.sim.policy import TEXTBOOK_POLICIES, schedule
 from workload.errors import InputError
-from workload.event import (CANCELLED, COMPLETED, END, NODE_FAIL, PENDING, REJECTED, RUNNING,
-                            START, SUBMIT, TIMEOUT, Event)
+from workload.event import (CANCELLED, COMPLETED, END, FAILED, NODE_FAIL, OUT_OF_MEMORY, PENDING,
+                            REJECTED, RUNNING, START, SUBMIT, TIMEOUT, Event)
 from workload.spec import JobSpec
 
 
@@ -133,15 +133,14 @@ class SimCluster:
         job.state, job.start = RUNNING, self.env.now
         names = self.part_nodes[job.partition]
         self._event(START, job, RUNNING, nodes=tuple(names[n] for n, _ in alloc))
-        runtime = job.spec.runtime_s
-        end = self.env.timeout(min(runtime, job.limit), value=job)
+        end = self.env.timeout(planned_end(job.spec, job.limit)[0], value=job)
         end.callbacks.append(self._on_end)
 
     def _on_end(self, event: simpy.Event) -> None:
         job: SimJob = event.value
         if job.state != RUNNING:
             return   # already ended: cancelled, or its node failed
-        self._stop(job, TIMEOUT if job.spec.runtime_s > job.limit else COMPLETED)
+        self._stop(job, planned_end(job.spec, job.limit)[1])
 
     def _stop(self, job: SimJob, state: str, reason: str = "") -> None:
         part = self.partitions[job.partition]
@@ -151,7 +150,8 @@ class SimCluster:
 
     def _finish(self, job: SimJob, state: str, reason: str = "") -> None:
         job.state = state
-        exit_code = 0 if state == COMPLETED else None
+        exit_code = 0 if state == COMPLETED else (job.spec.exit_code or 1) if state == FAILED \
+            else None
         self._event(END, job, state, exit_code=exit_code, reason=reason)
         del self.jobs[job.seq]
 
@@ -159,3 +159,14 @@ class SimCluster:
         spec = job.spec
         self.emit(Event(kind, self.epoch + self.env.now, job.seq, f"sim-{job.seq}", state,
                         spec.user, job.partition, job.procs, **extra))
+
+
+def planned_end(spec: JobSpec, limit: float) -> tuple[float, str]:
+    """When and how a job that nothing disturbs ends: cancelled where its source was
+    (sacct replays), at its limit, or at the end of its run, FAILED when its source
+    failed (spec.final_state; issue 16)."""
+    if spec.cancel_after_s is not None and spec.cancel_after_s <= min(spec.runtime_s, limit):
+        return spec.cancel_after_s, CANCELLED
+    if spec.runtime_s > limit:
+        return limit, TIMEOUT
+    return spec.runtime_s, FAILED if spec.final_state in (FAILED, OUT_OF_MEMORY) else COMPLETED
