@@ -42,6 +42,7 @@ def test_end_states_replay_as_they_were(release, name):
     _, jobs = read(release, name)
     (failed,), (timeout,), (cancelled,) = jobs["fail"], jobs["timeout"], jobs["cancel-running"]
     assert failed.final_state == "FAILED"
+    assert failed.payload_args[0] == "--fail-exit"      # so real Slurm sees it fail too
     if not (release == "22.05" and name == "sacct.json"):   # 22.05's JSON says 0 (bug)
         assert failed.exit_code == 3
     assert timeout.final_state == "TIMEOUT" and timeout.time_limit_s == 60

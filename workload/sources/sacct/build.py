@@ -87,6 +87,15 @@ def node_pin(record: SacctRecord) -> int | None:
     return record.req_nodes if record.req_nodes and record.req_nodes > 1 else None
 
 
+def fail_args(record: SacctRecord) -> tuple[str, ...]:
+    """A failed job's payload exits as it did (the kernels' --fail-exit), so real Slurm
+    records it FAILED too; 1 when the dump does not say the code."""
+    if record.state not in ("FAILED", "OUT_OF_MEMORY"):
+        return ()
+    code = record.exit_code if record.exit_code and 0 < record.exit_code < 256 else 1
+    return ("--fail-exit", str(code))
+
+
 def to_spec(record: SacctRecord, seq: int, t0: float, notes: Counter[str], *,
             use_memory: bool) -> JobSpec:
     """One usable record as a spec; ``notes`` counts what was approximated."""
@@ -109,4 +118,5 @@ def to_spec(record: SacctRecord, seq: int, t0: float, notes: Counter[str], *,
         final_state=None if state == "COMPLETED" else state,
         exit_code=record.exit_code if record.exit_code else None,
         cancel_after_s=float(runtime(record)) if state == "CANCELLED" else None,
+        payload_args=fail_args(record),
         array_job=record.array_job, array_task=record.id.task)
