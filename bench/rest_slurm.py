@@ -26,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.storm_slurm import clean  # noqa: E402
 from workload.backends.slurm import make_backend  # noqa: E402
-from workload.backends.slurm.cli import CliBackend  # noqa: E402
-from workload.backends.slurm.rest import RestBackend  # noqa: E402
+from workload.backends.slurm.backend import SlurmBackend  # noqa: E402
+from workload.backends.slurm.rest import RestSlurmClient  # noqa: E402
 from workload.cluster import Cluster, wait_for  # noqa: E402
 from workload.spec import JobSpec  # noqa: E402
 
 
-def accept_seconds(backend: CliBackend, jobs: int) -> float:
+def accept_seconds(backend: SlurmBackend, jobs: int) -> float:
     """Seconds from the first submit until slurmctld gave every job an id."""
     backend.attach(simpy.Environment(), lambda event: None, time.time(),
                    f"rbench{time.time_ns()}")
@@ -49,11 +49,11 @@ def accept_seconds(backend: CliBackend, jobs: int) -> float:
     return took
 
 
-def ping_ms(backend: RestBackend, times: int = 50) -> float:
+def ping_ms(client: RestSlurmClient, times: int = 50) -> float:
     took = []
     for _ in range(times):
         began = time.perf_counter()
-        backend.client.call("GET", backend.api.slurm("ping"))
+        client.http.call("GET", client.api.slurm("ping"))
         took.append(time.perf_counter() - began)
     return 1000 * statistics.median(took)
 
@@ -74,13 +74,14 @@ def main() -> None:
                 clean(cluster)
                 backend = make_backend(client=client, cluster=cluster.name,
                                        workers=args.workers, arrays=arrays)
-                assert isinstance(backend, CliBackend)
+                assert isinstance(backend, SlurmBackend)
                 label = f"{client}, {'arrays packed' if arrays else 'one job a request'}"
                 figures[label] = args.jobs / accept_seconds(backend, args.jobs)
         rest = make_backend(client="rest", cluster=cluster.name)
-        assert isinstance(rest, RestBackend)
-        print(f"Slurm {rest.release}, API {rest.api.version}, {args.jobs} jobs, "
-              f"{args.workers} workers; slurmrestd GET ping median {ping_ms(rest):.1f} ms")
+        assert isinstance(rest, SlurmBackend) and isinstance(rest.client, RestSlurmClient)
+        client = rest.client
+        print(f"Slurm {client.release_name}, API {client.api.version}, {args.jobs} jobs, "
+              f"{args.workers} workers; slurmrestd GET ping median {ping_ms(client):.1f} ms")
     finally:
         clean(cluster)
         cluster.slurm(["scontrol", "update", f"nodename={nodes}", "state=resume"])

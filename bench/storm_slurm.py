@@ -27,8 +27,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from workload.backends.slurm import make_backend, pack
+from workload.backends.slurm.backend import SlurmBackend
 from workload.backends.slurm.command import sbatch_argv
-from workload.backends.slurm.cli import CliBackend
+from workload.backends.slurm.request import submit_request
 from workload.backends.slurm.tracker import Tracker
 from workload.cluster import Cluster, login, wait_for
 from workload.run.runner import run_workload
@@ -81,9 +82,9 @@ def same_jobs_array(cluster: Cluster, jobs: int) -> Callable[[], float]:
     starts."""
     specs = bench_specs(jobs)
     backend = make_backend(client="cli", cluster=cluster.name)   # for its sbatch defaults
-    assert isinstance(backend, CliBackend)
-    argv = sbatch_argv(specs[0], "bench-same", account=backend.account, tasks=jobs,
-                       mem_per_cpu_mb=backend.mem_per_cpu_mb)
+    assert isinstance(backend, SlurmBackend)
+    argv = sbatch_argv(submit_request(specs[0], "bench-same", "", account=backend.account,
+                                      tasks=jobs, mem_per_cpu_mb=backend.mem_per_cpu_mb))
     backend.close()
     cluster.exec("ctld", ["bash", "-c", f"cat > {SAME_SCRIPT}"],
                  input=pack.array_script(specs).encode(), check=True)
@@ -98,7 +99,7 @@ def wlgen_seconds(cluster: Cluster, jobs: int, workers: int, arrays: bool,
     environment in os.environ) with this host's clients (``--cluster ''``)."""
     backend = make_backend(client="cli", cluster="" if via_login else cluster.name,
                            workers=workers, arrays=arrays)
-    assert isinstance(backend, CliBackend)
+    assert isinstance(backend, SlurmBackend)
     backend.tracker = accepted = TimedTracker()
     import simpy
     backend.attach(simpy.Environment(), lambda event: None, time.time(),

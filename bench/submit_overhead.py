@@ -1,4 +1,4 @@
-"""wlgen's own time per storm, without Slurm: the CLI backend's submit path (queueing,
+"""wlgen's own time per storm, without Slurm: the Slurm backend's submit path (queueing,
 grouping, the array script, tracking) against a runner that answers every sbatch at
 once with a job id. What bench/storm_slurm.py measures minus Slurm and the relay, and
 steady enough (no slurmctld, no containers) to compare changes to that path.
@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import simpy
 
 from workload.backends.base import ClusterInfo, NodeInfo
-from workload.backends.slurm.cli import CliBackend
+from workload.backends.slurm.backend import SlurmBackend
+from workload.backends.slurm.cli import CliClient
 from workload.backends.slurm.runner import Done, Runner
 from workload.cluster import wait_for
 from workload.spec import JobSpec
@@ -34,7 +35,8 @@ class AnswersAtOnce(Runner):
 
 def storm_ms(jobs: int, arrays: bool) -> float:
     """Milliseconds from the first submit to the moment the last job id is recorded."""
-    backend = CliBackend(AnswersAtOnce(), account="wlgen", mem_per_cpu_mb=512, arrays=arrays)
+    backend = SlurmBackend(CliClient(AnswersAtOnce()), account="wlgen", mem_per_cpu_mb=512,
+                           arrays=arrays)
     backend.info = ClusterInfo("bench", (NodeInfo("n1", 64, 64000),), "batch", "22.05")
     backend.tracker = accepted = TimedTracker()
     backend.attach(simpy.Environment(), lambda event: None, time.time(), "bench")
@@ -47,7 +49,7 @@ def storm_ms(jobs: int, arrays: bool) -> float:
         backend.submit(spec)
     wait_for(lambda: len(backend.tracker.tracks) >= jobs, 60, "every job recorded",
              interval=0.01)
-    backend.runner.close()
+    backend.client.close()
     assert backend.pool is not None
     backend.pool.stop()
     return (accepted.last - began) * 1000
