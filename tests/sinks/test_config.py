@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from workload.errors import InputError
 from workload.sinks.annotations import AnnotationSink
-from workload.sinks.config import SinkOptions, build_sinks, resolve, sink_options
+from workload.cli.sinkopts import run_cluster, sink_options
+from workload.sinks.config import SinkOptions, build_sinks, resolve
 from workload.sinks.graphite import GraphiteSink
 from workload.sinks.logstash import LogstashSink
 
@@ -101,8 +102,29 @@ def test_sink_options_decorator_hands_the_command_resolved_options(tmp_path: Pat
 
 def test_a_login_node_run_takes_no_container_clusters_monitoring(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from workload.sinks.config import _run_cluster
     monkeypatch.setenv("SLURM_CONF", "/etc/slurm/slurm.conf")
-    assert _run_cluster() is None          # unnamed + SLURM_CONF: this host's Slurm
+    assert run_cluster({}) is None               # unnamed + SLURM_CONF: this host's Slurm
+    assert run_cluster({"cluster": "hx"}) == "hx"    # --cluster passed in wins
     monkeypatch.delenv("SLURM_CONF")
-    assert _run_cluster() == "wlgen"       # unnamed: the default container cluster
+    assert run_cluster({}) == "wlgen"            # unnamed: the default container cluster
+
+
+def test_cluster_reaches_the_command_and_its_sinks_as_an_argument(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ctx.meta: --cluster comes to the command as ``slurm`` and the sink options ask
+    that cluster's monitoring (and only it) for endpoints."""
+    from workload.cli import sinkopts
+    from workload.cli.options import slurm_options
+    asked, seen = [], []
+    monkeypatch.setattr(sinkopts, "cluster_monitoring",
+                        lambda name: asked.append(name) or {})
+
+    @click.command()
+    @slurm_options
+    @sink_options
+    def run(slurm: dict, sinks: SinkOptions) -> None:
+        seen.append(slurm)
+
+    result = CliRunner().invoke(run, ["--cluster", "hx", "--slurm-url", "http://x:1"])
+    assert result.exit_code == 0, result.output
+    assert seen == [{"cluster": "hx", "slurm_url": "http://x:1"}] and asked == ["hx"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import click
 
@@ -22,17 +22,17 @@ from workload.sources.transforms import set_payload
 DEFAULT_NODES, DEFAULT_CPUS = 8, 32
 
 
-def slurm_options() -> dict[str, object]:
-    """--slurm-client, --cluster, --slurm-url, --slurm-token as given (options.py)."""
-    ctx = click.get_current_context(silent=True)
-    options = dict(ctx.meta.get("slurm_options", {})) if ctx else {}
+def slurm_settings(slurm: Mapping[str, object]) -> dict[str, object]:
+    """--slurm-client, --cluster, --slurm-url, --slurm-token, --controller-timeout as given
+    (the ``slurm`` argument cli.options hands every command); --slurm-url means REST."""
+    options = {key: value for key, value in slurm.items() if value is not None}
     if options.get("slurm_url") and "client" not in options:
         options["client"] = "rest"
     return options
 
 
-def resolve_backend(requested: str) -> str:
-    named = slurm_options().get("cluster")
+def resolve_backend(requested: str, slurm: Mapping[str, object]) -> str:
+    named = slurm.get("cluster")
     kind, why = choose(requested, cluster=None if named is None else str(named))
     if requested == "auto":
         click.echo(f"wlgen: backend: {kind} ({why})", err=True)
@@ -43,11 +43,12 @@ def sim_shape(nodes: int | None, cpus: int | None, mem: int) -> ClusterInfo:
     return make_cluster_info(nodes or DEFAULT_NODES, cpus or DEFAULT_CPUS, mem)
 
 
-def open_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str, realtime: bool) -> Backend:
+def open_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str, realtime: bool,
+                 slurm: Mapping[str, object]) -> Backend:
     """The run's backend. Slurm's cluster is what it is: --nodes/--cpus shape the simulator
     only, and jobs are scaled to what ``describe()`` reports."""
     backend = make_backend(kind, sim_cluster, policy=policy, realtime=realtime,
-                           **slurm_options())
+                           **slurm_settings(slurm))
     real = backend.describe()
     if kind != "sim" and (real.total_cpus, len(real.nodes)) != (sim_cluster.total_cpus,
                                                                len(sim_cluster.nodes)):

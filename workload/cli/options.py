@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import click
 
 from workload.backends.select import BACKENDS
 from workload.backends.sim.policy import POLICIES
-from workload.sinks.config import sink_options
+from workload.cli.sinkopts import sink_options
 
 F = Callable[..., object]
 
@@ -21,14 +22,22 @@ def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return apply
 
 
-def _keep_slurm_option(ctx: click.Context, param: click.Parameter, value: object) -> None:
-    """Slurm options go to ctx.meta, not to each command's signature (see execute)."""
-    if value is not None:
-        ctx.meta.setdefault("slurm_options", {})[param.name] = value
+SLURM_KEYS = ("client", "cluster", "slurm_url", "slurm_token", "controller_timeout")
+
+
+def _collect_slurm(command: F) -> F:
+    """The Slurm options reach the command as one argument, ``slurm`` (the ones given),
+    which it passes on explicitly (cli.execute, and the sink options for --cluster)."""
+    @functools.wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        given = {key: kwargs.pop(key) for key in SLURM_KEYS}
+        kwargs["slurm"] = {key: value for key, value in given.items() if value is not None}
+        return command(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]
 
 
 def _slurm_option(*decls: str, **kwargs: object) -> Callable[[F], F]:
-    return click.option(*decls, expose_value=False, callback=_keep_slurm_option, **kwargs)
+    return click.option(*decls, **kwargs)
 
 
 slurm_options = _stack(
@@ -44,6 +53,7 @@ slurm_options = _stack(
     _slurm_option("--controller-timeout", "controller_timeout", metavar="SECONDS",
                   type=click.FloatRange(min=0, min_open=True),
                   help="End the run (exit 1) when slurmctld stays unreachable this long [300]."),
+    _collect_slurm,
 )
 
 cluster_options = _stack(

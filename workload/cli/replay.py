@@ -44,7 +44,7 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
            closed_loop: bool, use_memory: bool,
            nodes: int | None, cpus: int | None, mem: int, policy: str, backend: str, realtime: bool,
            out: str | None, as_json: bool, seed: int, payload: str,
-           cancel_on_exit: bool, sinks: SinkOptions, force: bool = False,
+           cancel_on_exit: bool, sinks: SinkOptions, slurm: dict[str, object], force: bool = False,
            epoch: float | None = None) -> None:
     """Replay TRACE: an SWF trace (.swf, .swf.gz), a sacct -P/-p or --json dump, or a
     wlgen-jobs file (.jsonl), recognised by its content (README: "Replaying your
@@ -67,9 +67,9 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
     if trace_procs is None and not (nodes and cpus):
         raise InputError("the trace header has no MaxProcs or MaxNodes: give --nodes and --cpus",
                          file=trace)
-    kind = resolve_backend(backend)
+    kind = resolve_backend(backend, slurm)
     runner = open_backend(kind, make_cluster_info(nodes or trace_procs, cpus or 1, mem),
-                          policy=policy, realtime=realtime)
+                          policy=policy, realtime=realtime, slurm=slurm)
     cluster = runner.describe()
     source.fit_partitions(cluster.partitions)
     specs = compress(source, arrival=speedup * load, runtime=speedup)

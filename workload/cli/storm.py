@@ -27,7 +27,7 @@ from workload.sources import StormSource
 def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
           time_limit: float | None, users: int, nodes: int | None, cpus: int | None, mem: int,
           policy: str, backend: str, realtime: bool, out: str | None, as_json: bool, seed: int, payload: str,
-          cancel_on_exit: bool, sinks: SinkOptions, force: bool = False,
+          cancel_on_exit: bool, sinks: SinkOptions, slurm: dict[str, object], force: bool = False,
           epoch: float | None = None) -> None:
     """Fire a submission storm at the cluster.
 
@@ -39,8 +39,8 @@ def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
     """
     source = StormSource(jobs, rate=rate, poisson=poisson, size=size, runtime=runtime,
                          time_limit_s=time_limit, users=users, seed=seed)
-    runner = open_backend(resolve_backend(backend), sim_shape(nodes, cpus, mem), policy=policy,
-                          realtime=realtime)
+    runner = open_backend(resolve_backend(backend, slurm), sim_shape(nodes, cpus, mem), policy=policy,
+                          realtime=realtime, slurm=slurm)
     runner.prepare_users(source.user_names())    # before the clock starts
     execute(source, source, kind="storm", backend=runner, policy=policy, out=out, as_json=as_json, payload=payload, total=jobs,
             force=force, epoch=epoch, expected=jobs,

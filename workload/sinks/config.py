@@ -1,5 +1,7 @@
 """Which sinks a run gets: options, environment, the cluster's monitoring, a config file.
 
+(The command-line options themselves are workload.cli.sinkopts: this module has no click.)
+
 Precedence, per setting: option > environment variable > cluster monitoring > config
 file > default. Cluster monitoring: when the cluster the run names (``--cluster NAME``,
 default ``wlgen``) was started with ``wlgen cluster up --monitoring`` and its carbon
@@ -24,14 +26,12 @@ config file is ``--config FILE`` or ``$XDG_CONFIG_HOME/wlgen/config.yaml``
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 import yaml
 
 from workload.errors import InputError
@@ -171,30 +171,6 @@ def build_sinks(options: SinkOptions, run_dir: Path | None = None) -> list[Sink]
     return sinks
 
 
-_OPTIONS = [
-    click.option("--graphite", metavar="HOST:PORT",
-                 help="Send run metrics to carbon (plaintext). Env: WLGEN_GRAPHITE."),
-    click.option("--graphite-web", metavar="URL",
-                 help="Post job events as Graphite annotations. Env: WLGEN_GRAPHITE_WEB."),
-    click.option("--logstash", metavar="tcp://HOST:PORT|udp://HOST:PORT",
-                 help="Send job events as JSON lines. Env: WLGEN_LOGSTASH."),
-    click.option("--annotate", type=click.Choice(FILTERS),
-                 help="Which events become annotations [default: all]."),
-    click.option("--graphite-prefix", metavar="PREFIX",
-                 help="Metric prefix [default: wlgen.<run_id>.]."),
-    click.option("--metrics-interval", type=float, metavar="SECONDS",
-                 help="Run time between metric points [default: 10]."),
-    click.option("--sink-buffer-max", "buffer_max", type=click.IntRange(min=0), metavar="N",
-                 help="Drop records beyond N parked per sink [default: no bound]."),
-    click.option("--sink-deadline", "deadline", type=float, metavar="SECONDS",
-                 help="How long to flush sinks at the end of a run [default: 30]."),
-    click.option("--config", "sink_config", type=click.Path(dir_okay=False, path_type=Path),
-                 help="YAML config file [default: ~/.config/wlgen/config.yaml]."),
-]
-_KEYS = ("graphite", "graphite_web", "logstash", "annotate", "graphite_prefix",
-         "metrics_interval", "buffer_max", "deadline")
-
-
 def cluster_monitoring(name: str) -> dict[str, str]:
     """graphite/graphite_web/logstash of cluster ``name``'s monitoring; {} when it has
     none or it does not answer (so a stale state dir never captures a run's records)."""
@@ -202,45 +178,5 @@ def cluster_monitoring(name: str) -> dict[str, str]:
     return sink_settings(name)
 
 
-def _run_cluster() -> str | None:
-    """The container cluster the running command means (--cluster, kept in ctx.meta, or
-    the default; None for this host's Slurm, see select.target_cluster)."""
-    from workload.backends.select import target_cluster
-    ctx = click.get_current_context(silent=True)
-    chosen = ctx.meta.get("slurm_options", {}).get("cluster") if ctx else None
-    return target_cluster(None if chosen is None else str(chosen))
-
-
-def _say_wired(name: str | None, offered: Mapping[str, str], options: SinkOptions) -> None:
-    used = [f"{key}={value}" for key, value in offered.items()
-            if getattr(options, key) == value]
-    if used:
-        click.echo(f"wlgen: sinks from cluster {name}'s monitoring: {', '.join(used)}",
-                   err=True)
-
-
-def sink_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Click decorator: adds the sink options; the command receives ``sinks: SinkOptions``.
-
-    \b
-    Example:
-      @click.command()
-      @sink_options
-      def replay(trace, sinks): ... build_sinks(sinks, run_dir) ...
-    """
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        cli = {key: kwargs.pop(key) for key in _KEYS}
-        name = _run_cluster()
-        offered = cluster_monitoring(name) if name else {}
-        kwargs["sinks"] = resolve(cli, config=kwargs.pop("sink_config"), cluster=offered)
-        _say_wired(name, offered, kwargs["sinks"])
-        return command(*args, **kwargs)
-
-    for option in reversed(_OPTIONS):
-        wrapper = option(wrapper)
-    return wrapper
-
-
 __all__ = ["SinkOptions", "build_sinks", "cluster_monitoring", "default_config_path",
-           "load_config", "resolve", "sink_options"]
+           "load_config", "resolve"]
