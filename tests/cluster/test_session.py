@@ -55,7 +55,8 @@ def test_a_sigkilled_session_leaves_a_cluster_that_down_stale_removes(tmp_path):
         assert name in reaped.stderr
         assert Cluster.running(name) is None
         engine = proc.make_engine("podman")
-        assert not proc.text(engine, engine.list_containers(f"{LABEL}={name}"))
+        assert not engine.parse_containers(
+            proc.text(engine, engine.list_containers(f"{LABEL}={name}")))
     finally:
         down(name)
 
