@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 from collections.abc import Iterable
@@ -44,9 +45,11 @@ class SwfWriter:
         part, self._part = self._part, None
         if part is None:
             return
-        with open_text(self.path, "wt") as out, open(part, encoding="utf-8") as records:
-            _write_header(out, header or Header())
-            shutil.copyfileobj(records, out, _COPY_BUFFER)
+        opener = gzip.open if self.path.name.endswith(".gz") else open
+        lines = "".join(line + "\n" for line in (header or Header()).lines())
+        with opener(self.path, "wb") as out, open(part, "rb") as records:
+            out.write(lines.encode("utf-8"))
+            shutil.copyfileobj(records, out, _COPY_BUFFER)     # bytes: no decode, no encode
         os.unlink(part)
 
     def __enter__(self) -> "SwfWriter":
