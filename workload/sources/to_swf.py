@@ -15,6 +15,7 @@ from workload.spec import JobSpec
 from workload.swf import Header, SwfRecord
 
 _STATUS = {None: 1, "COMPLETED": 1, "CANCELLED": 5}   # anything else ended badly: 0
+_FIELD_17 = ("after", "afterany", "afterok", "singleton")   # "after that one job ended"
 
 
 class Numbers:
@@ -66,7 +67,8 @@ class SwfConversion:
         if spec.preceding is not None:
             return number.get(spec.preceding, -1)
         targets = [t for kind, ids in spec.depends for t in ids]
-        if len(spec.depends) == 1 and len(targets) == 1 and targets[0] in number:
+        if len(spec.depends) == 1 and spec.depends[0][0] in _FIELD_17 and len(targets) == 1 \
+                and targets[0] in number:
             return number[targets[0]]
         return -1
 
@@ -80,8 +82,9 @@ class SwfConversion:
                 spec.final_state not in (None, "COMPLETED", "FAILED", "CANCELLED"),
             "array job and task ids": spec.array_job is not None,
             "pinned node counts": spec.nodes is not None,
-            "dependencies beyond field 17 (several jobs, or a kind)": bool(spec.depends) and (
-                len(spec.depends) > 1 or len(spec.depends[0][1]) != 1),
+            "dependencies beyond field 17 (several jobs, or afternotok...)":
+                bool(spec.depends) and (len(spec.depends) > 1 or len(spec.depends[0][1]) != 1
+                                        or spec.depends[0][0] not in _FIELD_17),
         }
         self.lost.update(kind for kind, lost in checks.items() if lost)
 
