@@ -105,9 +105,13 @@ class SwfScheduleWriter:
         return ticks
 
     def _partition(self, name: str) -> int:
-        if not name:
-            return -1
-        return self.partitions.setdefault(name, max(self.partitions.values(), default=0) + 1)
+        """Field 16: the header's number for ``name``; a name not in it gets the next one."""
+        number = self.partitions.get(name)
+        if number is None:
+            if not name:
+                return -1
+            number = self.partitions[name] = max(self.partitions.values(), default=0) + 1
+        return number
 
     def _flush_in_order(self) -> None:
         ready = self.ready
