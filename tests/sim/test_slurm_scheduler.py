@@ -135,3 +135,53 @@ def test_requeue_holds_the_job_two_minutes():
     events = simulate([job(0, 0, 1, 600)], nodes(2, 1), conf(JobRequeue=0),
                       faults=[(100, "n1", False)])
     assert ends(events) == {0: (100, "NODE_FAIL")}
+
+
+def _with_partitions(config, *parts):
+    from dataclasses import replace
+    return replace(config, partitions=parts)
+
+
+def test_partition_default_time_max_time_and_max_nodes():
+    # batch: DefaultTime 2 min, MaxTime 10 min, MaxNodes 1. J0 asks for no limit: it gets
+    # 2 min and a 300 s payload is killed at 120 (TIMEOUT). J1 asks for 20 min: refused
+    # (PartitionTimeLimit). J2 pins 2 nodes: refused (PartitionNodeLimit).
+    from workload.slurmconf import PartitionConf
+    part = PartitionConf("batch", default_time_s=120, max_time_s=600, max_nodes=1)
+    specs = [job(0, 0, 1, 300, limit=0), job(1, 0, 1, 60, limit=1200),
+             job(2, 0, 2, 60, nodes=2)]
+    events = simulate(specs, nodes(2, 4), _with_partitions(conf(), part))
+    assert ends(events)[0] == (120, "TIMEOUT")
+    refused = {e.seq: e.reason for e in events if e.kind == "end" and e.state == "REJECTED"}
+    assert refused == {1: "PartitionTimeLimit", 2: "PartitionNodeLimit"}
+
+
+def test_backfill_protects_a_higher_tier_job_across_shared_nodes():
+    # One node (4 CPUs) in "low" and "high" (PriorityTier 2). J0 (low, 2 CPUs) runs to
+    # 600. J1 (high, 4 CPUs) is planned at 600. J2 (low, 2 CPUs, 20 min) fits now but
+    # would hold CPUs past 600: backfill leaves it; it starts after J1 (1200). J3 (low,
+    # 2 CPUs, 5 min) ends by 330: backfilled at 30.
+    from workload.backends.base import ClusterInfo, NodeInfo
+    from workload.slurmconf import PartitionConf
+    info = ClusterInfo("t", (NodeInfo("n1", 4, 64000, ("low", "high")),), default_partition="low")
+    config = _with_partitions(conf(), PartitionConf("low"), PartitionConf("high", priority_tier=2))
+    specs = [job(0, 0, 2, 600), job(1, 1, 4, 600, partition="high"), job(2, 2, 2, 1200),
+             job(3, 3, 2, 300)]
+    assert starts(simulate(specs, info, config)) == {0: 0, 3: 30, 1: 600, 2: 1200}
+
+
+def test_a_run_through_the_factory_records_priority_and_reason(tmp_path):
+    # --policy slurm: the container cluster's settings (fair-share 10000, age 1000,
+    # bf_interval=5, batch_sched_delay=0). Every start event carries a priority and a
+    # reason in Slurm's names; J1 waited behind J0 for resources.
+    import json
+
+    from workload.backends.select import make_backend
+    from workload.run.runner import run_workload
+    backend = make_backend("sim", nodes(1, 4), policy="slurm")
+    result = run_workload([job(0, 0, 4, 60), job(1, 1, 4, 60)], backend, out=str(tmp_path / "r"))
+    lines = [json.loads(l) for l in (result.run_dir / "events.jsonl").read_text().splitlines()]
+    started = {e["seq"]: e for e in lines if e["kind"] == "start"}
+    assert started[0]["time"] - lines[0]["time"] == 0 and started[0]["reason"] == "None"
+    assert started[1]["reason"] == "Resources" and started[1]["priority"] >= 1
+    assert started[1]["time"] - started[0]["time"] == 60

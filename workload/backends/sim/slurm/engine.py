@@ -65,6 +65,7 @@ class SlurmEngine:
         self.qos_running: dict[str, int] = {}
         self.qos_user: dict[tuple[str, str], list[int]] = {}   # [running, submitted]
         self._armed: set[str] = set()
+        self._fresh: list[Job] = []         # queued since the last main pass
         self._dirty = {"full": False, "bf": False}
 
     def _parts(self, info: ClusterInfo, conf: SlurmConfig) -> dict[str, Part]:
@@ -134,6 +135,7 @@ class SlurmEngine:
 
     def _queue_job(self, job: Job) -> None:
         self.pending[job.seq] = job
+        self._fresh.append(job)
         if self.s.multifactor:
             self._refresh(self.env.now)
             job.priority = self.prio.of(job, self.env.now)
@@ -248,6 +250,10 @@ class SlurmEngine:
         if until > since:
             self.fs.charge(job.assoc, job.procs * (until - since))
             job.charged = until
+
+    def take_fresh(self) -> list[Job]:
+        fresh, self._fresh = self._fresh, []
+        return fresh
 
     def order(self) -> list[Job]:
         """Pending jobs in sort_job_queue2 order."""

@@ -9,23 +9,31 @@ from workload.event import PENDING
 
 
 def main(engine, depth: int) -> None:
-    """schedule(): start jobs in order; a partition whose job is left pending for
-    resources starts nothing lower this pass. ``depth`` 0 tests the whole queue."""
+    """schedule(): start jobs in order; once a job is left pending for resources, no
+    lower job starts in its partition or on its partition's nodes this pass ("do not
+    schedule more jobs in this partition or on nodes in this partition"). ``depth`` 0
+    tests the whole queue."""
     now = engine.env.now
     if not engine.pending:
         return
     engine._refresh(now)
-    nodes, failed, tested = engine.nodes, set(), 0
+    nodes, failed, tested, blocked = engine.nodes, set(), 0, set()
+    fresh = engine.take_fresh()
     for job in engine.order():
-        if not nodes.free_total:
-            return      # nothing more can start; the rest keep their reasons
         if job.state != PENDING:
             continue
         if job.eligible > now:
             job.reason = "BeginTime"
             continue
+        if not nodes.free_total:      # nothing more can start
+            if job.part.name not in failed:
+                job.reason = "Resources"
+                failed.add(job.part.name)
+            _fresh_reasons(fresh, failed)
+            return
         tested += 1
         if depth and tested > depth:
+            _fresh_reasons(fresh, failed)
             return
         if job.part.name in failed:
             job.reason = "Priority"
@@ -34,12 +42,21 @@ def main(engine, depth: int) -> None:
         if why:
             job.reason = why
             continue
-        alloc = nodes.find(job)
+        alloc = nodes.find(job, blocked)
         if alloc is None:
             job.reason = "Resources"
             failed.add(job.part.name)
+            blocked.update(job.part.nodes)
             continue
         engine.start(job, alloc)
+
+
+def _fresh_reasons(fresh: list, waiting_parts: set[str]) -> None:
+    """A pass that stops early leaves new jobs untested: they wait behind a higher job
+    (Priority) in a partition that is waiting, else for Resources."""
+    for job in fresh:
+        if job.state == PENDING and job.reason == "None":
+            job.reason = "Priority" if job.part.name in waiting_parts else "Resources"
 
 
 def backfill(engine) -> None:

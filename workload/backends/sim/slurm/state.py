@@ -87,20 +87,23 @@ class Nodes:
                 out[self.cell_of[node]] += free
         return out
 
-    def usable(self, node: int, mem: int | None) -> int:
-        if not self.up[node]:
+    def usable(self, node: int, mem: int | None, skip: frozenset[int] | set[int] = frozenset()
+               ) -> int:
+        if not self.up[node] or node in skip:
             return 0
         free = self.free[node]
         return free if mem is None else min(free, self.free_mem[node] // mem)
 
-    def find(self, job: Job) -> list[tuple[int, int]] | None:
-        """Where ``job`` runs now in its partition (first nodes first), or None."""
+    def find(self, job: Job, skip: frozenset[int] | set[int] = frozenset()
+             ) -> list[tuple[int, int]] | None:
+        """Where ``job`` runs now in its partition (first nodes first) on nodes not in
+        ``skip``, or None."""
         if job.part.free < job.procs:
             return None
         if job.nodes is None:
             need, alloc = job.procs, []
             for node in job.part.nodes:
-                take = min(self.usable(node, job.mem), need)
+                take = min(self.usable(node, job.mem, skip), need)
                 if take:
                     alloc.append((node, take))
                     need -= take
@@ -108,7 +111,7 @@ class Nodes:
                         return alloc
             return None
         per = math.ceil(job.procs / job.nodes)
-        chosen = [n for n in job.part.nodes if self.usable(n, job.mem) >= per][:job.nodes]
+        chosen = [n for n in job.part.nodes if self.usable(n, job.mem, skip) >= per][:job.nodes]
         if len(chosen) < job.nodes:
             return None
         counts = [per] * job.nodes
