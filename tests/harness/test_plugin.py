@@ -16,7 +16,7 @@ from workload.sources import StormSource
 from workload.spec import JobSpec
 from workload.testing import (assert_invariants, assert_metrics, assert_no_overcommit,
                               wlgen_run as plain_wlgen_run)
-from workload.testing.require import missing_cluster_capability
+from workload.testing.require import missing
 
 
 @pytest.mark.wlgen_cluster(nodes=2, cpus=4, policy="fcfs")
@@ -71,7 +71,7 @@ def test_slurm_cluster_skips_with_the_reason_it_cannot_come_up(tmp_path, monkeyp
     bare = tmp_path / "bin"
     bare.mkdir()
     monkeypatch.setenv("PATH", str(bare))
-    reason = missing_cluster_capability()
+    reason = missing("cluster")
     assert reason is not None
     done = run_pytest(tmp_path, """
         def test_needs_real_slurm(slurm_cluster):
@@ -100,4 +100,25 @@ def test_on_real_slurm():
     raise AssertionError("must not run here")
 """, env={**os.environ, "PATH": str(tmp_path)})     # no podman, no scontrol: no Slurm
     assert "1 passed, 1 skipped" in done.stdout, done.stdout + done.stderr
-    assert "needs Slurm" in done.stdout or "not part of this build" in done.stdout
+    assert "needs Slurm" in done.stdout
+
+
+def test_every_need_is_a_marker_that_skips_with_how_to_install(tmp_path):
+    done = run_pytest(tmp_path, """
+        import pytest
+
+        @pytest.mark.requires_chromium
+        def test_needs_a_browser():
+            raise AssertionError("must not run here")
+
+        @pytest.mark.requires_mpi
+        def test_needs_mpi():
+            raise AssertionError("must not run here")
+    """, env={**os.environ, "PATH": str(tmp_path)})     # nothing on PATH
+    assert "2 skipped" in done.stdout, done.stdout + done.stderr
+    assert "chromium not installed (.ci/setup.d/50-chromium.sh" in done.stdout
+    assert "mpirun not installed (.ci/setup.d/15-mpi.sh" in done.stdout
+    listed = subprocess.run([sys.executable, "-m", "pytest", "--markers", "-p",
+                             "no:cacheprovider"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120)
+    assert "@pytest.mark.requires_fabric: skip unless tc, ip" in listed.stdout
