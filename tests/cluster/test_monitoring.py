@@ -29,14 +29,13 @@ from workload.cluster import (
     monitoring,
     proc,
     state,
-    up,
     wait_for,
 )
 from workload.cluster.engine import Engine
 from workload.cluster.images import MONITORING, context_digest, context_files
 from workload.sinks.config import resolve
 
-from tests.clusters import per_run_name
+from tests.clusters import per_run_name, session_cluster
 
 from workload.testing.require import require
 
@@ -118,12 +117,9 @@ def test_env_of_a_cluster_without_monitoring_is_one_clear_line(
 def watched() -> Iterator[Cluster]:
     """A 1-node cluster with monitoring, removed at the end of the module."""
     require("cluster")
-    down(NAME)
-    try:
-        yield up(ClusterSpec(name=NAME, nodes=1, cpus=2, mem_mb=512, monitoring=True),
-                 timeout=240)
-    finally:
-        down(NAME)
+    with session_cluster(ClusterSpec(name=NAME, nodes=1, cpus=2, mem_mb=512,
+                                     monitoring=True), []) as cluster:
+        yield cluster
 
 
 def _get(url: str, **query: object) -> object:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from workload.cluster import ClusterSpec, down, up, wait_for
+from workload.cluster import ClusterSpec, down, wait_for
 from workload.fabric import apply, faults, ibcluster, ibnet
 from workload.fabric.counters import PortCounters, read_ports
 from workload.fabric.ibsim import Sim, run_tool
@@ -28,7 +28,7 @@ from workload.testing.require import require
 from workload.fabric.netns import node_pid
 from workload.fabric.topology import Topology, build
 
-from tests.clusters import per_run_name
+from tests.clusters import per_run_name, session_cluster
 
 ADDRS = {f"n{i}": f"10.0.0.{i}" for i in range(1, 6)}
 _serial = count()
@@ -181,14 +181,9 @@ SEND = ("import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
 def ibcluster_fab():
     require("cluster", "fabric")
     require("ibsim")
-    down(CLUSTER)
-    cluster = up(ClusterSpec(name=CLUSTER, nodes=2, cpus=1, mem_mb=512), timeout=300)
-    try:
+    with session_cluster(ClusterSpec(name=CLUSTER, nodes=2, cpus=1, mem_mb=512), [],
+                         before_down=ibcluster.stop) as cluster:
         yield cluster
-    finally:
-        if cluster.dir.exists():
-            ibcluster.stop(cluster)
-        down(CLUSTER)
 
 
 def ON_CLUSTER(test):   # a decorator: the marks of a test on the real cluster
