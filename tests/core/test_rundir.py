@@ -163,8 +163,6 @@ def test_an_interrupted_storm_says_how_many_jobs_it_never_submitted(tmp_path, mo
     assert 0 < metrics["not_submitted"] < 1000
 
 
-@pytest.mark.xfail(strict=True, reason="TraceSource merges its reader's skipped counts only "
-                   "at the end of the trace: it should in a finally (sources/trace.py)")
 def test_an_interrupted_lenient_replay_reports_the_lines_it_skipped(tmp_path, monkeypatch):
     from workload.sources import TraceSource
     good = "{n} {t} 0 10 1 -1 -1 1 20 -1 1 1 1 -1 -1 -1 -1 -1\n"

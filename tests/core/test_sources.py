@@ -97,7 +97,7 @@ def test_storm_size_and_runtime_distributions():
 @pytest.mark.parametrize("option, value", [("size", "0"), ("size", "zipf:3"), ("runtime", "a-b"),
                                            ("runtime", "9-3")])
 def test_storm_rejects_bad_distributions(option, value):
-    with pytest.raises(InputError, match=f"--{option}"):
+    with pytest.raises(InputError, match=f"field {option}="):
         StormSource(1, **{option: value})
 
 

@@ -57,8 +57,12 @@ def tail(run_dir: Path, raw: bool, until_done: bool, poll: float) -> None:
     """
     path = run_dir / EVENTS
     done = (lambda: (run_dir / METRICS).exists()) if until_done else (lambda: False)
+    number = 0
     try:
         for number, line in enumerate(follow_lines(path, done, poll), start=1):
             click.echo(line if raw else readable(parse_line(line, path, number)))
     except KeyboardInterrupt:
         pass   # Ctrl-C is how a follow ends: not an error
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text: not a lifecycle event", file=str(path),
+                         line=number + 1) from None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from workload.cli.options import FiniteFloat, SEED
+from workload.errors import InputError
 from workload.sources.estimates import EstimateModel
 from workload.sources.lublin import KINDS, LublinSource
 from workload.swf import write_swf
@@ -18,10 +20,10 @@ def generate() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=10_000, show_default=True)
 @click.option("--procs", type=click.IntRange(min=2), default=128, show_default=True,
               help="System size (processors) the model is made for.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--kind", type=click.Choice(KINDS), default="mixed", show_default=True,
               help="Parameter set: batch and interactive mixed, one of them, or typeless.")
-@click.option("--max-estimate", type=float, default=172_800, show_default=True,
+@click.option("--max-estimate", type=FiniteFloat(0.0), default=172_800, show_default=True,
               help="Largest user runtime estimate (s), the queue's limit.")
 @click.option("--users", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
@@ -36,5 +38,8 @@ def lublin(jobs: int, procs: int, seed: int, kind: str, max_estimate: float, use
     """
     source = LublinSource(jobs, procs, kind=kind, seed=seed, users=users,
                           estimates=EstimateModel(max_s=max_estimate, seed=seed))
-    count = write_swf(output, source.header(), source.records())
+    try:
+        count = write_swf(output, source.header(), source.records())
+    except OSError as err:
+        raise InputError(f"cannot write: {err.strerror}", file=output) from None
     click.echo(f"wlgen: wrote {count} jobs to {output}", err=True)

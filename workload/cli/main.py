@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import traceback
 
 import click
 
@@ -51,7 +52,8 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except WlgenError as err:
             if ctx.obj and ctx.obj.get("verbose"):
-                raise
+                # The traceback on request, and the same exit code as without -v.
+                traceback.print_exc(file=sys.stderr)
             click.echo(f"wlgen: error: {err}", err=True)
             ctx.exit(err.exit_code)
 

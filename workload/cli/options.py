@@ -3,15 +3,86 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
 from workload.backends.select import BACKENDS
 from workload.backends.sim.policy import POLICIES
+from workload.errors import InputError, quote
 from workload.cli.sinkopts import sink_options
 
 F = Callable[..., object]
+
+# Sizes past these are refused up front: the simulator holds one object per node, so a
+# typo'd --nodes 10**12 would grow memory until the machine gives out.
+MAX_NODES = 100_000
+MAX_CPUS = 100_000
+MAX_SEED = 2**32 - 1
+
+
+class FiniteFloat(click.ParamType):
+    """A float that is finite (no nan, no inf) and above ``low`` (or at least, ``closed``)."""
+
+    name = "float"
+
+    def __init__(self, low: float | None = None, *, closed: bool = False) -> None:
+        self.low, self.closed = low, closed
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        try:
+            number = float(value)   # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.low is not None and (number < self.low if self.closed else number <= self.low):
+            self.fail(f"{value!r} must be {'>=' if self.closed else '>'} {self.low:g}",
+                      param, ctx)
+        return number
+
+
+@contextmanager
+def as_options(names: dict[str, str]) -> Iterator[None]:
+    """A source's InputError about parameter ``field`` becomes a usage error naming the
+    option the user gave (sources name their parameters, as scenario files do)."""
+    try:
+        yield
+    except InputError as err:
+        if err.field not in names:
+            raise
+        raise click.BadParameter(f"{quote(err.value)}: {err.rule}",
+                                 param_hint=f"'{names[err.field]}'") from None
+
+
+def check_out_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--out must be a directory wlgen can create or write into: found now, as a usage
+    error, not as a traceback after the backend is up."""
+    if value is None:
+        return None
+    path = Path(value).absolute()
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise click.BadParameter(f"{value!r}: {existing} is not a directory",
+                                 ctx=ctx, param=param)
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".wlgen-probe-", dir=existing))
+    except OSError as err:
+        raise click.BadParameter(f"{value!r}: cannot create a directory in {existing}: "
+                                 f"{err.strerror}", ctx=ctx, param=param) from None
+    return value
+
+
+POSITIVE = FiniteFloat(0.0)          # speedups, rates, limits: 0 would mean "not given"
+NON_NEGATIVE = FiniteFloat(0.0, closed=True)
+FINITE = FiniteFloat()
+SEED = click.IntRange(0, MAX_SEED)
 
 
 def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
@@ -58,8 +129,8 @@ slurm_options = _stack(
 
 cluster_options = _stack(
     slurm_options,
-    click.option("--nodes", type=click.IntRange(min=1), help="Nodes in the cluster."),
-    click.option("--cpus", type=click.IntRange(min=1), help="CPUs per node."),
+    click.option("--nodes", type=click.IntRange(1, MAX_NODES), help="Nodes in the cluster."),
+    click.option("--cpus", type=click.IntRange(1, MAX_CPUS), help="CPUs per node."),
     click.option("--mem", type=click.IntRange(min=1), default=64_000, show_default=True,
                  help="Memory per node, MB."),
     click.option("--policy", type=click.Choice(POLICIES), default="easy", show_default=True,
@@ -73,6 +144,7 @@ cluster_options = _stack(
 run_options = _stack(
     sink_options,
     click.option("--out", type=click.Path(file_okay=False), default=None,
+                 callback=check_out_dir,
                  help="Run directory (default: runs/<run id>)."),
     click.option("--force", is_flag=True,
                  help="Replace --out if it holds an earlier run (a non-empty --out is refused)."),
@@ -81,7 +153,7 @@ run_options = _stack(
                       "2026-01-01T00:00:00Z; real time: now]."),
     click.option("--json", "as_json", is_flag=True,
                  help="Print the final metrics as one JSON object on stdout."),
-    click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
+    click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed."),
     click.option("--payload", default="sleep", show_default=True,
                  help="Kernel each job runs on real Slurm (sleep for pure scheduler runs)."),
     click.option("--cancel-on-exit", is_flag=True,

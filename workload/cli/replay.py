@@ -7,10 +7,12 @@ import click
 from workload.backends.sim import make_cluster_info
 from workload.cli.accounting import accounting_options, open_source
 from workload.cli.execute import execute, open_backend, resolve_backend
-from workload.cli.options import cluster_options, run_options
+from workload.cli.options import (FINITE, MAX_NODES, POSITIVE, as_options, cluster_options,
+                                  run_options)
 from workload.sinks.config import SinkOptions
 from workload.errors import InputError
-from workload.sources import TraceSource, Window
+from workload.sources import Window
+from workload.sources.spool import Spool
 from workload.sources.transforms import cap_runtime, compress, load_user_map, map_users, scale_procs
 
 
@@ -19,16 +21,16 @@ from workload.sources.transforms import cap_runtime, compress, load_user_map, ma
 @click.option("--lenient", is_flag=True, help="Skip malformed lines (counted) instead of stopping.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N usable jobs.")
 @click.option("--limit", type=click.IntRange(min=0), help="Replay at most N jobs.")
-@click.option("--from", "start_s", type=float, help="First trace submit time to replay (s).")
-@click.option("--to", "end_s", type=float, help="Trace submit time to stop before (s).")
-@click.option("--speedup", type=float, default=1.0, show_default=True,
+@click.option("--from", "start_s", type=FINITE, help="First trace submit time to replay (s).")
+@click.option("--to", "end_s", type=FINITE, help="Trace submit time to stop before (s).")
+@click.option("--speedup", type=POSITIVE, default=1.0, show_default=True,
               help="Divide inter-arrival and run times (keeps the load).")
-@click.option("--load", type=float, default=1.0, show_default=True,
+@click.option("--load", type=POSITIVE, default=1.0, show_default=True,
               help="Divide inter-arrival times only (scales the offered load).")
 @click.option("--scale/--no-scale", default=True, show_default=True,
               help="Resize jobs from the trace's MaxProcs to the cluster's CPUs.")
 @click.option("--whole-nodes", is_flag=True, help="Also pin each job to ceil(tasks/cpus) nodes.")
-@click.option("--max-runtime", type=float, help="Cap run times and limits (s, after speedup).")
+@click.option("--max-runtime", type=POSITIVE, help="Cap run times and limits (s, after speedup).")
 @click.option("--users", type=click.IntRange(min=1), help="Fold trace users onto N users.")
 @click.option("--user-map", type=click.Path(exists=True, dir_okay=False),
               help="YAML file: {users: {u17: alice}, accounts: {alice: physics}}.")
@@ -60,13 +62,21 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
       wlgen replay trace.swf.gz --limit 1000 --lenient --json
       wlgen replay sacct.txt --nodes 2 --cpus 4 --accounts assoc.txt --qos qos.txt
     """
-    window = Window(offset, limit, start_s, end_s)
-    source = open_source(trace, strict=not lenient, use_memory=use_memory, window=window,
+    with as_options({"to_s": "--to", "from_s": "--from", "offset": "--offset",
+                     "jobs": "--limit"}):
+        window = Window(offset, limit, start_s, end_s)
+    # A pipe (cat t.swf | wlgen replay /dev/stdin) is read once, into a file that every
+    # pass (format sniffing, users, jobs) reads; messages still name the pipe.
+    spool = Spool(trace)
+    source = open_source(spool.path, strict=not lenient, use_memory=use_memory, window=window,
                          seed=seed)
     trace_procs = source.max_procs
     if trace_procs is None and not (nodes and cpus):
         raise InputError("the trace header has no MaxProcs or MaxNodes: give --nodes and --cpus",
                          file=trace)
+    if not nodes and trace_procs > MAX_NODES:
+        raise InputError(f"MaxProcs {trace_procs:,} would be as many simulated nodes (at most "
+                         f"{MAX_NODES:,}): give --nodes and --cpus", file=trace)
     kind = resolve_backend(backend, slurm)
     runner = open_backend(kind, make_cluster_info(nodes or trace_procs, cpus or 1, mem),
                           policy=policy, realtime=realtime, slurm=slurm)
@@ -76,7 +86,7 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
     if scale and trace_procs and trace_procs != cluster.total_cpus:
         specs = scale_procs(specs, from_procs=trace_procs, to_procs=cluster.total_cpus,
                             cpus_per_node=cluster.cpus_per_node, whole_nodes=whole_nodes)
-    if max_runtime:
+    if max_runtime is not None:
         specs = cap_runtime(specs, max_runtime)
     mapping, accounts = load_user_map(user_map) if user_map else ({}, {})
 
@@ -85,9 +95,16 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
             return stream
         return map_users(stream, fold=users, mapping=mapping, accounts=accounts)
     specs = fold(specs)
-    # A first pass over the trace: its users exist before the clock starts.
-    runner.prepare_users(s.user for s in fold(TraceSource(trace, strict=not lenient,
-                                                          window=window)))
+
+    def users():
+        # A first pass over the trace (a second reader of the file, or of a pipe's copy:
+        # never of the pipe itself), so its users exist before the clock starts.
+        try:
+            for spec in fold(source.replica()):
+                yield spec.user
+        except InputError:
+            return   # the run meets the same line, stops there and records it
+    runner.prepare_users(users())
     execute(source, specs, kind="replay", backend=runner, policy=policy,
             out=out, force=force, epoch=epoch, as_json=as_json, payload=payload,
             header=source.header,

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from workload.cli.options import check_out_dir
 from workload.cli.progress import Progress
 from workload.cli.summary import format_table
 from workload.scenario import ScenarioRun, load_scenario, run_scenario
@@ -22,6 +23,7 @@ cluster_option = click.option(
          "scenario's shape is used and left up; otherwise one is brought up for the run "
          "and removed after it.")
 out_option = click.option("--out", type=click.Path(file_okay=False), default=None,
+                          callback=check_out_dir,
                           help="Where the run directory (or directories) go "
                                "(default: runs/<run id>).")
 set_option = click.option(

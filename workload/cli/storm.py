@@ -5,21 +5,26 @@ from __future__ import annotations
 import click
 
 from workload.cli.execute import execute, open_backend, resolve_backend, sim_shape
-from workload.cli.options import cluster_options, run_options
+from workload.cli.options import POSITIVE, as_options, cluster_options, run_options
 from workload.sinks.config import SinkOptions
 from workload.sources import StormSource
+
+
+OPTIONS = {"jobs": "--jobs", "rate": "--rate", "poisson": "--poisson", "size": "--size",
+           "runtime": "--runtime", "time_limit_s": "--time-limit", "users": "--users",
+           "seed": "--seed"}
 
 
 @click.command()
 @click.option("--jobs", type=click.IntRange(min=0), default=500, show_default=True,
               help="How many jobs.")
-@click.option("--rate", type=float, help="Jobs per second (default: all at once).")
+@click.option("--rate", type=POSITIVE, help="Jobs per second (default: all at once).")
 @click.option("--poisson", is_flag=True, help="Random (exponential) gaps at --rate.")
 @click.option("--size", default="1", show_default=True,
               help="Tasks per job: N, LOW-HIGH, pow2:LOW-HIGH or exp:MEAN.")
 @click.option("--runtime", default="10-60", show_default=True,
               help="Run time (s): N, LOW-HIGH or exp:MEAN.")
-@click.option("--time-limit", type=float, help="Time limit (s); default 2x run time, whole minutes.")
+@click.option("--time-limit", type=POSITIVE, help="Time limit (s); default 2x run time, whole minutes.")
 @click.option("--users", type=click.IntRange(min=1), default=1, show_default=True,
               help="Spread jobs over N users.")
 @cluster_options
@@ -37,8 +42,9 @@ def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
       wlgen storm --jobs 10000 --rate 200 --poisson --size pow2:1-16 --runtime exp:30
       wlgen storm --jobs 500 --backend slurm --json
     """
-    source = StormSource(jobs, rate=rate, poisson=poisson, size=size, runtime=runtime,
-                         time_limit_s=time_limit, users=users, seed=seed)
+    with as_options(OPTIONS):
+        source = StormSource(jobs, rate=rate, poisson=poisson, size=size, runtime=runtime,
+                             time_limit_s=time_limit, users=users, seed=seed)
     runner = open_backend(resolve_backend(backend, slurm), sim_shape(nodes, cpus, mem), policy=policy,
                           realtime=realtime, slurm=slurm)
     runner.prepare_users(source.user_names())    # before the clock starts

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
 from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.errors import InputError
 from workload.scenario.checkspec import parse_checks
@@ -17,6 +15,7 @@ from workload.scenario.overrides import apply_overrides
 from workload.scenario.schema import Key, opt
 from workload.scenario.slurmconf import parse_slurm
 from workload.scenario.workloads import parse_workload
+from workload.safeyaml import read_yaml
 
 TOP = ("name", "description", "cluster", "slurm", "job_submit", "accounts", "workload",
        "faults", "checks", "sim")
@@ -26,14 +25,7 @@ SIM_KEYS = ("time_limit_round_s", "bf_interval_s")
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """The validated scenario in ``path``; InputError names file, key path and rule."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise InputError(f"cannot read scenario: {err.strerror}", file=str(path)) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(err, 'problem', err)}", file=str(path),
-                         line=mark.line + 1 if mark else None) from None
+    data = read_yaml(str(path), what="scenario")
     if overrides:
         data = apply_overrides(data if isinstance(data, dict) else {}, list(overrides))
     return parse_scenario(data, path, tuple(overrides))

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from workload.errors import InputError
+from workload.safeyaml import load_yaml
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -19,9 +18,9 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     if not sep or not key.strip():
         raise InputError("--set takes KEY=VALUE, e.g. workload.jobs=50", value=text)
     try:
-        return key.strip(), yaml.safe_load(value) if value.strip() else ""
-    except yaml.YAMLError as err:
-        raise InputError(f"--set {key}: value is not YAML: {err}", value=value) from None
+        return key.strip(), load_yaml(value) if value.strip() else ""
+    except InputError as err:
+        raise InputError(f"--set {key}: {err.rule}", value=value) from None
 
 
 def apply_overrides(data: dict[str, Any], assignments: list[str] | tuple[str, ...]

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from workload.errors import InputError
 from workload.sources.anonymize import Anonymizer
 from workload.sources.base import Source
 from workload.sources.sacct import Association, Qos, load_assoc, load_qos
@@ -40,8 +41,11 @@ class AccountingSource(Source):
         self.partitions = frozenset(partitions)
         if hasattr(self.inner, "replica"):   # count now, so the run's settings say it
             again = self.replica()
-            for _ in again:
-                pass
+            try:
+                for _ in again:
+                    pass
+            except InputError:
+                pass   # the run meets the same line, stops there and records it
             self.notes_before.update(again.unknown)
 
     def __iter__(self) -> Iterator[JobSpec]:

@@ -19,15 +19,20 @@ class Dist:
     def __init__(self, spec: str, *, option: str, integer: bool) -> None:
         match = _RANGE.fullmatch(spec.strip())
         if not match:
-            raise InputError(f"{option} {spec!r}: expected N, LOW-HIGH, pow2:LOW-HIGH or exp:MEAN")
-        low = float(match["low"])
-        high = float(match["high"]) if match["high"] else low
+            raise InputError("expected N, LOW-HIGH, pow2:LOW-HIGH or exp:MEAN", field=option,
+                             value=spec)
+        try:
+            low = float(match["low"])
+            high = float(match["high"]) if match["high"] else low
+        except ValueError:
+            raise InputError("expected N, LOW-HIGH, pow2:LOW-HIGH or exp:MEAN", field=option,
+                             value=spec) from None
         kind = match["kind"] or ("uniform" if match["high"] else "const")
         if kind not in KINDS:
-            raise InputError(f"{option} {spec!r}: unknown distribution {kind!r} "
-                             f"(one of {', '.join(KINDS)})")
-        if low <= 0 or high < low:
-            raise InputError(f"{option} {spec!r}: needs 0 < LOW <= HIGH")
+            raise InputError(f"unknown distribution {kind!r} (one of {', '.join(KINDS)})",
+                             field=option, value=spec)
+        if not 0 < low <= high < math.inf:
+            raise InputError("needs 0 < LOW <= HIGH", field=option, value=spec)
         self.spec, self.kind, self.low, self.high, self.integer = spec, kind, low, high, integer
 
     def draw(self, rng: np.random.Generator) -> float:

@@ -79,12 +79,9 @@ def map_users(specs: Iterable[JobSpec], *, fold: int | None = None,
 
 def load_user_map(path: str) -> tuple[dict[str, str], dict[str, str]]:
     """Read ``{users: {trace user: name}, accounts: {name: account}}`` from YAML."""
-    import yaml
+    from workload.safeyaml import read_yaml
 
-    try:
-        data = yaml.safe_load(open(path, encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise InputError(f"cannot read user map: {err}", file=path) from None
+    data = read_yaml(path, what="user map") or {}
     if not isinstance(data, dict) or set(data) - {"users", "accounts"}:
         raise InputError("must be a mapping with keys 'users' and/or 'accounts'", file=path)
     maps = []
