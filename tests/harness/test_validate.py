@@ -72,6 +72,7 @@ def test_the_report_has_every_key_and_its_exit_code_matches_the_verdict(validate
     assert set(report) == REPORT_KEYS
     assert report["slurm_version"] == "22.05" and report["real_runs"] == 1
     assert report["complete"] is True and report["launch_subtracted"] is True
+    assert report["simulator"]["mode"] == "slurm"     # the scenario has a slurm section
     for key in ("verdict", "verdict_launch_subtracted"):
         verdict = report[key]
         assert set(verdict["summary"]) == SUMMARY_KEYS
@@ -132,6 +133,7 @@ def test_earlier_real_runs_are_judged_again_without_slurm(validated, tmp_path):
 
 def test_the_text_report_reads_a_verdict_with_undefined_figures():
     report = {"scenario": "s", "slurm_version": "22.05", "real_runs": 1, "out": "o",
+              "simulator": {"mode": "textbook"},
               "complete": False, "passed": False, "verdict": {
                   "thresholds": {"min_kendall": 0.9, "max_wait_error": 0.1},
                   "runs": [{"reference": "slurm-1", "kendall_tau_b": None, "spearman": None,
@@ -150,3 +152,4 @@ def test_the_text_report_reads_a_verdict_with_undefined_figures():
     text = format_report(report)
     assert "a run lost jobs" in text and text.endswith("FAILED")
     assert "the simulator's is n/a" in text and "verdict (tau-b >= 0.9" in text
+    assert "vs the simulator in textbook mode" in text

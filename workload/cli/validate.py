@@ -128,7 +128,9 @@ def run_validation(scenario: Scenario, base: Path, *, runs: int, cluster: str,
         "slurm_version": scenario.cluster.slurm_version or SUITES["bookworm"],
         "cluster": None if earlier else cluster, "out": str(base),
         "real_runs": len(real_dirs), "real_runs_reused": bool(earlier), "run_dirs": run_dirs,
-        "complete": all(complete), "simulator": _sim_settings(sim.result.run_dir),
+        "complete": all(complete),
+        "simulator": {"mode": "slurm" if scenario.slurm.faithful else "textbook",
+                      **_sim_settings(sim.result.run_dir)},
         "launch_subtracted": subtract_launch, "verdict": plain.to_dict()}
     verdict = plain
     if subtract_launch:
@@ -197,7 +199,8 @@ HEADER = (f"  {'run':<10}{'tau-b':>7}{'rho':>7}{'wait mean':>18}{'err':>8}"
 
 def format_report(report: Mapping[str, Any]) -> str:
     lines = [f"scenario {report['scenario']} on Slurm {report['slurm_version']}: "
-             f"{report['real_runs']} real run(s) vs the simulator ({report['out']})"]
+             f"{report['real_runs']} real run(s) vs the simulator in "
+             f"{report['simulator']['mode']} mode ({report['out']})"]
     lines += _verdict_lines(report["verdict"], "simulator")
     if "verdict_launch_subtracted" in report:
         lines += ["", "with each job's launch overhead given to the simulator too:"]
