@@ -209,7 +209,7 @@ _ALWAYS = ("seq", "submit_s", "procs", "runtime_s", "time_limit_s", "nodes", "me
            "think_s", "payload", "payload_args")
 _REST = tuple((f.name, f.default) for f in fields(JobSpec) if f.name not in _ALWAYS)
 _TUPLES = tuple(f.name for f in fields(JobSpec) if isinstance(f.default, tuple))
-_s = json.encoder.encode_basestring_ascii   # type: ignore[attr-defined]
+_s = json.encoder.encode_basestring_ascii
 
 
 def _v(value: object) -> str:
@@ -218,7 +218,7 @@ def _v(value: object) -> str:
         return "null"
     if value.__class__ is str:
         return _s(value)
-    if value.__class__ is float and not math.isfinite(value):   # type: ignore[arg-type]
+    if isinstance(value, float) and not math.isfinite(value):
         return "null"
     return repr(value)
 

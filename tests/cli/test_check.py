@@ -92,6 +92,7 @@ def test_a_run_stopped_by_an_input_error_fails_run_complete(wlgen, tmp_path):
 def test_not_a_run_directory_exits_2_with_one_line(wlgen, tmp_path):
     done = wlgen("check", str(tmp_path))
     assert done.exit_code == 2
-    assert done.stderr.strip() == f"wlgen: error: {tmp_path}: no events.jsonl here: not a wlgen run directory"
+    assert done.stderr.strip() == (f"wlgen: error: {tmp_path}: no events.jsonl here: "
+                                   "not a wlgen run directory")
     missing = wlgen("check", str(tmp_path / "nope"))
     assert missing.exit_code == 2 and "no such directory" in missing.stderr

@@ -22,7 +22,8 @@ def events_of(result):
 
 def submit_times(result) -> dict[int, float]:
     epoch = json.loads((result.run_dir / "settings.json").read_text())["epoch"]
-    return {e["seq"]: round(e["time"] - epoch, 6) for e in events_of(result) if e["kind"] == "submit"}
+    return {e["seq"]: round(e["time"] - epoch, 6) for e in events_of(result)
+            if e["kind"] == "submit"}
 
 
 def run(specs, tmp_path, *, nodes=4, cpus=1, realtime=False, **kw):

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Generator as Generator_
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from workload.backends.base import Backend
-from workload.errors import InputError
 from workload.run.generator import Generator, Outcome
 from workload.run.interrupt import stop_on_interrupt
 from workload.run.recorder import Recorder
@@ -70,7 +70,8 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
     recorder = Recorder(run_dir, run_id=run_id, total_cpus=info.total_cpus, epoch=epoch,
                         header=realised_header(header, info, run_id, backend.name,
                                                settings, skipped))
-    relay = SinkRelay(sinks, run_dir, run_id, info.total_cpus) if has_sinks(sinks) else None
+    relay = (SinkRelay(sinks, run_dir, run_id, info.total_cpus)
+             if sinks is not None and has_sinks(sinks) else None)
     if relay:
         relay.start()
     counted = _Counted(workload)
@@ -96,10 +97,10 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
 
 
 def run_source(source: Source, backend: Backend, *, settings: dict[str, object] | None = None,
-               **options: object) -> RunResult:
+               **options: Any) -> RunResult:
     """run_workload of a Source: its description in settings.json, its skipped counts
     in metrics.json."""
-    return run_workload(source, backend,   # type: ignore[arg-type]
+    return run_workload(source, backend,
                         settings={**(settings or {}), "source": source.describe()},
                         skipped=lambda: dict(source.skipped), **options)
 

@@ -73,7 +73,9 @@ def relay(options: SinkOptions, run_dir: Path, run_id: str, total_cpus: int,
     sinks = build_sinks(options, run_dir)
     for sink in sinks:
         sink.open(run_id)
-    gauges, interval, next_sample, last_time = Gauges(total_cpus), options.metrics_interval, None, None
+    gauges, interval = Gauges(total_cpus), options.metrics_interval
+    next_sample: float | None = None
+    last_time: float | None = None
     for line in follow_lines(run_dir / EVENTS, done.is_set, poll_s=POLL_S):
         event = Event.from_dict(json.loads(line))
         gauges.add(event)
@@ -98,7 +100,8 @@ def _sample(sinks, time: float, gauges: Gauges) -> None:
 def main() -> None:
     settings = json.loads(sys.stdin.readline())
     raw = settings["options"]
-    options = SinkOptions(**{**raw, "spool_dir": Path(raw["spool_dir"]) if raw["spool_dir"] else None})
+    spool = Path(raw["spool_dir"]) if raw["spool_dir"] else None
+    options = SinkOptions(**{**raw, "spool_dir": spool})
     done = threading.Event()
 
     def wait_for_eof() -> None:       # the parent closes stdin when the file is complete,
