@@ -97,3 +97,42 @@ def test_anonymize_map_needs_anonymize(wlgen, tmp_path):
                    str(tmp_path / "m.json"), "--backend", "sim", "--nodes", "1", "--cpus", "1")
     assert result.exit_code == 2 and "--anonymize-map needs --anonymize" in result.stderr
     assert not (tmp_path / "m.json").exists()
+
+
+@pytest.mark.parametrize("release", ["24.11", "26.05"])
+def test_dependencies_hold_jobs_on_the_simulator(wlgen, tmp_path, release):
+    path = dump(release, "sacct-P-allocations.txt")
+    names = {spec.seq: spec.name for spec in SacctSource(path, kind="sacct")}
+    replay(wlgen, path, tmp_path / "r")
+    events = [json.loads(line) for line in (tmp_path / "r" / "events.jsonl").read_text()
+              .splitlines()]
+    start = {e["seq"]: e["time"] for e in events if e["kind"] == "start"}
+    end = {e["seq"]: e["time"] for e in events if e["kind"] == "end"}
+    seq = {name: [s for s, n in sorted(names.items()) if n == name] for name in names.values()}
+    assert start[seq["after-ok"][0]] >= end[seq["ok"][0]] > start[seq["ok"][0]]
+    assert start[seq["after-any"][0]] >= end[seq["fail"][0]]
+    assert start[seq["after-notok"][0]] >= end[seq["fail"][0]]
+    first, second = seq["single"]
+    assert start[second] >= end[first]
+
+
+def test_a_dependency_that_cannot_be_met_cancels_the_job(tmp_path):
+    from workload.backends.sim import make_cluster_info
+    from workload.backends.select import make_backend
+    from workload.run.runner import run_workload
+    from workload.spec import JobSpec
+    specs = [JobSpec(seq=0, submit_s=0, procs=1, runtime_s=5, time_limit_s=60, source_id=1,
+                     final_state="FAILED", exit_code=2),
+             JobSpec(seq=1, submit_s=0, procs=1, runtime_s=5, time_limit_s=60, source_id=2,
+                     depends=(("afterok", (1,)),)),
+             JobSpec(seq=2, submit_s=0, procs=1, runtime_s=5, time_limit_s=60, source_id=3,
+                     depends=(("afternotok", (1,)),))]
+    backend = make_backend("sim", make_cluster_info(1, 4, 4000), policy="easy")
+    result = run_workload(specs, backend, out=tmp_path / "r")
+    events = [json.loads(line) for line in (tmp_path / "r" / "events.jsonl").read_text()
+              .splitlines()]
+    ends = {e["seq"]: e for e in events if e["kind"] == "end"}
+    assert ends[0]["state"] == "FAILED" and ends[0]["exit_code"] == 2
+    assert ends[1]["state"] == "CANCELLED" and ends[1]["reason"] == "DependencyNeverSatisfied"
+    assert ends[2]["state"] == "COMPLETED" and ends[2]["time"] == ends[0]["time"] + 5
+    assert result.metrics["unaccounted"] == 0

@@ -8,6 +8,7 @@ import simpy
 
 from workload.backends.base import ClusterInfo, Emit
 from workload.backends.sim.calibrate import TEXTBOOK, Calibration
+from workload.backends.sim.depends import NEVER, Holds
 from workload.backends.sim.job import SimJob
 from workload.backends.sim.partition import Allocation, Partition
 from workload.backends.sim.policy import TEXTBOOK_POLICIES, schedule
@@ -38,6 +39,7 @@ class SimCluster:
         self._kicked: set[str] = set()
         self.calibration = calibration
         self._bf_timer: set[str] = set()     # partitions with a backfill tick pending
+        self.holds = Holds()                 # jobs waiting for their --dependency
 
     def _build_partitions(self) -> None:
         by_name: dict[str, list] = {}
@@ -68,6 +70,11 @@ class SimCluster:
             self._event(END, job, REJECTED, reason=reason)
             return
         self.jobs[job.seq] = job
+        ready = self.holds.hold(job)
+        if not ready:
+            if ready is False:
+                self._finish(job, CANCELLED, reason=NEVER)
+            return
         part.queue.push(job)
         self._kick(name)
 
@@ -78,7 +85,8 @@ class SimCluster:
                 continue
             part = self.partitions[job.partition]
             if job.state == PENDING:
-                part.queue.remove(job)
+                if not self.holds.drop(job):
+                    part.queue.remove(job)
                 self._finish(job, CANCELLED)
             elif job.state == RUNNING:
                 self._stop(job, CANCELLED)
@@ -154,6 +162,12 @@ class SimCluster:
             else None
         self._event(END, job, state, exit_code=exit_code, reason=reason)
         del self.jobs[job.seq]
+        for held, runs in self.holds.release(job.spec.source_id, state):
+            if runs:
+                self.partitions[held.partition].queue.push(held)
+                self._kick(held.partition)
+            else:
+                self._finish(held, CANCELLED, reason=NEVER)
 
     def _event(self, kind: str, job: SimJob, state: str, **extra) -> None:
         spec = job.spec
