@@ -153,3 +153,19 @@ def test_the_text_report_reads_a_verdict_with_undefined_figures():
     assert "a run lost jobs" in text and text.endswith("FAILED")
     assert "the simulator's is n/a" in text and "verdict (tau-b >= 0.9" in text
     assert "vs the simulator in textbook mode" in text
+
+
+VALIDATION = sorted(SCENARIO.parent.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", VALIDATION, ids=[p.stem for p in VALIDATION])
+def test_every_validation_scenario_is_big_enough_and_passes_its_checks_on_the_simulator(
+        path, tmp_path):
+    from workload.scenario import load_scenario, run_scenario
+
+    scenario = load_scenario(path)
+    assert scenario.cluster.nodes >= 8 and (scenario.workload.jobs or 0) >= 200
+    assert scenario.slurm.faithful        # judged by the simulator's Slurm mode
+    done = run_scenario(scenario, backend="sim", out=tmp_path / "run")
+    assert done.passed, "\n".join(c.summary() for c in done.checks)
+    assert done.result.metrics["completed"] == scenario.workload.jobs
