@@ -6,6 +6,8 @@ takes them with one decorator and one call, without widening its signature.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from workload.errors import InputError
@@ -22,7 +24,7 @@ def _keep(ctx: click.Context, param: click.Parameter, value: object) -> None:
     ctx.meta.setdefault(_KEY, {})[param.name] = value
 
 
-def _option(*decls: str, **kwargs: object):
+def _option(*decls: str, **kwargs: Any):
     return click.option(*decls, expose_value=False, callback=_keep, **kwargs)
 
 

@@ -67,7 +67,9 @@ def convert(source: str, output: str, fmt: str | None, lenient: bool, use_memory
         lost = dict(conversion.lost)
     if anonymizer and anonymize_map:
         anonymizer.write_map(anonymize_map)
-    report(source, output, count, dict(src.skipped), lost, described.get("notes") or {})
+    notes = described.get("notes")
+    report(source, output, count, dict(src.skipped), lost,
+           dict(notes) if isinstance(notes, dict) else {})
 
 
 def report(source: str, output: str, count: int, skipped: dict[str, int],

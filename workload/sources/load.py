@@ -12,11 +12,12 @@ from workload.sources.trace import TraceSource, Window
 
 
 def load_source(path: str | Path, fmt: str | None = None, *, strict: bool = True,
-                use_memory: bool = False, window: Window = Window()) -> Source:
+                use_memory: bool = False, window: Window | None = None) -> Source:
     """The source for ``path``: ``fmt`` (one of FORMATS) or what its content says.
 
     Windows (--offset/--limit/--from/--to) apply to SWF traces only.
     """
+    window = window or Window()
     kind = fmt or sniff(path)
     if kind not in FORMATS:
         raise InputError(f"format {kind!r} is none of {', '.join(FORMATS)}", field="--format")

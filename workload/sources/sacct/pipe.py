@@ -151,6 +151,13 @@ def _named_in_submit_line(values: dict[str, str]) -> bool:
                               for opt in ("-J ", "-J", "--job-name=", "--job-name "))
 
 
+def _raw_id(raw: JobId | None, ident: JobId) -> int | None:
+    """JobIDRaw; without that column a plain job's id is its own, a task's is unknown."""
+    if raw is not None:
+        return raw.job
+    return ident.job if ident.task is None else None
+
+
 def record(row: Row, path: str) -> SacctRecord:
     """A job row as a record; a value that breaks its column's rule is an InputError."""
     v = row.values
@@ -173,7 +180,7 @@ def record(row: Row, path: str) -> SacctRecord:
     gpus, gpu_type = fields.gpus(alloc_tres or req_tres)
     elapsed = get("ElapsedRaw", fields.count)
     return SacctRecord(
-        line=row.line, id=ident, raw_id=raw.job if raw else (ident.job if ident.task is None else None),
+        line=row.line, id=ident, raw_id=_raw_id(raw, ident),
         name=get("JobName", default=""), user=get("User", default=""),
         state=get("State", fields.state), submit=get("Submit", fields.when),
         start=get("Start", fields.when), end=get("End", fields.when),

@@ -32,7 +32,8 @@ def load_qos(path: str) -> list[Qos]:
             wall = fields.duration(v.get("MaxWall", ""))
             factor = float(v["UsageFactor"]) if v.get("UsageFactor") else None
         except ValueError as err:
-            raise InputError(str(err), file=path, line=line, field="MaxWall/UsageFactor")
+            raise InputError(str(err), file=path, line=line,
+                             field="MaxWall/UsageFactor") from None
         out.append(Qos(v["Name"], whole(v["Priority"], path, line, "Priority") or 0,
                        max_wall_s=wall,
                        max_jobs_pu=whole(v.get("MaxJobsPU", ""), path, line, "MaxJobsPU"),

@@ -8,7 +8,8 @@ accounting export is thousands to a few million rows, which fits.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 from workload.errors import InputError
@@ -60,8 +61,7 @@ class SacctSource(Source):
         names, body = pipe.split(text, self.path)
         for line, parts in body:
             self.rows += 1
-            record = self._guard(lambda: pipe.record(pipe.row(parts, names, self.path, line),
-                                                     self.path))
+            record = self._guard(_pipe_record, parts, names, self.path, line)
             if record is None:
                 continue
             if record.id.is_step:
@@ -71,10 +71,10 @@ class SacctSource(Source):
             out.append(record)
         return out
 
-    def _guard(self, make):
+    def _guard(self, make: Callable[..., SacctRecord], *args: Any) -> SacctRecord | None:
         """The record, or None (counted) when it breaks a rule and we are lenient."""
         try:
-            return make()
+            return make(*args)
         except InputError as err:
             if self.strict:
                 raise
@@ -86,7 +86,7 @@ class SacctSource(Source):
         for index, job in enumerate(sacct_json.jobs(text, self.path), start=1):
             self.rows += 1
             self.steps += sacct_json.steps(job)
-            record = self._guard(lambda: sacct_json.record(job, index, self.path))
+            record = self._guard(sacct_json.record, job, index, self.path)
             if record is not None:
                 out.append(record)
         if self.steps:
@@ -134,6 +134,10 @@ class SacctSource(Source):
         return {"source": self.name, "file": self.path, "format": self.kind,
                 "strict": self.strict, "rows": self.rows, "steps": self.steps,
                 "notes": dict(self.notes), "max_procs": self.max_procs}
+
+
+def _pipe_record(parts: list[str], names: list[str], path: str, line: int) -> SacctRecord:
+    return pipe.record(pipe.row(parts, names, path, line), path)
 
 
 def _why(err: InputError) -> str:
