@@ -13,11 +13,15 @@ import os
 import shutil
 import subprocess
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from workload.backends.base import Backend, ClusterInfo
 from workload.errors import BackendError, InputError
 from workload.fault import Fault
 from workload.slurmconf import SlurmConfig
+
+if TYPE_CHECKING:
+    from workload.backends.sim.calibrate import Calibration
 
 BACKENDS = ("auto", "sim", "slurm")
 DEFAULT_CLUSTER = "wlgen"   # what an unnamed run means by its container cluster
@@ -64,8 +68,8 @@ def choose(kind: str, cluster: str | None = None) -> tuple[str, str]:
 
 def make_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str = "easy",
                  realtime: bool = False, faults: Sequence[Fault] = (), requeue: bool = True,
-                 calibration: object = None, slurm: SlurmConfig | None = None,
-                 **slurm_options: object) -> Backend:
+                 calibration: Calibration | None = None, slurm: SlurmConfig | None = None,
+                 **slurm_options: Any) -> Backend:
     """The backend for an already resolved kind (see ``choose``).
 
     sim: ``sim_cluster`` run by ``policy``; ``faults`` (node_down/node_up), ``requeue``
@@ -86,7 +90,8 @@ def make_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str = "easy",
 
 
 def _sim(info: ClusterInfo, policy: str, realtime: bool, faults: tuple[Fault, ...],
-         requeue: bool, calibration: object, slurm: SlurmConfig | None = None) -> Backend:
+         requeue: bool, calibration: Calibration | None,
+         slurm: SlurmConfig | None = None) -> Backend:
     from workload.backends.sim import SimBackend, slurm_policy
     from workload.backends.sim.calibrate import TEXTBOOK
     from workload.backends.sim.faults import ScenarioSim

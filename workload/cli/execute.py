@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import click
 
@@ -22,7 +23,7 @@ from workload.sources.transforms import set_payload
 DEFAULT_NODES, DEFAULT_CPUS = 8, 32
 
 
-def slurm_settings(slurm: Mapping[str, object]) -> dict[str, object]:
+def slurm_settings(slurm: Mapping[str, Any]) -> dict[str, Any]:
     """--slurm-client, --cluster, --slurm-url, --slurm-token, --controller-timeout as given
     (the ``slurm`` argument cli.options hands every command); --slurm-url means REST."""
     options = {key: value for key, value in slurm.items() if value is not None}

@@ -26,9 +26,12 @@ from workload.errors import ClusterError
 
 
 class Answer(Protocol):
-    rc: int
-    out: str
-    err: str
+    @property
+    def rc(self) -> int: ...
+    @property
+    def out(self) -> str: ...
+    @property
+    def err(self) -> str: ...
 
 
 class Commands(Protocol):
@@ -151,4 +154,6 @@ def return_to_service(commands: Commands, node: str, timeout: float, *,
                 on_resume(done.detail)
         return None
 
-    return wait_for(step, timeout, f"Slurm to return {node} to service", interval=interval)
+    state = wait_for(step, timeout, f"Slurm to return {node} to service", interval=interval)
+    assert state is not None     # wait_for returns only a truthy answer
+    return state

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from workload.backends.base import ClusterInfo, NodeInfo
 from workload.checks.observed import Observed
@@ -38,7 +39,7 @@ def row_events(rows: Iterable[Row]) -> list[Event]:
     order = {END: 0, SUBMIT: 1, START: 2}
     keyed = []
     for r in rows:
-        common = dict(user=r.user, partition=r.partition, procs=r.procs)
+        common: dict[str, Any] = dict(user=r.user, partition=r.partition, procs=r.procs)
         job_id = r.job_id or f"j{r.seq}"
         mine = [Event(SUBMIT, r.submit, r.seq, job_id, PENDING, **common)]
         if r.start is not None:

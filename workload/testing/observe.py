@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from workload.backends.base import Backend, ClusterInfo
 from workload.backends.select import make_backend
@@ -31,7 +32,7 @@ class ClusterUnderTest:
     info: ClusterInfo
     policy: str = "easy"
     backend: str = "sim"
-    options: dict[str, object] = field(default_factory=dict)   # for the Slurm backend
+    options: dict[str, Any] = field(default_factory=dict)      # for the Slurm backend
     calibration: Calibration = TEXTBOOK                          # the simulator's
 
     def make_backend(self, faults: Sequence[Fault] = (), requeue: bool = True) -> Backend:

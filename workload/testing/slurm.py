@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from workload.checks.observed import Observed, load_observed
 from workload.cluster.sessions import Session
@@ -57,8 +58,8 @@ class SlurmUnderTest:
         return self.session.cancel()
 
 
-def shape_of(markers: Iterable[Mapping[str, object]], defaults: Mapping[str, object]
-             ) -> dict[str, object]:
+def shape_of(markers: Iterable[Mapping[str, Any]], defaults: Mapping[str, Any]
+             ) -> dict[str, Any]:
     """One cluster for every test that asks: the largest nodes/cpus/mem_mb any marker
     asks for (each at least the default); ``conf_extra`` must agree where given."""
     shape = dict(defaults)
@@ -81,7 +82,7 @@ def shape_of(markers: Iterable[Mapping[str, object]], defaults: Mapping[str, obj
 
 
 @contextmanager
-def slurm_session(name: str, shape: Mapping[str, object], suite: str = "bookworm"
+def slurm_session(name: str, shape: Mapping[str, Any], suite: str = "bookworm"
                   ) -> Iterator[SlurmUnderTest]:
     """Up (reused when one of that name and shape runs), yield, cancel, down what we made."""
     from workload.cluster import ClusterSpec, session
