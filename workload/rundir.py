@@ -119,6 +119,19 @@ def read_metrics(run_dir: Path) -> dict[str, Any]:
     return _optional(run_dir, METRICS)
 
 
+def read_ending(run_dir: Path) -> dict[str, Any]:
+    """How the run ended, from metrics.json: ``stopped_by`` (None, "interrupt", "stall",
+    "input error"), ``stopped_by_error``, ``not_submitted``. Events cannot say this; a
+    directory without metrics.json never finished writing, and says that instead."""
+    if not (run_dir / METRICS).exists():
+        return {"stopped_by": "the run never wrote metrics.json"}
+    metrics = read_metrics(run_dir)
+    return {k: metrics[k] for k in ENDING_KEYS if k in metrics}
+
+
+ENDING_KEYS = ("stopped_by", "stopped_by_error", "not_submitted")
+
+
 def read_accounting(run_dir: Path) -> dict[str, Any]:
     return _optional(run_dir, ACCOUNTING)
 

@@ -176,3 +176,17 @@ def test_an_interrupted_lenient_replay_reports_the_lines_it_skipped(tmp_path, mo
                           skipped=lambda: dict(source.skipped))
     assert result.metrics["stopped_by"] == "interrupt"
     assert result.metrics["skipped"] == 2
+
+
+def test_how_a_run_ended_is_read_back_from_its_directory(tmp_path, monkeypatch):
+    from workload.rundir import read_ending
+    done = storm_run(tmp_path, "done")
+    assert read_ending(done.run_dir) == {"stopped_by": None, "not_submitted": 0}
+    _ctrl_c_after(monkeypatch, 10)
+    stopped = run_workload(StormSource(30, rate=1.0, runtime="5", seed=2),
+                           SimBackend(make_cluster_info(2, 4)), out=tmp_path / "stopped",
+                           expected=30)
+    ending = read_ending(stopped.run_dir)
+    assert ending["stopped_by"] == "interrupt" and 0 < ending["not_submitted"] <= 30
+    (stopped.run_dir / "metrics.json").unlink()
+    assert "never wrote metrics.json" in read_ending(stopped.run_dir)["stopped_by"]
