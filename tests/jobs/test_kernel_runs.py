@@ -53,8 +53,8 @@ def test_usage_error_exits_2(run_kernel):
     assert run.code == 2 and "--duty must be in" in run.stderr
 
 
+@pytest.mark.requires_mpi
 def test_include_startup_moves_start_up_inside_t(run_kernel, monkeypatch):
-    pytest.importorskip("mpi4py", reason="mpi4py not installed (pip install '.[mpi]')")
     monkeypatch.setenv("WLGEN_MPI", "1")     # a slow start-up to move: MPI_Init's
 
     def wall(*extra: str) -> float:
