@@ -201,6 +201,9 @@ def format_report(report: Mapping[str, Any]) -> str:
     lines = [f"scenario {report['scenario']} on Slurm {report['slurm_version']}: "
              f"{report['real_runs']} real run(s) vs the simulator in "
              f"{report['simulator']['mode']} mode ({report['out']})"]
+    ignored = report["simulator"].get("sim_ignored")
+    if ignored:
+        lines.append(f"  the simulator does not model: {', '.join(map(str, ignored))}")
     lines += _verdict_lines(report["verdict"], "simulator")
     if "verdict_launch_subtracted" in report:
         lines += ["", "with each job's launch overhead given to the simulator too:"]
