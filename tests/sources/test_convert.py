@@ -5,24 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
-
-from workload.cli.main import cli
 from workload.errors import InputError
 from workload.sources import TraceSource
 from workload.sources.jsonl import JsonlSource
 from workload.sources.sacct import SacctSource, sniff
 
 from tests.sources.conftest import RELEASES, dump
-
-
-@pytest.fixture
-def wlgen():
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-    return invoke
 
 
 @pytest.mark.parametrize("release", RELEASES)

@@ -6,21 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
-
-from workload.cli.main import cli
 from workload.sources.sacct import SacctSource, sniff
 
 from tests.sources.conftest import MIXED, RELEASES, dump
-
-
-@pytest.fixture
-def wlgen():
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-    return invoke
 
 
 def replay(wlgen, path, out, *extra: str) -> dict:

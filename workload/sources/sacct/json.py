@@ -1,7 +1,7 @@
 """``sacct --json``: one object with a "jobs" list, whose shape changes by Slurm release.
 
 Seen in the stored dumps (tests/data/sacct/): 22.05 (data_parser v0.0.38) gives plain
-numbers and strings, no submit line; 24.11 (v0.0.41/42) and 26.05 (v0.0.44) wrap numbers
+numbers and strings, no submit line; 24.11 (v0.0.42) and 26.05 (v0.0.45) wrap numbers
 as ``{"set", "infinite", "number"}`` and states as lists, and add ``submit_line``. Every
 accessor below takes either shape. Steps live inside each job and are not rows.
 """
