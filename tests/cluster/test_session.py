@@ -29,9 +29,13 @@ def test_a_session_on_a_running_cluster_reuses_it_and_cancels_only_its_jobs(clus
         assert not current.made and current.cluster.name == cluster.name
         mine = submit_job(cluster, "--wrap", "sleep 300", "-o", "/dev/null")
         current.track_job(mine)
-        assert {mine, other} <= queued(cluster)
+        named = submit_job(cluster, "-J", "wlgen.sessiontest.0", "--wrap", "sleep 300",
+                           "-o", "/dev/null")
+        current.track_prefix("wlgen.sessiontest.")    # a run's jobs, by their names
+        assert {mine, named, other} <= queued(cluster)
     left = queued(cluster)
-    assert mine not in left and other in left          # only the tracked job went
+    assert mine not in left and named not in left      # only the tracked jobs went
+    assert other in left
     assert Cluster.running(cluster.name) is not None   # and the cluster stays up
     cluster.slurm(["scancel", other])
 
