@@ -26,3 +26,16 @@ def test_a_missing_cluster_is_one_clear_line(tmp_path, monkeypatch) -> None:
     result = CliRunner().invoke(cli, ["cluster", "status", "--name", "nope"])
     assert result.exit_code == 1
     assert "no cluster named 'nope'" in result.output
+
+
+def test_down_stale_with_no_dead_owner_removes_nothing(tmp_path, monkeypatch) -> None:
+    import json
+
+    from workload.cluster import owner
+    monkeypatch.setenv("WLGEN_STATE_DIR", str(tmp_path))
+    (tmp_path / "wlgen-mine").mkdir()
+    (tmp_path / "wlgen-mine" / owner.OWNER_FILE).write_text(json.dumps(owner.me()))
+    result = CliRunner().invoke(cli, ["cluster", "down", "--stale"])
+    assert result.exit_code == 0, result.output
+    assert "removed 0 stale cluster(s)" in result.output
+    assert (tmp_path / "wlgen-mine").is_dir()          # a live owner's cluster stays
