@@ -309,8 +309,7 @@ class SlurmEngine:
         self._stop(job, TIMEOUT if over else COMPLETED)
 
     def _release(self, job: Job) -> None:
-        if self.s.w_fs:
-            self.fs.decay_to(self.env.now)
+        if self.s.w_fs:     # decayed with the rest at the next calc (<= one period early)
             self._charge(job, self.env.now)
         self.nodes.give(job)
         del self.running[job.seq]

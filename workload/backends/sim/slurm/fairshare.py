@@ -119,6 +119,14 @@ class FairShare:
                     visit(only.children)
                 return
             group = sorted(group, key=_by_lf)
+            if all(a.user for a in group):     # one level of users: ranks, ties shared
+                last, at = None, rank[0]
+                for person in group:
+                    if person.lf != last:
+                        last, at = person.lf, rank[0]
+                    person.fs = at / users
+                    rank[0] -= 1
+                return
             i, n = 0, len(group)
             while i < n:
                 lf, j = group[i].lf, i + 1
@@ -132,6 +140,7 @@ class FairShare:
                 if merged:
                     visit(merged)
                 i = j
+
         visit(self.root.children)
 
     def _classic(self, node: Assoc, s_norm: float, parent_eff: float) -> None:

@@ -68,7 +68,7 @@ def backfill(engine) -> None:
     engine._refresh(now)
     res = s.bf_resolution_s
     ends = [end for j in engine.running.values() for end in j.planned]
-    profile = Profile(now, nodes.cell_free(), ends)
+    profile = Profile(now, list(nodes.cell_free), ends)
     latest = now + s.bf_window_s
     tested, per_user = 0, {}
     queue = engine.order()

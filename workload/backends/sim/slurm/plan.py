@@ -31,15 +31,14 @@ class Profile:
                 row.append(run)
             self.free.append(row)
 
-    def _avail(self, cells: tuple[int, ...], i: int) -> int:
-        if len(cells) == 1:
-            return self.free[cells[0]][i]
-        return sum(self.free[c][i] for c in cells)
-
     def earliest(self, cells: tuple[int, ...], need: int, length: float,
                  latest: float) -> float | None:
         """The first breakpoint t <= latest with ``need`` CPUs free over [t, t+length)."""
         times, n = self.times, len(self.times)
+        if len(cells) == 1:
+            avail = self.free[cells[0]]
+        else:
+            avail = [sum(col) for col in zip(*(self.free[c] for c in cells))]
         i = 0
         while i < n:
             start = times[i]
@@ -48,7 +47,7 @@ class Profile:
             end = start + length
             j = i
             while j < n and times[j] < end:
-                if self._avail(cells, j) < need:
+                if avail[j] < need:
                     break
                 j += 1
             else:

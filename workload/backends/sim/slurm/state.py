@@ -67,6 +67,9 @@ class Nodes:
         self.cell_of = [cells.setdefault(tuple(sorted(n.partitions)), len(cells))
                         for n in info.nodes]
         self.cell_parts = list(cells)
+        self.cell_free = [0] * len(cells)   # free CPUs on up nodes, per cell
+        for node, cpus in enumerate(self.cpus):
+            self.cell_free[self.cell_of[node]] += cpus
         self.parts_of: list[list[Part]] = [[] for _ in self.cpus]
 
     def attach(self, parts: list[Part]) -> None:
@@ -77,15 +80,9 @@ class Nodes:
 
     def _count(self, node: int, delta: int) -> None:
         self.free_total += delta
+        self.cell_free[self.cell_of[node]] += delta
         for part in self.parts_of[node]:
             part.free += delta
-
-    def cell_free(self) -> list[int]:
-        out = [0] * len(self.cell_parts)
-        for node, free in enumerate(self.free):
-            if self.up[node]:
-                out[self.cell_of[node]] += free
-        return out
 
     def usable(self, node: int, mem: int | None, skip: frozenset[int] | set[int] = frozenset()
                ) -> int:
@@ -99,6 +96,17 @@ class Nodes:
         """Where ``job`` runs now in its partition (first nodes first) on nodes not in
         ``skip``, or None."""
         if job.part.free < job.procs:
+            return None
+        if job.nodes is None and job.mem is None:     # the common case, kept tight
+            need, alloc, free, up = job.procs, [], self.free, self.up
+            for node in job.part.nodes:
+                have = free[node]
+                if have and up[node] and node not in skip:
+                    take = have if have < need else need
+                    alloc.append((node, take))
+                    need -= take
+                    if not need:
+                        return alloc
             return None
         if job.nodes is None:
             need, alloc = job.procs, []
@@ -147,6 +155,9 @@ class Nodes:
 
     def impossible(self, job: Job) -> str | None:
         nodes = job.part.nodes
+        if job.nodes is None and job.mem is None:
+            return None if job.procs <= job.part.total else \
+                f"{job.procs} CPUs requested, partition {job.part.name} has {job.part.total}"
         cap = [self.cpus[n] if job.mem is None else min(self.cpus[n], self.mem[n] // job.mem)
                for n in nodes]
         if job.nodes is None:
