@@ -67,10 +67,14 @@ def load_yaml(text: str, *, file: str | None = None, what: str = "YAML") -> Any:
 def read_yaml(path: str, *, what: str = "YAML") -> Any:
     """Read and load a YAML file; unreadable or undecodable files are InputErrors too."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as err:
         raise InputError(f"cannot read {what}: {err.strerror}", file=path) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise InputError(f"not UTF-8 text (byte {err.start}: {err.reason})", file=path) from None
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise InputError(f"not UTF-8 text (byte 0x{raw[err.start]:02x})", file=path,
+                         line=line) from None
     return load_yaml(text, file=path, what=what)

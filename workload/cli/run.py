@@ -11,6 +11,7 @@ from workload.cli.progress import Progress
 from workload.cli.summary import format_table
 from workload.scenario import ScenarioRun, load_scenario, run_scenario
 from workload.scenario.backend import sim_notes, slurm_notes
+from workload.scenario.faults import sim_faults
 
 BACKEND_CHOICES = ("sim", "slurm")
 backend_option = click.option(
@@ -63,6 +64,8 @@ def run(scenario: str, backend: str, out: str | None, as_json: bool,
           --set cluster.nodes=2 --set workload.jobs=30 --set workload.runtime=2-8
     """
     loaded = load_scenario(scenario, overrides)
+    if backend == "sim":   # refused before any note says a fault will be skipped
+        sim_faults(loaded.faults, str(loaded.file))
     for note in (sim_notes if backend == "sim" else slurm_notes)(loaded):
         click.echo(f"wlgen: note: {note}", err=True)
     progress = Progress(None)

@@ -21,8 +21,11 @@ PARTITION_KEYS = ("name", "nodes", "cpus", "memory_mb", "default", "same_nodes_a
                   # Slurm's partition settings (PartitionName=...), which the simulator honours
                   "PriorityTier", "PriorityJobFactor", "MaxTime", "DefaultTime", "MaxNodes")
 FABRIC_KEYS = ("topology", "link_gbps", "oversubscription", "nodes_per_switch")
-TOPOLOGIES = ("flat", "fat-tree", "dragonfly", "torus")
+TOPOLOGIES = ("flat", "fat-tree")       # what workload/fabric builds
+NOT_BUILT = ("dragonfly", "torus")      # named by users, built by nothing yet
 DEFAULT_CPUS, DEFAULT_MEM = 32, 64_000
+# The simulator holds one object per node: a typo'd 10**12 would grow without bound.
+MAX_NODES, MAX_CPUS = 100_000, 100_000
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,9 @@ def parse_cluster(key: Key | None) -> ClusterDef:
     if key is None or key.value is None:
         return ClusterDef("sim", (PartitionDef("batch", 8, DEFAULT_CPUS, DEFAULT_MEM, True),))
     keys = key.mapping(KEYS)
-    cpus = opt(keys, "cpus", "integer", DEFAULT_CPUS, low=1)
+    cpus = opt(keys, "cpus", "integer", DEFAULT_CPUS, low=1, high=MAX_CPUS)
     mem = opt(keys, "memory_mb", "integer", DEFAULT_MEM, low=1)
-    nodes = opt(keys, "nodes", "integer", None, low=1)
+    nodes = opt(keys, "nodes", "integer", None, low=1, high=MAX_NODES)
     if "partitions" in keys:
         parts = tuple(_partition(k, cpus, mem) for k in keys["partitions"].items())
         _check_partitions(keys["partitions"], parts, nodes)
@@ -142,6 +145,9 @@ def _check_partitions(key: Key, parts: tuple[PartitionDef, ...], nodes: int | No
 
 def _fabric(key: Key) -> dict[str, object]:
     keys = key.mapping(FABRIC_KEYS)
+    if "topology" in keys and keys["topology"].value in NOT_BUILT:
+        raise keys["topology"].error(f"{keys['topology'].value} is not built yet: wlgen "
+                                     f"builds {' and '.join(TOPOLOGIES)} fabrics")
     return {"topology": opt(keys, "topology", "text", "flat", choices=TOPOLOGIES),
             "link_gbps": opt(keys, "link_gbps", "number", None, positive=True),
             "oversubscription": opt(keys, "oversubscription", "number", 1.0, low=1.0),

@@ -16,6 +16,8 @@ from workload.errors import InputError
 from workload.scenario.schema import Key, opt
 from workload.sources import LublinSource, MixSource, StormSource, TraceSource, Window
 from workload.sources.base import Source
+from workload.sources.dist import Dist
+from workload.sources.storm import check_storm
 from workload.sources.lublin import KINDS as LUBLIN_KINDS
 from workload.spec import JobSpec
 from workload.sources.transforms import cap_runtime, compress, map_users, scale_procs, set_payload
@@ -63,10 +65,33 @@ def parse_workload(key: Key, base: Path, *, top: bool = True) -> WorkloadDef:
     if kind == "mix" and not top:
         raise key.error("a mix part cannot itself be a mix")
     parts = _parts(keys, base) if kind == "mix" else ()
-    return WorkloadDef(kind, opt(keys, "jobs", "integer", None, low=0),
-                       opt(keys, "seed", "integer", 0), params,
+    jobs, seed = opt(keys, "jobs", "integer", None, low=0), opt(keys, "seed", "integer", 0, low=0)
+    _check_source(kind, jobs, seed, params, keys, key)
+    return WorkloadDef(kind, jobs, seed, params,
                        _transforms(keys["transforms"]) if "transforms" in keys else {},
                        _payload(keys["payload"]) if "payload" in keys else ("sleep", ()), parts)
+
+
+def _check_source(kind: str, jobs: int | None, seed: int, params: dict[str, object],
+                  keys: dict[str, Key], where: Key) -> None:
+    """The source's own rules, checked now (before any run) and reported at the key path
+    they concern: sources name the parameter at fault in ``InputError.field``."""
+    p = params
+    try:
+        if kind == "storm":
+            check_storm(DEFAULT_JOBS if jobs is None else jobs, rate=p.get("rate"),
+                        poisson=bool(p.get("poisson")), time_limit_s=p.get("time_limit_s"),
+                        users=int(p.get("users", 1)), seed=seed)
+            Dist(str(p.get("size", "1")), option="size", integer=True)
+            Dist(str(p.get("runtime", "10-60")), option="runtime", integer=False)
+        elif kind == "replay":
+            Window(int(p.get("offset", 0)), jobs, p.get("from_s"), p.get("to_s"))
+        elif kind == "lublin" and int(p.get("procs", 2)) < 2:
+            raise InputError("the model needs a system of >= 2 processors", field="procs",
+                             value=p["procs"])
+    except InputError as err:
+        at = keys.get(str(err.field)) or where
+        raise at.error(err.rule) from None
 
 
 def _param(key: Key, read: str) -> object:
