@@ -37,7 +37,12 @@ def parse_line(line: str, path: Path, number: int) -> Event:
 
 @click.group()
 def events() -> None:
-    """Look at a run's lifecycle events."""
+    """Look at a run's lifecycle events.
+
+    \b
+    Example:
+      wlgen events tail runs/20261128-120000-storm-ab12 --until-done
+    """
 
 
 @events.command()

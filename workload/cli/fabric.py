@@ -216,7 +216,12 @@ def ibsim_group() -> None:
 @click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(0.1),
               help="Seconds between counter mirrors.")
 def ibsim_start(name: str, interval: float) -> None:
-    """Start ibsim + opensm for the applied fabric and mirror it every INTERVAL."""
+    """Start ibsim + opensm for the applied fabric and mirror it every INTERVAL.
+
+    \b
+    Example:
+      wlgen fabric ibsim start --cluster fab --interval 2
+    """
     from workload.fabric import ibcluster
     state = ibcluster.start(_load(name), interval)
     click.echo(f"wlgen fabric: IB view of {name} running (ibsim {state['ibsim']}, opensm "
@@ -227,7 +232,12 @@ def ibsim_start(name: str, interval: float) -> None:
 @ibsim_group.command("stop")
 @CLUSTER
 def ibsim_stop(name: str) -> None:
-    """Stop the IB view (its mirror, opensm and ibsim)."""
+    """Stop the IB view (its mirror, opensm and ibsim).
+
+    \b
+    Example:
+      wlgen fabric ibsim stop --cluster fab
+    """
     from workload.fabric import ibcluster
     if not ibcluster.stop(_load(name)):
         click.echo(f"wlgen fabric: no IB view running for {name}", err=True)
@@ -236,7 +246,12 @@ def ibsim_stop(name: str) -> None:
 @ibsim_group.command("status")
 @CLUSTER
 def ibsim_status(name: str) -> None:
-    """Whether it runs, the tools' environment, and each port's GUID (JSON)."""
+    """Whether it runs, the tools' environment, and each port's GUID (JSON).
+
+    \b
+    Example:
+      wlgen fabric ibsim status --cluster fab | jq .running
+    """
     from workload.fabric import ibcluster
     click.echo(json.dumps(ibcluster.status(_load(name)), indent=2))
 
@@ -244,7 +259,12 @@ def ibsim_status(name: str) -> None:
 @ibsim_group.command("env")
 @CLUSTER
 def ibsim_env(name: str) -> None:
-    """Shell exports for the tools: eval "$(wlgen fabric ibsim env --cluster NAME)"."""
+    """Shell exports for the tools (ibnetdiscover, perfquery...).
+
+    \b
+    Example:
+      eval "$(wlgen fabric ibsim env --cluster fab)" && ibnetdiscover
+    """
     import shlex
 
     from workload.fabric import ibcluster

@@ -13,7 +13,12 @@ from workload.swf import write_swf
 
 @click.group()
 def generate() -> None:
-    """Write synthetic workloads as SWF traces."""
+    """Write synthetic workloads as SWF traces.
+
+    \b
+    Example:
+      wlgen generate lublin --jobs 10000 --procs 256 --seed 1 -o lublin.swf
+    """
 
 
 @generate.command()

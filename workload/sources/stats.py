@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workload.sources.trace import unusable_reason
+from workload.sources.trace import header_procs, unusable_reason
 from workload.swf import SwfReader
 
 
@@ -19,6 +19,7 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
 
 def inspect_trace(path: Path, *, strict: bool = True) -> dict[str, object]:
     reader = SwfReader(path, strict=strict)
+    size = header_procs(reader.header, str(path))   # checked: no negative or infinite load
     submit, procs, run, users = [], [], [], set()
     unusable: dict[str, int] = {}
     for r in reader:
@@ -32,7 +33,6 @@ def inspect_trace(path: Path, *, strict: bool = True) -> dict[str, object]:
         users.add(r.user)
     s, p, t = np.array(submit, float), np.array(procs, float), np.array(run, float)
     span = float(s.max() - s.min()) if len(s) else 0.0
-    size = reader.header.max_procs
     return {
         "file": str(path),
         "header": reader.header.entries,
