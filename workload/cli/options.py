@@ -134,7 +134,9 @@ cluster_options = _stack(
     click.option("--mem", type=click.IntRange(min=1), default=64_000, show_default=True,
                  help="Memory per node, MB."),
     click.option("--policy", type=click.Choice(POLICIES), default="easy", show_default=True,
-                 help="Simulator scheduling policy (FCFS, or EASY backfilling)."),
+                 help="Simulator scheduling policy: FCFS, EASY backfilling, or Slurm's own "
+                      "(priority, fair-share, main loop, backfill; the container cluster's "
+                      "settings)."),
     click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
                  help="sim: the embedded simulator; slurm: real Slurm; auto: Slurm if reachable."),
     click.option("--realtime", is_flag=True,

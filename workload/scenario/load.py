@@ -16,9 +16,10 @@ from workload.scenario.schema import Key, opt
 from workload.scenario.slurmconf import parse_slurm
 from workload.scenario.workloads import parse_workload
 from workload.safeyaml import read_yaml
+from workload.scenario.accounts import parse_accounts, parse_qos
 
-TOP = ("name", "description", "cluster", "slurm", "job_submit", "accounts", "workload",
-       "faults", "checks", "sim")
+TOP = ("name", "description", "cluster", "slurm", "job_submit", "accounts", "qos",
+       "workload", "faults", "checks", "sim")
 SIM_KEYS = ("time_limit_round_s", "bf_interval_s")
 
 
@@ -45,9 +46,10 @@ def parse_scenario(data: object, path: Path, overrides: tuple[str, ...] = ()) ->
         workload=parse_workload(keys["workload"], base),
         faults=parse_faults(keys.get("faults"), node_names),
         checks=parse_checks(keys.get("checks")),
-        accounts=_accounts(keys.get("accounts")),
+        accounts=parse_accounts(keys.get("accounts")),
         overrides=overrides,
-        sim=_sim(keys.get("sim")))
+        sim=_sim(keys.get("sim")),
+        qos=parse_qos(keys.get("qos")))
 
 
 def _sim(key: Key | None) -> Calibration:
@@ -57,15 +59,3 @@ def _sim(key: Key | None) -> Calibration:
     keys = key.mapping(SIM_KEYS)
     return Calibration(**{name: keys[name].number(low=0.0) for name in SIM_KEYS
                           if name in keys and keys[name].value is not None})
-
-
-def _accounts(key: Key | None) -> dict[str, dict[str, object]]:
-    """``{account: {fairshare: N, users: [names]}}``: sacctmgr associations on real Slurm."""
-    if key is None or key.value is None:
-        return {}
-    out = {}
-    for name, entry in key.mapping().items():
-        keys = entry.mapping(("fairshare", "users"), required=("users",))
-        users = [u.text() for u in keys["users"].items()]
-        out[name] = {"fairshare": opt(keys, "fairshare", "integer", 1, low=1), "users": users}
-    return out
