@@ -150,3 +150,13 @@ def test_every_tasks_runtime_is_checked_not_only_the_first(runtime: float) -> No
     from workload.backends.slurm.pack import array_script
     with pytest.raises(InputError, match="runtime_s"):
         array_script([SPEC, SPEC.with_(seq=8, runtime_s=runtime)])
+
+
+def test_a_specs_qos_is_sent_and_what_no_request_carries_is_refused() -> None:
+    assert "--qos=high" in sbatch_argv(SPEC.with_(qos="high"), "r1", extra={"qos": "normal"})
+    with pytest.raises(InputError, match="gpus"):
+        sbatch_argv(SPEC.with_(gpus=2), "r1")
+    with pytest.raises(InputError, match="depends"):
+        sbatch_argv(SPEC.with_(depends=(("afterok", (3,)),)), "r1")
+    with pytest.raises(InputError, match="qos"):
+        sbatch_argv(SPEC.with_(qos="a b"), "r1")
