@@ -82,3 +82,24 @@ def test_a_job_dump_is_not_an_association_dump():
     with pytest.raises(InputError, match=r"sacct-P-steps.txt:1: field header=None: header "
                                          r"lacks Account, User, Share|lacks Share"):
         load_assoc(str(dump("24.11", "sacct-P-steps.txt")))
+
+
+def test_what_a_slurm_replay_creates_from_the_dumps():
+    from workload.sources.accounting import AccountingSource
+    from workload.sources.anonymize import Anonymizer
+    from workload.cluster.qos import qos_settings
+    inner = SacctSource(dump("26.05", "sacct-P-allocations.txt"), kind="sacct")
+    source = AccountingSource(inner, accounts=str(dump("26.05", "sacctmgr-assoc.txt")),
+                              qos=str(dump("26.05", "sacctmgr-qos.txt")))
+    assert source.account_tree() == {"physics": (30, ["alice"]),
+                                     "wlgen": (10, ["alice", "bob"])}
+    assert ("alice", "physics", ["high", "normal"]) in source.user_qos()
+    high = next(q for q in source.qos if q.name == "high")
+    assert qos_settings(high.priority, high.max_wall_s) == ["Priority=100", "MaxWall=60"]
+    hidden = AccountingSource(SacctSource(dump("26.05", "sacct-P-allocations.txt"),
+                                          kind="sacct"), anonymizer=Anonymizer(5),
+                              accounts=str(dump("26.05", "sacctmgr-assoc.txt")))
+    jobs = list(hidden)
+    assert set(hidden.account_tree()) == {j.account for j in jobs}    # the same pseudonyms
+    assert {u for _, users in hidden.account_tree().values() for u in users} == {
+        j.user for j in jobs}

@@ -59,3 +59,27 @@ def open_source(trace: str, *, strict: bool, use_memory: bool, window: Window,
     return AccountingSource(inner, anonymizer=Anonymizer(seed) if given.get("anonymize")
                             else None, anonymize_map=given.get("anonymize_map"),
                             accounts=given.get("accounts"), qos=given.get("qos"))
+
+
+def prepare_accounts(source: AccountingSource, backend: str, cluster_name: object) -> None:
+    """On a wlgen container cluster (``--cluster``): the QOS of ``--qos``, then the
+    accounts, shares and users of ``--accounts``, each user granted its QOS, before the
+    clock starts. Account trees are flattened under root (add_accounts makes one level)."""
+    if backend == "sim" or not (source.associations or source.qos):
+        return
+    from workload.cluster import Cluster                    # noqa: PLC0415 (slurm runs only)
+    from workload.cluster.qos import add_qos, grant_qos     # noqa: PLC0415
+    from workload.cluster.users import add_accounts         # noqa: PLC0415
+    name = cluster_name
+    if name is None:
+        click.echo("wlgen: note: --accounts/--qos are only created on a wlgen container "
+                   "cluster (--cluster NAME); this Slurm keeps its own", err=True)
+        return
+    cluster = Cluster.load(str(name))
+    add_qos(cluster, [(q.name, q.priority, q.max_wall_s) for q in source.qos])
+    accounts = source.account_tree()
+    add_accounts(cluster, accounts)
+    for user, account, names in source.user_qos():
+        grant_qos(cluster, user, account, names)
+    click.echo(f"wlgen: created {len(accounts)} accounts and {len(source.qos)} QOS on "
+               f"cluster {name}", err=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from workload.backends.sim import make_cluster_info
-from workload.cli.accounting import accounting_options, open_source
+from workload.cli.accounting import accounting_options, open_source, prepare_accounts
 from workload.cli.execute import execute, open_backend, resolve_backend
 from workload.cli.options import (FINITE, MAX_NODES, POSITIVE, as_options, cluster_options,
                                   run_options)
@@ -82,6 +82,7 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
                           policy=policy, realtime=realtime, slurm=slurm)
     cluster = runner.describe()
     source.fit_partitions(cluster.partitions)
+    prepare_accounts(source, kind, slurm.get("cluster"))
     specs = compress(source, arrival=speedup * load, runtime=speedup)
     if scale and trace_procs and trace_procs != cluster.total_cpus:
         specs = scale_procs(specs, from_procs=trace_procs, to_procs=cluster.total_cpus,
@@ -96,7 +97,7 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
         return map_users(stream, fold=users, mapping=mapping, accounts=accounts)
     specs = fold(specs)
 
-    def users():
+    def trace_users():   # not "users": that is --users, which fold() reads
         # A first pass over the trace (a second reader of the file, or of a pipe's copy:
         # never of the pipe itself), so its users exist before the clock starts.
         try:
@@ -104,7 +105,7 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
                 yield spec.user
         except InputError:
             return   # the run meets the same line, stops there and records it
-    runner.prepare_users(users())
+    runner.prepare_users(trace_users())
     execute(source, specs, kind="replay", backend=runner, policy=policy,
             out=out, force=force, epoch=epoch, as_json=as_json, payload=payload,
             header=source.header,

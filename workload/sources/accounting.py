@@ -65,6 +65,35 @@ class AccountingSource(Source):
         if self.anonymizer and self.anonymize_map:
             self.anonymizer.write_map(self.anonymize_map)
 
+    def pseudonym(self, kind: str, real: str) -> str:
+        """``real`` as the jobs show it: its pseudonym when anonymizing."""
+        return self.anonymizer.pseudonym(kind, real) or real if self.anonymizer else real
+
+    def account_tree(self) -> dict[str, tuple[int, list[str]]]:
+        """{account: (fairshare, users)} of --accounts as the jobs name them, without
+        Slurm's own root account and root user ("parent" shares count as 1)."""
+        out: dict[str, tuple[int, list[str]]] = {}
+        for assoc in self.associations:
+            if assoc.account == "root":
+                continue
+            account = self.pseudonym("account", assoc.account)
+            share, users = out.get(account, (1, []))
+            if assoc.user is None:
+                share = assoc.share or 1
+            elif assoc.user != "root":
+                users.append(self.pseudonym("user", assoc.user))
+            out[account] = (share, users)
+        return out
+
+    def user_qos(self) -> list[tuple[str, str, list[str]]]:
+        """(user, account, QOS names) for each user association that names QOS --qos
+        has (or normal, which every cluster has)."""
+        known = {q.name for q in self.qos} | {"normal"}
+        return [(self.pseudonym("user", a.user), self.pseudonym("account", a.account),
+                 [q for q in a.qos if q in known])
+                for a in self.associations
+                if a.user and a.user != "root" and a.account != "root" and a.qos]
+
     def replica(self) -> "AccountingSource":
         again = object.__new__(AccountingSource)
         again.__dict__.update(self.__dict__)
