@@ -18,6 +18,7 @@ from workload.sources import StormSource
 from workload.sources.sacct import SacctSource, sniff
 from workload.spec import JobSpec
 
+from tests.clusters import per_run_name
 from tests.sources.conftest import RELEASES, SACCT, dump
 
 sys.path.insert(0, str(SACCT))
@@ -79,8 +80,10 @@ def test_live_round_trip(tmp_path):
     from tests.cluster.conftest import require_podman
     require_podman()
     out = tmp_path / "dumps"
+    prefix = per_run_name("sacct")        # this test run's own cluster name
     done = subprocess.run([sys.executable, str(SACCT / "make_dumps.py"), "--out", str(out),
-                           "bookworm"], capture_output=True, text=True, timeout=1500)
+                           "--prefix", prefix, "bookworm"], capture_output=True, text=True,
+                          timeout=1500)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     for name in ("storm-sacct-P.txt", "storm-sacct.json"):
         path = Path(out) / "22.05" / name

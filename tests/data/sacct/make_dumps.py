@@ -2,7 +2,7 @@
 
 Run from the project root (needs podman and the Slurm images; ~4 min a release):
 
-    .venv/bin/python tests/data/sacct/make_dumps.py [--out DIR] [bookworm trixie sid]
+    .venv/bin/python tests/data/sacct/make_dumps.py [--out DIR] [--prefix P] [SUITE...]
 
 For each release it brings up a 2-node cluster ``sacct-<suite>``, runs mixed_workload.sh
 on ctld, waits until accounting has every job ended, writes the dumps below into
@@ -77,8 +77,8 @@ def dump(name: str, out: Path, files: dict[str, tuple[list[str], dict[str, str]]
     (out / json_name).write_text(on_ctld(name, *SACCT, *select, "--json"))
 
 
-def make(suite: str, root: Path = HERE) -> None:
-    name, out = f"sacct-{suite}", root / RELEASES[suite]
+def make(suite: str, root: Path = HERE, prefix: str = "sacct") -> None:
+    name, out = f"{prefix}-{suite}", root / RELEASES[suite]
     out.mkdir(parents=True, exist_ok=True)
     try:
         wlgen("cluster", "up", "--name", name, "--slurm", suite, "--nodes", "2", "--cpus", "4",
@@ -114,12 +114,14 @@ def main() -> None:
                         help=f"Debian suites to run: {', '.join(RELEASES)} [all].")
     parser.add_argument("--out", type=Path, default=HERE,
                         help="Where the <release>/ folders go [tests/data/sacct].")
+    parser.add_argument("--prefix", default="sacct",
+                        help="Clusters are named PREFIX-<suite> [sacct].")
     args = parser.parse_args()
     unknown = [s for s in args.suites if s not in RELEASES]
     if unknown:
         parser.error(f"unknown suite(s) {', '.join(unknown)}: one of {', '.join(RELEASES)}")
     for suite in args.suites or list(RELEASES):
-        make(suite, args.out)
+        make(suite, args.out, args.prefix)
         print(f"{suite}: dumps in {args.out / RELEASES[suite]}")
 
 
