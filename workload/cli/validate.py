@@ -24,7 +24,7 @@ from workload.compare.runs import RunView, load_run
 from workload.errors import InputError
 from workload.rundir import METRICS, SETTINGS, new_run_id, read_json, write_json
 from workload.scenario import Scenario, load_scenario, run_scenario, run_source
-from workload.scenario.backend import scenario_backend, sim_notes
+from workload.scenario.backend import cluster_spec, scenario_backend, sim_notes
 from workload.scenario.workloads import Shaped, build
 from workload.spec import JobSpec
 
@@ -91,6 +91,8 @@ def validate(scenario: str, runs: int, suite: str | None, min_kendall: float,
     earlier = [Path(d) for d in real]
     for run_dir in earlier:
         check_same_scenario(loaded, run_dir)
+    if not earlier:
+        cluster_spec(loaded, name)      # a scenario the container cluster cannot run: now
     report = run_validation(loaded, base, runs=runs, cluster=name, min_kendall=min_kendall,
                             max_wait_error=max_wait_error, subtract_launch=subtract_launch,
                             earlier=earlier)
