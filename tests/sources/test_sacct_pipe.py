@@ -3,6 +3,8 @@ text, missing and unknown values, strict errors and lenient counts."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from workload.errors import InputError
@@ -11,7 +13,7 @@ from workload.sources.sacct import fields
 from workload.sources.sacct.record import job_id
 from workload.sources.sacct.submitline import dependencies, node_count, used_begin
 
-from tests.sources.conftest import dump
+from tests.sources.conftest import SACCT, dump
 
 
 def lines_of(release: str, name: str) -> list[str]:
@@ -133,3 +135,41 @@ def test_submit_line_options():
     assert dependencies("sbatch --wrap 'x --dependency=afterok:1'") == ((), False)
     with pytest.raises(ValueError, match="dependency kind 'before'"):
         dependencies("sbatch -d before:3")
+
+
+def test_gpus_come_from_the_tres(tmp_path):
+    lines = lines_of("26.05", "sacct-P-allocations.txt")
+    head = lines[0].split("|")
+    cells = row_of(lines, "1").split("|")
+    cells[head.index("AllocTRES")] += ",gres/gpu=2,gres/gpu:a100=2"
+    path = write(tmp_path, [lines[0], "|".join(cells)])
+    (spec,) = SacctSource(path, kind="sacct")
+    assert (spec.gpus, spec.gpu_type) == (2, "a100")
+    assert fields.gpus(fields.tres("cpu=4,gres/gpu=1")) == (1, None)
+    assert fields.gpus({}) == (0, None)
+
+
+def test_replay_strict_is_one_line_exit_2_and_lenient_counts(wlgen, tmp_path):
+    lines = lines_of("26.05", "sacct-P-allocations.txt")
+    head = lines[0].split("|")
+    cells = row_of(lines, "2").split("|")
+    cells[head.index("NCPUS")] = "many"
+    path = write(tmp_path, [lines[0], lines[1], "|".join(cells), *lines[3:]])
+    args = ("replay", str(path), "--backend", "sim", "--nodes", "2", "--cpus", "4")
+    strict = wlgen(*args, "--out", str(tmp_path / "s"))
+    assert strict.exit_code == 2
+    assert strict.stderr == f"wlgen: error: {path}:3: field NCPUS='many': must be a whole " \
+                            "number\n"
+    lenient = wlgen(*args, "--lenient", "--out", str(tmp_path / "l"), "--json")
+    metrics = json.loads(lenient.stdout)
+    assert metrics["skipped_malformed_ncpus"] == 1
+    assert metrics["submitted"] + metrics["skipped"] == len(lines) - 1
+
+
+def test_convert_an_swf_trace_to_jsonl_and_back(wlgen, tmp_path):
+    from workload.sources import TraceSource
+    from workload.sources.jsonl import JsonlSource
+    trace = SACCT.parent / "CQSim-test-KTH-header-9jobs.swf"
+    result = wlgen("convert", str(trace), "-o", str(tmp_path / "kth.jsonl"))
+    assert result.exit_code == 0, result.output
+    assert list(JsonlSource(tmp_path / "kth.jsonl")) == list(TraceSource(trace))
