@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+from typing import Any
 
 from workload.backends.base import Backend
 from workload.backends.select import target_cluster
@@ -36,7 +37,7 @@ def make_backend(*, client: str = "cli", cluster: str | None = None,
                          value=timeout)
     found = _container_cluster(target_cluster(cluster))
     from workload.backends.slurm.backend import SlurmBackend
-    common = dict(workers=workers, launcher=launcher, arrays=arrays,
+    common: dict[str, Any] = dict(workers=workers, launcher=launcher, arrays=arrays,
                   controller_timeout_s=timeout)
     if client == "rest":
         from workload.backends.slurm.rest import rest_client  # noqa: PLC0415
@@ -53,7 +54,7 @@ def make_backend(*, client: str = "cli", cluster: str | None = None,
     return _on_cluster(CliClient(runner), found, common)
 
 
-def _on_cluster(client, cluster, common: dict) -> Backend:
+def _on_cluster(client: Any, cluster: Any, common: dict[str, Any]) -> Backend:
     """A wlgen container cluster: jobs run as the trace's users under account wlgen, and
     each CPU gets its share of a node's memory (slurm.conf has no DefMemPerCPU)."""
     from workload.backends.slurm.backend import SlurmBackend

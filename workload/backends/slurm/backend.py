@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import simpy
 
@@ -240,7 +241,7 @@ class SlurmBackend(Backend):
     def _reject(self, spec: JobSpec, why: str, latency: float, late: float) -> None:
         now = time.time()
         partition = spec.partition or self.partition or ""
-        common = dict(user=spec.user, partition=partition, procs=spec.procs)
+        common: dict[str, Any] = dict(user=spec.user, partition=partition, procs=spec.procs)
         self.emit(Event(SUBMIT, now, spec.seq, "", PENDING, submit_latency_s=latency,
                         submit_error_s=late, **common))
         self.emit(Event(END, now, spec.seq, "", REJECTED, reason=why[:300], **common))

@@ -149,14 +149,22 @@ def _rows(text: str, fields: tuple[str, ...], what: str) -> list[list[str]]:
 
 def parse_squeue(text: str) -> list[JobRecord]:
     """Lines of ``SQUEUE_ARGV``."""
-    return [_record(*cols[:10], name, squeue_exit_code(code), priority(prio))
-            for *cols, code, prio, name in _rows(text, _SQ_FIELDS, "squeue")]
+    out = []
+    for job, state, why, submit, start, end, user, part, cpus, nodes, code, prio, name in \
+            _rows(text, _SQ_FIELDS, "squeue"):
+        out.append(_record(job, state, why, submit, start, end, user, part, cpus, nodes, name,
+                           squeue_exit_code(code), priority(prio)))
+    return out
 
 
 def parse_sacct(text: str) -> list[JobRecord]:
     """Lines of ``SACCT_ARGV`` (``--parsable2``: '|' between fields, none at the end)."""
-    return [_record(*cols[:10], name, exit_code(code))
-            for *cols, code, name in _rows(text, _SA_FIELDS, "sacct")]
+    out = []
+    for job, state, why, submit, start, end, user, part, cpus, nodes, code, name in \
+            _rows(text, _SA_FIELDS, "sacct"):
+        out.append(_record(job, state, why, submit, start, end, user, part, cpus, nodes, name,
+                           exit_code(code)))
+    return out
 
 
 def parse_ping(text: str) -> bool:

@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from workload.backends.slurm.tags import job_name
 from workload.errors import InputError
@@ -99,9 +100,9 @@ def _refuse_unsendable(spec: JobSpec) -> None:
                          field="depends", value=spec.depends)
 
 
-def extra_fields(options: Mapping[str, str]) -> dict[str, object]:
+def extra_fields(options: Mapping[str, str]) -> dict[str, Any]:
     """The request fields for allowed extra options (later options win, as in sbatch)."""
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     for key, value in options.items():
         rule = EXTRA_OPTIONS.get(key)
         if rule is None:

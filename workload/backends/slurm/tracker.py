@@ -10,10 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from workload.backends.slurm.pack import task_id
 from workload.backends.slurm.parse import JobRecord
-from workload.event import END, FINAL_STATES, PENDING, REQUEUED, RUNNING, START, STATE, SUBMIT, Event
+from workload.event import (END, FINAL_STATES, PENDING, REQUEUED, RUNNING, START, STATE,
+                            SUBMIT, Event)
 from workload.spec import JobSpec
 
 
@@ -113,7 +115,7 @@ class Tracker:
 
     @staticmethod
     def _event(kind: str, when: float, seq: int, track: Track, state: str,
-               **extra: object) -> Event:
+               **extra: Any) -> Event:
         return Event(kind, when, seq, track.job_id, state, track.user, track.partition,
                      track.procs, track.nodes if kind != SUBMIT else (), **extra)
 

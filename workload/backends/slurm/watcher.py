@@ -11,6 +11,7 @@ failure is reported to the Contact, which decides when the controller is lost.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -76,7 +77,7 @@ class Watcher:
         missing = [job for seq, job in expected.items() if seq not in seen]
         for i in range(0, len(missing), ACCOUNTING_CHUNK):
             chunk = missing[i:i + ACCOUNTING_CHUNK]
-            found = self._query(lambda: self.client.accounting(chunk))
+            found = self._query(functools.partial(self.client.accounting, chunk))
             seen |= self._apply(found or [], expected)
         return bool(self.changed)
 
