@@ -1,0 +1,46 @@
+"""A stored sacct dump replayed on a real 24.11 container cluster: accounts, shares and
+QOS created first, every row accounted for, jobs keep their account and QOS, and the
+failed and timed-out jobs end as they did."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from workload.cluster import ClusterSpec
+
+from tests.clusters import per_run_name, session_cluster
+from tests.cluster.conftest import require_podman
+from tests.sources.conftest import dump
+
+pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.slow]
+
+
+def test_replay_on_slurm_creates_accounts_and_keeps_end_states(wlgen, tmp_path):
+    require_podman()
+    spec = ClusterSpec(name=per_run_name("wlgen-sacct"), nodes=2, cpus=4, mem_mb=2048,
+                       suite="trixie")
+    release = "24.11"
+    with session_cluster(spec, []) as cluster:
+        result = wlgen("replay", str(dump(release, "sacct-P-allocations.txt")),
+                       "--backend", "slurm", "--cluster", cluster.name, "--nodes", "2",
+                       "--cpus", "4", "--accounts", str(dump(release, "sacctmgr-assoc.txt")),
+                       "--qos", str(dump(release, "sacctmgr-qos.txt")),
+                       "--out", str(tmp_path / "r"), "--json")
+        assert result.exit_code == 0, result.output
+        metrics = json.loads(result.stdout)
+        rows = dump(release, "sacct-P-allocations.txt").read_text().count("\n") - 1
+        assert metrics["submitted"] + metrics["skipped"] == rows
+        assert metrics["unaccounted"] == 0
+        assert (metrics["failed"], metrics["timeout"]) == (1, 1)
+        # Dependencies are not sent to real Slurm yet: those jobs are refused, and say so.
+        assert metrics["rejected"] == 5
+        accounting = cluster.slurm(["sacct", "-a", "-X", "-P", "-n", "-S", "2000-01-01",
+                                    "-o", "User,Account,QOS,State,ExitCode"])
+        rows_seen = {tuple(line.split("|")) for line in accounting.splitlines()}
+        assert ("alice", "physics", "high", "COMPLETED", "0:0") in rows_seen
+        assert ("bob", "wlgen", "normal", "FAILED", "3:0") in rows_seen
+        shares = cluster.slurm(["sacctmgr", "-P", "-n", "show", "assoc",
+                                "format=Account,User,Share"])
+        assert "physics||30" in shares.splitlines() and "wlgen||10" in shares.splitlines()
