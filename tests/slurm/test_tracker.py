@@ -127,3 +127,12 @@ def test_a_start_says_why_the_job_waited_and_its_priority(release: str) -> None:
 def test_a_job_never_seen_waiting_starts_with_no_reason() -> None:
     events = tracker().observe(3, record("RUNNING", start=101.0))
     assert events[-1].kind == "start" and events[-1].reason == ""
+
+
+def test_a_caught_up_arrays_tasks_keep_their_own_lateness() -> None:
+    specs = [JobSpec(seq=s, submit_s=s, procs=1, runtime_s=1, time_limit_s=60) for s in (0, 1)]
+    t = Tracker()
+    t.add_array("12", specs, "batch", (0.1, 2.0), lates=[2.0, 1.0])
+    events = t.observe(1, record("PENDING", job="12_1"))
+    assert [(e.kind, e.submit_latency_s, e.submit_error_s) for e in events] == [
+        ("submit", 0.1, 1.0)]

@@ -142,9 +142,11 @@ class SlurmBackend(Backend):
 
     # -- submitting ----------------------------------------------------------------------
     def _submit_group(self, specs: list[JobSpec], intended: float) -> None:
-        """Submit jobs of one shape due at one instant: one request, an array when several."""
+        """Submit jobs of one shape due at one instant (or already late, see pool.py): one
+        request, an array when several."""
         began = time.time()
-        late = began - intended
+        late = began - intended   # the first job's: the earliest of a caught-up group
+        lates = [began - (self.epoch + spec.submit_s) for spec in specs]
         assert self.pool is not None
         self.lag.note(late, self.pool.backlog())
         try:
@@ -154,8 +156,8 @@ class SlurmBackend(Backend):
             job_id = self._sbatch(request, user)
         except (InputError, BackendError) as error:
             if self.contact.lost is None:   # else: unfinished, named in accounting.json
-                for spec in specs:
-                    self._reject(spec, str(error), time.time() - began, late)
+                for spec, spec_late in zip(specs, lates):
+                    self._reject(spec, str(error), time.time() - began, spec_late)
             return
         partition = specs[0].partition or self.partition or self.describe().default_partition
         timing = (time.time() - began, late)
@@ -163,7 +165,7 @@ class SlurmBackend(Backend):
             if len(specs) == 1:
                 self.tracker.add(specs[0].seq, job_id, specs[0], partition, timing)
             else:
-                self.tracker.add_array(job_id, specs, partition, timing)
+                self.tracker.add_array(job_id, specs, partition, timing, lates)
 
     def _request(self, specs: list[JobSpec]) -> SubmitRequest:
         first = specs[0]

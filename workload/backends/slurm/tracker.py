@@ -42,7 +42,7 @@ class Tracker:
         # Arrays recorded but not yet expanded into one Track per task: like slurmctld,
         # which keeps a pending array as one record. Expanding 1,000 tasks costs ~0.4 ms,
         # which a worker would otherwise spend before its next sbatch.
-        self._arrays: list[tuple[str, list[JobSpec], str, tuple[float, float]]] = []
+        self._arrays: list[tuple[str, list[JobSpec], str, list[tuple[float, float]]]] = []
         self._arrays_lock = threading.Lock()
 
     @property
@@ -50,10 +50,11 @@ class Tracker:
         """seq -> Track of every job accepted so far (arrays expanded on first look)."""
         if self._arrays:
             with self._arrays_lock:   # held until done: no reader sees half an array
-                for job_id, specs, partition, timing in self._arrays:
+                for job_id, specs, partition, timings in self._arrays:
                     self._tracks.update({spec.seq: Track(task_id(job_id, i), spec.user,
                                                          partition, spec.procs, timing)
-                                         for i, spec in enumerate(specs)})
+                                         for i, (spec, timing) in enumerate(zip(specs,
+                                                                                timings))})
                 self._arrays = []
         return self._tracks
 
@@ -63,10 +64,15 @@ class Tracker:
         self.tracks[seq] = Track(job_id, spec.user, partition, spec.procs, timing)
 
     def add_array(self, job_id: str, specs: list[JobSpec], partition: str,
-                  timing: tuple[float, float]) -> None:
-        """The tasks of array job ``job_id``: task i is ``specs[i]`` (see pack)."""
+                  timing: tuple[float, float],
+                  lates: list[float] | None = None) -> None:
+        """The tasks of array job ``job_id``: task i is ``specs[i]`` (see pack), each with
+        the array's submit latency and its own lateness (``lates[i]``, when the jobs
+        were due at different instants) or the array's."""
+        latency, late = timing
+        timings = [(latency, x) for x in lates] if lates else [timing] * len(specs)
         with self._arrays_lock:
-            self._arrays.append((job_id, list(specs), partition, timing))
+            self._arrays.append((job_id, list(specs), partition, timings))
 
     def unfinished(self) -> dict[int, str]:
         """seq -> job id of every accepted job without an end event yet."""
