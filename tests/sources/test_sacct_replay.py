@@ -124,3 +124,9 @@ def test_a_dependency_that_cannot_be_met_cancels_the_job(tmp_path):
     assert ends[1]["state"] == "CANCELLED" and ends[1]["reason"] == "DependencyNeverSatisfied"
     assert ends[2]["state"] == "COMPLETED" and ends[2]["time"] == ends[0]["time"] + 5
     assert result.metrics["unaccounted"] == 0
+
+
+def test_speedup_keeps_the_cancel_point_with_the_run(wlgen, tmp_path):
+    metrics = replay(wlgen, dump("26.05", "sacct-P-allocations.txt"), tmp_path / "r",
+                     "--speedup", "4")
+    assert (metrics["failed"], metrics["timeout"], metrics["cancelled"]) == (1, 1, 1)

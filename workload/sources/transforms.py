@@ -25,7 +25,9 @@ def compress(specs: Iterable[JobSpec], *, arrival: float = 1.0,
     for spec in specs:
         yield spec.with_(submit_s=spec.submit_s / arrival, runtime_s=spec.runtime_s / runtime,
                          time_limit_s=spec.time_limit_s / runtime,
-                         think_s=spec.think_s / arrival)
+                         think_s=spec.think_s / arrival,
+                         cancel_after_s=None if spec.cancel_after_s is None
+                         else spec.cancel_after_s / runtime)
 
 
 def scale_procs(specs: Iterable[JobSpec], *, from_procs: int, to_procs: int,
@@ -54,7 +56,9 @@ def cap_runtime(specs: Iterable[JobSpec], max_s: float) -> Iterator[JobSpec]:
     for spec in specs:
         if spec.runtime_s > max_s or spec.time_limit_s > max_s:
             spec = spec.with_(runtime_s=min(spec.runtime_s, max_s),
-                              time_limit_s=min(spec.time_limit_s, max_s))
+                              time_limit_s=min(spec.time_limit_s, max_s),
+                              cancel_after_s=None if spec.cancel_after_s is None
+                              else min(spec.cancel_after_s, max_s))
         yield spec
 
 
