@@ -185,3 +185,20 @@ def test_a_run_through_the_factory_records_priority_and_reason(tmp_path):
     assert started[0]["time"] - lines[0]["time"] == 0 and started[0]["reason"] == "None"
     assert started[1]["reason"] == "Resources" and started[1]["priority"] >= 1
     assert started[1]["time"] - started[0]["time"] == 60
+
+
+def test_a_backfill_reservation_holds_whole_nodes():
+    # 2 nodes x 4 CPUs. J0 holds 3 CPUs to 600. J1 (6 CPUs) is planned at 600 on two
+    # whole nodes (backfill reserves node bitmaps), so J2 (1 CPU, 20 min) cannot run
+    # past 600 anywhere: not backfilled at 30 (it would be if only J1's 6 CPUs were
+    # held: 2 free from 600). At 600 the main pass starts J1 and J2 beside it.
+    specs = [job(0, 0, 3, 600), job(1, 1, 6, 600), job(2, 2, 1, 1200)]
+    assert starts(simulate(specs, nodes(2, 4), conf())) == {0: 0, 1: 600, 2: 600}
+
+
+def test_equal_priority_and_submit_time_go_by_job_id():
+    # sort_job_queue2's last key: J1 and J2 submitted at the same second with the same
+    # priority; J1 (lower id) starts first when J0 ends, J2 after it.
+    specs = [job(0, 0, 4, 600), job(2, 5, 4, 600), job(1, 5, 4, 600)]
+    assert starts(simulate(specs, nodes(1, 4), conf(SchedulerType="sched/builtin"))) == \
+        {0: 0, 1: 600, 2: 1200}
