@@ -6,11 +6,12 @@ import signal
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.clusters import per_run_name
-from workload.cluster import Cluster, ClusterSpec, down, owner, proc, session
+from workload.cluster import Cluster, ClusterSpec, down, owner, proc, session, up
 from workload.cluster.cluster import LABEL
 from workload.testing.require import require
 
@@ -40,8 +41,11 @@ def test_a_session_on_a_running_cluster_reuses_it_and_cancels_only_its_jobs(clus
     cluster.slurm(["scancel", other])
 
 
-def test_a_sigkilled_session_leaves_a_cluster_that_down_stale_removes(tmp_path):
+def test_a_sigkilled_session_leaves_a_cluster_that_down_stale_removes(tmp_path, monkeypatch):
     require("cluster")
+    # A state dir of its own: other test sessions starting meanwhile reap leftovers of
+    # the shared one, and would take this one before the `down --stale` under test.
+    monkeypatch.setenv("WLGEN_STATE_DIR", str(tmp_path / "clusters"))
     name = per_run_name("wlgen-test") + "-kill"
     child = textwrap.dedent(f"""
         import os, signal
@@ -78,3 +82,22 @@ def test_a_session_that_made_its_cluster_removes_it_and_one_kept_is_no_leftover(
         assert Cluster.running(name) is None
     finally:
         down(name)
+
+
+def test_two_downs_of_one_cluster_at_once_both_succeed():
+    """Two test sessions reaping the same leftover race to remove its containers and
+    network: whichever comes second finds them gone, which is what it wanted."""
+    require("cluster")
+    name = per_run_name("wlgen-test") + "-twice"
+    up(ClusterSpec(name=name, nodes=1, cpus=1, mem_mb=512), timeout=300)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda _: down(name), range(2)))
+        assert True in results                       # at least one found it
+        engine = proc.make_engine("podman")
+        assert not engine.parse_containers(
+            proc.text(engine, engine.list_containers(f"{LABEL}={name}")))
+        assert not proc.text(engine, engine.network_list(f"{LABEL}={name}"))
+    finally:
+        down(name)
+
