@@ -24,12 +24,12 @@ def nodes(count: int, cpus: int, parts: tuple[str, ...] = ("batch",)) -> Cluster
 # Slurm defaults of 24.11 (multifactor, all weights 0) with starts at once on submit:
 # batch_sched_delay=0 so the hand computations need not add Slurm's 3 s.
 def conf(release: str = "24.11", **keys: object) -> SlurmConfig:
-    c = SlurmConfig(release=release).set("SchedulerParameters", "batch_sched_delay=0")
+    c = SlurmConfig(release=release).assign("SchedulerParameters", "batch_sched_delay=0")
     for key, value in keys.items():
         if key == "SchedulerParameters":
             c = c.merged(f"SchedulerParameters={value}")
         else:
-            c = c.set(key, value)
+            c = c.assign(key, value)
     return c
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tests.sim.helpers import conf, first, job, nodes, simulate, starts
 from workload.backends.base import ClusterInfo, NodeInfo
-from workload.slurmconf import AccountConf, PartitionConf, QosConf
+from workload.slurmconf import PartitionConf
 
 BUILTIN = {"SchedulerType": "sched/builtin"}
 BUSY = job(0, 0, 8, 600)

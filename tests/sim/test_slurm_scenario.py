@@ -54,7 +54,7 @@ def test_a_scenario_runs_in_slurm_mode_with_its_settings(tmp_path):
     assert any("PreemptType" in note for note in sim_notes(scenario))
     done = run_scenario(scenario, out=tmp_path / "run")
     assert done.passed
-    events = [json.loads(l) for l in (done.result.run_dir / "events.jsonl").open()]
+    events = [json.loads(line) for line in (done.result.run_dir / "events.jsonl").open()]
     starts = sorted(e["time"] - events[0]["time"] for e in events if e["kind"] == "start")
     assert starts == [0, 600, 1200]
     assert {e["priority"] for e in events if e["kind"] == "start"} == {1000}

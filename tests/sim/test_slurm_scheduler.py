@@ -180,7 +180,8 @@ def test_a_run_through_the_factory_records_priority_and_reason(tmp_path):
     from workload.run.runner import run_workload
     backend = make_backend("sim", nodes(1, 4), policy="slurm")
     result = run_workload([job(0, 0, 4, 60), job(1, 1, 4, 60)], backend, out=str(tmp_path / "r"))
-    lines = [json.loads(l) for l in (result.run_dir / "events.jsonl").read_text().splitlines()]
+    text = (result.run_dir / "events.jsonl").read_text()
+    lines = [json.loads(line) for line in text.splitlines()]
     started = {e["seq"]: e for e in lines if e["kind"] == "start"}
     assert started[0]["time"] - lines[0]["time"] == 0 and started[0]["reason"] == "None"
     assert started[1]["reason"] == "Resources" and started[1]["priority"] >= 1

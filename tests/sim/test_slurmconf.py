@@ -48,7 +48,7 @@ def test_merging_replaces_keys_merges_option_lists_and_adds_repeatable_lines():
                                    "x\x1bY"])
 def test_control_characters_never_reach_a_config_file(value):
     with pytest.raises(InputError, match="control character"):
-        SlurmConfig().set("SchedulerParameters", value)
+        SlurmConfig().assign("SchedulerParameters", value)
 
 
 def test_a_scenario_slurm_value_with_a_newline_is_refused_naming_the_key():

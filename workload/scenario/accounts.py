@@ -30,8 +30,8 @@ def parse_accounts(key: Key | None) -> dict[str, dict[str, object]]:
                      "parent": opt(keys, "parent", "text", "root"),
                      "qos": opt(keys, "qos", "text", None)}
     mapping = key.mapping()
-    for name, entry in out.items():
-        seen, parent = {name}, entry["parent"]
+    for name, account in out.items():
+        seen, parent = {name}, account["parent"]
         while parent != "root":
             if parent not in out:
                 raise mapping[name].error(f"parent {parent!r} is not an account here")

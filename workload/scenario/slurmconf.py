@@ -55,7 +55,7 @@ class SlurmDef:
         ``parts``: partitions, qos, accounts (SlurmConfig fields)."""
         conf = SlurmConfig.container(release or DEFAULT_RELEASE, **parts)
         for key, value in self.overrides.items():
-            conf = conf.set(key, value)
+            conf = conf.assign(key, value)
         return conf
 
     @property

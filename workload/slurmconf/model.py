@@ -71,7 +71,7 @@ class SlurmConfig:
         """What wlgen's container cluster of ``release`` runs with before any override."""
         return cls(release=release, base=dict(CONTAINER), **kw)  # type: ignore[arg-type]
 
-    def set(self, key: str, value: object, *, file: str | None = None,
+    def assign(self, key: str, value: object, *, file: str | None = None,
             line: int | None = None) -> SlurmConfig:
         """A copy with ``key`` set (checked); a repeatable key adds a line."""
         text = check_value(key, value, file=file, line=line)
@@ -88,7 +88,7 @@ class SlurmConfig:
         for key, value, number in parse_lines(text, source):
             if key.lower() in _MERGED and self.get(key):
                 value = join_options({**options(conf.get(key)), **options(value)})
-            conf = conf.set(key, value, file=source, line=number)
+            conf = conf.assign(key, value, file=source, line=number)
         return conf
 
     # -- reading ------------------------------------------------------------------------

@@ -70,11 +70,13 @@ def minutes_text_to_s(text: str, *, field: str = "time") -> float:
     if not match:
         raise InputError("not a Slurm time (minutes, MM:SS, HH:MM:SS, D-HH[:MM[:SS]])",
                          field=field, value=text)
-    days, a, b, c = match.groups()
-    a, b, c = int(a), b and int(b), c and int(c)
+    days, first, second, third = match.groups()
+    a = int(first)
+    b = int(second) if second is not None else None
+    c = int(third) if third is not None else None
     if days is not None:      # D-H, D-H:M, D-H:M:S
         return int(days) * 86400 + a * 3600 + (b or 0) * 60 + (c or 0)
-    if c is not None:         # H:M:S
+    if b is not None and c is not None:   # H:M:S
         return a * 3600 + b * 60 + c
     if b is not None:         # M:S
         return a * 60 + b

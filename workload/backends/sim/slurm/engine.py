@@ -302,7 +302,7 @@ class SlurmEngine:
         self.env.timeout(runtime, value=(job, job.start)).callbacks.append(self._on_end)
 
     def _on_end(self, event: simpy.Event) -> None:
-        job, started = event.value
+        job, started = event.value  # type: ignore[misc]
         if job.state != RUNNING or job.start != started:
             return              # cancelled, failed or requeued meanwhile
         over = job.spec.runtime_s > job.limit + self.s.overtime_s

@@ -17,7 +17,9 @@ def main(engine, depth: int) -> None:
     if not engine.pending:
         return
     engine._refresh(now)
-    nodes, failed, tested, blocked = engine.nodes, set(), 0, set()
+    nodes, tested = engine.nodes, 0
+    failed: set[str] = set()
+    blocked: set[int] = set()
     fresh = engine.take_fresh()
     for job in engine.order():
         if job.state != PENDING:
@@ -70,7 +72,8 @@ def backfill(engine) -> None:
     ends = [end for j in engine.running.values() for end in j.planned]
     profile = Profile(now, list(nodes.cell_free), ends)
     latest = now + s.bf_window_s
-    tested, per_user = 0, {}
+    tested = 0
+    per_user: dict[str, int] = {}
     queue = engine.order()
     smallest = _smallest_after(queue)
     for index, job in enumerate(queue):
@@ -109,9 +112,10 @@ def backfill(engine) -> None:
         profile.reserve(job.part.cells, hold, start, round_up(start + job.limit, res))
 
 
-def _smallest_after(queue: list) -> list[int]:
+def _smallest_after(queue: list) -> list[float]:
     """For each position, the fewest CPUs any pending job from there on asks for."""
-    out, low = [0] * len(queue), math.inf
+    out: list[float] = [0] * len(queue)
+    low = math.inf
     for i in range(len(queue) - 1, -1, -1):
         job = queue[i]
         if job.state == PENDING and job.procs < low:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from workload.backends.base import ClusterInfo
+from workload.backends.sim.slurm.fairshare import Assoc
 from workload.event import PENDING
 from workload.slurmconf import PartitionConf, QosConf
 from workload.spec import JobSpec
@@ -32,7 +33,7 @@ class Job:
         self.spec, self.seq, self.procs = spec, spec.seq, spec.procs
         self.nodes, self.mem = spec.nodes, spec.mem_per_cpu_mb
         self.limit, self.part, self.qos, self.user = limit, part, qos, spec.user
-        self.assoc = None
+        self.assoc: Assoc = None  # type: ignore[assignment]  # set at submit
         self.submit = self.eligible = now
         self.static_prio = 0.0
         self.priority = 0
