@@ -63,6 +63,22 @@ def require_run_dir(path: str | Path) -> Path:
     return path
 
 
+def check_out(out: str | Path | None, *, force: bool = False) -> bool:
+    """Whether ``out`` holds an earlier run that ``force`` may replace; an InputError if
+    it may not be used (not empty, and no ``force`` or not a run's). Callers that set
+    up something costly (a cluster) ask before they do."""
+    path = Path(out) if out else None
+    if path is None or not path.is_dir() or not any(path.iterdir()):
+        return False
+    if not force:
+        raise InputError("--out is not empty (a run directory holds one run; "
+                         "--force replaces an earlier run's)", file=str(path))
+    if not is_run_dir(path):
+        raise InputError(f"--force replaces only a run directory, and this one has "
+                         f"no {EVENTS} or {SETTINGS}", file=str(path))
+    return True
+
+
 def make_run_dir(out: str | Path | None, run_id: str, *, force: bool = False) -> Path:
     """``out`` if given, else runs/<run_id>: created, and empty.
 
@@ -71,13 +87,7 @@ def make_run_dir(out: str | Path | None, run_id: str, *, force: bool = False) ->
     earlier run's directory, and only a run's: never a directory wlgen did not write.
     """
     path = Path(out) if out else Path("runs") / run_id
-    if path.is_dir() and any(path.iterdir()):
-        if not force:
-            raise InputError("--out is not empty (a run directory holds one run; "
-                             "--force replaces an earlier run's)", file=str(path))
-        if not is_run_dir(path):
-            raise InputError(f"--force replaces only a run directory, and this one has "
-                             f"no {EVENTS} or {SETTINGS}", file=str(path))
+    if check_out(path, force=force):
         shutil.rmtree(path)
     try:
         path.mkdir(parents=True, exist_ok=True)

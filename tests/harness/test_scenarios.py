@@ -150,3 +150,19 @@ def test_wlgen_run_exit_codes_and_json(wlgen, tmp_path):
     assert failed.exit_code == 1 and "FAIL metrics" in failed.stderr
     bad = wlgen("run", path, "--set", "cluster.nodes=-1")
     assert bad.exit_code == 2 and "field cluster.nodes=-1: must be >= 1" in bad.stderr
+
+
+def test_a_scenario_into_a_used_out_is_refused_before_its_cluster(tmp_path, monkeypatch):
+    import workload.scenario.runner as runner
+    path = SCENARIOS / "storm-500.yaml"
+    out = tmp_path / "r"
+    run_scenario(load_scenario(path, ["workload.jobs=10"]), out=out)
+
+    def no_cluster(*args, **kwargs):
+        raise AssertionError("a backend was made for a run that cannot be written")
+    monkeypatch.setattr(runner, "scenario_backend", no_cluster)
+    with pytest.raises(InputError, match="--out is not empty"):
+        run_scenario(load_scenario(path, ["workload.jobs=10"]), out=out)
+    monkeypatch.undo()
+    again = run_scenario(load_scenario(path, ["workload.jobs=10"]), out=out, force=True)
+    assert again.result.metrics["submitted"] == 10

@@ -18,7 +18,7 @@ from workload.checks.registry import run_invariants
 from workload.checks.result import CheckResult
 from workload.checks.thresholds import check_metrics
 from workload.run.runner import RunResult, run_source
-from workload.rundir import copy_scenario, write_checks, write_faults
+from workload.rundir import check_out, copy_scenario, write_checks, write_faults
 from workload.scenario.backend import scenario_backend
 from workload.scenario.model import Scenario
 from workload.scenario.workloads import build
@@ -48,6 +48,7 @@ def run_scenario(scenario: Scenario, *, backend: str = "sim", out: str | Path | 
     removed first if it exists) and taken down after it unless it was already up or
     ``keep`` (see ``scenario_backend``). ``out``, ``force`` and ``epoch``: as for
     ``run_workload``."""
+    check_out(out, force=force)    # before a cluster comes up for nothing
     info = scenario.cluster.info()
     source = build(scenario.workload, info)
     with scenario_backend(scenario, backend, cluster=cluster, fresh=fresh, keep=keep) as engine:
