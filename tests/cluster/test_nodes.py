@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cluster.answers import INVALID_STATE, RESUME, SHOW, Answers, ok, show
-from workload.cluster import nodes
+from workload.cluster import nodes, wait_for
 from workload.cluster.nodes import Done, NodeState
 from workload.errors import ClusterError
 
@@ -68,3 +68,29 @@ def test_a_failing_scontrol_is_an_error_not_a_state():
                                           "slurm controller (connect failure)"))])
     with pytest.raises(ClusterError, match="Unable to contact"):
         nodes.show(answers, "n2")
+
+
+# -- the real race, on real Slurm --------------------------------------------------------
+
+class RacingCommands(nodes.CtldCommands):
+    """The controller's real commands, except that a RESUME is held back until the node
+    has come back by itself: the CI race, made certain instead of rare."""
+
+    def run(self, argv, *, timeout: float = 60):
+        if list(argv[-1:]) == ["State=RESUME"]:
+            node = argv[2].split("=", 1)[1]
+            wait_for(lambda: not nodes.show(nodes.CtldCommands(self.cluster), node)
+                     .needs_resume, 60, f"{node} to come back by itself", interval=0.5)
+        return super().run(argv, timeout=timeout)
+
+
+@pytest.mark.podman
+@pytest.mark.slurm
+def test_resume_meets_a_node_already_back_on_real_slurm(cluster):
+    """An admin DOWN comes back by itself (ReturnToService=2) within seconds; the RESUME
+    that meets it back gets Slurm's real "Invalid node state specified", and that is
+    success because the node's state says it is up."""
+    cluster.slurm(["scontrol", "update", "NodeName=n2", "State=DOWN", "Reason=race test"])
+    done = nodes.resume(RacingCommands(cluster), "n2")
+    assert not done.sent and "came back by itself" in done.detail, done.detail
+    assert nodes.show(nodes.CtldCommands(cluster), "n2").up
