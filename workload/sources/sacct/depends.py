@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from workload.sources.sacct import submitline
+from workload.sources.sacct.build import submit_time
 from workload.sources.sacct.record import SacctRecord
 
 Depends = tuple[tuple[str, tuple[int, ...]], ...]
@@ -30,13 +31,14 @@ class Dependencies:
         for record in usable:
             if record.array_job is not None and record.raw_id is not None:
                 self.array_tasks[record.array_job].append(record.raw_id)
-        self.earlier: dict[int, tuple[int, ...]] = {}    # by line: raw ids may be absent
-        seen: dict[tuple[str, str], list[int]] = defaultdict(list)
+        # singleton: the earlier jobs of the same name and user, found only for the jobs
+        # that ask (a tuple per job would grow with the square of a name's count).
+        self.same: dict[tuple[str, str], list[SacctRecord]] = defaultdict(list)
+        self.position: dict[int, int] = {}             # by line: raw ids may be absent
         for record in usable:
             key = (record.user, record.name)
-            self.earlier[record.line] = tuple(seen[key])
-            if record.raw_id is not None:
-                seen[key].append(record.raw_id)
+            self.position[record.line] = len(self.same[key])
+            self.same[key].append(record)
         self.known = {r.raw_id for r in everything} | {r.id.job for r in everything}
 
     def of(self, record: SacctRecord) -> Depends:
@@ -52,11 +54,18 @@ class Dependencies:
             self.notes["dependency joined by '?' (any of) replayed as all of"] += 1
         out = []
         for kind, ids in parts:
-            targets = self.earlier.get(record.line, ()) if kind == "singleton" else \
-                self._targets(ids)
+            targets = self._earlier(record) if kind == "singleton" else self._targets(ids)
             if targets or kind == "singleton":
                 out.append((kind, tuple(targets)))
         return tuple(out)
+
+    def _earlier(self, record: SacctRecord) -> list[int]:
+        """The earlier jobs of the same name and user still unfinished when ``record``
+        was submitted at the source: those it waited for."""
+        key = (record.user, record.name)
+        submitted = submit_time(record)
+        return [r.raw_id for r in self.same[key][:self.position[record.line]]
+                if r.raw_id is not None and (r.end is None or r.end > submitted)]
 
     def _targets(self, ids: tuple[int, ...]) -> list[int]:
         out: list[int] = []

@@ -151,6 +151,15 @@ def _named_in_submit_line(values: dict[str, str]) -> bool:
                               for opt in ("-J ", "-J", "--job-name=", "--job-name "))
 
 
+def row_id(row: Row, path: str) -> JobId:
+    """The row's JobID (a step has one too); an InputError when it is none of sacct's."""
+    try:
+        return job_id(row.values["JobID"])
+    except ValueError as err:
+        raise InputError(str(err), file=path, line=row.line, field="JobID",
+                         value=row.values["JobID"]) from None
+
+
 def _raw_id(raw: JobId | None, ident: JobId) -> int | None:
     """JobIDRaw; without that column a plain job's id is its own, a task's is unknown."""
     if raw is not None:

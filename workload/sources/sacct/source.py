@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 from pathlib import Path
 
 from workload.errors import InputError
@@ -24,6 +24,7 @@ from workload.spec import JobSpec
 from workload.swf import Header
 
 STEP_REASON = "job step (steps are not jobs)"
+T = TypeVar("T")
 
 
 class SacctSource(Source):
@@ -61,18 +62,23 @@ class SacctSource(Source):
         names, body = pipe.split(text, self.path)
         for line, parts in body:
             self.rows += 1
-            record = self._guard(_pipe_record, parts, names, self.path, line)
-            if record is None:
+            row = self._guard(pipe.row, parts, names, self.path, line)
+            if row is None:
                 continue
-            if record.id.is_step:
+            ident = self._guard(pipe.row_id, row, self.path)
+            if ident is None:
+                continue
+            if ident.is_step:                  # counted, not parsed further
                 self.steps += 1
                 self.skipped[STEP_REASON] += 1
                 continue
-            out.append(record)
+            record = self._guard(pipe.record, row, self.path)
+            if record is not None:
+                out.append(record)
         return out
 
-    def _guard(self, make: Callable[..., SacctRecord], *args: Any) -> SacctRecord | None:
-        """The record, or None (counted) when it breaks a rule and we are lenient."""
+    def _guard(self, make: Callable[..., T], *args: Any) -> T | None:
+        """``make(*args)``, or None (counted) when it breaks a rule and we are lenient."""
         try:
             return make(*args)
         except InputError as err:
@@ -134,10 +140,6 @@ class SacctSource(Source):
         return {"source": self.name, "file": self.path, "format": self.kind,
                 "strict": self.strict, "rows": self.rows, "steps": self.steps,
                 "notes": dict(self.notes), "max_procs": self.max_procs}
-
-
-def _pipe_record(parts: list[str], names: list[str], path: str, line: int) -> SacctRecord:
-    return pipe.record(pipe.row(parts, names, path, line), path)
 
 
 def _why(err: InputError) -> str:
