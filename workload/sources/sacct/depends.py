@@ -1,9 +1,10 @@
 """Dependencies from SubmitLine, mapped to the jobs the replay submits.
 
 A dependency names Slurm job ids; the replay's jobs are known by ``source_id`` (JobIDRaw).
-An array's job id stands for all its tasks; ``singleton`` stands for every earlier job
-of the same name and user. A dependency on a job that is not replayed (outside the dump,
-or skipped) is dropped and counted in the source's notes, never silently.
+An array's job id stands for all its tasks; ``singleton`` stands for the earlier jobs
+of the same name and user still unfinished at the source when this one was submitted.
+A dependency on a job that is not replayed (outside the dump, or skipped) is dropped and
+counted in the source's notes, never silently.
 """
 
 from __future__ import annotations
