@@ -1,11 +1,13 @@
 """The replay options for a site's accounting, and the source they make.
 
-The options go to ``ctx.meta`` (like the Slurm options in options.py) so that a command
-takes them with one decorator and one call, without widening its signature.
+The options reach the command as one argument, ``accounting`` (a dict of the five),
+which it passes on to ``open_source`` explicitly, as the Slurm options reach it as
+``slurm`` (options.py).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import click
@@ -17,18 +19,23 @@ from workload.sources.load import load_source
 from workload.sources.sacct import FORMATS
 from workload.sources.trace import Window
 
-_KEY = "accounting_options"
-
-
-def _keep(ctx: click.Context, param: click.Parameter, value: object) -> None:
-    ctx.meta.setdefault(_KEY, {})[param.name] = value
+KEYS = ("fmt", "accounts", "qos", "anonymize", "anonymize_map")
 
 
 def _option(*decls: str, **kwargs: Any):
-    return click.option(*decls, expose_value=False, callback=_keep, **kwargs)
+    return click.option(*decls, **kwargs)
+
+
+def _collect(command):
+    @functools.wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        kwargs["accounting"] = {key: kwargs.pop(key) for key in KEYS}
+        return command(*args, **kwargs)
+    return wrapper
 
 
 def accounting_options(func):
+    func = _collect(func)
     for decorator in reversed((
         _option("--format", "fmt", type=click.Choice(FORMATS),
                 help="What TRACE is: sacct (-P/-p dump), sacct-json, swf or jsonl "
@@ -47,11 +54,10 @@ def accounting_options(func):
     return func
 
 
-def open_source(trace: str, *, strict: bool, use_memory: bool, window: Window,
-                seed: int = 0) -> AccountingSource:
-    """The replay's source for TRACE with the accounting options given on the command line."""
-    ctx = click.get_current_context(silent=True)
-    given = dict(ctx.meta.get(_KEY, {})) if ctx else {}
+def open_source(trace: str, accounting: dict[str, Any], *, strict: bool, use_memory: bool,
+                window: Window, seed: int = 0) -> AccountingSource:
+    """The replay's source for TRACE with the ``accounting`` options as given."""
+    given = accounting
     if given.get("anonymize_map") and not given.get("anonymize"):
         raise InputError("--anonymize-map needs --anonymize", field="--anonymize-map")
     inner = load_source(trace, given.get("fmt"), strict=strict, use_memory=use_memory,

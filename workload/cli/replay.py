@@ -46,7 +46,8 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
            closed_loop: bool, use_memory: bool,
            nodes: int | None, cpus: int | None, mem: int, policy: str, backend: str, realtime: bool,
            out: str | None, as_json: bool, seed: int, payload: str,
-           cancel_on_exit: bool, sinks: SinkOptions, slurm: dict[str, object], force: bool = False,
+           cancel_on_exit: bool, sinks: SinkOptions, slurm: dict[str, object],
+           accounting: dict[str, object], force: bool = False,
            epoch: float | None = None) -> None:
     """Replay TRACE: an SWF trace (.swf, .swf.gz), a sacct -P/-p or --json dump, or a
     wlgen-jobs file (.jsonl), recognised by its content (README: "Replaying your
@@ -68,8 +69,8 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
     # A pipe (cat t.swf | wlgen replay /dev/stdin) is read once, into a file that every
     # pass (format sniffing, users, jobs) reads; messages still name the pipe.
     spool = Spool(trace)
-    source = open_source(spool.path, strict=not lenient, use_memory=use_memory, window=window,
-                         seed=seed)
+    source = open_source(spool.path, accounting, strict=not lenient, use_memory=use_memory,
+                         window=window, seed=seed)
     trace_procs = source.max_procs
     if trace_procs is None and not (nodes and cpus):
         raise InputError("the trace header has no MaxProcs or MaxNodes: give --nodes and --cpus",
