@@ -4,8 +4,6 @@ against its own events (issue 19)."""
 from __future__ import annotations
 
 import json
-import math
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,9 +14,11 @@ from workload.cli.main import cli
 from workload.run.remeasure import measure_run_dir, measure_swf, read_events
 from workload.run.runner import run_workload
 from workload.run.schedule import build_schedule
-from workload.run.swfheader import END_STATES, TIME_GRID, parse_end_states
+from workload.run.swfheader import END_STATES
 from workload.sources import StormSource
 from workload.swf import SwfReader
+
+from tests.swfcheck import assert_schedule_true_to_events, implied_overcommit
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -52,67 +52,13 @@ def runs(tmp_path_factory) -> dict[str, Path]:
             "scenario": scenario}
 
 
-def implied_overcommit(records, max_procs: int) -> list[tuple[float, int]]:
-    """Instants where the file's own submit + wait (+ run) keep more CPUs busy than exist.
-
-    Computed the way readers do (float sums); a job ending at t frees its CPUs at t.
-    """
-    changes = []
-    for r in records:
-        if r.wait >= 0 and r.run >= 0 and r.alloc_procs > 0:
-            start = r.submit + r.wait
-            changes += [(start, r.alloc_procs), (start + r.run, -r.alloc_procs)]
-    changes.sort()          # at equal times the negative change (an end) comes first
-    busy, over = 0, []
-    for when, change in changes:
-        busy += change
-        if busy > max_procs:
-            over.append((when, busy))
-    return over
-
-
 def settings_of(run_dir: Path) -> dict:
     return json.loads((run_dir / "settings.json").read_text())
 
 
 @pytest.mark.parametrize("kind", ["storm", "hpc2n", "kth", "scenario"])
 def test_schedule_reads_back_strictly_and_agrees_with_the_events(runs, kind):
-    run_dir = runs[kind]
-    path = run_dir / "schedule.swf"
-    lines = [l for l in path.read_text().splitlines() if l.strip() and not l.startswith(";")]
-    assert lines and all(len(l.split()) == 18 for l in lines)
-    reader = SwfReader(path, strict=True)
-    header, records = reader.header, list(reader)
-    ids = [r.job for r in records]
-    assert ids == sorted(set(ids)) and ids[0] >= 1
-    assert header.get_int("MaxJobs") == header.get_int("MaxRecords") == len(records)
-    settings = settings_of(run_dir)
-    assert header.get_int("MaxProcs") == settings["cluster"]["total_cpus"]
-    assert implied_overcommit(records, header.get_int("MaxProcs")) == []
-    start = math.floor(settings["epoch"])
-    assert header.get_int("UnixStartTime") == start
-    jobs = {j.seq + 1: j for j in build_schedule(read_events(run_dir / "events.jsonl"))}
-    assert set(jobs) == set(ids)
-    for r in records:
-        job = jobs[r.job]
-        assert r.submit == pytest.approx(job.submit - start, abs=1e-3)
-        if job.start is None:
-            assert (r.wait, r.run) == (-1, -1)
-        else:
-            assert r.wait == pytest.approx(job.wait, abs=1e-3)
-            assert r.run == pytest.approx(job.run, abs=1e-3)
-        for value in (r.submit, r.wait, r.run):
-            assert float(value * TIME_GRID).is_integer()   # on the grid: float sums exact
-    by_state = json.loads((run_dir / "accounting.json").read_text())["by_state"]
-    assert parse_end_states(header.get(END_STATES)) == Counter(
-        {s: n for s, n in by_state.items() if n})
-    last_end = max(r.submit + max(r.wait, 0) + max(r.run, 0) for r in records)
-    assert header.get("EndTime") == _date_of(start + last_end, header)
-
-
-def _date_of(unix: float, header) -> str:
-    from workload.run.swfheader import _date, _zone
-    return _date(unix, _zone(header.get("TimeZoneString")))
+    assert_schedule_true_to_events(runs[kind])
 
 
 def test_the_old_rounding_implies_an_overcommit_the_sweep_finds(runs):
@@ -186,8 +132,8 @@ def test_swf_metrics_give_the_true_end_states_from_the_header(runs, kind):
 
 def test_a_cut_file_no_longer_trusts_the_header_states(runs, tmp_path):
     text = (runs["hpc2n"] / "schedule.swf").read_text().splitlines(keepends=True)
-    first_status0 = next(i for i, l in enumerate(text)
-                         if not l.startswith(";") and l.split()[10] == "0")
+    first_status0 = next(i for i, line in enumerate(text)
+                         if not line.startswith(";") and line.split()[10] == "0")
     cut = tmp_path / "cut.swf"
     cut.write_text("".join(text[:first_status0] + text[first_status0 + 1:]))
     kept = json.loads((runs["hpc2n"] / "metrics.json").read_text())
@@ -296,7 +242,7 @@ def test_metrics_command_shows_skips_and_says_how_status_0_was_read(runs, tmp_pa
     assert "status 0 counted as failed" not in whole.stderr       # the header said
     text = (runs["hpc2n"] / "schedule.swf").read_text()
     plain = tmp_path / "plain.swf"         # the same records without wlgen's header
-    plain.write_text("".join(l + "\n" for l in text.splitlines() if not l.startswith(";")))
+    plain.write_text("".join(x + "\n" for x in text.splitlines() if not x.startswith(";")))
     bare = runner.invoke(cli, ["metrics", str(plain), "--procs", "240", "--json"])
     kept = json.loads((runs["hpc2n"] / "metrics.json").read_text())
     assert json.loads(bare.stdout)["failed"] == kept["timeout"] > 0

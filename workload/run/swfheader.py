@@ -104,12 +104,12 @@ def _machine(info: ClusterInfo) -> list[tuple[str, str]]:
 
 def complete_header(header: Header, facts: ScheduleFacts) -> Header:
     """Fill in counts, span, end states and partitions (keys missing are appended)."""
-    zone = _zone(header.get("TimeZoneString"))
+    zone = header.get("TimeZoneString")
     header.set("MaxJobs", str(facts.records))
     header.set("MaxRecords", str(facts.records))
     header.set("UnixStartTime", str(facts.start))
-    header.set("StartTime", _date(facts.start, zone))
-    header.set("EndTime", _date(facts.start + facts.last_end_s, zone))
+    header.set("StartTime", date_text(facts.start, zone))
+    header.set("EndTime", date_text(facts.start + facts.last_end_s, zone))
     header.set(END_STATES, format_end_states(facts.states))
     if header.get_all("Partition") or facts.partitions:
         header.set("MaxPartitions", str(len(facts.partitions)))
@@ -198,7 +198,7 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
-def _date(unix: float, zone: ZoneInfo | None) -> str:
-    """As `date` prints it: "Mon Sep 23 14:00:31 CEST 1996"."""
-    moment = datetime.fromtimestamp(unix, zone or timezone.utc)
+def date_text(unix: float, zone: str | None) -> str:
+    """As `date` prints it: "Mon Sep 23 14:00:31 CEST 1996" (UTC for an unknown zone)."""
+    moment = datetime.fromtimestamp(unix, _zone(zone) or timezone.utc)
     return f"{moment:%a %b} {moment.day:2d} {moment:%H:%M:%S} {moment:%Z %Y}"
