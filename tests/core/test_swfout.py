@@ -231,6 +231,7 @@ def test_writer_orders_numbers_clamps_and_says_what_is_missing(tmp_path):
     notes = " | ".join(header.get_all("Note"))
     assert "1 job number(s) have no record" in notes
     assert "1 time(s) before UnixStartTime" in notes
+    assert all(": " not in v for _, v in header.entries)     # evalys splits at the last
 
 
 def test_metrics_command_shows_skips_and_says_how_status_0_was_read(runs, tmp_path):

@@ -120,8 +120,8 @@ def complete_header(header: Header, facts: ScheduleFacts) -> Header:
         header.entries.append(("Note", f"{sum(skipped.values())} record(s) of the source were "
                                        f"not replayed and are not in this file ({reasons})"))
     if facts.missing:
-        header.entries.append(("Note", f"{facts.missing} job number(s) have no record: jobs "
-                                       "that never ended (accounting.json names them)"))
+        header.entries.append(("Note", f"{facts.missing} job number(s) have no record (jobs "
+                                       "that never ended; accounting.json names them)"))
     if facts.clamped:
         header.entries.append(("Note", f"{facts.clamped} time(s) before UnixStartTime or "
                                        "before the job's submit were written as equal to it"))
