@@ -58,6 +58,7 @@ class SlurmEngine:
                                                    for p in self.parts.values()),
                                max_qos=max((q.priority for q in conf.qos), default=0))
         self.pending: dict[int, Job] = {}
+        self.waiting_in: dict[str, int] = {}     # pending jobs per partition
         self.running: dict[int, Job] = {}
         self.queue: list[Job] = []          # pending jobs, sorted (stale entries skipped)
         self._sorted = True
@@ -135,6 +136,7 @@ class SlurmEngine:
 
     def _queue_job(self, job: Job) -> None:
         self.pending[job.seq] = job
+        self.waiting_in[job.part.name] = self.waiting_in.get(job.part.name, 0) + 1
         self._fresh.append(job)
         if self.s.multifactor:
             self._refresh(self.env.now)
@@ -149,7 +151,9 @@ class SlurmEngine:
     def cancel(self, seqs) -> None:
         for seq in seqs:
             if seq in self.pending:
-                self._finish(self.pending.pop(seq), CANCELLED)
+                job = self.pending.pop(seq)
+                self.waiting_in[job.part.name] -= 1
+                self._finish(job, CANCELLED)
             elif seq in self.running:
                 self._stop(self.running[seq], CANCELLED)
 
@@ -282,6 +286,7 @@ class SlurmEngine:
         now = self.env.now
         self.nodes.take(job, alloc)
         del self.pending[job.seq]
+        self.waiting_in[job.part.name] -= 1
         self.running[job.seq] = job
         job.state, job.start, job.charged = RUNNING, now, now
         if job.qos and self.s.enforce_limits:

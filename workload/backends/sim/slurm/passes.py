@@ -49,6 +49,9 @@ def main(engine, depth: int) -> None:
             job.reason = "Resources"
             failed.add(job.part.name)
             blocked.update(job.part.nodes)
+            if len(failed) == sum(1 for n in engine.waiting_in.values() if n):
+                _fresh_reasons(fresh, failed)
+                return      # every partition with jobs waits: the rest stay Priority
             continue
         engine.start(job, alloc)
 
@@ -68,14 +71,16 @@ def backfill(engine) -> None:
     if not engine.pending or not nodes.free_total:
         return
     engine._refresh(now)
+    queue = engine.order()
+    smallest = _smallest_after(queue)
+    if not queue or nodes.free_total < smallest[0]:
+        return          # no pending job fits in what is free now
     res = s.bf_resolution_s
     ends = [end for j in engine.running.values() for end in j.planned]
     profile = Profile(now, list(nodes.cell_free), ends)
     latest = now + s.bf_window_s
     tested = 0
     per_user: dict[str, int] = {}
-    queue = engine.order()
-    smallest = _smallest_after(queue)
     for index, job in enumerate(queue):
         if nodes.free_total < smallest[index]:
             return      # no job from here on fits now: planning them starts nothing
