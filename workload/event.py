@@ -61,6 +61,9 @@ class Event:
     # simulator's multifactor value), and ``reason`` the last reason it waited (Slurm's
     # names: Priority, Resources, Dependency...). None where the backend cannot tell.
     priority: int | None = None
+    # Start events: the GPUs the job was given, one ``node:index`` each (issue 16); empty
+    # for a job without GPUs or where the backend cannot tell which ones.
+    gpus: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         # Built by hand: dataclasses.asdict deep-copies and was most of a run's time.
@@ -68,7 +71,8 @@ class Event:
                 "state": self.state, "user": self.user, "partition": self.partition,
                 "procs": self.procs, "nodes": list(self.nodes), "exit_code": self.exit_code,
                 "reason": self.reason, "submit_latency_s": self.submit_latency_s,
-                "submit_error_s": self.submit_error_s, "priority": self.priority}
+                "submit_error_s": self.submit_error_s, "priority": self.priority,
+                "gpus": list(self.gpus)}
 
     def to_json(self) -> str:
         """One compact JSON object, the line format of events.jsonl.
@@ -81,10 +85,12 @@ class Event:
                 f'"partition":{_s(self.partition)},"procs":{self.procs},'
                 f'"nodes":[{",".join(map(_s, self.nodes))}],"exit_code":{_n(self.exit_code)},'
                 f'"reason":{_s(self.reason)},"submit_latency_s":{_n(self.submit_latency_s)},'
-                f'"submit_error_s":{_n(self.submit_error_s)},"priority":{_n(self.priority)}}}')
+                f'"submit_error_s":{_n(self.submit_error_s)},"priority":{_n(self.priority)},'
+                f'"gpus":[{",".join(map(_s, self.gpus))}]}}')
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> "Event":
         known = {k: record[k] for k in cls.__dataclass_fields__ if k in record}
         known["nodes"] = tuple(known.get("nodes", ()))
+        known["gpus"] = tuple(known.get("gpus", ()))
         return cls(**known)

@@ -27,6 +27,8 @@ class NodeInfo:
     cpus: int
     mem_mb: int
     partitions: tuple[str, ...] = ("batch",)
+    gpus: int = 0                 # GPUs on the node (gres/gpu), 0 for none
+    gpu_type: str | None = None   # gres/gpu:TYPE, None when untyped
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,10 @@ class ClusterInfo:
     @property
     def total_cpus(self) -> int:
         return sum(n.cpus for n in self.nodes)
+
+    @property
+    def total_gpus(self) -> int:
+        return sum(n.gpus for n in self.nodes)
 
     @property
     def cpus_per_node(self) -> int:
