@@ -224,3 +224,16 @@ def test_lag_is_said_above_a_second_at_most_every_ten_seconds(clock) -> None:
     lag.note(2.5, 10)
     assert len(said) == 2 and lag.max_s == 4.0
     assert said[0].startswith("wlgen: submissions are 3.0 s behind") and "40 job(s)" in said[0]
+
+
+def test_an_array_that_meets_a_full_queue_goes_job_by_job(make, clock) -> None:
+    # MaxJobCount counts every task: an array larger than the room never gets in, and
+    # sbatch may spend minutes in its own retries first. Three late jobs of one shape:
+    # one array refused, then each job alone (one more wait for the full queue).
+    runner = Scripted(sbatch=[QUEUE_FULL, Done(0, "70\n", ""), QUEUE_FULL,
+                              Done(0, "71\n", ""), Done(0, "72\n", "")])
+    backend, emitted = make(runner)
+    backend._submit_group([SPEC.with_(seq=s) for s in range(3)], 0.0)
+    assert backend.tracker.unfinished() == {0: "70", 1: "71", 2: "72"}
+    assert runner.calls.count("sbatch") == 5 and emitted == [] and clock.slept == [0.2]
+    assert backend.pool is not None and backend.pool.catch_up_from > clock.now()

@@ -43,6 +43,14 @@ class Refused(BackendError):
     """Slurm said no to a request: the jobs end REJECTED with Slurm's words."""
 
 
+class Split(BackendError):
+    """An array met a full or slow queue: its jobs go one by one, as when submissions keep
+    up (each task counts against MaxJobCount, so an array larger than the room never
+    gets in, and sbatch itself may wait minutes before it says so)."""
+
+CATCH_UP_PAUSE_S = 60.0   # after a Split, late jobs are not packed for this long
+
+
 class SlurmBackend(Backend):
     """Real Slurm through ``client``; see the module docstring."""
 
@@ -154,6 +162,11 @@ class SlurmBackend(Backend):
             self._check_fits(specs[0])
             user = User(specs[0].user, self._ensure_user(specs[0].user))
             job_id = self._sbatch(request, user)
+        except Split:
+            self.pool.pause_catch_up(CATCH_UP_PAUSE_S)
+            for spec in specs:
+                self._submit_group([spec], self.epoch + spec.submit_s)
+            return
         except (InputError, BackendError) as error:
             if self.contact.lost is None:   # else: unfinished, named in accounting.json
                 for spec, spec_late in zip(specs, lates):
@@ -197,7 +210,8 @@ class SlurmBackend(Backend):
         """The job id once Slurm took ``request``; Refused when it said no.
 
         After an ambiguous failure the job is looked up by its tag before any retry,
-        so a job is never submitted twice."""
+        so a job is never submitted twice. An array that is not taken at once is Split
+        (the caller submits its jobs one by one)."""
         def attempt() -> str:
             try:
                 job_id = self.client.submit(request, user)
@@ -208,6 +222,8 @@ class SlurmBackend(Backend):
                 found = self._find(request.name) if failure.verdict == AMBIGUOUS else None
                 if found:
                     return found
+                if request.array > 1:
+                    raise Split(str(failure)) from None
                 raise
             self.contact.answered()
             return job_id

@@ -37,6 +37,7 @@ class SubmitPool:
     def __init__(self, work: Work, workers: int = 8, *, key: Key | None = None,
                  max_group: int = 1, clock: Callable[[], float] = time.time) -> None:
         self.work, self.workers, self.clock = work, workers, clock
+        self.catch_up_from = float("-inf")   # wall time from which late groups pack again
         self.key, self.max_group = key, max(1, max_group) if key else 1
         self.items: deque[Group | None] = deque()   # None: the stop marker, one per worker
         self.open: dict[Hashable, list[JobSpec]] = {}   # groups of ``instant`` not yet full
@@ -85,6 +86,11 @@ class SubmitPool:
         with self.mutex:
             return [spec for item in self.items if item is not None for spec in item[0]]
 
+    def pause_catch_up(self, seconds: float) -> None:
+        """Submit late groups as they are for ``seconds`` (their arrays did not fit)."""
+        with self.mutex:
+            self.catch_up_from = self.clock() + seconds
+
     def backlog(self) -> int:
         """Jobs queued and not yet taken by a worker."""
         return self.queued
@@ -109,7 +115,7 @@ class SubmitPool:
             item = self.items.popleft()
             if item is not None:
                 self._close(item)
-                if self.items and self.max_group > 1:
+                if self.items and self.max_group > 1 and self.clock() >= self.catch_up_from:
                     item = self._catch_up(item)
                 self.queued -= len(item[0])
             if self.items:
