@@ -290,12 +290,15 @@ def cluster_to_dict(info: ClusterInfo) -> dict[str, Any]:
     return {"name": info.name, "default_partition": info.default_partition,
             "slurm_version": info.slurm_version,
             "nodes": [{"name": n.name, "cpus": n.cpus, "mem_mb": n.mem_mb,
-                       "partitions": list(n.partitions)} for n in info.nodes]}
+                       "partitions": list(n.partitions),
+                       **({"gpus": n.gpus, "gpu_type": n.gpu_type} if n.gpus else {})}
+                      for n in info.nodes]}
 
 
 def cluster_from_dict(data: Mapping[str, Any]) -> ClusterInfo:
     nodes = tuple(NodeInfo(n["name"], int(n["cpus"]), int(n["mem_mb"]),
-                           tuple(n.get("partitions") or ("batch",)))
+                           tuple(n.get("partitions") or ("batch",)), int(n.get("gpus") or 0),
+                           n.get("gpu_type"))
                   for n in data["nodes"])
     return ClusterInfo(str(data.get("name", "cluster")), nodes,
                        str(data.get("default_partition", "batch")), data.get("slurm_version"))

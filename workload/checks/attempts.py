@@ -23,6 +23,7 @@ class Attempt:
     procs: int
     partition: str
     nodes: tuple[str, ...]
+    gpus: tuple[str, ...] = ()    # node:index of each GPU held, where the backend tells
 
 
 def attempts(events: Iterable[Event]) -> Iterator[Attempt]:
@@ -41,7 +42,7 @@ def attempts(events: Iterable[Event]) -> Iterator[Attempt]:
 
 def _attempt(began: Event, stop: float) -> Attempt:
     return Attempt(began.seq, began.job_id, began.time, stop, began.procs, began.partition,
-                   began.nodes)
+                   began.nodes, began.gpus)
 
 
 def requeued_seqs(events: Iterable[Event]) -> set[int]:

@@ -1,4 +1,5 @@
-"""No node over-committed: CPUs always, memory when the requests state it.
+"""No node over-committed: CPUs always, memory when the requests state it, GPUs when
+the cluster or the requests have them (checks/gpu_use.py).
 
 Events name a job's nodes but not how its CPUs are split among them, so the check
 works with what must be true of any split:
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from workload.checks.attempts import Attempt, attempts
+from workload.checks.gpu_use import check_gpus
 from workload.checks.observed import Observed
 from workload.checks.result import CheckResult, Verdict, not_applicable
 
@@ -48,7 +50,8 @@ def check_no_overcommit(obs: Observed, *, tolerance_s: float = 0.0) -> CheckResu
     mem_per_cpu = {seq: spec.mem_per_cpu_mb or 0 for seq, spec in obs.requests.items()}
     _sweep(runs, cpus, mem, mem_per_cpu, part_cpus, tolerance_s, verdict)
     note = "memory checked" if any(mem_per_cpu.values()) else "memory not requested"
-    return verdict.result(note)
+    gpu_note = check_gpus(runs, obs.cluster, obs.requests, tolerance_s, verdict)
+    return verdict.result(f"{note}, {gpu_note}" if gpu_note else note)
 
 
 def _check_each_job(runs: list[Attempt], cpus: dict[str, int], verdict: Verdict) -> None:

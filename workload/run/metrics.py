@@ -28,8 +28,9 @@ def _percentile(values: array, q: float) -> float | None:
 class MetricsAccumulator:
     """Add each job as it ends; ``result()`` gives the flat metrics object."""
 
-    def __init__(self, total_cpus: int, *, tau_s: float = TAU_S) -> None:
-        self.total_cpus, self.tau_s = total_cpus, tau_s
+    def __init__(self, total_cpus: int, *, tau_s: float = TAU_S, total_gpus: int = 0) -> None:
+        self.total_cpus, self.tau_s, self.total_gpus = total_cpus, tau_s, total_gpus
+        self.busy_gpu_s = 0.0
         self.submitted = 0
         self.skipped = 0
         self.states: Counter[str] = Counter()
@@ -47,7 +48,8 @@ class MetricsAccumulator:
         if error_s is not None:
             self.errors.append(error_s)
 
-    def add_job(self, job: JobRecord) -> None:
+    def add_job(self, job: JobRecord, gpus: int | None = None) -> None:
+        """``gpus``: what the job held when its events do not say (its request)."""
         self.states[job.state] += 1
         self.first_submit = min(self.first_submit, job.submit)
         self.last_end = max(self.last_end, job.end)
@@ -57,6 +59,7 @@ class MetricsAccumulator:
         self.waits.append(wait)
         self.bsld_sum += max(1.0, (wait + run) / max(run, self.tau_s))
         self.busy_cpu_s += run * job.procs
+        self.busy_gpu_s += run * (job.gpus or gpus or 0)
 
     def result(self) -> dict[str, float | int | None]:
         started = len(self.waits)
@@ -82,6 +85,9 @@ class MetricsAccumulator:
         for state in FINAL_STATES:
             metrics.setdefault(state.lower(), self.states[state])
         metrics["ended"] = sum(self.states.values())
+        if self.total_gpus:   # GPU-seconds used of those the cluster had (issue 16)
+            metrics["gpu_utilization"] = (self.busy_gpu_s / (self.total_gpus * span)
+                                          if span > 0 else None)
         if self.latencies or self.errors:
             metrics.update({
                 "submit_latency_p50_s": _percentile(self.latencies, 50),

@@ -25,18 +25,21 @@ class Recorder:
     """
 
     def __init__(self, run_dir: Path, *, run_id: str, total_cpus: int, epoch: float,
-                 header: Header | None = None) -> None:
+                 header: Header | None = None, total_gpus: int = 0) -> None:
         self.run_dir, self.run_id = run_dir, run_id
         self.events = JsonlSink(run_dir / EVENTS)
         self.events.open(run_id)
         self.schedule = EventPairer()
-        self.metrics = MetricsAccumulator(total_cpus)
+        self.metrics = MetricsAccumulator(total_cpus, total_gpus=total_gpus)
+        self._gpus_asked: dict[int, int] = {}   # seq -> GPUs, for backends that name none
         self.swf = SwfScheduleWriter(run_dir / SCHEDULE, header or Header(), epoch)
         self.requests = open_lines(run_dir / REQUESTS)
 
     def remember(self, spec: JobSpec) -> None:
         """A job about to be submitted: what the events won't say (limit, memory, deps)."""
         self.requests.write(spec_line(spec))
+        if spec.gpus:
+            self._gpus_asked[spec.seq] = spec.gpus
         self.swf.remember(spec)
 
     def record(self, event: Event) -> None:
@@ -45,7 +48,7 @@ class Recorder:
             self.metrics.add_submit(event.submit_latency_s, event.submit_error_s)
         job = self.schedule.add(event)
         if job is not None:
-            self.metrics.add_job(job)
+            self.metrics.add_job(job, self._gpus_asked.pop(job.seq, None))
             self.swf.add(job)
 
     @property

@@ -10,7 +10,8 @@ from pathlib import Path
 from workload.errors import InputError
 from workload.event import CANCELLED, COMPLETED, FAILED, SUBMIT, Event
 from workload.run.metrics import MetricsAccumulator
-from workload.rundir import EVENTS, METRICS, SETTINGS, read_json
+from workload.rundir import (EVENTS, METRICS, SETTINGS, read_cluster, read_json,
+                             read_requests)
 from workload.run.schedule import JobRecord, build_schedule
 from workload.run.swfheader import END_STATES, parse_end_states, swf_status
 from workload.swf import SwfReader
@@ -36,7 +37,11 @@ def measure_run_dir(run_dir: Path) -> dict[str, object]:
         raise InputError(f"no {EVENTS} here: not a wlgen run directory", file=str(run_dir))
     settings = read_json(run_dir / SETTINGS) if (run_dir / SETTINGS).exists() else {}
     total = int(settings.get("cluster", {}).get("total_cpus", 0))
-    acc = MetricsAccumulator(total)
+    cluster = read_cluster(run_dir)
+    total_gpus = cluster.total_gpus if cluster is not None else 0
+    acc = MetricsAccumulator(total, total_gpus=total_gpus)
+    asked = ({seq: s.gpus for seq, s in (read_requests(run_dir) or {}).items() if s.gpus}
+             if total_gpus else {})
 
     def submits_counted(events: Iterator[Event]) -> Iterator[Event]:
         for event in events:
@@ -45,7 +50,7 @@ def measure_run_dir(run_dir: Path) -> dict[str, object]:
             yield event
 
     for job in build_schedule(submits_counted(read_events(run_dir / EVENTS))):
-        acc.add_job(job)
+        acc.add_job(job, asked.get(job.seq))
     skips = run_skips(run_dir)
     acc.skipped = int(skips.get("skipped", 0))
     return {**acc.result(), **skips}

@@ -68,6 +68,7 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
         "closed_loop": closed_loop, **(settings or {})})
     write_cluster(run_dir, info)
     recorder = Recorder(run_dir, run_id=run_id, total_cpus=info.total_cpus, epoch=epoch,
+                        total_gpus=info.total_gpus,
                         header=realised_header(header, info, run_id, backend.name,
                                                settings, skipped))
     relay = (SinkRelay(sinks, run_dir, run_id, info.total_cpus)

@@ -22,6 +22,7 @@ class JobRecord:
     user: str
     partition: str
     nodes: tuple[str, ...]
+    gpus: int = 0        # GPUs its start event named (0: none, or the backend can't tell)
 
     @property
     def wait(self) -> float | None:
@@ -36,23 +37,25 @@ class EventPairer:
     """Feed events in order; each ``end`` event completes one JobRecord."""
 
     def __init__(self) -> None:
-        self._open: dict[int, list] = {}   # seq -> [job_id, submit, start, nodes]
+        self._open: dict[int, list] = {}   # seq -> [job_id, submit, start, nodes, gpus]
 
     def add(self, event: Event) -> JobRecord | None:
         kind = event.kind
         if kind == SUBMIT:
             # A watcher may report a start before the submit: keep what is known.
-            entry = self._open.setdefault(event.seq, [event.job_id, event.time, None, ()])
+            entry = self._open.setdefault(event.seq, [event.job_id, event.time, None, (), 0])
             entry[0], entry[1] = event.job_id, event.time
         elif kind == START:
             entry = self._entry(event)
-            entry[2], entry[3] = event.time, event.nodes
+            entry[2], entry[3], entry[4] = event.time, event.nodes, len(event.gpus)
         elif kind == STATE and event.state == REQUEUED:
             self._entry(event)[2] = None    # it will start again
         elif kind == END:
-            job_id, submit, start, nodes = self._open.pop(event.seq, None) or self._orphan(event)
+            job_id, submit, start, nodes, gpus = (self._open.pop(event.seq, None)
+                                                  or self._orphan(event))
             return JobRecord(event.seq, job_id, submit, start, event.time, event.procs,
-                             event.state, event.user, event.partition, nodes or event.nodes)
+                             event.state, event.user, event.partition, nodes or event.nodes,
+                             gpus)
         return None
 
     def _entry(self, event: Event) -> list:
@@ -61,7 +64,7 @@ class EventPairer:
     @staticmethod
     def _orphan(event: Event) -> list:
         """An end or start without a submit seen (events joined mid-run): submit unknown."""
-        return [event.job_id, event.time, None, ()]
+        return [event.job_id, event.time, None, (), 0]
 
     @property
     def unfinished(self) -> list[int]:

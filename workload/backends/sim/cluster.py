@@ -140,7 +140,8 @@ class SimCluster:
         part.queue.remove(job)
         job.state, job.start = RUNNING, self.env.now
         names = self.part_nodes[job.partition]
-        self._event(START, job, RUNNING, nodes=tuple(names[n] for n, _ in alloc))
+        self._event(START, job, RUNNING, nodes=tuple(names[n] for n, _ in alloc),
+                    gpus=tuple(f"{names[n]}:{i}" for n, i in job.gpu_held))
         end = self.env.timeout(planned_end(job.spec, job.limit)[0], value=job)
         end.callbacks.append(self._on_end)
 

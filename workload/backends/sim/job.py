@@ -12,7 +12,8 @@ class SimJob:
     """Mutable scheduler state of one job; the spec itself stays immutable."""
 
     __slots__ = ("spec", "seq", "procs", "nodes", "mem", "limit", "submit", "start",
-                 "alloc", "state", "partition", "order")
+                 "alloc", "state", "partition", "order", "gpus", "gpu_type", "gpu_plan",
+                 "gpu_held")
 
     def __init__(self, spec: JobSpec, submit: float, partition: str) -> None:
         self.spec, self.seq, self.procs = spec, spec.seq, spec.procs
@@ -23,6 +24,9 @@ class SimJob:
         self.state = PENDING
         self.partition = partition
         self.order = -1                          # position in its partition's queue
+        self.gpus, self.gpu_type = spec.gpus, spec.gpu_type
+        self.gpu_plan: list[tuple[int, int]] = []   # (node index, GPUs) found, not yet taken
+        self.gpu_held: list[tuple[int, int]] = []   # (node index, GPU index) while running
 
     @property
     def expected_end(self) -> float:
@@ -37,4 +41,4 @@ class SimJob:
     @property
     def simple(self) -> bool:
         """True when any free cores anywhere will do (no node count, no memory)."""
-        return self.nodes is None and self.mem is None
+        return self.nodes is None and self.mem is None and not self.gpus

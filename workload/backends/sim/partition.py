@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workload.backends.base import NodeInfo
+from workload.backends.sim.gpus import GpuPool
 from workload.backends.sim.job import SimJob
 from workload.backends.sim.queue import JobQueue
 
@@ -28,9 +29,15 @@ class Partition:
         self.free_nodes = set(range(len(nodes)))
         self.queue = JobQueue()
         self.running: dict[int, SimJob] = {}
+        self.gpu = GpuPool(nodes)
 
     def impossible(self, job: SimJob) -> str | None:
         """Why the job can never run here, even on an idle partition; None if it can."""
+        if job.gpus:
+            most = job.nodes if job.nodes is not None else min(job.procs, len(self.cpus))
+            reason = self.gpu.impossible(job, self.name, most)
+            if reason:
+                return reason
         if job.simple:
             if job.procs > self.total_cpus:
                 return f"{job.procs} CPUs requested, partition {self.name} has {self.total_cpus}"
@@ -52,7 +59,36 @@ class Partition:
         """Where the job would run now, or None if it does not fit yet."""
         if job.procs > self.free_total:
             return None
+        if job.gpus:
+            return self._with_gpus(job)
         return self._spread(job) if job.nodes is None else self._pinned(job)
+
+    def _with_gpus(self, job: SimJob) -> Allocation | None:
+        """Cores and GPUs together; the GPU plan is kept on the job for ``take``."""
+        pool = self.gpu.by_free([n for n in self.free_nodes if self._usable(n, job.mem)], job)
+        if job.nodes is not None:
+            alloc = self._pinned(job, pool)
+            plan = None if alloc is None else self.gpu.plan(job, [n for n, _ in alloc])
+        else:
+            plan = self.gpu.plan(job, pool)
+            alloc = None if plan is None else self._fill(job, [n for n, _ in plan], pool)
+        if plan is None or alloc is None:
+            return None
+        job.gpu_plan = plan
+        return alloc
+
+    def _fill(self, job: SimJob, gpu_nodes: list[int], pool: list[int]) -> Allocation | None:
+        """A task on each GPU node, then the other tasks wherever cores are free."""
+        cores = dict.fromkeys(gpu_nodes, 1)
+        left = job.procs - len(gpu_nodes)
+        for node in pool:
+            if left <= 0:
+                break
+            extra = min(self._usable(node, job.mem) - cores.get(node, 0), left)
+            if extra > 0:
+                cores[node] = cores.get(node, 0) + extra
+                left -= extra
+        return None if left else list(cores.items())
 
     def _usable(self, node: int, mem: int | None) -> int:
         free = self.free[node]
@@ -78,9 +114,10 @@ class Partition:
                     return alloc
         return None
 
-    def _pinned(self, job: SimJob) -> Allocation | None:
+    def _pinned(self, job: SimJob, pool: list[int] | None = None) -> Allocation | None:
         per_node, mem = job.per_node, job.mem
-        chosen = [n for n in self.free_nodes if self._usable(n, mem) >= per_node][:job.nodes]
+        nodes = self.free_nodes if pool is None else pool
+        chosen = [n for n in nodes if self._usable(n, mem) >= per_node][:job.nodes]
         if len(chosen) < job.nodes:
             return None
         counts = [per_node] * job.nodes
@@ -101,6 +138,8 @@ class Partition:
             for node, cores in alloc:
                 self.free_mem[node] -= job.mem * cores
         self.free_total -= job.procs
+        if job.gpu_plan:
+            self.gpu.take(job)
         job.alloc = alloc
         self.running[job.seq] = job
 
@@ -114,6 +153,8 @@ class Partition:
         if job.mem:
             for node, cores in job.alloc:
                 self.free_mem[node] += job.mem * cores
+        if job.gpu_held:
+            self.gpu.release(job)
         del self.running[job.seq]
 
     def jobs_on(self, node: int) -> list[SimJob]:
