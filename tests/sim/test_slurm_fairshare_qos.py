@@ -135,3 +135,11 @@ def test_max_submit_and_max_wall_refuse_at_submit():
     refused = {e.seq: e.reason for e in events if e.kind == "end" and e.state == "REJECTED"}
     assert refused == {1: "QOSMaxSubmitJobPerUserLimit", 2: "QOSMaxWallDurationPerJobLimit"}
     assert ends(events)[3] == (161, "COMPLETED")
+
+
+def test_a_jobs_own_qos_wins_over_its_accounts():
+    # b's account has no QOS (normal, 0); J2 asks for --qos=high itself: 1000, first.
+    specs = [job(0, 0, 4, 600, user="b"), job(1, 1, 4, 600, user="b"),
+             job(2, 2, 4, 600, user="b", qos="high")]
+    events = simulate(specs, nodes(1, 4), qos_conf(PriorityWeightQOS=1000))
+    assert starts(events) == {0: 0, 2: 600, 1: 1200}

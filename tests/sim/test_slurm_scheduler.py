@@ -203,3 +203,22 @@ def test_equal_priority_and_submit_time_go_by_job_id():
     specs = [job(0, 0, 4, 600), job(2, 5, 4, 600), job(1, 5, 4, 600)]
     assert starts(simulate(specs, nodes(1, 4), conf(SchedulerType="sched/builtin"))) == \
         {0: 0, 1: 600, 2: 1200}
+
+
+def test_dependencies_and_how_source_jobs_ended():
+    # Sources with ids: J0 (source 10) runs 0..600. J1 afterok:10 waits (Dependency) and
+    # starts when J0 completes, at 600 (the event pass after the end). J2 afternotok:10
+    # can never run: cancelled at 600 (DependencyNeverSatisfied). J3 failed at its
+    # source with exit 3 after 60 s: FAILED, exit 3, at 60. J4 was cancelled 30 s after
+    # it started: CANCELLED at 30. 2 nodes x 4 CPUs, so nothing else waits.
+    specs = [job(0, 0, 1, 600, source_id=10),
+             job(1, 1, 1, 60, source_id=11, depends=(("afterok", (10,)),)),
+             job(2, 1, 1, 60, source_id=12, depends=(("afternotok", (10,)),)),
+             job(3, 0, 1, 60, final_state="FAILED", exit_code=3),
+             job(4, 0, 1, 600, cancel_after_s=30)]
+    events = simulate(specs, nodes(2, 4), conf())
+    assert starts(events)[1] == 600 and first(events, 1).reason == "Dependency"
+    assert ends(events)[2] == (600, "CANCELLED")
+    assert first(events, 2, "end").reason == "DependencyNeverSatisfied"
+    assert ends(events)[3] == (60, "FAILED") and first(events, 3, "end").exit_code == 3
+    assert ends(events)[4] == (30, "CANCELLED")

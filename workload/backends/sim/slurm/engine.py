@@ -24,6 +24,8 @@ from operator import attrgetter
 import simpy
 
 from workload.backends.base import ClusterInfo, Emit
+from workload.backends.sim.cluster import planned_end
+from workload.backends.sim.depends import NEVER, Holds
 from workload.backends.sim.slurm import passes
 from workload.backends.sim.slurm.fairshare import FairShare
 from workload.backends.sim.slurm.plan import round_up
@@ -32,8 +34,8 @@ from workload.backends.sim.slurm.settings import (REQUEUE_HOLD_S, TIME_CHECK_S, 
                                                    read)
 from workload.backends.sim.slurm.state import Job, Nodes, Part
 from workload.errors import InputError
-from workload.event import (CANCELLED, COMPLETED, END, NODE_FAIL, PENDING, REJECTED, REQUEUED,
-                            RUNNING, START, STATE, SUBMIT, TIMEOUT, Event)
+from workload.event import (CANCELLED, COMPLETED, END, FAILED, NODE_FAIL, PENDING, REJECTED,
+                            REQUEUED, RUNNING, START, STATE, SUBMIT, TIMEOUT, Event)
 from workload.slurmconf import PartitionConf, SlurmConfig
 from workload.spec import JobSpec
 
@@ -67,6 +69,8 @@ class SlurmEngine:
         self.qos_user: dict[tuple[str, str], list[int]] = {}   # [running, submitted]
         self._armed: set[str] = set()
         self._fresh: list[Job] = []         # queued since the last main pass
+        self.holds = Holds()                 # jobs waiting for their --dependency
+        self.held: dict[int, Job] = {}
         self._dirty = {"full": False, "bf": False}
 
     def _parts(self, info: ClusterInfo, conf: SlurmConfig) -> dict[str, Part]:
@@ -87,7 +91,7 @@ class SlurmEngine:
             self._reject(spec, now, f"invalid partition {spec.partition!r}", latency, error)
             return
         assoc = self.fs.leaf(spec.user, spec.account)
-        qos_name = self.fs.qos_of.get(assoc.parent.name) if assoc.parent else None
+        qos_name = spec.qos or (self.fs.qos_of.get(assoc.parent.name) if assoc.parent else None)
         job = Job(spec, now, part, self._limit(spec, part), self.qos.get(qos_name or "normal"))
         job.assoc = assoc
         self._event(SUBMIT, job, PENDING, submit_latency_s=latency, submit_error_s=error)
@@ -98,7 +102,14 @@ class SlurmEngine:
         if job.qos and self.s.enforce_limits:
             self.qos_user.setdefault((job.qos.name, job.user), [0, 0])[1] += 1
         job.static_prio = self.prio.static(job)
-        self._queue_job(job)
+        ready = self.holds.hold(job)      # type: ignore[arg-type]  # duck-typed: spec, seq
+        if ready is None:                 # waits for its dependency (reason Dependency)
+            job.reason = "Dependency"
+            self.held[job.seq] = job
+        elif ready:
+            self._queue_job(job)
+        else:
+            self._finish(job, CANCELLED, NEVER)
 
     def _limit(self, spec: JobSpec, part: Part) -> float:
         """The time limit Slurm holds: whole minutes (sbatch --time rounds up); none
@@ -150,7 +161,10 @@ class SlurmEngine:
 
     def cancel(self, seqs) -> None:
         for seq in seqs:
-            if seq in self.pending:
+            if seq in self.held:
+                self.holds.drop(self.held[seq])  # type: ignore[arg-type]
+                self._finish(self.held.pop(seq), CANCELLED)
+            elif seq in self.pending:
                 job = self.pending.pop(seq)
                 self.waiting_in[job.part.name] -= 1
                 self._finish(job, CANCELLED)
@@ -300,18 +314,16 @@ class SlurmEngine:
         job.planned = [(end, cell, cores) for cell, cores in by_cell.items()]
         self._event(START, job, RUNNING, nodes=tuple(self.nodes.names[n] for n, _ in alloc),
                     priority=job.priority, reason=job.reason)
-        kill = job.limit + self.s.overtime_s
-        runtime = job.spec.runtime_s
-        if runtime > kill:      # killed at the first time-limit check after the limit
-            runtime = round_up(now + kill, TIME_CHECK_S) - now
-        self.env.timeout(runtime, value=(job, job.start)).callbacks.append(self._on_end)
+        runtime, state = planned_end(job.spec, job.limit + self.s.overtime_s)
+        if state == TIMEOUT:    # killed at the first time-limit check after the limit
+            runtime = round_up(now + runtime, TIME_CHECK_S) - now
+        self.env.timeout(runtime, value=(job, job.start, state)).callbacks.append(self._on_end)
 
     def _on_end(self, event: simpy.Event) -> None:
-        job, started = event.value  # type: ignore[misc]
+        job, started, state = event.value  # type: ignore[misc]
         if job.state != RUNNING or job.start != started:
             return              # cancelled, failed or requeued meanwhile
-        over = job.spec.runtime_s > job.limit + self.s.overtime_s
-        self._stop(job, TIMEOUT if over else COMPLETED)
+        self._stop(job, state)
 
     def _release(self, job: Job) -> None:
         if self.s.w_fs:     # decayed with the rest at the next calc (<= one period early)
@@ -330,7 +342,16 @@ class SlurmEngine:
         job.state = state
         if job.qos and self.s.enforce_limits:
             self.qos_user[(job.qos.name, job.user)][1] -= 1
-        self._event(END, job, state, exit_code=0 if state == COMPLETED else None, reason=reason)
+        exit_code = 0 if state == COMPLETED else (job.spec.exit_code or 1) if state == FAILED \
+            else None
+        self._event(END, job, state, exit_code=exit_code, reason=reason)
+        for held, runs in self.holds.release(job.spec.source_id, state):
+            released = self.held.pop(held.seq)
+            if runs:            # eligible from now: age accrues from here (BeginTime)
+                released.eligible = self.env.now
+                self._queue_job(released)
+            else:
+                self._finish(released, CANCELLED, NEVER)
         self._kick()
 
     def _event(self, kind: str, job: Job, state: str, **extra) -> None:
