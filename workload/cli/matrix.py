@@ -76,6 +76,8 @@ def matrix(scenario: str, varies: tuple[str, ...], jobs: int, backend: str, out:
                              Path(out) if out else Path("runs") / new_run_id("matrix"))
     outcomes = run_variants(variants, jobs=jobs, backend=backend, cluster=cluster,
                             on_done=_tell)
+    for cancelled in (o for o in outcomes if o.status == "cancelled"):
+        _tell(cancelled)
     report(outcomes, as_json)
     if any(o.status in ("cancelled", "interrupted") for o in outcomes):
         raise SystemExit(130)

@@ -172,8 +172,10 @@ def _collect(future: Future[VariantOutcome], variant: Variant) -> VariantOutcome
 def _worker_init() -> None:
     """An idle worker shrugs off Ctrl-C (the parent decides); a running simulation still
     takes it, because stop_on_interrupt installs its own handler for the run. SIG_IGN
-    would not do: stop_on_interrupt keeps an ignored SIGINT ignored."""
-    signal.signal(signal.SIGINT, _shrug)
+    would not do: stop_on_interrupt keeps an ignored SIGINT ignored, which is right when
+    wlgen itself was started ignoring it (nohup, a background job), as the worker then is."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, _shrug)
 
 
 def _shrug(signum: int, frame: object) -> None:
