@@ -63,7 +63,8 @@ def test_a_trace_from_a_fifo_replays_every_job_once(wlgen, tmp_path, hpc2n):
     writer.join(timeout=30)
     direct = metrics_of(wlgen("replay", str(hpc2n), "--nodes", "8", "--cpus", "32",
                               "--backend", "sim", "--out", str(tmp_path / "d"), "--json"))
-    lines = sum(1 for l in data.decode().splitlines() if l.strip() and not l.startswith(";"))
+    lines = sum(1 for line in data.decode().splitlines()
+                if line.strip() and not line.startswith(";"))
     assert piped["submitted"] == direct["submitted"] == 3145
     assert piped["submitted"] + piped["skipped"] == lines
 

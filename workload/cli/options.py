@@ -37,7 +37,7 @@ class FiniteFloat(click.ParamType):
     def convert(self, value: object, param: click.Parameter | None,
                 ctx: click.Context | None) -> float:
         try:
-            number = float(value)   # type: ignore[arg-type]
+            number = float(str(value))
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number", param, ctx)
         if not math.isfinite(number):

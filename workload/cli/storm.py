@@ -24,7 +24,8 @@ OPTIONS = {"jobs": "--jobs", "rate": "--rate", "poisson": "--poisson", "size": "
               help="Tasks per job: N, LOW-HIGH, pow2:LOW-HIGH or exp:MEAN.")
 @click.option("--runtime", default="10-60", show_default=True,
               help="Run time (s): N, LOW-HIGH or exp:MEAN.")
-@click.option("--time-limit", type=POSITIVE, help="Time limit (s); default 2x run time, whole minutes.")
+@click.option("--time-limit", type=POSITIVE,
+              help="Time limit (s); default 2x run time, whole minutes.")
 @click.option("--users", type=click.IntRange(min=1), default=1, show_default=True,
               help="Spread jobs over N users.")
 @cluster_options

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from workload.backends.sim.calibrate import TEXTBOOK, Calibration
-from workload.errors import InputError
 from workload.scenario.checkspec import parse_checks
 from workload.scenario.cluster import parse_cluster
 from workload.scenario.faults import parse_faults

@@ -7,7 +7,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from workload.errors import InputError
 from workload.swf.header import Header
@@ -20,13 +20,15 @@ _BOM = b"\xef\xbb\xbf"
 def open_text(path: str | Path, mode: str = "rt") -> IO[str]:
     """Open a trace, gzip-compressed when its name ends in .gz."""
     if str(path).endswith(".gz"):
-        return gzip.open(path, mode, encoding="utf-8")
+        return cast(IO[str], gzip.open(path, mode, encoding="utf-8"))
     return open(path, mode, encoding="utf-8", newline="\n" if "w" in mode else None)
 
 
 def open_bytes(path: str | Path) -> IO[bytes]:
     """Open a trace for reading as bytes (decoded line by line, so a bad byte has a line)."""
-    return gzip.open(path, "rb") if str(path).endswith(".gz") else open(path, "rb")
+    if str(path).endswith(".gz"):
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return open(path, "rb")
 
 
 class SwfReader:
