@@ -2,8 +2,8 @@
 
 Jobs are *comparable* when they are in the same partition (and, with ``by="user"``, of
 the same user: fair-share gives each user its own priority), pin the same node count
-(or none), and A asks for no more CPUs, no more memory per CPU and no more time than
-B. If A was submitted before B (ties broken by submit order, the seq), then under FCFS
+(or none) and the same GPU type (or none), and A asks for no more CPUs, no more memory
+per CPU, no more GPUs and no more time than B. If A was submitted before B (ties broken by submit order, the seq), then under FCFS
 and under EASY backfilling alike A must not start after B: whenever B could start, A
 fits in the same place and ends no later, and both policies consider A first. So a
 violation is a pair (A, B) with start(A) > start(B) + tolerance.
@@ -48,7 +48,7 @@ def check_priority_order(obs: Observed, *, tolerance_s: float = 0.0, by: str = "
         spec = obs.requests.get(job.seq)
         if job.start is None or spec is None or job.seq in requeued:
             continue
-        group = (job.partition, job.user if by == "user" else "", spec.nodes)
+        group = (job.partition, job.user if by == "user" else "", spec.nodes, spec.gpu_type)
         groups[group].append(job)
     verdict = Verdict(NAME)
     for jobs in groups.values():
@@ -62,8 +62,9 @@ def arrival(job_id: str) -> tuple[int, ...]:
     return tuple(int(g) for g in found.groups() if g is not None) if found else ()
 
 
-def _shape(spec: JobSpec, fcfs: bool) -> tuple[int, float, int]:
-    return (0, 0.0, 0) if fcfs else (spec.procs, spec.time_limit_s, spec.mem_per_cpu_mb or 0)
+def _shape(spec: JobSpec, fcfs: bool) -> tuple[int, float, int, int]:
+    return ((0, 0.0, 0, 0) if fcfs else
+            (spec.procs, spec.time_limit_s, spec.mem_per_cpu_mb or 0, spec.gpus))
 
 
 def _group(jobs: list[JobRecord], requests: dict[int, JobSpec], tol: float, fcfs: bool,
@@ -73,7 +74,7 @@ def _group(jobs: list[JobRecord], requests: dict[int, JobSpec], tol: float, fcfs
     jobs.sort(key=lambda j: (j.submit, arrival(j.job_id), j.seq))
     shapes = sorted({_shape(requests[j.seq], fcfs) for j in jobs})
     index = {s: i for i, s in enumerate(shapes)}
-    arr = np.array(shapes, dtype=float).reshape(len(shapes), 3)
+    arr = np.array(shapes, dtype=float).reshape(len(shapes), 4)
     latest = np.full(len(shapes), -np.inf)
     latest_seq = np.zeros(len(shapes), dtype=np.int64)
     for job in jobs:

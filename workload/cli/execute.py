@@ -40,8 +40,11 @@ def resolve_backend(requested: str, slurm: Mapping[str, object]) -> str:
     return kind
 
 
-def sim_shape(nodes: int | None, cpus: int | None, mem: int) -> ClusterInfo:
-    return make_cluster_info(nodes or DEFAULT_NODES, cpus or DEFAULT_CPUS, mem)
+def sim_shape(nodes: int | None, cpus: int | None, mem: int,
+              gpus: tuple[int, str | None] | None = None) -> ClusterInfo:
+    count, gpu_type = gpus or (0, None)
+    return make_cluster_info(nodes or DEFAULT_NODES, cpus or DEFAULT_CPUS, mem, gpus=count,
+                             gpu_type=gpu_type)
 
 
 def open_backend(kind: str, sim_cluster: ClusterInfo, *, policy: str, realtime: bool,

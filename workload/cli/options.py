@@ -15,6 +15,7 @@ import click
 from workload.backends.select import BACKENDS
 from workload.backends.sim.policy import POLICIES
 from workload.errors import InputError, quote
+from workload.gres import parse_gpus
 from workload.cli.sinkopts import sink_options
 
 F = Callable[..., object]
@@ -79,6 +80,24 @@ def check_out_dir(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
+class GpuShape(click.ParamType):
+    """``--gpus G[:TYPE]``: GPUs per node, as (count, type or None)."""
+
+    name = "G[:TYPE]"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[int, str | None]:
+        if isinstance(value, tuple):
+            return value   # type: ignore[return-value]
+        try:
+            return parse_gpus(str(value))
+        except InputError as err:
+            self.fail(f"{value!r}: {err.rule}", param, ctx)
+
+
+GPUS = GpuShape()
+GPU_OPTION = click.option("--gpus", type=GPUS, default=None,
+                          help="GPUs per node, G or G:TYPE (e.g. 2, 4:a100) [0].")
 POSITIVE = FiniteFloat(0.0)          # speedups, rates, limits: 0 would mean "not given"
 NON_NEGATIVE = FiniteFloat(0.0, closed=True)
 FINITE = FiniteFloat()
@@ -133,6 +152,7 @@ cluster_options = _stack(
     click.option("--cpus", type=click.IntRange(1, MAX_CPUS), help="CPUs per node."),
     click.option("--mem", type=click.IntRange(min=1), default=64_000, show_default=True,
                  help="Memory per node, MB."),
+    GPU_OPTION,
     click.option("--policy", type=click.Choice(POLICIES), default="easy", show_default=True,
                  help="Simulator scheduling policy: FCFS, EASY backfilling, or Slurm's own "
                       "(priority, fair-share, main loop, backfill; the container cluster's "

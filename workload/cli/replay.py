@@ -48,7 +48,7 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
            out: str | None, as_json: bool, seed: int, payload: str,
            cancel_on_exit: bool, sinks: SinkOptions, slurm: dict[str, object],
            accounting: dict[str, object], force: bool = False,
-           epoch: float | None = None) -> None:
+           epoch: float | None = None, gpus: tuple[int, str | None] | None = None) -> None:
     """Replay TRACE: an SWF trace (.swf, .swf.gz), a sacct -P/-p or --json dump, or a
     wlgen-jobs file (.jsonl), recognised by its content (README: "Replaying your
     cluster's accounting").
@@ -79,7 +79,9 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
         raise InputError(f"MaxProcs {trace_procs:,} would be as many simulated nodes (at most "
                          f"{MAX_NODES:,}): give --nodes and --cpus", file=trace)
     kind = resolve_backend(backend, slurm)
-    runner = open_backend(kind, make_cluster_info(nodes or trace_procs, cpus or 1, mem),
+    gpu_count, gpu_type = gpus or (0, None)
+    runner = open_backend(kind, make_cluster_info(nodes or trace_procs, cpus or 1, mem,
+                                                  gpus=gpu_count, gpu_type=gpu_type),
                           policy=policy, realtime=realtime, slurm=slurm)
     cluster = runner.describe()
     source.fit_partitions(cluster.partitions)

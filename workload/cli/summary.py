@@ -16,6 +16,7 @@ ROWS = (
     ("wait_mean_s", "wait mean", "{:,.1f} s"), ("wait_median_s", "wait median", "{:,.1f} s"),
     ("wait_p95_s", "wait p95", "{:,.1f} s"), ("bsld_mean", "bounded slowdown", "{:,.2f}"),
     ("utilization", "utilisation", "{:.1%}"),
+    ("gpu_utilization", "GPU utilisation", "{:.1%}"),
     ("throughput_jobs_per_s", "throughput", "{:,.4g} jobs/s"),
     ("submit_latency_p50_s", "submit latency p50", "{:.4f} s"),
     ("submit_latency_p99_s", "submit latency p99", "{:.4f} s"),

@@ -13,11 +13,12 @@ from dataclasses import asdict, dataclass, field
 from workload.backends.base import ClusterInfo, NodeInfo
 from workload.cluster.config import SUITES
 from workload.errors import InputError
+from workload.gres import parse_gpus
 from workload.scenario.schema import Key, opt
 from workload.slurmconf import PartitionConf, minutes_text_to_s
 
-KEYS = ("name", "nodes", "cpus", "memory_mb", "partitions", "fabric", "slurm_version")
-PARTITION_KEYS = ("name", "nodes", "cpus", "memory_mb", "default", "same_nodes_as",
+KEYS = ("name", "nodes", "cpus", "memory_mb", "gpus", "partitions", "fabric", "slurm_version")
+PARTITION_KEYS = ("name", "nodes", "cpus", "memory_mb", "gpus", "default", "same_nodes_as",
                   # Slurm's partition settings (PartitionName=...), which the simulator honours
                   "PriorityTier", "PriorityJobFactor", "MaxTime", "DefaultTime", "MaxNodes")
 FABRIC_KEYS = ("topology", "link_gbps", "oversubscription", "nodes_per_switch")
@@ -37,6 +38,8 @@ class PartitionDef:
     default: bool = False
     same_nodes_as: str | None = None    # shares that partition's nodes (has none of its own)
     slurm: PartitionConf | None = None  # PriorityTier, PriorityJobFactor, MaxTime...
+    gpus: int = 0                       # per node: ``gpus: 2`` or ``gpus: "4:a100"``
+    gpu_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ class ClusterDef:
                                   if p.same_nodes_as == part.name))
             for _ in range(part.nodes):
                 i += 1
-                nodes.append(NodeInfo(f"n{i}", part.cpus, part.memory_mb, names))
+                nodes.append(NodeInfo(f"n{i}", part.cpus, part.memory_mb, names, part.gpus,
+                                      part.gpu_type))
         return ClusterInfo(self.name, tuple(nodes), self.default_partition, self.slurm_version)
 
     def to_dict(self) -> dict[str, object]:
@@ -88,17 +92,30 @@ def parse_cluster(key: Key | None) -> ClusterDef:
     cpus = opt(keys, "cpus", "integer", DEFAULT_CPUS, low=1, high=MAX_CPUS)
     mem = opt(keys, "memory_mb", "integer", DEFAULT_MEM, low=1)
     nodes = opt(keys, "nodes", "integer", None, low=1, high=MAX_NODES)
+    gpus = _gpus(keys, (0, None))
     if "partitions" in keys:
-        parts = tuple(_partition(k, cpus, mem) for k in keys["partitions"].items())
+        parts = tuple(_partition(k, cpus, mem, gpus) for k in keys["partitions"].items())
         _check_partitions(keys["partitions"], parts, nodes)
     else:
-        parts = (PartitionDef("batch", nodes or 8, cpus, mem, True),)
+        parts = (PartitionDef("batch", nodes or 8, cpus, mem, True, gpus=gpus[0],
+                              gpu_type=gpus[1]),)
     version = opt(keys, "slurm_version", "text", None, choices=tuple(SUITES.values()))
     fabric = _fabric(keys["fabric"]) if "fabric" in keys else {}
     return ClusterDef(opt(keys, "name", "text", "sim"), parts, fabric, version)
 
 
-def _partition(key: Key, cpus: int, mem: int) -> PartitionDef:
+def _gpus(keys: dict[str, Key], default: tuple[int, str | None]) -> tuple[int, str | None]:
+    """``gpus``: GPUs per node, G or "G:TYPE" (issue 16)."""
+    if "gpus" not in keys or keys["gpus"].value is None:
+        return default
+    try:
+        return parse_gpus(str(keys["gpus"].scalar()))
+    except InputError as err:
+        raise keys["gpus"].error(err.rule) from None
+
+
+def _partition(key: Key, cpus: int, mem: int,
+               gpus: tuple[int, str | None] = (0, None)) -> PartitionDef:
     keys = key.mapping(PARTITION_KEYS, required=("name",))
     shared = opt(keys, "same_nodes_as", "text", None)
     if (shared is None) == ("nodes" not in keys):
@@ -107,7 +124,8 @@ def _partition(key: Key, cpus: int, mem: int) -> PartitionDef:
     return PartitionDef(name, keys["nodes"].integer(low=1) if "nodes" in keys else 0,
                         opt(keys, "cpus", "integer", cpus, low=1),
                         opt(keys, "memory_mb", "integer", mem, low=1),
-                        opt(keys, "default", "flag", False), shared, _slurm_partition(name, keys))
+                        opt(keys, "default", "flag", False), shared, _slurm_partition(name, keys),
+                        *_gpus(keys, gpus))
 
 
 def _slurm_partition(name: str, keys: dict[str, Key]) -> PartitionConf:

@@ -17,6 +17,7 @@ from workload.scenario.schema import Key, opt
 from workload.sources import LublinSource, MixSource, StormSource, TraceSource, Window
 from workload.sources.base import Source
 from workload.sources.dist import Dist
+from workload.sources.gpus import GpuShare
 from workload.sources.storm import check_storm
 from workload.sources.lublin import KINDS as LUBLIN_KINDS
 from workload.spec import JobSpec
@@ -26,11 +27,13 @@ KINDS = ("storm", "replay", "lublin", "mix")
 COMMON = ("kind", "jobs", "seed", "transforms", "payload")
 PARAMS = {
     "storm": {"rate": "number", "poisson": "flag", "size": "text", "runtime": "text",
-              "time_limit_s": "number", "users": "integer"},
+              "time_limit_s": "number", "users": "integer", "job_gpus": "scalar",
+              "gpu_share": "number"},
     "replay": {"trace": "text", "lenient": "flag", "offset": "integer", "from_s": "number",
                "to_s": "number", "closed_loop": "flag", "use_memory": "flag", "scale": "flag",
                "whole_nodes": "flag"},
-    "lublin": {"model": "text", "procs": "integer", "users": "integer"},
+    "lublin": {"model": "text", "procs": "integer", "users": "integer", "job_gpus": "scalar",
+               "gpu_share": "number"},
     "mix": {"parts": None},
 }
 TRANSFORMS = ("speedup", "load", "max_runtime_s", "users", "user_map", "accounts", "partition")
@@ -89,9 +92,16 @@ def _check_source(kind: str, jobs: int | None, seed: int, params: dict[str, obje
         elif kind == "lublin" and int(p.get("procs", 2)) < 2:
             raise InputError("the model needs a system of >= 2 processors", field="procs",
                              value=p["procs"])
+        if kind in ("storm", "lublin"):
+            GpuShare(_text(p.get("job_gpus")), p.get("gpu_share"), seed=seed)
     except InputError as err:
         at = keys.get(str(err.field)) or where
         raise at.error(err.rule) from None
+
+
+def _text(value: object) -> str | None:
+    """A text parameter as a string (``job_gpus: 2`` reads as the number 2)."""
+    return None if value is None else str(value)
 
 
 def _param(key: Key, read: str) -> object:
@@ -193,7 +203,8 @@ def _source(wl: WorkloadDef, cluster: ClusterInfo, target: int) -> Source:
                            poisson=bool(p.get("poisson")), size=str(p.get("size", "1")),
                            runtime=str(p.get("runtime", "10-60")),
                            time_limit_s=p.get("time_limit_s"), users=int(p.get("users", 1)),
-                           seed=wl.seed)
+                           seed=wl.seed, job_gpus=_text(p.get("job_gpus")),
+                           gpu_share=p.get("gpu_share"))
     if wl.kind == "replay":
         return TraceSource(str(p["trace"]), strict=not p.get("lenient", False),
                            use_memory=bool(p.get("use_memory")),
@@ -202,7 +213,8 @@ def _source(wl: WorkloadDef, cluster: ClusterInfo, target: int) -> Source:
     if wl.kind == "lublin":
         return LublinSource(DEFAULT_JOBS if jobs is None else jobs, int(p.get("procs", target)),
                             kind=str(p.get("model", "mixed")), seed=wl.seed,
-                            users=int(p.get("users", 32)))
+                            users=int(p.get("users", 32)), job_gpus=_text(p.get("job_gpus")),
+                            gpu_share=p.get("gpu_share"))
     total = DEFAULT_JOBS if jobs is None else jobs
     return MixSource([(w, build(part, cluster)) for w, part in wl.parts], total)
 

@@ -22,6 +22,7 @@ from workload.errors import InputError
 from workload.sources.base import Source
 from workload.sources.draws import Draws
 from workload.sources.estimates import EstimateModel
+from workload.sources.gpus import GpuShare
 from workload.spec import JobSpec
 from workload.swf import Header, SwfRecord
 
@@ -179,13 +180,15 @@ class LublinSource(Source):
     name = "lublin"
 
     def __init__(self, jobs: int, procs: int, *, kind: str = "mixed", seed: int = 0,
-                 estimates: EstimateModel | None = None, users: int = 32) -> None:
+                 estimates: EstimateModel | None = None, users: int = 32,
+                 job_gpus: str | None = None, gpu_share: float | None = None) -> None:
         super().__init__()
         if jobs < 0:
             raise InputError(f"--jobs must be >= 0, got {jobs}")
         self.jobs, self.procs, self.kind, self.seed, self.users = jobs, procs, kind, seed, users
         self.max_procs = procs
         self.estimates = estimates or EstimateModel(seed=seed)
+        self.gpus = GpuShare(job_gpus, gpu_share, seed=seed)   # SWF records carry none
 
     def records(self) -> Iterator[SwfRecord]:
         """The model as SWF records (status 1, queue = job type as in lublin99)."""
@@ -209,6 +212,9 @@ class LublinSource(Source):
         return header
 
     def __iter__(self) -> Iterator[JobSpec]:
+        return self.gpus.mark(self._jobs())
+
+    def _jobs(self) -> Iterator[JobSpec]:
         for seq, r in enumerate(self.records()):
             yield JobSpec(seq=seq, submit_s=r.submit, procs=r.req_procs, runtime_s=r.run,
                           time_limit_s=r.req_time, user=f"u{r.user}", group=f"g{r.group}",
@@ -216,4 +222,5 @@ class LublinSource(Source):
 
     def describe(self) -> dict[str, object]:
         return {"source": self.name, "jobs": self.jobs, "procs": self.procs, "kind": self.kind,
-                "seed": self.seed, "estimates": self.estimates.describe()}
+                "seed": self.seed, "estimates": self.estimates.describe(),
+                **self.gpus.describe()}

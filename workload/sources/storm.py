@@ -10,6 +10,7 @@ import numpy as np
 from workload.errors import InputError
 from workload.sources.base import Source
 from workload.sources.dist import Dist
+from workload.sources.gpus import GpuShare
 from workload.spec import JobSpec
 
 
@@ -56,7 +57,8 @@ class StormSource(Source):
 
     def __init__(self, jobs: int, *, rate: float | None = None, poisson: bool = False,
                  size: str = "1", runtime: str = "10-60", time_limit_s: float | None = None,
-                 users: int = 1, seed: int = 0) -> None:
+                 users: int = 1, seed: int = 0, job_gpus: str | None = None,
+                 gpu_share: float | None = None) -> None:
         super().__init__()
         check_storm(jobs, rate=rate, poisson=poisson, time_limit_s=time_limit_s, users=users,
                     seed=seed)
@@ -65,8 +67,12 @@ class StormSource(Source):
         self.runtime = Dist(runtime, option="runtime", integer=False)
         self.time_limit_s = time_limit_s
         self.max_procs = None
+        self.gpus = GpuShare(job_gpus, gpu_share, seed=seed)
 
     def __iter__(self) -> Iterator[JobSpec]:
+        return self.gpus.mark(self._jobs())
+
+    def _jobs(self) -> Iterator[JobSpec]:
         rng = np.random.default_rng(self.seed)
         when = 0.0
         for seq in range(self.jobs):
@@ -86,4 +92,5 @@ class StormSource(Source):
     def describe(self) -> dict[str, object]:
         return {"source": self.name, "jobs": self.jobs, "rate": self.rate,
                 "poisson": self.poisson, "size": self.size.spec, "runtime": self.runtime.spec,
-                "time_limit_s": self.time_limit_s, "users": self.users, "seed": self.seed}
+                "time_limit_s": self.time_limit_s, "users": self.users, "seed": self.seed,
+                **self.gpus.describe()}
