@@ -109,3 +109,28 @@ def test_partition_job_factor_with_its_weight():
     events = simulate(specs, info, type(base)(**{**base.__dict__, "partitions": parts}))
     assert starts(events) == {0: 0, 2: 600, 1: 1200}
     assert first(events, 1).priority == 100 and first(events, 2).priority == 1000
+
+
+def test_no_normal_part_uses_the_raw_job_factor():
+    # Factors 1 and 10, weight 100: normalised 0.1*100 = 10 and 1.0*100 = 100; with
+    # PriorityFlags=NO_NORMAL_PART the raw factors: 1*100 = 100 and 10*100 = 1000.
+    info, parts = _two_partitions(factors=(1, 10))
+    specs = [job(0, 0, 4, 600), job(1, 1, 4, 600), job(2, 2, 4, 600, partition="high")]
+    for flags, want in (("", (10, 100)), ("NO_NORMAL_PART", (100, 1000))):
+        base = conf(**BUILTIN, PriorityWeightPartition=100, PriorityFlags=flags)
+        events = simulate(specs, info, type(base)(**{**base.__dict__, "partitions": parts}))
+        assert (first(events, 1).priority, first(events, 2).priority) == want
+
+
+def test_accrue_always_ages_from_submit_not_from_eligibility():
+    # J0 (source 10) holds the node 0..1200. J1, submitted at 0, waits for J0
+    # (afterok): eligible at 1200. J2 submitted at 600. Age weight 1000 over 60 min.
+    # At 1200: by default J1's age is 0 and J2's 600/3600 -> 166: J2 first. With
+    # ACCRUE_ALWAYS J1 ages from its submit: 1200/3600 -> 333, so J1 first.
+    specs = [job(0, 0, 4, 1200, source_id=10),
+             job(1, 0, 4, 600, depends=(("afterok", (10,)),)), job(2, 600, 4, 600)]
+    keys = dict(BUILTIN, PriorityWeightAge=1000, PriorityMaxAge=60)
+    assert starts(simulate(specs, nodes(1, 4), conf(**keys))) == {0: 0, 2: 1200, 1: 1800}
+    always = simulate(specs, nodes(1, 4), conf(**keys, PriorityFlags="ACCRUE_ALWAYS"))
+    assert starts(always) == {0: 0, 1: 1200, 2: 1800}
+    assert first(always, 1).priority == 333

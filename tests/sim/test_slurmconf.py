@@ -72,8 +72,10 @@ def test_what_the_simulator_does_not_model_is_named():
     conf = SlurmConfig.container("24.11").merged(
         "PreemptType=preempt/qos\nSchedulerParameters=bf_busy_nodes,bf_window=60\n"
         "PriorityFlags=NO_FAIR_TREE,CALCULATE_RUNNING\nPriorityWeightAge=5\n"
-        "PartitionName=debug Nodes=n1")
-    assert ignored(conf) == ["PreemptType", "SchedulerParameters bf_busy_nodes",
+        "PartitionName=debug Nodes=n1\nPriorityWeightAssoc=10")
+    # Associations carry no Priority in the simulator: the weight would weigh nothing.
+    assert ignored(conf) == ["PreemptType", "PriorityWeightAssoc",
+                             "SchedulerParameters bf_busy_nodes",
                              "PriorityFlags CALCULATE_RUNNING", "PartitionName line (debug)"]
     assert ignored(SlurmConfig.container("24.11")) == []
 

@@ -13,7 +13,8 @@ from workload.slurmconf import SlurmConfig
 
 #: slurm.conf keys the simulator reads (the rest are named by ``ignored``).
 MODELLED = {k.lower() for k in (
-    "PriorityType", "PriorityWeightAge", "PriorityWeightAssoc", "PriorityWeightFairshare",
+    # PriorityWeightAssoc is left out: associations have no Priority here, so it is named.
+    "PriorityType", "PriorityWeightAge", "PriorityWeightFairshare",
     "PriorityWeightJobSize", "PriorityWeightPartition", "PriorityWeightQOS",
     "PriorityWeightTRES", "PriorityMaxAge", "PriorityFavorSmall", "PriorityFlags",
     "PriorityDecayHalfLife", "PriorityCalcPeriod", "FairShareDampeningFactor",
