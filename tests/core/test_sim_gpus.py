@@ -146,3 +146,19 @@ def test_slurm_mode_says_it_does_not_model_gpus():
                            slurm=SlurmConfig(release="24.11"))
     without = SimBackend(make_cluster_info(2, 4), "slurm", slurm=SlurmConfig(release="24.11"))
     assert GPUS_IGNORED in with_gpus.ignored and GPUS_IGNORED not in without.ignored
+
+
+def test_the_report_plots_gpu_use(tmp_path):
+    from workload.report.page import write_report
+    from workload.report.series import gpu_use
+
+    # J0 holds 1 of 2 GPUs over [0, 10), J1 both over [10, 15): use 0.5, then 1, then 0.
+    specs = [job(0, 0, 1, 10, gpus=1), job(1, 0, 1, 5, gpus=2)]
+    obs = wlgen_run(specs, cluster=make_cluster_info(1, 4, gpus=2), out=tmp_path / "r")
+    t0 = min(e.time for e in obs.events)
+    x, y = gpu_use(obs, t0)
+    assert list(x) == [0, 10, 15] and list(y) == [0.5, 1.0, 0.0]
+    page = write_report([obs.run_dir], tmp_path / "report.html").read_text()
+    assert 'id="gpu-use"' in page and "GPU use over time" in page
+    cpu_only = wlgen_run([job(0, 0, 1, 5)], cluster=make_cluster_info(1, 4), out=tmp_path / "c")
+    assert 'id="gpu-use"' not in write_report([cpu_only.run_dir], tmp_path / "c.html").read_text()

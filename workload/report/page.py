@@ -11,7 +11,7 @@ from workload.checks.observed import Observed, load_observed
 from workload.rundir import read_checks
 from workload.report.charts import cdf_chart, share_chart, step_chart
 from workload.report.gantt import gantt
-from workload.report.series import (epoch_of, queue_length, top_users, user_shares,
+from workload.report.series import (epoch_of, gpu_use, queue_length, top_users, user_shares,
                                     utilisation, wait_cdf)
 
 CSS = """
@@ -27,7 +27,7 @@ METRICS = (("submitted", "{:d}"), ("completed", "{:d}"), ("failed", "{:d}"),
            ("timeout", "{:d}"), ("node_fail", "{:d}"), ("unaccounted", "{:d}"),
            ("makespan_s", "{:,.1f}"), ("wait_mean_s", "{:,.1f}"), ("wait_median_s", "{:,.1f}"),
            ("wait_p95_s", "{:,.1f}"), ("bsld_mean", "{:,.2f}"), ("utilization", "{:.1%}"),
-           ("throughput_jobs_per_s", "{:.4g}"))
+           ("gpu_utilization", "{:.1%}"), ("throughput_jobs_per_s", "{:.4g}"))
 
 
 def format_metric(key: str, value: object) -> str:
@@ -61,6 +61,7 @@ def render(runs: Sequence[tuple[str, Observed]], title: str) -> str:
         _figure("utilisation", step_chart(
             "Utilisation over time", "busy CPUs", [(n, utilisation(o, t0[n])) for n, o in runs],
             y_max=1.0, percent=True)),
+        *_gpu_figure(runs, t0),
         _figure("queue", step_chart(
             "Queue length over time", "jobs waiting", [(n, queue_length(o, t0[n]))
                                                        for n, o in runs])),
@@ -74,6 +75,16 @@ def render(runs: Sequence[tuple[str, Observed]], title: str) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>\n"
             + "\n".join(sections) + "\n</body></html>\n")
+
+
+def _gpu_figure(runs: Sequence[tuple[str, Observed]], t0: dict[str, float]) -> list[str]:
+    """GPU use over time, for the runs whose cluster has GPUs (none: no figure)."""
+    gpu_runs = [(n, o) for n, o in runs if o.cluster.total_gpus]
+    if not gpu_runs:
+        return []
+    return [_figure("gpu-use", step_chart(
+        "GPU use over time", "GPUs held", [(n, gpu_use(o, t0[n])) for n, o in gpu_runs],
+        y_max=1.0, percent=True))]
 
 
 def _figure(ident: str, svg: str) -> str:

@@ -50,6 +50,22 @@ def utilisation(obs: Observed, t0: float) -> Series:
     return _steps(points, t0)
 
 
+def gpu_use(obs: Observed, t0: float) -> Series:
+    """Fraction of the cluster's GPUs held over time: the GPUs start events name, else the
+    job's request (backends that know only counts)."""
+    total = obs.cluster.total_gpus or 1
+    points = []
+    for a in attempts(obs.events):
+        spec = obs.requests.get(a.seq)
+        held = len(a.gpus) or (spec.gpus if spec is not None else 0)
+        if not held:
+            continue
+        points.append((a.start, held / total))
+        if a.stop != float("inf"):
+            points.append((a.stop, -held / total))
+    return _steps(points, t0)
+
+
 def queue_length(obs: Observed, t0: float) -> Series:
     """Jobs submitted and waiting (not running, not ended) over time."""
     points, running = [], set()
