@@ -48,7 +48,7 @@ def test_v1_files_read_as_cpu_memory_and_pids(tmp_path):
     paths = parse_proc_cgroup((DATA / "proc-pid-cgroup-v1.txt").read_text())
     assert has_v1(paths, root)
     usage = read_v1(paths, root)
-    stat = dict(l.split() for l in (BUSY / "t1" / "memory.stat").read_text().splitlines())
+    stat = dict(row.split() for row in (BUSY / "t1" / "memory.stat").read_text().splitlines())
     used = int((BUSY / "t1" / "memory.usage_in_bytes").read_text())
     assert usage == Usage(float((BUSY / "t1" / "cpuacct.usage").read_text()),
                           float(used - int(stat["total_inactive_file"])),
@@ -79,7 +79,8 @@ def test_go_durations(text, ns):
 
 def test_sizes_and_bad_inputs():
     assert (size_bytes("25.28GB"), size_bytes("0B"), size_bytes("2KiB")) == (25.28e9, 0, 2048)
-    for bad, parse in (("3 parsecs", size_bytes), ("12", go_duration_ns), ("1s junk", go_duration_ns)):
+    for bad, parse in (("3 parsecs", size_bytes), ("12", go_duration_ns),
+                       ("1s junk", go_duration_ns)):
         with pytest.raises(ValueError):
             parse(bad)
 

@@ -257,3 +257,27 @@ def add_users(name: str, users: tuple[str, ...]) -> None:
     uids = Cluster.load(name).add_users(users)
     for user, uid in uids.items():
         click.echo(f"{user} {uid}")
+
+
+@cluster.command()
+@NAME
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.5),
+              help="Seconds between samples (carbon keeps wlgen.cluster.* in 5 s slots).")
+@click.option("--count", default=None, type=click.IntRange(1),
+              help="Stop after this many samples (default: until Ctrl-C).")
+def monitor(name: str, interval: float, count: int | None) -> None:
+    """Collect the cluster's layers (scheduler, partitions, nodes) into its Graphite.
+
+    Runs in the foreground, one line per sample; metrics go to
+    wlgen.cluster.NAME.* of the carbon that `cluster up --monitoring` started.
+
+    \b
+    Example:
+      wlgen cluster monitor --name wlgen --interval 5 --count 12
+    """
+    from workload.cluster import Cluster
+    from workload.cluster.collect.collector import monitor as collect
+    handle = Cluster.load(name)
+    if not handle.is_running():
+        raise ClusterError(f"cluster {name} is not running: `wlgen cluster up --name {name}`")
+    collect(handle, interval, count, say=_say)

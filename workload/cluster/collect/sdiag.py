@@ -70,7 +70,7 @@ def parse_sdiag(text: str, top_rpcs: int = TOP_RPCS) -> dict[str, float]:
     for line in text.splitlines():
         section = _section(line, section)
         if section == "rpc" and (rpc := _RPC.match(line)):
-            rpcs.append((rpc.group(1), *(int(g) for g in rpc.groups()[1:])))
+            rpcs.append((rpc.group(1), int(rpc.group(2)), int(rpc.group(3)), int(rpc.group(4))))
         elif value := _VALUE.match(line):
             found.setdefault((section, value.group(1).strip()), float(value.group(2)))
     metrics = {name: found[key] for name, key in FIELDS.items() if key in found}

@@ -29,8 +29,9 @@ from workload.backends.slurm.parse import expand_hostlist
 SEPARATOR = "@@wlgen-collect@@"
 SQUEUE = "squeue -h -t PENDING,RUNNING -o '%P|%T|%C|%N'"
 SINFO = "sinfo -h -N -o '%N|%P|%T|%C'"
-#: sdiag, squeue and sinfo in one exec; each output after a separator line.
-CTLD_SCRIPT = f"sdiag; echo {SEPARATOR}; {SQUEUE}; echo {SEPARATOR}; {SINFO}"
+#: sdiag, squeue and sinfo in one exec; each output after a separator line. ``set -e``:
+#: a failing command ends it, so the exec fails instead of leaving an output empty.
+CTLD_SCRIPT = f"set -e; sdiag; echo {SEPARATOR}; {SQUEUE}; echo {SEPARATOR}; {SINFO}"
 
 UNKNOWN, DOWN, IDLE, ALLOCATED, ERROR, MIXED, FUTURE = range(7)
 #: sinfo's long state name (flags stripped) -> base state number
