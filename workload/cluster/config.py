@@ -39,6 +39,9 @@ class ClusterSpec:
     rest_port: int = 0  # host loopback port of slurmrestd, chosen free at `up`
     conf_extra: str = ""  # appended verbatim to slurm.conf
     monitoring: bool = False  # graphite + log receiver next to it (workload.cluster.monitoring)
+    # Host directories bind-mounted read-write at the same path on every node: what a
+    # matrix sweep's jobs need (wlgen, its Python, the run directory; sweep_slurm.py).
+    shares: tuple[str, ...] = ()
     # A job_submit.lua's text: bind-mounted on the controller at JOB_SUBMIT_LUA, and
     # JobSubmitPlugins=lua unless conf_extra names the plugins itself.
     job_submit_lua: str = ""

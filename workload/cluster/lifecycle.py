@@ -180,7 +180,7 @@ def container_specs(cluster: Cluster, image: str) -> list[ContainerSpec]:
         out.append(ContainerSpec(
             name=spec.container(host), image=image, hostname=host, network=spec.network,
             ip=hosts[host], command=(role,), hosts=hosts, env=JOB_ENV,
-            mounts=mounts + _role_mounts(cluster, role),
+            mounts=mounts + _role_mounts(cluster, role) + _shares(cluster, role),
             labels={LABEL: spec.name, "wlgen.role": role},
             publish=(("127.0.0.1", spec.rest_port, REST_PORT),) if role == "rest" else (),
             shm_size="256m" if role == "node" else None))
@@ -194,6 +194,11 @@ def _role_mounts(cluster: Cluster, role: str) -> tuple[tuple[str, str, bool], ..
     if role != "ctld" or not cluster.spec.job_submit_lua:
         return ()
     return ((str(job_submit_path(cluster.dir)), JOB_SUBMIT_LUA, True),)
+
+
+def _shares(cluster: Cluster, role: str) -> tuple[tuple[str, str, bool], ...]:
+    """The spec's shared host directories, on the nodes (where jobs run) only."""
+    return tuple((p, p, False) for p in cluster.spec.shares) if role == "node" else ()
 
 
 def _start_containers(cluster: Cluster, image: str) -> None:
