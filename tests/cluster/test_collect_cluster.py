@@ -9,9 +9,11 @@ pending (n2 is drained, so it cannot start).
 from __future__ import annotations
 
 import json
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -85,3 +87,43 @@ def test_every_layer_reaches_graphite_on_one_clock(watched: Cluster) -> None:
     times = [t for t, _ in render(watched, "node.n1.cpu_percent")]
     assert times == [t for t, _ in render(watched, "scheduler.jobs_submitted")][-len(times):]
     assert len(times) >= 3 and {b - a for a, b in zip(times, times[1:])} == {5}
+
+
+def test_faults_become_annotations_and_receiver_events(watched: Cluster) -> None:
+    """`wlgen fabric` faults (a cable pulled and plugged, a slow node) and a scenario's
+    Slurm faults (node down, node up), each read back from graphite-web's events and the
+    receiver's file, with the cluster, the action and the node."""
+    from workload.backends.slurm.faults import SlurmFaults
+    from workload.fabric import faults
+    from workload.fault import Fault
+
+    began = time.time()
+    faults.link(watched, "n2", up=False)
+    faults.link(watched, "n2", up=True)
+    faults.slow(watched, "n1", 0)
+    driver = SlurmFaults(watched, [Fault(0, "node_down", node="n2"),
+                                   Fault(0, "node_up", node="n2")])
+    driver.start(time.time())
+    wait_for(lambda: len(driver.applied) == 2, 60, "the scenario's two faults")
+    driver.stop()
+    assert [a["outcome"] for a in driver.applied] == ["applied", "applied"]
+    wanted = [("link_down", "n2"), ("link_up", "n2"), ("slow", "n1"), ("node_down", "n2"),
+              ("node_up", "n2")]
+
+    ends = watched.monitoring
+    query = urllib.parse.urlencode({"tags": f"wlgen {NAME} fault", "from": int(began) - 1,
+                                    "until": int(time.time()) + 60})
+    with urllib.request.urlopen(f"{ends.graphite_web}/events/get_data?{query}",
+                                timeout=30) as answer:
+        notes = json.load(answer)
+    assert sorted((n["tags"][3], n["tags"][4]) for n in notes) == sorted(wanted)
+    assert all(n["tags"][:3] == ["wlgen", NAME, "fault"] for n in notes)
+    assert all(began - 1 <= n["when"] <= time.time() for n in notes)
+
+    def received() -> list[dict]:
+        lines = Path(ends.received).read_text().splitlines()
+        return [d for d in map(json.loads, lines)
+                if d.get("type") == "wlgen-fault" and d.get("cluster") == NAME]
+    docs = wait_for(lambda: len(got := received()) >= len(wanted) and got, 30,
+                    "the fault events in the receiver's file")
+    assert sorted((d["action"], d["node"]) for d in docs) == sorted(wanted)

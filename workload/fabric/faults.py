@@ -24,6 +24,16 @@ def _event(kind: str, node: str, **extra: object) -> dict:
     return {"time": round(time.time(), 3), "kind": kind, "node": node, **extra}
 
 
+def _noted(cluster: Cluster, event: dict) -> dict:
+    """``event``, also as a Graphite annotation and a receiver event when the cluster has
+    monitoring (workload/cluster/collect/annotate.py; it never stops the fault)."""
+    from workload.cluster.collect import annotate
+    extra = {k: str(v) for k, v in event.items() if k not in ("time", "kind", "node")}
+    annotate.fault(cluster.monitoring, cluster.name, event["kind"], event["node"],
+                   when=event["time"], **extra)
+    return event
+
+
 def veth_of(cluster: Cluster, node: str) -> str:
     """The host end of ``node``'s veth (from the applied fabric, else looked up)."""
     if node not in cluster.spec.node_names:
@@ -38,7 +48,7 @@ def veth_of(cluster: Cluster, node: str) -> str:
 def link(cluster: Cluster, node: str, up: bool) -> dict:
     """Plug (``up``) or pull the cable between ``node`` and its switch."""
     netns.run(["ip", "link", "set", veth_of(cluster, node), "up" if up else "down"])
-    return _event("link_up" if up else "link_down", node)
+    return _noted(cluster, _event("link_up" if up else "link_down", node))
 
 
 def unplug(cluster: Cluster, node: str, seconds: float | None = None, *,
@@ -58,7 +68,7 @@ def unplug(cluster: Cluster, node: str, seconds: float | None = None, *,
         commands = nodes.CtldCommands(cluster)
         seen = wait_for(lambda: (s := nodes.show(commands, node)).lost and s, wait_slurm,
                         f"Slurm to notice that {node} is unplugged", interval=1.0)
-        note(_event("slurm_down", node, state=str(seen)))
+        note(_noted(cluster, _event("slurm_down", node, state=str(seen))))
     if seconds is None:
         return events
     time.sleep(max(0.0, seconds - (time.monotonic() - start)))
@@ -83,14 +93,14 @@ def replug(cluster: Cluster, node: str, *, wait_slurm: float = 120.0,
 
     def resumed(detail: str) -> None:
         cluster.slurm(["scontrol", "reconfigure"])
-        events.append(_event("slurm_resume", node, detail=detail))
+        events.append(_noted(cluster, _event("slurm_resume", node, detail=detail)))
         say(events[-1])
 
     # The node may come back by itself (ReturnToService) at any moment, or be marked
     # DOWN only now (SlurmdTimeout): return_to_service decides from its state each poll.
     state = nodes.return_to_service(nodes.CtldCommands(cluster), node, wait_slurm,
                                     on_resume=resumed)
-    events.append(_event("slurm_up", node, state=str(state)))
+    events.append(_noted(cluster, _event("slurm_up", node, state=str(state))))
     say(events[-1])
     return events
 
@@ -105,4 +115,4 @@ def slow(cluster: Cluster, node: str, cpus: float) -> dict:
     quota = cpus or float(os.cpu_count() or 1)
     proc.run(cluster.engine, [cluster.engine.name, "update", "--cpus", f"{quota:g}",
                               cluster.container(node)], timeout=60)
-    return _event("slow", node, cpus=quota)
+    return _noted(cluster, _event("slow", node, cpus=quota))

@@ -71,6 +71,18 @@ def fault_argv(fault: Fault, engine: str, container: Callable[[str], str],
     raise ValueError(f"{fault.action} is not an scontrol or engine fault")
 
 
+def note(cluster, fault: Fault, when: float, **detail: str) -> None:
+    """The fault as a Graphite annotation and a receiver event when the cluster has
+    monitoring (workload/cluster/collect/annotate.py; it never stops the run)."""
+    from workload.cluster.collect import annotate
+    ends = getattr(cluster, "monitoring", None)   # a stand-in cluster (tests) has none
+    if ends is None:
+        return
+    node = "ctld" if fault.action == "slurmctld_restart" else fault_node(fault)
+    annotate.fault(ends, cluster.name, fault.action, node, when=when,
+                   at_s=f"{fault.at_s:g}", **detail)
+
+
 class SlurmFaults:
     """Applies faults to a running container cluster at their times."""
 
@@ -107,6 +119,8 @@ class SlurmFaults:
             self.applied.append({**fault.to_dict(), "outcome": outcome, "detail": detail,
                                  "began_s": round(began - epoch, 3),
                                  "took_s": round(time.time() - began, 3)})
+            if fault.action not in ("link_down", "link_up"):   # workload.fabric notes those
+                note(self.cluster, fault, began, outcome=outcome, detail=detail)
 
     def apply(self, fault: Fault) -> str:
         if fault.action in ("link_down", "link_up"):
