@@ -17,6 +17,7 @@ from workload.errors import InputError
 from workload.rundir import new_run_id
 from workload.scenario import load_scenario
 from workload.scenario.sweep import Variant, VariantOutcome, run_variants
+from workload.scenario.sweep_slurm import run_on_slurm
 
 
 def parse_vary(text: str) -> tuple[str, list[str]]:
@@ -44,14 +45,19 @@ def parse_vary(text: str) -> tuple[str, list[str]]:
               help="A scenario key and the values to try; repeat to cross several keys.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Variants to run at once, each in its own local process (simulator).")
+@click.option("--executor", type=click.Choice(["local", "slurm"]), default="local",
+              show_default=True,
+              help="slurm: each simulator variant a task of one job array on the container "
+                   "cluster --cluster (brought up with -j one-CPU nodes if not up, down after), "
+                   "through submitit (pip install 'slurm-wlgen[slurm]').")
 @backend_option
 @out_option
 @click.option("--json", "as_json", is_flag=True,
               help="Print the variants' verdicts and the comparison as JSON on stdout.")
 @set_option
 @cluster_option
-def matrix(scenario: str, varies: tuple[str, ...], jobs: int, backend: str, out: str | None,
-           as_json: bool, overrides: tuple[str, ...], cluster: str) -> None:
+def matrix(scenario: str, varies: tuple[str, ...], jobs: int, executor: str, backend: str,
+           out: str | None, as_json: bool, overrides: tuple[str, ...], cluster: str) -> None:
     """Run SCENARIO for every combination of --vary values, then compare the runs.
 
     The first combination is the baseline. Exit 1 if any variant failed a check or
@@ -59,7 +65,9 @@ def matrix(scenario: str, varies: tuple[str, ...], jobs: int, backend: str, out:
     --backend slurm every variant gets a fresh cluster NAME (removed before and after).
     -j N runs N simulator variants at once: the same run directories and comparison as
     -j 1. Ctrl-C cancels the variants not started, stops the running ones and compares
-    what finished (exit 130).
+    what finished (exit 130). --executor slurm runs them as one job array on the
+    container cluster NAME instead, which must share wlgen's checkout, its Python and
+    --out with its nodes: one brought up by the sweep does.
 
     \b
     Examples:
@@ -72,10 +80,18 @@ def matrix(scenario: str, varies: tuple[str, ...], jobs: int, backend: str, out:
         raise InputError("-j > 1 runs simulator variants only: on --backend slurm each "
                          "variant brings up its own fresh cluster NAME, and several "
                          "clusters at once are not supported", field="-j", value=jobs)
-    variants = plan_variants(scenario, [parse_vary(v) for v in varies], overrides,
-                             Path(out) if out else Path("runs") / new_run_id("matrix"))
-    outcomes = run_variants(variants, jobs=jobs, backend=backend, cluster=cluster,
-                            on_done=_tell)
+    if executor == "slurm" and backend != "sim":
+        raise InputError("--executor slurm runs simulator variants as Slurm jobs: a "
+                         "variant cannot bring up a Slurm cluster inside a Slurm job",
+                         field="--backend", value=backend)
+    base = Path(out) if out else Path("runs") / new_run_id("matrix")
+    variants = plan_variants(scenario, [parse_vary(v) for v in varies], overrides, base)
+    if executor == "slurm":
+        outcomes = run_on_slurm(variants, base=base, cluster=cluster, parallel=jobs,
+                                on_done=_tell)
+    else:
+        outcomes = run_variants(variants, jobs=jobs, backend=backend, cluster=cluster,
+                                on_done=_tell)
     for cancelled in (o for o in outcomes if o.status == "cancelled"):
         _tell(cancelled)
     report(outcomes, as_json)
