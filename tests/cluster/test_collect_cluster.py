@@ -127,3 +127,19 @@ def test_faults_become_annotations_and_receiver_events(watched: Cluster) -> None
     docs = wait_for(lambda: len(got := received()) >= len(wanted) and got, 30,
                     "the fault events in the receiver's file")
     assert sorted((d["action"], d["node"]) for d in docs) == sorted(wanted)
+
+
+def test_up_runs_the_collector_in_the_background_and_down_stops_it(watched: Cluster) -> None:
+    """Last in this module: it takes the cluster down (the fixture's down is then a no-op)."""
+    from workload.cluster import down
+    from workload.cluster.collect import background
+
+    pid = background.running(watched.dir)
+    assert pid is not None, (watched.dir / "monitoring" / background.LOG_FILE).read_text()
+    # Its points reach graphite with nobody running `cluster monitor` in the foreground.
+    began = time.time()
+    wait_for(lambda: any(t > began for t, _ in render(watched, "collector.scheduler_ok")),
+             30, "a point of the background collector")
+    assert down(NAME)
+    assert not Path(f"/proc/{pid}").exists() or \
+        Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"

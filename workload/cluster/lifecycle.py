@@ -51,6 +51,7 @@ def up(spec: ClusterSpec, *, timeout: float = 180, base: str | None = None,
                 monitoring.start(cluster, timeout=timeout, progress=progress)
             else:
                 progress(f"cluster {spec.name} is already up")
+            _start_collector(cluster, progress)
             return cluster
         progress(f"cluster {spec.name} is half up: removing it first")
         down(spec.name, progress=progress)
@@ -69,6 +70,7 @@ def up(spec: ClusterSpec, *, timeout: float = 180, base: str | None = None,
     if ends:
         monitoring.wait_ready(cluster, ends, timeout)
     cluster.remember_slurm_version()
+    _start_collector(cluster, progress)
     return cluster
 
 
@@ -81,6 +83,7 @@ def down(name: str = "wlgen", *, engine: str | None = None,
     if saved:
         _clear_fabric(name)
     _stop_login(name)
+    _stop_collector(name)
     eng = proc.make_engine(engine or (saved["spec"]["engine"] if saved else "podman"))
     label = f"{LABEL}={name}"
     containers = list(eng.parse_containers(proc.text(eng, eng.list_containers(label))))
@@ -105,6 +108,26 @@ def _remove(engine: Engine, argv: list[str], left: Callable[[], object]) -> None
     done = proc.run(engine, argv, check=False)
     if done.returncode != 0 and left():
         raise proc.failure(argv, done)
+
+
+def _start_collector(cluster: Cluster, progress: Progress) -> None:
+    """With monitoring, the layers' collector runs in the background until `down`."""
+    if not cluster.spec.monitoring:
+        return
+    from workload.cluster.collect import background
+    pid = background.start(cluster.name, cluster.dir)
+    progress(f"collector {pid} sends the cluster's layers to its graphite every 5 s "
+             f"(log: {monitoring.output_dir(cluster.dir) / background.LOG_FILE})")
+
+
+def _stop_collector(name: str) -> None:
+    """Stop the background collector; like the login munged, it never stops the down."""
+    from workload.cluster.collect import background
+    try:
+        background.stop(state.cluster_dir(name))
+    except ClusterError as err:
+        print(f"wlgen cluster down: could not stop the collector of {name} ({err})",
+              file=sys.stderr)
 
 
 def _stop_login(name: str) -> None:

@@ -152,6 +152,9 @@ def monitor(cluster: Cluster, interval_s: float = DEFAULT_INTERVAL_S,
     done, said = 0, dict[str, str]()
     try:
         for when in slots(interval_s, count):
+            if not cluster.dir.exists():   # `down` removed it: nothing left to watch
+                say(f"cluster {cluster.name} is gone: collector stops")
+                break
             sample = collector.sample(when)
             outbox.put(sample)
             try:
