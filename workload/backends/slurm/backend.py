@@ -154,7 +154,10 @@ class SlurmBackend(Backend):
         request, an array when several."""
         began = time.time()
         late = began - intended   # the first job's: the earliest of a caught-up group
-        lates = [began - (self.epoch + spec.submit_s) for spec in specs]
+        # Each job's own lateness, when the group is late jobs of several instants (the
+        # pool puts later ones behind): a group of one instant shares the first's.
+        lates = ([began - (self.epoch + spec.submit_s) for spec in specs]
+                 if specs[-1].submit_s != specs[0].submit_s else [late] * len(specs))
         assert self.pool is not None
         self.lag.note(late, self.pool.backlog())
         try:

@@ -13,6 +13,7 @@ argv, so both clients validate and default every spec field the same way.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -79,12 +80,12 @@ def job_description(request: SubmitRequest, environment: Mapping[str, str],
     Every field of the request is rendered; one this module cannot render for ``api`` is
     refused with InputError, never dropped."""
     job: dict[str, Any] = {}
-    for field in fields(request):
-        value = getattr(request, field.name)
-        render = _FIELDS.get(field.name)
+    for name in _field_names(type(request)):
+        value = getattr(request, name)
+        render = _FIELDS.get(name)
         if render is None:
             raise InputError(f"slurmrestd {api.version} cannot take this request field",
-                             field=field.name, value=value)
+                             field=name, value=value)
         job.update(render(value, api))
     script = job.pop("script")
     if api.legacy:
@@ -94,6 +95,11 @@ def job_description(request: SubmitRequest, environment: Mapping[str, str],
 
 
 Render = Callable[[Any, Api], dict[str, Any]]
+
+
+@functools.lru_cache(maxsize=8)
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
 
 
 def _as(name: str) -> Render:

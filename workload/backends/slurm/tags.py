@@ -8,12 +8,14 @@ jobs are then found, reconciled and cancelled by that prefix alone. An array job
 
 from __future__ import annotations
 
+import functools
 import re
 
 PREFIX = "wlgen"
 _RUN = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
+@functools.lru_cache(maxsize=64)
 def run_prefix(run_id: str) -> str:
     """The name prefix shared by every job of ``run_id`` (the trailing dot included)."""
     if not _RUN.match(run_id):
