@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import workload
 from workload.errors import InputError
@@ -95,7 +96,7 @@ def _require_shares(have: Sequence[str], need: Sequence[str], cluster: str) -> N
                          "another cluster", field="--cluster", value=cluster)
 
 
-def _gather(jobs: list, variants: Sequence[Variant], deadline: float,
+def _gather(jobs: list[Any], variants: Sequence[Variant], deadline: float,
             on_done: Callable[[VariantOutcome], None] | None) -> list[VariantOutcome]:
     """Each job's outcome as it ends; at the deadline or Ctrl-C the rest are cancelled."""
     outcomes: dict[int, VariantOutcome] = {}
@@ -120,15 +121,15 @@ def _gather(jobs: list, variants: Sequence[Variant], deadline: float,
     return [outcomes[i] for i in range(len(jobs))]
 
 
-def _outcome(job: object, variant: Variant) -> VariantOutcome:
+def _outcome(job: Any, variant: Variant) -> VariantOutcome:
     """The task's own outcome, or why there is none (submitit's FailedJobError carries
     the job's state and the tail of its stderr)."""
     try:
-        return job.result()    # type: ignore[attr-defined, no-any-return]
+        return job.result()  # type: ignore[no-any-return]
     except Exception as err:  # noqa: BLE001 - the variant's verdict, not a crash
         first = str(err).strip().splitlines()
         return VariantOutcome(variant.label, variant.out, "ERROR",
-                              error=f"Slurm job {job.job_id}: {type(err).__name__}: "  # type: ignore[attr-defined]
+                              error=f"Slurm job {job.job_id}: {type(err).__name__}: "
                               f"{' | '.join(first[:1] + first[-3:])[:600]}")
 
 
