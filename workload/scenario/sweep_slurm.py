@@ -125,7 +125,8 @@ def _outcome(job: Any, variant: Variant) -> VariantOutcome:
     """The task's own outcome, or why there is none (submitit's FailedJobError carries
     the job's state and the tail of its stderr)."""
     try:
-        return job.result()  # type: ignore[no-any-return]
+        outcome: VariantOutcome = job.result()
+        return outcome
     except Exception as err:  # noqa: BLE001 - the variant's verdict, not a crash
         first = str(err).strip().splitlines()
         return VariantOutcome(variant.label, variant.out, "ERROR",
