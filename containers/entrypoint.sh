@@ -35,7 +35,7 @@ start_munge() {
 }
 
 install_slurm_conf() {
-    for f in slurm.conf cgroup.conf; do
+    for f in slurm.conf cgroup.conf gres.conf; do
         [ -e "$conf/$f" ] && install_file "$conf/$f" "/etc/slurm/$f" root:root 0644
     done
     if [ -e "$secrets/jwt_hs256.key" ] && [ "$role" != node ]; then
@@ -77,9 +77,19 @@ run_rest() {
     exec runuser -u slurmrest -- /usr/sbin/slurmrestd -a rest_auth/jwt 0.0.0.0:6820
 }
 
+make_gpus() {  # GPUs without hardware: the character devices gres.conf's File= names
+    local i count
+    [ -e "$conf/gpus" ] || return 0
+    count=$(cat "$conf/gpus")
+    for ((i = 0; i < count; i++)); do
+        [ -e "/dev/nvidia$i" ] || mknod -m 0666 "/dev/nvidia$i" c 195 "$i"
+    done
+}
+
 run_node() {
     # Per-node TmpFS (slurm.conf TmpFS=/var/spool/wlgen/%n/tmp): pmix needs it.
     install -d -m 1777 "/var/spool/wlgen/$HOSTNAME/tmp"
+    make_gpus
     exec /usr/sbin/slurmd -D
 }
 

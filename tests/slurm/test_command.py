@@ -66,11 +66,11 @@ def test_the_request_is_frozen_and_carries_the_script_not_the_argv() -> None:
 
 def test_a_request_field_sbatch_argv_does_not_know_is_refused() -> None:
     @dataclasses.dataclass(frozen=True)
-    class WithGpus(SubmitRequest):
-        gpus: int = 2
+    class WithLicenses(SubmitRequest):
+        licenses: str = "matlab"
     plain = submit_request(SPEC, "r1", "S")
-    wider = WithGpus(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(plain)})
-    with pytest.raises(InputError, match="gpus"):
+    wider = WithLicenses(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(plain)})
+    with pytest.raises(InputError, match="licenses"):
         render(wider)
 
 
@@ -154,8 +154,11 @@ def test_every_tasks_runtime_is_checked_not_only_the_first(runtime: float) -> No
 
 def test_a_specs_qos_is_sent_and_what_no_request_carries_is_refused() -> None:
     assert "--qos=high" in sbatch_argv(SPEC.with_(qos="high"), "r1", extra={"qos": "normal"})
-    with pytest.raises(InputError, match="gpus"):
-        sbatch_argv(SPEC.with_(gpus=2), "r1")
+    assert "--gpus=2" in sbatch_argv(SPEC.with_(gpus=2), "r1")          # issue 16
+    assert "--gpus=a100:4" in sbatch_argv(SPEC.with_(gpus=4, gpu_type="a100"), "r1")
+    assert not [a for a in sbatch_argv(SPEC, "r1") if a.startswith("--gpus")]
+    with pytest.raises(InputError, match="gpu_type"):
+        sbatch_argv(SPEC.with_(gpus=1, gpu_type="a 100"), "r1")
     with pytest.raises(InputError, match="depends"):
         sbatch_argv(SPEC.with_(depends=(("afterok", (3,)),)), "r1")
     with pytest.raises(InputError, match="qos"):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from workload.backends.slurm.parse import (expand_hostlist, exit_code, parse_ping, parse_sacct,
-                                           parse_sbatch, parse_sinfo, parse_squeue,
+                                           parse_gres, parse_sbatch, parse_sinfo, parse_squeue,
                                            parse_version, priority, squeue_exit_code)
 from workload.backends.slurm.states import normalize
 
@@ -111,7 +111,7 @@ def test_sacct_final_states_exit_codes_and_never_started_jobs() -> None:
 def test_sinfo_version_and_ping() -> None:
     nodes, default = parse_sinfo(read("sinfo.txt"))
     assert default == "batch"
-    assert nodes[0] == ("n1", 8, 4096, ("batch",)) and len(nodes) == 4
+    assert nodes[0] == ("n1", 8, 4096, ("batch",), 0, None) and len(nodes) == 4
     assert parse_version(read("sinfo_version.txt")) == "22.05.8"
     assert parse_ping(read("scontrol_ping.txt"))
     assert not parse_ping("Slurmctld(primary) at ctld is DOWN\n")
@@ -141,3 +141,11 @@ def test_sacct_running_killed_and_requeued_jobs() -> None:
     assert jobs["wlgen.cap.2"].state == "RUNNING" and jobs["wlgen.cap.2"].end is None
     assert jobs["wlgen.cap.6"].exit_code == 137 and jobs["wlgen.cap.6"].state == "FAILED"
     assert jobs["wlgen.cap.4"].state == "PENDING" and jobs["wlgen.cap.4"].start is None
+
+
+def test_sinfo_gres_gives_gpus_per_node() -> None:
+    nodes, _ = parse_sinfo(read("sinfo_gpus_24.11.txt"))     # real: gpu:2 on each node
+    assert [n[4:] for n in nodes] == [(2, None), (2, None)]
+    assert parse_gres("gpu:a100:4(S:0-1)") == (4, "a100")
+    assert parse_gres("shard:8,gpu:2") == (2, None)
+    assert parse_gres("(null)") == (0, None)

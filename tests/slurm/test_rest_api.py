@@ -107,13 +107,24 @@ def test_array_requeue_and_every_extra_option_reach_the_body() -> None:
 
 def test_a_request_field_the_api_cannot_take_is_refused_not_dropped() -> None:
     @dataclasses.dataclass(frozen=True)
-    class WithGpus(SubmitRequest):
-        gpus: int = 2
+    class WithLicenses(SubmitRequest):
+        licenses: str = "matlab"
     plain = submit_request(SPEC, "r1", "S")
-    wider = WithGpus(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(plain)})
+    wider = WithLicenses(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(plain)})
     for api in (Api("v0.0.38"), Api("v0.0.44", "/")):
-        with pytest.raises(InputError, match="gpus"):
+        with pytest.raises(InputError, match="licenses"):
             job_description(wider, {}, api)
+
+
+def test_gpus_go_in_each_apis_own_field() -> None:
+    # v0.0.38 has "gpus"; v0.0.40+ dropped it for tres_per_job (their OpenAPI documents,
+    # read from 22.05, 24.11 and 26.05 servers); both were submitted to real Slurm.
+    request = submit_request(SPEC.with_(gpus=2, gpu_type="a100"), "r1", "S")
+    assert job_description(request, {}, Api("v0.0.38"))["job"]["gpus"] == "a100:2"
+    job = job_description(request, {}, Api("v0.0.42", "/"))["job"]
+    assert job["tres_per_job"] == "gres/gpu:a100:2" and "gpus" not in job
+    plain = job_description(submit_request(SPEC, "r1", "S"), {}, Api("v0.0.44", "/"))["job"]
+    assert "tres_per_job" not in plain and "gpus" not in plain
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -184,8 +195,11 @@ def test_a_short_job_seen_only_when_done_still_yields_submit_start_end(version: 
 # -- the cluster and errors ------------------------------------------------------------
 @pytest.mark.parametrize("version", VERSIONS)
 def test_nodes_partitions_and_release(version: str) -> None:
-    assert parse_nodes(load(version, "nodes")) == [("n1", 4, 1024, ("batch",)),
-                                                   ("n2", 4, 1024, ("batch",))]
+    assert parse_nodes(load(version, "nodes")) == [("n1", 4, 1024, ("batch",), 0, None),
+                                                   ("n2", 4, 1024, ("batch",), 0, None)]
+    # Issue 16: a 2-GPU node's gres ("gpu:2") as each version's server gave it.
+    assert parse_nodes(load(version, "nodes-gpus")) == [("n1", 4, 4096, ("batch",), 2, None),
+                                                        ("n2", 4, 4096, ("batch",), 2, None)]
     assert parse_default_partition(load(version, "partitions")) == "batch"
     release = parse_release(load(version, "partitions"))
     releases = {"v0.0.38": "22.05.8", "v0.0.42": "24.11.5", "v0.0.44": "26.05.5"}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from workload.cli.options import GPUS
 from workload.errors import ClusterError
 
 NAME = click.option("--name", default="wlgen", show_default=True,
@@ -75,6 +76,8 @@ def build(suite: str, engine: str, base: str | None, rebuild: bool, monitoring: 
               help="CPUs each node advertises (may exceed the host's).")
 @click.option("--mem", "mem_mb", default=4096, show_default=True, type=click.IntRange(64),
               help="Memory each node advertises, in MB.")
+@click.option("--gpus", type=GPUS, default=None,
+              help="GPUs each node advertises, G or G:TYPE (device files, no hardware).")
 @SUITE
 @ENGINE
 @click.option("--conf-extra", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -86,7 +89,8 @@ def build(suite: str, engine: str, base: str | None, rebuild: bool, monitoring: 
               help="Also start Graphite (carbon + graphite-web) and a JSON-lines log "
                    "receiver, and wire runs naming this cluster to them.")
 def up(nodes: int, cpus: int, mem_mb: int, suite: str, engine: str, conf_extra: Path | None,
-       name: str, timeout: float, monitoring: bool) -> None:
+       name: str, timeout: float, monitoring: bool,
+       gpus: tuple[int, str | None] | None = None) -> None:
     """Start a cluster and wait until every node is idle (no-op if already up;
     --monitoring on a running cluster adds only the monitoring).
 
@@ -94,13 +98,15 @@ def up(nodes: int, cpus: int, mem_mb: int, suite: str, engine: str, conf_extra: 
     Examples:
       wlgen cluster up --nodes 8 --cpus 32 --mem 8192 --slurm bookworm
       wlgen cluster up --nodes 2 --monitoring
+      wlgen cluster up --nodes 2 --gpus 2:a100
       wlgen storm --backend slurm --jobs 100   # sinks go to the monitoring of `wlgen`
     """
     from workload.cluster import ClusterSpec
     from workload.cluster import up as start
     spec = ClusterSpec(name=name, nodes=nodes, cpus=cpus, mem_mb=mem_mb, suite=suite,
                        engine=engine, conf_extra=conf_extra.read_text() if conf_extra else "",
-                       monitoring=monitoring)
+                       monitoring=monitoring, gpus=(gpus or (0, None))[0],
+                       gpu_type=(gpus or (0, None))[1] or "")
     began = time.monotonic()
     handle = start(spec, timeout=timeout, progress=_say)
     _say(f"{name}: {nodes} nodes idle, Slurm {handle.slurm_version}, slurmrestd at "

@@ -45,6 +45,10 @@ class ClusterSpec:
     # A job_submit.lua's text: bind-mounted on the controller at JOB_SUBMIT_LUA, and
     # JobSubmitPlugins=lua unless conf_extra names the plugins itself.
     job_submit_lua: str = ""
+    # GPUs per node (issue 16): character devices /dev/nvidia0.. made in each node at
+    # start, listed in gres.conf; gpu_type "" for untyped (Gres=gpu:N).
+    gpus: int = 0
+    gpu_type: str = ""
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -55,6 +59,9 @@ class ClusterSpec:
         if self.cpus < 1 or self.mem_mb < 64:
             raise ClusterError(f"--cpus must be >= 1 and --mem >= 64 MB, not "
                                f"{self.cpus} and {self.mem_mb}")
+        if not 0 <= self.gpus <= 64 or (self.gpu_type and not self.gpus):
+            raise ClusterError(f"--gpus must be 0..64 (a type needs a count), not "
+                               f"{self.gpus}:{self.gpu_type}")
         if self.suite not in SUITES:
             raise ClusterError(f"--slurm must be one of {', '.join(SUITES)}, not {self.suite!r}")
         plugins = _job_submit_plugins(self.conf_extra)
@@ -137,8 +144,11 @@ def render_slurm_conf(spec: ClusterSpec) -> str:
         # With CR_CPU_Memory a job that asks for no memory takes a whole node's: share
         # each node's memory among its CPUs (a login node's sbatch asks for none).
         f"DefMemPerCPU={spec.mem_per_cpu_mb}",
-        f"NodeName=DEFAULT CPUs={spec.cpus} RealMemory={spec.mem_mb} State=UNKNOWN",
+        f"NodeName=DEFAULT CPUs={spec.cpus} RealMemory={spec.mem_mb} State=UNKNOWN"
+        + (f" Gres={gres_name(spec)}:{spec.gpus}" if spec.gpus else ""),
     ]
+    if spec.gpus:   # before the node lines; accounting keeps each job's gres/gpu
+        lines[-1:-1] = ["GresTypes=gpu", "AccountingStorageTRES=gres/gpu"]
     lines += [f"NodeName={n} NodeAddr={hosts[n]}" for n in spec.node_names]
     lines.append(f"PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP")
     extra = [f"{k}={v}" for k, v, _ in parse_lines(spec.conf_extra, "--conf-extra")]
@@ -198,6 +208,20 @@ def _option(text: str) -> tuple[str, str]:
     """"bf_window=60" -> ("bf_window", "=60"); a flag "pack_serial_at_end" -> (flag, "")."""
     name, sep, value = text.strip().partition("=")
     return name, sep + value
+
+
+def gres_name(spec: ClusterSpec) -> str:
+    """``gpu`` or ``gpu:TYPE``, as slurm.conf's Gres= and sbatch --gpus name it."""
+    return f"gpu:{spec.gpu_type}" if spec.gpu_type else "gpu"
+
+
+def render_gres_conf(spec: ClusterSpec) -> str:
+    """gres.conf for GPUs without hardware: Slurm needs a File= per GPU (a count alone
+    leaves the node INVALID), a character device (entrypoint.sh makes /dev/nvidiaN)."""
+    files = "/dev/nvidia0" if spec.gpus == 1 else f"/dev/nvidia[0-{spec.gpus - 1}]"
+    kind = f" Type={spec.gpu_type}" if spec.gpu_type else ""
+    return ("# Written by wlgen (workload.cluster.config) for this cluster only.\n"
+            f"AutoDetect=off\nName=gpu{kind} File={files}\n")
 
 
 def render_slurmdbd_conf(spec: ClusterSpec) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from workload.cluster import secrets
-from workload.cluster.config import ClusterSpec, render_slurm_conf, render_slurmdbd_conf
+from workload.cluster.config import (ClusterSpec, render_gres_conf, render_slurm_conf,
+                                     render_slurmdbd_conf)
 
 
 def write_files(spec: ClusterSpec, root: Path) -> None:
@@ -16,6 +17,9 @@ def write_files(spec: ClusterSpec, root: Path) -> None:
     etc.mkdir(parents=True, exist_ok=True)
     (etc / "slurm.conf").write_text(render_slurm_conf(spec))
     (etc / "slurmdbd.conf").write_text(render_slurmdbd_conf(spec))
+    if spec.gpus:   # the entrypoint makes etc/gpus' count of /dev/nvidiaN on each node
+        (etc / "gres.conf").write_text(render_gres_conf(spec))
+        (etc / "gpus").write_text(f"{spec.gpus}\n")
     if spec.job_submit_lua:
         # Read by slurmctld after it drops to SlurmUser: world-readable.
         job_submit_path(root).write_bytes(spec.job_submit_lua.encode())

@@ -194,7 +194,8 @@ class SlurmBackend(Backend):
     def _check_fits(self, spec: JobSpec) -> None:
         info = self.describe()
         why = impossible(spec, len(info.nodes), info.cpus_per_node,
-                         min((n.mem_mb for n in info.nodes), default=0))
+                         min((n.mem_mb for n in info.nodes), default=0),
+                         max((n.gpus for n in info.nodes), default=0))
         if why:
             raise InputError(why)
 

@@ -19,7 +19,8 @@ from workload.spec import JobSpec
 _VALUED = {"name": "job-name", "tasks": "ntasks", "time_limit_min": "time",
            "output": "output", "chdir": "chdir", "nodes": "nodes",
            "mem_per_cpu_mb": "mem-per-cpu", "account": "account", "partition": "partition",
-           "qos": "qos", "reservation": "reservation", "constraint": "constraint"}
+           "qos": "qos", "reservation": "reservation", "constraint": "constraint",
+           "gpus": "gpus"}
 _OTHER = {"script", "array", "exclusive", "requeue"}   # rendered below or on stdin
 
 
@@ -54,7 +55,8 @@ def _unknown_fields(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(kind) if f.name not in _VALUED and f.name not in _OTHER)
 
 
-def impossible(spec: JobSpec, nodes: int, cpus_per_node: int, mem_mb: int) -> str | None:
+def impossible(spec: JobSpec, nodes: int, cpus_per_node: int, mem_mb: int,
+               gpus_per_node: int = 0) -> str | None:
     """Why ``spec`` can never run on ``nodes`` x ``cpus_per_node`` (None if it can).
 
     Slurm without EnforcePartLimits accepts such a job and keeps it pending forever,
@@ -69,4 +71,9 @@ def impossible(spec: JobSpec, nodes: int, cpus_per_node: int, mem_mb: int) -> st
     per_node = math.ceil(spec.procs / (spec.nodes or nodes)) if spec.nodes else 1
     if spec.mem_per_cpu_mb and mem_mb and spec.mem_per_cpu_mb * per_node > mem_mb:
         return f"asks for {spec.mem_per_cpu_mb} MB per CPU, nodes have {mem_mb} MB"
+    # GPUs come from the job's nodes, each giving at most its own (the simulator's rule).
+    most = (spec.nodes or min(spec.procs, nodes)) * gpus_per_node
+    if spec.gpus > most:
+        return (f"asks for {spec.gpus} GPUs, " + (f"at most {most} on its nodes" if most
+                                                 else "the cluster has none"))
     return None

@@ -173,23 +173,38 @@ def parse_ping(text: str) -> bool:
 
 
 #: One line per node and partition: name, CPUs, memory (MB), partition ("*" = default).
-SINFO_ARGV = ("sinfo", "--noheader", "--Node", "--format=%N|%c|%m|%P")
+SINFO_ARGV = ("sinfo", "--noheader", "--Node", "--format=%N|%c|%m|%P|%G")
+_GPU_GRES = re.compile(r"^gpu(?::([^:(]+))?:(\d+)")
+
+NodeRow = tuple[str, int, int, tuple[str, ...], int, "str | None"]
 
 
-def parse_sinfo(text: str) -> tuple[list[tuple[str, int, int, tuple[str, ...]]], str | None]:
-    """(nodes as (name, cpus, mem_mb, partitions), default partition) from SINFO_ARGV."""
-    nodes: dict[str, tuple[int, int, list[str]]] = {}
+def parse_sinfo(text: str) -> tuple[list[NodeRow], str | None]:
+    """(nodes as (name, cpus, mem_mb, partitions, gpus, gpu type), default partition)
+    from SINFO_ARGV; a line without the Gres column (older callers) has no GPUs."""
+    nodes: dict[str, tuple[int, int, list[str], tuple[int, str | None]]] = {}
     default = None
     for line in text.splitlines():
         if not line.strip():
             continue
-        name, cpus, mem, part = line.strip().split("|")
+        name, cpus, mem, part, *gres = line.strip().split("|")
         if part.endswith("*"):
             part = default = part[:-1]
-        entry = nodes.setdefault(name, (int(cpus), int(mem.rstrip("+") or 0), []))
+        entry = nodes.setdefault(name, (int(cpus), int(mem.rstrip("+") or 0), [],
+                                        parse_gres("|".join(gres))))
         if part not in entry[2]:
             entry[2].append(part)
-    return [(n, c, m, tuple(p)) for n, (c, m, p) in nodes.items()], default
+    return [(n, c, m, tuple(p), *g) for n, (c, m, p, g) in nodes.items()], default
+
+
+def parse_gres(text: str) -> tuple[int, str | None]:
+    """GPUs in a node's Gres: ``gpu:a100:2(S:0)`` -> (2, "a100"), ``gpu:2`` -> (2, None),
+    ``(null)`` -> (0, None); other GRES (shard, mps) are not GPUs."""
+    for item in text.split(","):
+        found = _GPU_GRES.match(item.strip())
+        if found:
+            return int(found.group(2)), found.group(1)
+    return 0, None
 
 
 def parse_version(text: str) -> str | None:

@@ -64,6 +64,7 @@ class SubmitRequest:
     constraint: str | None = None
     exclusive: bool = False
     requeue: bool | None = None
+    gpus: str | None = None      # sbatch --gpus: "N" or "TYPE:N" for the whole job
 
 
 def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | None = None,
@@ -86,15 +87,24 @@ def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | No
         mem_per_cpu_mb=None if mem is None else _count(mem, "mem_per_cpu_mb"),
         account=_name(spec.account or account, "account"),
         partition=_name(spec.partition or partition, "partition"),
-        array=_count(tasks, "tasks"), **fields)
+        array=_count(tasks, "tasks"), gpus=_gpus(spec), **fields)
+
+
+def _gpus(spec: JobSpec) -> str | None:
+    """``--gpus`` for the whole job: "2", or "a100:2" with a type (issue 16)."""
+    if not spec.gpus:
+        return None
+    count = str(_count(spec.gpus, "gpus"))
+    if spec.gpu_type is None:
+        return count
+    if not isinstance(spec.gpu_type, str) or not _WORD.match(spec.gpu_type):
+        raise InputError(f"must match {_WORD.pattern}", field="gpu_type", value=spec.gpu_type)
+    return f"{spec.gpu_type}:{count}"
 
 
 def _refuse_unsendable(spec: JobSpec) -> None:
     """Spec fields Slurm would need options for that no request carries yet: refused,
     so that a job never runs without what its source asked for."""
-    if spec.gpus:
-        raise InputError("GPUs are not requested from real Slurm yet (use --backend sim)",
-                         field="gpus", value=spec.gpus)
     if spec.depends:
         raise InputError("dependencies are not sent to real Slurm yet (use --backend sim)",
                          field="depends", value=spec.depends)

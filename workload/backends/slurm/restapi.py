@@ -19,7 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from workload.backends.slurm.parse import JobRecord, expand_hostlist, wait_status_exit
+from workload.backends.slurm.parse import (JobRecord, expand_hostlist, parse_gres,
+                                           wait_status_exit)
 from workload.backends.slurm.request import SubmitRequest
 from workload.backends.slurm.states import normalize
 from workload.errors import InputError
@@ -124,6 +125,15 @@ def _exclusive(value: bool, api: Api) -> dict[str, Any]:
     return {"exclusive": "true"} if api.legacy else {"shared": ["none"]}
 
 
+def _gpus(value: str | None, api: Api) -> dict[str, Any]:
+    """GPUs for the whole job: v0.0.38's ``gpus`` ("2", "a100:2"); from v0.0.40 on the
+    field is gone and ``tres_per_job`` ("gres/gpu:2") says it (read from each server's
+    own OpenAPI document: 22.05, 24.11, 26.05)."""
+    if value is None:
+        return {}
+    return {"gpus": value} if api.legacy else {"tres_per_job": f"gres/gpu:{value}"}
+
+
 #: SubmitRequest field -> job description field(s), for both API shapes.
 _FIELDS: dict[str, Render] = {
     "name": _as("name"), "tasks": _as("tasks"), "time_limit_min": _as("time_limit"),
@@ -131,7 +141,7 @@ _FIELDS: dict[str, Render] = {
     "account": _as("account"), "partition": _as("partition"), "array": _array,
     "output": _as("standard_output"), "chdir": _as("current_working_directory"),
     "qos": _as("qos"), "reservation": _as("reservation"), "constraint": _as("constraints"),
-    "exclusive": _exclusive, "requeue": _as("requeue"),
+    "exclusive": _exclusive, "requeue": _as("requeue"), "gpus": _gpus,
 }
 
 
@@ -281,10 +291,12 @@ def _db_exit(value: Any) -> int | None:
 
 
 # -- the cluster -----------------------------------------------------------------------
-def parse_nodes(doc: Mapping[str, Any]) -> list[tuple[str, int, int, tuple[str, ...]]]:
-    """(name, cpus, memory MB, partitions) of each node from GET /slurm/vX/nodes."""
+def parse_nodes(doc: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """(name, cpus, memory MB, partitions, gpus, gpu type) of each node from
+    GET /slurm/vX/nodes (``gres`` is sinfo's text, "gpu:a100:2" or "", in every version)."""
     return [(str(n["name"]), _int(n.get("cpus")), _int(n.get("real_memory")),
-             tuple(n.get("partitions") or ())) for n in doc.get("nodes") or ()]
+             tuple(n.get("partitions") or ()), *parse_gres(str(n.get("gres") or "")))
+            for n in doc.get("nodes") or ()]
 
 
 def parse_default_partition(doc: Mapping[str, Any]) -> str | None:
