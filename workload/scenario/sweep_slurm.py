@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -69,15 +70,15 @@ def run_on_slurm(variants: Sequence[Variant], *, base: Path, cluster: str, paral
     if running is not None:
         _require_shares(running.spec.shares, shares, cluster)
     made = running is None
-    up = running or lifecycle.up(ClusterSpec(name=cluster, nodes=parallel, cpus=1,
-                                             shares=shares))
-    try:
+    try:     # (a Ctrl-C while it comes up still takes a half-up cluster down)
+        up = running or lifecycle.up(ClusterSpec(name=cluster, nodes=parallel, cpus=1,
+                                                 shares=shares))
         with _environ(login.start(up)):
             executor = submitit.SlurmExecutor(folder=base / ".submitit", python=sys.executable)
             executor.update_parameters(time=TIME_LIMIT_MIN, nodes=1, ntasks_per_node=1,
                                        cpus_per_task=1, use_srun=False, wckey="",
                                        array_parallelism=parallel, job_name="wlgen-matrix",
-                                       setup=[f"cd {os.getcwd()}"])
+                                       setup=[f"cd {shlex.quote(str(base))}"])  # shared
             with executor.batch():
                 jobs = [executor.submit(run_variant, v, "sim") for v in variants]
             return _gather(jobs, variants, time.monotonic() + timeout_s, on_done)
