@@ -14,9 +14,6 @@ from workload.swf.header import Header
 from workload.swf.record import BadField, SwfRecord, parse_record
 
 
-_BOM = b"\xef\xbb\xbf"
-
-
 def open_text(path: str | Path, mode: str = "rt") -> IO[str]:
     """Open a trace, gzip-compressed when its name ends in .gz."""
     if str(path).endswith(".gz"):
@@ -54,34 +51,32 @@ class SwfReader:
         self._pending: str | None = self._read_header()
 
     def _decoded(self) -> Iterator[str]:
-        """The file's lines as text; ``lines_read`` is the number of the line yielded."""
-        for raw in self._raw_lines():
-            self.lines_read += 1
-            if self.lines_read == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM):]
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                self.refuse(BadField("line", raw[max(err.start - 20, 0):err.start + 1]
-                                     .decode("latin-1"), "not UTF-8 text"))
+        """The file's lines as text; ``lines_read`` is the number of the line yielded.
 
-    def _raw_lines(self) -> Iterator[bytes]:
-        lines = iter(self._file)
-        while True:
-            try:
-                raw = next(lines)
-            except StopIteration:
-                return
-            except (OSError, EOFError, zlib.error) as err:
-                self._file.close()
-                reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
-                raise InputError(f"cannot read trace: {reason}", file=self.path,
-                                 line=self.lines_read + 1) from None
-            yield raw
+        A file that fails under the reader (not gzip, truncated, a bad CRC) ends the
+        reading with an InputError at the line it could not read."""
+        try:
+            for raw in self._file:
+                self.lines_read += 1
+                try:
+                    yield raw.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    self._undecodable(raw, err)
+        except (OSError, EOFError, zlib.error) as err:
+            self._file.close()
+            reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
+            raise InputError(f"cannot read trace: {reason}", file=self.path,
+                             line=self.lines_read + 1) from None
+
+    def _undecodable(self, raw: bytes, err: UnicodeDecodeError) -> None:
+        self.refuse(BadField("line", raw[max(err.start - 20, 0):err.start + 1]
+                             .decode("latin-1"), "not UTF-8 text"))
 
     def _read_header(self) -> str | None:
         """Consume leading comments and blank lines; return the first data line."""
         for line in self._lines:
+            if self.lines_read == 1 and line.startswith("\ufeff"):
+                line = line[1:]     # a UTF-8 BOM would hide the first header line
             stripped = line.strip()
             if stripped.startswith(";"):
                 self.header.add_line(stripped[1:])
