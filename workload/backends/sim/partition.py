@@ -120,13 +120,7 @@ class Partition:
         chosen = [n for n in nodes if self._usable(n, mem) >= per_node][:job.nodes]
         if len(chosen) < job.nodes:
             return None
-        counts = [per_node] * job.nodes
-        surplus = per_node * job.nodes - job.procs
-        for i in range(job.nodes - 1, -1, -1):   # trim from the end, keep >= 1 each
-            cut = min(surplus, counts[i] - 1)
-            counts[i] -= cut
-            surplus -= cut
-        return list(zip(chosen, counts))
+        return list(zip(chosen, pinned_counts(per_node, job.nodes, job.procs)))
 
     def take(self, job: SimJob, alloc: Allocation) -> None:
         free, free_nodes = self.free, self.free_nodes
@@ -173,3 +167,15 @@ class Partition:
         else:
             self.free_total -= self.free[node]
             self.free_nodes.discard(node)
+
+
+def pinned_counts(per_node: int, nodes: int, procs: int) -> list[int]:
+    """Tasks per node for ``procs`` tasks pinned to ``nodes`` nodes of ``per_node`` each:
+    full nodes first, the surplus trimmed from the end, at least one task a node."""
+    counts = [per_node] * nodes
+    surplus = per_node * nodes - procs
+    for i in range(nodes - 1, -1, -1):
+        cut = min(surplus, counts[i] - 1)
+        counts[i] -= cut
+        surplus -= cut
+    return counts

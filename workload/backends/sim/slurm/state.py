@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from workload.backends.base import ClusterInfo
+from workload.backends.sim.partition import pinned_counts
 from workload.backends.sim.slurm.fairshare import Assoc
 from workload.event import PENDING
 from workload.slurmconf import PartitionConf, QosConf
@@ -123,13 +124,7 @@ class Nodes:
         chosen = [n for n in job.part.nodes if self.usable(n, job.mem, skip) >= per][:job.nodes]
         if len(chosen) < job.nodes:
             return None
-        counts = [per] * job.nodes
-        surplus = per * job.nodes - job.procs
-        for i in range(job.nodes - 1, -1, -1):
-            cut = min(surplus, counts[i] - 1)
-            counts[i] -= cut
-            surplus -= cut
-        return list(zip(chosen, counts))
+        return list(zip(chosen, pinned_counts(per, job.nodes, job.procs)))
 
     def take(self, job: Job, alloc: list[tuple[int, int]]) -> None:
         for node, cores in alloc:
