@@ -102,8 +102,12 @@ def _in_process(variants: Sequence[Variant], backend: str, cluster: str,
             on_done(outcome)
             if outcome.status == "interrupted":
                 break     # the run took the Ctrl-C: it meant the sweep
-    except KeyboardInterrupt:
-        pass          # between runs (or a second Ctrl-C): keep what finished
+    except KeyboardInterrupt:   # a second Ctrl-C in a run (or one as it starts)
+        if len(outcomes) < len(variants):
+            current = variants[len(outcomes)]
+            outcomes.append(VariantOutcome(current.label, current.out, "interrupted",
+                                           error="stopped by a second Ctrl-C"))
+            on_done(outcomes[-1])
     return outcomes + _cancelled(variants[len(outcomes):])
 
 
