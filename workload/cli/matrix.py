@@ -44,7 +44,8 @@ def parse_vary(text: str) -> tuple[str, list[str]]:
 @click.option("--vary", "varies", multiple=True, required=True, metavar="KEY=V1,V2",
               help="A scenario key and the values to try; repeat to cross several keys.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Variants to run at once, each in its own local process (simulator).")
+              help="Variants to run at once: local processes (simulator), or with "
+                   "--executor slurm the array's tasks at once.")
 @click.option("--executor", type=click.Choice(["local", "slurm"]), default="local",
               show_default=True,
               help="slurm: each simulator variant a task of one job array on the container "
@@ -74,7 +75,10 @@ def matrix(scenario: str, varies: tuple[str, ...], jobs: int, executor: str, bac
       wlgen matrix scenarios/backfill-vs-builtin.yaml \\
           --vary slurm.SchedulerType=sched/backfill,sched/builtin
       wlgen matrix scenarios/storm-500.yaml --vary cluster.nodes=4,8 \\
-          --vary slurm.SchedulerType=sched/backfill,sched/builtin --set workload.jobs=200 -j 2
+          --vary slurm.SchedulerType=sched/backfill,sched/builtin --set workload.jobs=200
+      wlgen matrix scenarios/backfill-vs-builtin.yaml --vary workload.seed=1,2,3,4 -j 2
+      wlgen matrix scenarios/backfill-vs-builtin.yaml --vary workload.seed=1,2,3,4 \\
+          --executor slurm --cluster sweep -j 2
     """
     if jobs > 1 and backend != "sim":
         raise InputError("-j > 1 runs simulator variants only: on --backend slurm each "
