@@ -50,9 +50,17 @@ def test_behind_schedule_a_worker_takes_the_due_groups_of_its_key_in_one_call() 
     # Five instants queued behind a busy worker, all due by now (1.5 s), one not yet (9.0):
     # the due jobs of one key go together, up to the cap, the rest keep their order.
     items = [(spec(0, "a"), 0.0), (spec(1, "b"), 0.5), (spec(2, "a"), 1.0),
-             (spec(3, "a"), 1.0), (spec(4, "a"), 1.5), (spec(5, "a"), 9.0), (spec(6, "b"), 1.2)]
+             (spec(3, "a"), 1.0), (spec(4, "a"), 1.5), (spec(5, "a"), 9.0), (spec(6, "b"), 1.2),
+             (spec(7, "c"), 20.0)]
     calls = run_pool(items, now=1.5)
-    assert calls == [([0, 2, 3], 0.0), ([1, 6], 0.5), ([4], 1.5), ([5], 9.0)]
+    assert calls == [([0, 2, 3], 0.0), ([1, 6], 0.5), ([4], 1.5), ([5], 9.0), ([7], 20.0)]
+
+
+def test_the_group_still_filling_is_never_taken_by_catch_up() -> None:
+    # A storm being put while a worker catches up: its instant's group keeps filling
+    # (one array), even though it is due.
+    items = [(spec(0, "a"), 0.0), (spec(1, "a"), 1.0), (spec(2, "a"), 1.0)]
+    assert run_pool(items, now=5.0) == [([0], 0.0), ([1, 2], 1.0)]
 
 
 def test_a_job_whose_key_fails_goes_alone_and_the_others_still_pack() -> None:

@@ -4,7 +4,8 @@ With a ``key``, jobs of the same key meant for the same instant join one group (
 ``max_group``) as they are put: a worker submits a group as one array job. Jobs due at
 other instants never join a group, so packing adds no delay. Except when submissions
 run behind: a worker that takes a group also takes the groups of the same key queued
-behind it that are already due (``clock() >= intended``). They are late anyway; one
+behind it that are already due (``clock() >= intended``) and no longer filling (the
+current instant's group keeps taking puts: a storm stays one array). They are late; one
 array instead of one call each is what lets a cluster catch up (a replay at 20,000x has
 ~50 shapes in 600 jobs, and one call per job is what it cannot keep up with).
 """
@@ -135,6 +136,7 @@ class SubmitPool:
         for _ in range(min(len(self.items), CATCH_UP_SCAN)):
             other = self.items.popleft()
             if (other is not None and other[2] == key and other[1] <= now
+                    and self.open.get(key) is not other[0]   # still filling: let it fill
                     and len(merged) + len(other[0]) <= self.max_group):
                 self._close(other)
                 merged += other[0]
