@@ -30,7 +30,7 @@ def _noted(cluster: Cluster, event: dict) -> dict:
     from workload.cluster.collect import annotate
     extra = {k: str(v) for k, v in event.items() if k not in ("time", "kind", "node")}
     annotate.fault(cluster.monitoring, cluster.name, event["kind"], event["node"],
-                   when=event["time"], **extra)
+                   when=event["time"], detail=extra)
     return event
 
 

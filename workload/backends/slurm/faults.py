@@ -80,7 +80,7 @@ def note(cluster, fault: Fault, when: float, **detail: str) -> None:
         return
     node = "ctld" if fault.action == "slurmctld_restart" else fault_node(fault)
     annotate.fault(ends, cluster.name, fault.action, node, when=when,
-                   at_s=f"{fault.at_s:g}", **detail)
+                   detail={"at_s": f"{fault.at_s:g}", **detail})
 
 
 class SlurmFaults:

@@ -23,6 +23,7 @@ import logging
 import socket
 import time
 import urllib.request
+from collections.abc import Mapping
 from typing import Any
 
 from workload.cluster.monitoring import Endpoints
@@ -51,11 +52,13 @@ def document(cluster: str, action: str, node: str, when: float,
 
 
 def fault(ends: Endpoints | None, cluster: str, action: str, node: str = "",
-          when: float | None = None, timeout_s: float = TIMEOUT_S, **detail: Any) -> bool:
+          when: float | None = None, detail: Mapping[str, Any] | None = None,
+          timeout_s: float = TIMEOUT_S) -> bool:
     """Record one fault; True when both graphite-web and the receiver took it."""
     if ends is None:
         return False
     when = time.time() if when is None else when
+    detail = dict(detail or {})
     ok = True
     try:
         post_event(ends.graphite_web, annotation(cluster, action, node, when, detail),
