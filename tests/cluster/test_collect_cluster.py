@@ -50,8 +50,8 @@ def render(cluster: Cluster, target: str) -> list[tuple[int, float]]:
     with urllib.request.urlopen(f"{cluster.monitoring.graphite_web}/render?{query}",
                                 timeout=30) as answer:
         series = json.load(answer)
-    assert len(series) == 1, f"{target}: {len(series)} series"
-    return [(t, v) for v, t in series[0]["datapoints"] if v is not None]
+    assert len(series) <= 1, f"{target}: {len(series)} series"   # [] until carbon has it
+    return [(t, v) for v, t in series[0]["datapoints"] if v is not None] if series else []
 
 
 def test_every_layer_reaches_graphite_on_one_clock(watched: Cluster) -> None:
