@@ -118,3 +118,12 @@ def test_scenario_cluster_gpus_and_workload_gpu_share(tmp_path):
     bad.write_text("cluster: {nodes: 1, gpus: lots}\nworkload: {kind: storm}\n")
     with pytest.raises(InputError, match="gpus.*expected G or G:TYPE"):
         load_scenario(bad)
+
+
+def test_a_scenarios_gpus_reach_the_container_cluster(tmp_path):
+    from workload.scenario.backend import cluster_spec
+
+    path = tmp_path / "s.yaml"
+    path.write_text("cluster: {nodes: 2, cpus: 4, gpus: '2:a100'}\nworkload: {kind: storm}\n")
+    spec = cluster_spec(load_scenario(path), name="g")
+    assert (spec.gpus, spec.gpu_type) == (2, "a100")

@@ -53,8 +53,8 @@ def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
         source = StormSource(jobs, rate=rate, poisson=poisson, size=size, runtime=runtime,
                              time_limit_s=time_limit, users=users, seed=seed,
                              job_gpus=job_gpus, gpu_share=gpu_share)
-    runner = open_backend(resolve_backend(backend, slurm), sim_shape(nodes, cpus, mem, gpus), policy=policy,
-                          realtime=realtime, slurm=slurm)
+    runner = open_backend(resolve_backend(backend, slurm), sim_shape(nodes, cpus, mem, gpus),
+                          policy=policy, realtime=realtime, slurm=slurm)
     runner.prepare_users(source.user_names())    # before the clock starts
     execute(source, source, kind="storm", backend=runner, policy=policy, out=out, as_json=as_json, payload=payload, total=jobs,
             force=force, epoch=epoch, expected=jobs,

@@ -150,7 +150,8 @@ class Cluster:
         self.save()
 
     def describe(self) -> ClusterInfo:
-        nodes = tuple(NodeInfo(n, self.spec.cpus, self.spec.mem_mb, (PARTITION,))
+        nodes = tuple(NodeInfo(n, self.spec.cpus, self.spec.mem_mb, (PARTITION,),
+                               self.spec.gpus, self.spec.gpu_type or None)
                       for n in self.spec.node_names)
         return ClusterInfo(self.name, nodes, PARTITION, self.facts.get("slurm_version"))
 

@@ -113,7 +113,8 @@ def cluster_spec(scenario: Scenario, name: str = "wlgen") -> ClusterSpec:
     suite = SUITE_OF.get(scenario.cluster.slurm_version or "", "bookworm")
     return ClusterSpec(name=name, nodes=part.nodes, cpus=part.cpus, mem_mb=part.memory_mb,
                        suite=suite, conf_extra=scenario.slurm.conf_lines(),
-                       job_submit_lua=_job_submit_text(scenario))
+                       job_submit_lua=_job_submit_text(scenario), gpus=part.gpus,
+                       gpu_type=part.gpu_type or "")
 
 
 def _job_submit_text(scenario: Scenario) -> str:
