@@ -155,6 +155,10 @@ def test_every_tasks_runtime_is_checked_not_only_the_first(runtime: float) -> No
 def test_a_specs_qos_is_sent_and_what_no_request_carries_is_refused() -> None:
     assert "--qos=high" in sbatch_argv(SPEC.with_(qos="high"), "r1", extra={"qos": "normal"})
     assert "--gpus=2" in sbatch_argv(SPEC.with_(gpus=2), "r1")          # issue 16
+    # A GPU job's nodes each run one of its tasks (24.11 spread 1 task over 2 nodes).
+    assert f"--nodes=1-{SPEC.procs}" in sbatch_argv(SPEC.with_(gpus=2), "r1")
+    pinned = sbatch_argv(SPEC.with_(gpus=2, nodes=1), "r1")
+    assert "--nodes=1" in pinned and not [a for a in pinned if a.startswith("--nodes=1-")]
     assert "--gpus=a100:4" in sbatch_argv(SPEC.with_(gpus=4, gpu_type="a100"), "r1")
     assert not [a for a in sbatch_argv(SPEC, "r1") if a.startswith("--gpus")]
     with pytest.raises(InputError, match="gpu_type"):

@@ -123,6 +123,11 @@ def test_gpus_go_in_each_apis_own_field() -> None:
     assert job_description(request, {}, Api("v0.0.38"))["job"]["gpus"] == "a100:2"
     job = job_description(request, {}, Api("v0.0.42", "/"))["job"]
     assert job["tres_per_job"] == "gres/gpu:a100:2" and "gpus" not in job
+    assert (job["minimum_nodes"], job["maximum_nodes"]) == (2, 2)    # SPEC pins -N 2
+    free = submit_request(SPEC.with_(gpus=1, nodes=None), "r1", "S")
+    assert job_description(free, {}, Api("v0.0.38"))["job"]["nodes"] == [1, SPEC.procs]
+    job = job_description(free, {}, Api("v0.0.44", "/"))["job"]
+    assert (job["minimum_nodes"], job["maximum_nodes"]) == (1, SPEC.procs)
     plain = job_description(submit_request(SPEC, "r1", "S"), {}, Api("v0.0.44", "/"))["job"]
     assert "tres_per_job" not in plain and "gpus" not in plain
 

@@ -21,7 +21,7 @@ _VALUED = {"name": "job-name", "tasks": "ntasks", "time_limit_min": "time",
            "mem_per_cpu_mb": "mem-per-cpu", "account": "account", "partition": "partition",
            "qos": "qos", "reservation": "reservation", "constraint": "constraint",
            "gpus": "gpus"}
-_OTHER = {"script", "array", "exclusive", "requeue"}   # rendered below or on stdin
+_OTHER = {"script", "array", "exclusive", "requeue", "max_nodes"}   # below or on stdin
 
 
 def sbatch_argv(request: SubmitRequest) -> list[str]:
@@ -32,6 +32,8 @@ def sbatch_argv(request: SubmitRequest) -> list[str]:
         value = getattr(request, field)
         if value is not None:
             argv.append(f"--{option}={value}")
+    if request.max_nodes is not None and request.nodes is None:
+        argv.append(f"--nodes=1-{request.max_nodes}")
     if request.array != 1:
         argv.append(f"--array=0-{request.array - 1}")
     if request.exclusive:

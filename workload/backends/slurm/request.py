@@ -65,6 +65,10 @@ class SubmitRequest:
     exclusive: bool = False
     requeue: bool | None = None
     gpus: str | None = None      # sbatch --gpus: "N" or "TYPE:N" for the whole job
+    # At most this many nodes (``--nodes=1-N``) when ``nodes`` is unset: GPU jobs say
+    # their tasks' count, since Slurm 24.11 spread a 1-task --gpus=2 job over two nodes
+    # (a node holding GPUs and no task; the simulator never does that).
+    max_nodes: int | None = None
 
 
 def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | None = None,
@@ -87,7 +91,8 @@ def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | No
         mem_per_cpu_mb=None if mem is None else _count(mem, "mem_per_cpu_mb"),
         account=_name(spec.account or account, "account"),
         partition=_name(spec.partition or partition, "partition"),
-        array=_count(tasks, "tasks"), gpus=_gpus(spec), **fields)
+        array=_count(tasks, "tasks"), gpus=_gpus(spec),
+        max_nodes=spec.procs if spec.gpus and spec.nodes is None else None, **fields)
 
 
 def _gpus(spec: JobSpec) -> str | None:

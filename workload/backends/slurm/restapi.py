@@ -115,6 +115,12 @@ def _nodes(value: int | None, api: Api) -> dict[str, Any]:
                                                          "maximum_nodes": value}
 
 
+def _max_nodes(value: int | None, api: Api) -> dict[str, Any]:
+    if value is None:
+        return {}
+    return {"nodes": [1, value]} if api.legacy else {"minimum_nodes": 1, "maximum_nodes": value}
+
+
 def _array(value: int, api: Api) -> dict[str, Any]:
     return {} if value == 1 else {"array": f"0-{value - 1}"}
 
@@ -142,6 +148,7 @@ _FIELDS: dict[str, Render] = {
     "output": _as("standard_output"), "chdir": _as("current_working_directory"),
     "qos": _as("qos"), "reservation": _as("reservation"), "constraint": _as("constraints"),
     "exclusive": _exclusive, "requeue": _as("requeue"), "gpus": _gpus,
+    "max_nodes": _max_nodes,
 }
 
 
