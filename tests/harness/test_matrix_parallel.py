@@ -135,3 +135,39 @@ def _first_line_with(path: Path, text: str, proc: subprocess.Popen[str],
             return found[0]
         time.sleep(0.05)
     raise AssertionError(f"no line with {text!r} in {path}: {path.read_text()[-500:]}")
+
+
+def test_a_killed_worker_loses_no_variant(tmp_path):
+    """SIGKILL to a worker (as the OOM killer would) breaks the pool: the variants it
+    held and those not yet run are reported ERROR, the finished ones kept."""
+    err_path = tmp_path / "stderr"
+    with err_path.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workload.cli.main", "matrix",
+             str(SCENARIOS / "backfill-vs-builtin.yaml"), "--vary", "workload.seed=0,1,2,3,4,5",
+             "--out", str(tmp_path / "o"), "-j", "2", "--json"],
+            stdout=subprocess.PIPE, stderr=err, text=True)
+        try:
+            worker = _a_worker_of(proc, deadline=time.monotonic() + 120)
+            os.kill(worker, signal.SIGKILL)
+            stdout, _ = proc.communicate(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 1, err_path.read_text()
+    variants = json.loads(stdout)["variants"]
+    assert [v["label"] for v in variants] == [f"seed={s}" for s in range(6)]
+    broken = [v for v in variants if v["status"] == "ERROR"]
+    assert broken and all("BrokenProcessPool" in v["error"] for v in broken)
+    assert {v["status"] for v in variants} <= {"passed", "FAILED", "ERROR"}
+
+
+def _a_worker_of(proc: subprocess.Popen[str], deadline: float) -> int:
+    """The pid of a pool worker of ``proc`` (a spawned child running the worker loop)."""
+    while time.monotonic() < deadline and proc.poll() is None:
+        for child in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:
+                return int(child)
+        time.sleep(0.05)
+    raise AssertionError("no pool worker appeared")

@@ -18,6 +18,7 @@ import multiprocessing
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,7 +125,12 @@ def _in_pool(variants: Sequence[Variant], jobs: int, backend: str, cluster: str,
 
         def top_up() -> None:
             for i in upcoming:
-                running[pool.submit(run_variant, variants[i], backend, cluster)] = i
+                try:
+                    running[pool.submit(run_variant, variants[i], backend, cluster)] = i
+                except BrokenProcessPool as err:    # a worker died (killed, out of memory)
+                    outcomes[i] = VariantOutcome(variants[i].label, variants[i].out, "ERROR",
+                                                 error=f"not run: {_why(err)}")
+                    on_done(outcomes[i])
                 if len(running) >= jobs:
                     return
 
