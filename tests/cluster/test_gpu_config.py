@@ -14,7 +14,9 @@ from workload.errors import ClusterError
 def test_gpus_reach_slurm_conf_and_gres_conf():
     spec = ClusterSpec(name="g", nodes=2, gpus=2, gpu_type="a100")
     conf = render_slurm_conf(spec).splitlines()
-    assert "GresTypes=gpu" in conf and "AccountingStorageTRES=gres/gpu" in conf
+    assert "GresTypes=gpu" in conf and "AccountingStorageTRES=gres/gpu,gres/gpu:a100" in conf
+    untyped = render_slurm_conf(ClusterSpec(name="g", gpus=2)).splitlines()
+    assert "AccountingStorageTRES=gres/gpu" in untyped
     default = next(line for line in conf if line.startswith("NodeName=DEFAULT"))
     assert default.endswith(" Gres=gpu:a100:2")
     assert conf.index("GresTypes=gpu") < conf.index(default)

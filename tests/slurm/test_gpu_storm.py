@@ -136,3 +136,33 @@ def test_jobs_see_the_gpus_slurm_gave_them(gpu_cluster: Cluster) -> None:
         for other, others, b2, e2 in seen[i + 1:]:
             if node == other and began < e2 and b2 < ended:
                 assert not set(devices) & set(others), json.dumps(seen)
+
+
+def test_typed_gpus_are_asked_for_and_accounted_by_type(tmp_path: Path) -> None:
+    """--gpus 2:a100 on 22.05: a100 jobs run and sacct keeps their type (what the sacct
+    source reads back); an h100 job is refused by Slurm itself, REJECTED with its words."""
+    require_podman()
+    spec = ClusterSpec(name=per_run_name("gpu-typed"), nodes=2, cpus=4, mem_mb=2048,
+                       gpus=GPUS, gpu_type="a100")
+    down(spec.name)
+    try:
+        cluster = up(spec, timeout=300)
+        specs = [JobSpec(seq=i, submit_s=0, procs=1, runtime_s=2, time_limit_s=60,
+                         gpus=1 + i % 2, gpu_type="a100") for i in range(4)]
+        specs.append(JobSpec(seq=4, submit_s=0, procs=1, runtime_s=1, time_limit_s=60,
+                             gpus=1, gpu_type="h100"))
+        backend = make_backend(client="cli", cluster=cluster.name)
+        try:
+            assert {(n.gpus, n.gpu_type) for n in backend.describe().nodes} == {(2, "a100")}
+            result = run_workload(specs, backend, kind="storm", out=tmp_path / "run")
+        finally:
+            backend.close()
+        states = {j.seq: j.state for j in load_observed(result.run_dir).jobs}
+        assert states == {0: "COMPLETED", 1: "COMPLETED", 2: "COMPLETED", 3: "COMPLETED",
+                          4: REJECTED}
+        out = cluster.slurm(["sacct", "-X", "-n", "-P", "--format=AllocTRES"])
+        typed = [line for line in out.splitlines() if "gres/gpu:a100=" in line]
+        assert len(typed) == 4
+    finally:
+        _cancel_all(spec.name)
+        down(spec.name)

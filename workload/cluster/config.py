@@ -148,7 +148,8 @@ def render_slurm_conf(spec: ClusterSpec) -> str:
         + (f" Gres={gres_name(spec)}:{spec.gpus}" if spec.gpus else ""),
     ]
     if spec.gpus:   # before the node lines; accounting keeps each job's gres/gpu
-        lines[-1:-1] = ["GresTypes=gpu", "AccountingStorageTRES=gres/gpu"]
+        typed = f",gres/gpu:{spec.gpu_type}" if spec.gpu_type else ""   # sacct keeps the type
+        lines[-1:-1] = ["GresTypes=gpu", f"AccountingStorageTRES=gres/gpu{typed}"]
     lines += [f"NodeName={n} NodeAddr={hosts[n]}" for n in spec.node_names]
     lines.append(f"PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP")
     extra = [f"{k}={v}" for k, v, _ in parse_lines(spec.conf_extra, "--conf-extra")]
