@@ -7,28 +7,45 @@ node that gives GPUs also runs at least one of the job's tasks, as in Slurm.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from workload.backends.base import NodeInfo
-from workload.backends.sim.job import SimJob
+
+Allocation = list[tuple[int, int]]
+
+
+class GpuJob(Protocol):
+    """What placement reads of a job, in either simulator (SimJob, Slurm mode's Job)."""
+
+    procs: int
+    nodes: int | None
+    gpus: int
+    gpu_type: str | None
+    gpu_plan: list[tuple[int, int]]
+    gpu_held: list[tuple[int, int]]
 
 
 class GpuPool:
-    """Free GPU indices per node (node indices are the partition's)."""
+    """Free GPU indices per node (indices into ``nodes``)."""
 
-    def __init__(self, nodes: list[NodeInfo]) -> None:
+    def __init__(self, nodes: Sequence[NodeInfo]) -> None:
         self.count = [n.gpus for n in nodes]
         self.types = [n.gpu_type for n in nodes]
         self.free = [list(range(n.gpus)) for n in nodes]
         self.any = any(self.count)
 
-    def fits_type(self, node: int, job: SimJob) -> bool:
+    def fits_type(self, node: int, job: GpuJob) -> bool:
         return job.gpu_type is None or self.types[node] == job.gpu_type
 
-    def impossible(self, job: SimJob, part: str, max_nodes: int) -> str | None:
-        """Why the job's GPUs can never be given here, on at most ``max_nodes`` nodes."""
+    def impossible(self, job: GpuJob, part: str, max_nodes: int,
+                   nodes: Iterable[int] | None = None) -> str | None:
+        """Why the job's GPUs can never be given on ``nodes`` (all by default), on at
+        most ``max_nodes`` of them."""
         what = f"{job.gpus} GPUs" + (f" of type {job.gpu_type}" if job.gpu_type else "")
-        counts = sorted((c for i, c in enumerate(self.count) if self.fits_type(i, job)),
+        among = range(len(self.count)) if nodes is None else nodes
+        counts = sorted((self.count[i] for i in among if self.fits_type(i, job)),
                         reverse=True)
         best = sum(counts[:max_nodes])
         if best >= job.gpus:
@@ -38,12 +55,35 @@ class GpuPool:
         where = "any node" if max_nodes == 1 else f"{max_nodes} nodes"
         return f"{what} requested, more than {where} of partition {part} has ({best})"
 
-    def by_free(self, nodes: Iterable[int], job: SimJob) -> list[int]:
+    def place(self, job: GpuJob, nodes: Iterable[int], usable: Callable[[int], int]
+              ) -> Allocation | None:
+        """(node, cores) for the job now, its GPUs from those nodes (kept on the job as
+        ``gpu_plan`` for ``take``); None if they are not free. ``nodes`` are the
+        candidates, ``usable(node)`` the cores the job could get there."""
+        from workload.backends.sim.partition import pinned_counts  # partition imports us
+
+        pool = self.by_free([n for n in nodes if usable(n)], job)
+        if job.nodes is not None:
+            per = math.ceil(job.procs / job.nodes)
+            chosen = [n for n in pool if usable(n) >= per][:job.nodes]
+            if len(chosen) < job.nodes:
+                return None
+            alloc = list(zip(chosen, pinned_counts(per, job.nodes, job.procs)))
+            plan = self.plan(job, chosen)
+        else:
+            plan = self.plan(job, pool)
+            alloc = None if plan is None else _fill(job, [n for n, _ in plan], pool, usable)
+        if plan is None or alloc is None:
+            return None
+        job.gpu_plan = plan
+        return alloc
+
+    def by_free(self, nodes: Iterable[int], job: GpuJob) -> list[int]:
         """``nodes`` with the most free GPUs of the job's type first (fewest nodes used)."""
         return sorted(nodes, key=lambda n: (-len(self.free[n]) if self.fits_type(n, job)
                                             else 0, n))
 
-    def plan(self, job: SimJob, nodes: list[int]) -> list[tuple[int, int]] | None:
+    def plan(self, job: GpuJob, nodes: list[int]) -> list[tuple[int, int]] | None:
         """(node, GPUs) taking the job's GPUs from ``nodes`` in order; None if short."""
         need, plan = job.gpus, []
         for node in nodes:
@@ -55,7 +95,7 @@ class GpuPool:
                 need -= take
         return None if need else plan
 
-    def take(self, job: SimJob) -> None:
+    def take(self, job: GpuJob) -> None:
         held = []
         for node, count in job.gpu_plan:
             free = self.free[node]
@@ -63,8 +103,25 @@ class GpuPool:
             del free[:count]
         job.gpu_held, job.gpu_plan = held, []
 
-    def release(self, job: SimJob) -> None:
+    def release(self, job: GpuJob) -> None:
         for node, index in job.gpu_held:
             self.free[node].append(index)
             self.free[node].sort()
         job.gpu_held = []
+
+
+def _fill(job: GpuJob, gpu_nodes: list[int], pool: list[int],
+          usable: Callable[[int], int]) -> Allocation | None:
+    """A task on each GPU node, then the other tasks wherever cores are free."""
+    if len(gpu_nodes) > job.procs:
+        return None
+    cores = dict.fromkeys(gpu_nodes, 1)
+    left = job.procs - len(gpu_nodes)
+    for node in pool:
+        if left <= 0:
+            break
+        extra = min(usable(node) - cores.get(node, 0), left)
+        if extra > 0:
+            cores[node] = cores.get(node, 0) + extra
+            left -= extra
+    return None if left else list(cores.items())

@@ -65,30 +65,7 @@ class Partition:
 
     def _with_gpus(self, job: SimJob) -> Allocation | None:
         """Cores and GPUs together; the GPU plan is kept on the job for ``take``."""
-        pool = self.gpu.by_free([n for n in self.free_nodes if self._usable(n, job.mem)], job)
-        if job.nodes is not None:
-            alloc = self._pinned(job, pool)
-            plan = None if alloc is None else self.gpu.plan(job, [n for n, _ in alloc])
-        else:
-            plan = self.gpu.plan(job, pool)
-            alloc = None if plan is None else self._fill(job, [n for n, _ in plan], pool)
-        if plan is None or alloc is None:
-            return None
-        job.gpu_plan = plan
-        return alloc
-
-    def _fill(self, job: SimJob, gpu_nodes: list[int], pool: list[int]) -> Allocation | None:
-        """A task on each GPU node, then the other tasks wherever cores are free."""
-        cores = dict.fromkeys(gpu_nodes, 1)
-        left = job.procs - len(gpu_nodes)
-        for node in pool:
-            if left <= 0:
-                break
-            extra = min(self._usable(node, job.mem) - cores.get(node, 0), left)
-            if extra > 0:
-                cores[node] = cores.get(node, 0) + extra
-                left -= extra
-        return None if left else list(cores.items())
+        return self.gpu.place(job, self.free_nodes, lambda n: self._usable(n, job.mem))
 
     def _usable(self, node: int, mem: int | None) -> int:
         free = self.free[node]
@@ -114,10 +91,9 @@ class Partition:
                     return alloc
         return None
 
-    def _pinned(self, job: SimJob, pool: list[int] | None = None) -> Allocation | None:
+    def _pinned(self, job: SimJob) -> Allocation | None:
         per_node, mem = job.per_node, job.mem
-        nodes = self.free_nodes if pool is None else pool
-        chosen = [n for n in nodes if self._usable(n, mem) >= per_node][:job.nodes]
+        chosen = [n for n in self.free_nodes if self._usable(n, mem) >= per_node][:job.nodes]
         if len(chosen) < job.nodes:
             return None
         return list(zip(chosen, pinned_counts(per_node, job.nodes, job.procs)))
