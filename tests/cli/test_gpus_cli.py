@@ -127,3 +127,15 @@ def test_a_scenarios_gpus_reach_the_container_cluster(tmp_path):
     path.write_text("cluster: {nodes: 2, cpus: 4, gpus: '2:a100'}\nworkload: {kind: storm}\n")
     spec = cluster_spec(load_scenario(path), name="g")
     assert (spec.gpus, spec.gpu_type) == (2, "a100")
+
+
+def test_slurm_mode_on_gpus_records_what_it_does_not_model(wlgen, tmp_path):
+    out = tmp_path / "r"
+    result = wlgen("storm", "--jobs", "30", "--nodes", "2", "--cpus", "4", "--gpus", "2",
+                   "--job-gpus", "1-2", "--policy", "slurm", "--backend", "sim",
+                   "--out", str(out))
+    assert result.exit_code == 0, result.output
+    settings = json.loads((out / "settings.json").read_text())
+    assert any(s.startswith("GPUs (gres/gpu)") for s in settings["sim_ignored"])
+    starts = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+    assert any(e["gpus"] for e in starts if e["kind"] == "start")

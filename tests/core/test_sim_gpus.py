@@ -141,7 +141,19 @@ def test_no_overcommit_counts_requested_gpus_when_events_name_none():
     assert not result.passed and "at least 4 GPUs of 2" in result.summary()
 
 
-def test_slurm_mode_says_it_does_not_model_gpus():
+def test_slurm_mode_allocates_gpus_too():
+    specs = gpu_storm(200, seed=11) + [job(200, 1, 1, 5, gpus=5)]
+    obs = wlgen_run(specs, cluster=make_cluster_info(2, 2, gpus=2), policy="slurm")
+    result = check_no_overcommit(obs)
+    assert result.passed and "GPUs checked" in result.note, result.summary()
+    impossible = {s.seq for s in specs if s.gpus > 2 * s.procs}
+    assert {j.seq for j in obs.jobs if j.state == REJECTED} == impossible
+    given = [e.gpus for e in obs.events if e.kind == START and e.gpus]
+    assert given and all(len(g) == len(set(g)) for g in given)
+    assert obs.metrics["gpu_utilization"] > 0.3
+
+
+def test_slurm_mode_says_what_of_gpus_it_does_not_model():
     with_gpus = SimBackend(make_cluster_info(2, 4, gpus=2), "slurm",
                            slurm=SlurmConfig(release="24.11"))
     without = SimBackend(make_cluster_info(2, 4), "slurm", slurm=SlurmConfig(release="24.11"))

@@ -77,7 +77,10 @@ def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend: Bac
         set_payload(specs, payload), backend, kind=kind, out=out, force=force, epoch=epoch,
         expected=expected, header=header,
         settings={**settings, "source": source.describe(), "policy": policy,
-                  "payload": payload},
+                  "payload": payload,
+                  # what the simulator does not model of this run, said as scenarios say it
+                  **({"sim_ignored": backend.ignored} if getattr(backend, "ignored", None)
+                     else {})},
         sinks=sinks, closed_loop=closed_loop, skipped=lambda: dict(source.skipped),
         cancel_on_exit=cancel_on_exit, on_progress=progress)
     progress.close()

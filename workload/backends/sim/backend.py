@@ -19,7 +19,8 @@ from workload.spec import JobSpec
 
 
 #: What Slurm mode does not model yet, named in settings.json ``sim_ignored``.
-GPUS_IGNORED = "GPUs (gres/gpu): Slurm mode allocates CPUs and memory only"
+GPUS_IGNORED = ("GPUs (gres/gpu): allocated per node, but backfill plans and reservations "
+                "count CPUs only")
 
 
 def make_cluster_info(nodes: int, cpus: int, mem_mb: int = 64_000, *,
@@ -61,7 +62,7 @@ class SimBackend(Backend):
         self.calibration, self.slurm = calibration, slurm
         self.ignored: list[str] = ignored(slurm) if slurm is not None else []
         if slurm is not None and info.total_gpus:
-            # Said, never silent: Slurm mode places jobs by CPUs and memory only.
+            # Said, never silent: backfill's plan does not see GPUs.
             self.ignored.append(GPUS_IGNORED)
         self.cluster: SimCluster | SlurmEngine | None = None
 

@@ -312,8 +312,10 @@ class SlurmEngine:
             by_cell[cell] = by_cell.get(cell, 0) + cores
         end = round_up(now + job.limit, self.s.bf_resolution_s)
         job.planned = [(end, cell, cores) for cell, cores in by_cell.items()]
-        self._event(START, job, RUNNING, nodes=tuple(self.nodes.names[n] for n, _ in alloc),
-                    priority=job.priority, reason=job.reason)
+        names = self.nodes.names
+        self._event(START, job, RUNNING, nodes=tuple(names[n] for n, _ in alloc),
+                    priority=job.priority, reason=job.reason,
+                    gpus=tuple(f"{names[n]}:{i}" for n, i in job.gpu_held))
         runtime, state = planned_end(job.spec, job.limit + self.s.overtime_s)
         if state == TIMEOUT:    # killed at the first time-limit check after the limit
             runtime = round_up(now + runtime, TIME_CHECK_S) - now

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from workload.backends.base import ClusterInfo
+from workload.backends.sim.gpus import GpuPool
 from workload.backends.sim.partition import pinned_counts
 from workload.backends.sim.slurm.fairshare import Assoc
 from workload.event import PENDING
@@ -27,7 +28,8 @@ class Part:
 class Job:
     __slots__ = ("spec", "seq", "procs", "nodes", "mem", "limit", "part", "qos", "user",
                  "assoc", "submit", "eligible", "static_prio", "priority", "reason", "state",
-                 "alloc", "start", "part_factor", "qos_priority", "charged", "key", "planned")
+                 "alloc", "start", "part_factor", "qos_priority", "charged", "key", "planned",
+                 "gpus", "gpu_type", "gpu_plan", "gpu_held")
 
     def __init__(self, spec: JobSpec, now: float, part: Part, limit: float,
                  qos: QosConf | None) -> None:
@@ -46,6 +48,9 @@ class Job:
         self.qos_priority = qos.priority if qos else 0
         self.key: tuple = ()
         self.planned: list[tuple[float, int, int]] = []   # (end on the grid, cell, CPUs)
+        self.gpus, self.gpu_type = spec.gpus, spec.gpu_type     # GpuPool's (issue 16)
+        self.gpu_plan: list[tuple[int, int]] = []
+        self.gpu_held: list[tuple[int, int]] = []
 
     def sort_key(self) -> tuple:
         """sort_job_queue2: partition PriorityTier, priority (both descending), submit
@@ -73,6 +78,7 @@ class Nodes:
         for node, cpus in enumerate(self.cpus):
             self.cell_free[self.cell_of[node]] += cpus
         self.parts_of: list[list[Part]] = [[] for _ in self.cpus]
+        self.gpu = GpuPool(info.nodes)
 
     def attach(self, parts: list[Part]) -> None:
         """Let each node keep its partitions' free-CPU counts."""
@@ -99,6 +105,8 @@ class Nodes:
         ``skip``, or None."""
         if job.part.free < job.procs:
             return None
+        if job.gpus:
+            return self.gpu.place(job, job.part.nodes, lambda n: self.usable(n, job.mem, skip))
         if job.nodes is None and job.mem is None:     # the common case, kept tight
             need, alloc, free, up = job.procs, [], self.free, self.up
             for node in job.part.nodes:
@@ -133,6 +141,8 @@ class Nodes:
                 self.free_mem[node] -= cores * job.mem
             if self.up[node]:
                 self._count(node, -cores)
+        if job.gpu_plan:
+            self.gpu.take(job)
         job.alloc = alloc
 
     def give(self, job: Job) -> None:
@@ -142,6 +152,8 @@ class Nodes:
                 self.free_mem[node] += cores * job.mem
             if self.up[node]:
                 self._count(node, cores)
+        if job.gpu_held:
+            self.gpu.release(job)
         job.alloc = []
 
     def set_up(self, node: int, up: bool) -> None:
@@ -151,6 +163,11 @@ class Nodes:
 
     def impossible(self, job: Job) -> str | None:
         nodes = job.part.nodes
+        if job.gpus:
+            most = job.nodes if job.nodes is not None else min(job.procs, len(nodes))
+            why = self.gpu.impossible(job, job.part.name, most, nodes)
+            if why:
+                return why
         if job.nodes is None and job.mem is None:
             return None if job.procs <= job.part.total else \
                 f"{job.procs} CPUs requested, partition {job.part.name} has {job.part.total}"
