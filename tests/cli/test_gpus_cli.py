@@ -7,24 +7,13 @@ import json
 import textwrap
 
 import pytest
-from click.testing import CliRunner
 
-from workload.cli.main import cli
 from workload.errors import InputError
 from workload.gres import parse_gpus
 from workload.rundir import read_cluster, read_requests
 from workload.scenario.load import load_scenario
 from workload.sources import LublinSource, StormSource
 from workload.sources.jsonl import JsonlSource
-
-
-@pytest.fixture
-def wlgen():
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-    return invoke
 
 
 def test_gpu_shape_text():
@@ -139,3 +128,16 @@ def test_slurm_mode_on_gpus_records_what_it_does_not_model(wlgen, tmp_path):
     assert any(s.startswith("GPUs (gres/gpu)") for s in settings["sim_ignored"])
     starts = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
     assert any(e["gpus"] for e in starts if e["kind"] == "start")
+
+
+def test_a_lublin_scenario_marks_gpu_jobs(tmp_path):
+    from workload.scenario.workloads import build
+
+    path = tmp_path / "s.yaml"
+    path.write_text("cluster: {nodes: 2, cpus: 8, gpus: 4}\n"
+                    "workload: {kind: lublin, jobs: 300, seed: 2, job_gpus: 2, "
+                    "gpu_share: 0.25}\n")
+    scenario = load_scenario(path)
+    specs = list(build(scenario.workload, scenario.cluster.info()))
+    share = sum(1 for s in specs if s.gpus == 2) / len(specs)
+    assert 0.15 < share < 0.35 and {s.gpus for s in specs} == {0, 2}
