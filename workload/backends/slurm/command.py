@@ -7,7 +7,6 @@ module does not know is refused (InputError), never dropped.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import fields
 
@@ -50,11 +49,16 @@ def _refuse_unknown(request: SubmitRequest) -> None:
                          field=unknown[0], value=getattr(request, unknown[0]))
 
 
-@functools.lru_cache(maxsize=8)
+_UNKNOWN: dict[type, tuple[str, ...]] = {}
+
+
 def _unknown_fields(kind: type) -> tuple[str, ...]:
     """Fields of a request type that this module cannot render (per type: cached, as
     ``fields()`` was a tenth of the submit path's own time)."""
-    return tuple(f.name for f in fields(kind) if f.name not in _VALUED and f.name not in _OTHER)
+    if kind not in _UNKNOWN:
+        _UNKNOWN[kind] = tuple(f.name for f in fields(kind)
+                               if f.name not in _VALUED and f.name not in _OTHER)
+    return _UNKNOWN[kind]
 
 
 def impossible(spec: JobSpec, nodes: int, cpus_per_node: int, mem_mb: int,

@@ -13,7 +13,6 @@ argv, so both clients validate and default every spec field the same way.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -98,9 +97,14 @@ def job_description(request: SubmitRequest, environment: Mapping[str, str],
 Render = Callable[[Any, Api], dict[str, Any]]
 
 
-@functools.lru_cache(maxsize=8)
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(kind))
+    """A request type's field names (cached: ``fields()`` costs on every submit)."""
+    if kind not in _NAMES:
+        _NAMES[kind] = tuple(f.name for f in fields(kind))
+    return _NAMES[kind]
 
 
 def _as(name: str) -> Render:
