@@ -32,11 +32,11 @@ def main(jobs: int) -> None:
     source = dict(jobs=jobs, rate=5.0, poisson=True, size="pow2:1-64", runtime="exp:300", seed=1)
     for policy in ("fcfs", "easy"):
         timed(f"simulate ({policy})", jobs,
-              lambda: wlgen_run(StormSource(**source), nodes=32, cpus=32, policy=policy,
-                                out=out / policy))
+              lambda policy=policy: wlgen_run(StormSource(**source), nodes=32, cpus=32,
+                                              policy=policy, out=out / policy))
     obs = timed("load run directory", jobs, lambda: load_observed(out / "easy"))
     for name, check in INVARIANTS.items():
-        result = timed(f"check {name}", jobs, lambda: check(obs))
+        result = timed(f"check {name}", jobs, lambda check=check: check(obs))
         assert result.passed, result.summary()
     runs = [load_run(out / "fcfs"), load_run(out / "easy")]
     timed("compare fcfs vs easy", jobs, lambda: compare_runs(runs))

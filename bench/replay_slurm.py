@@ -46,10 +46,12 @@ def drift(points: list[tuple[float, float]], buckets: int) -> None:
     width = max(1e-9, (t1 - t0) / buckets)
     for b in range(buckets):
         chunk = sorted(e for t, e in points
-                       if t0 + b * width <= t < t0 + (b + 1) * width or (b == buckets - 1 and t == t1))
+                       if t0 + b * width <= t < t0 + (b + 1) * width
+                       or (b == buckets - 1 and t == t1))
         if chunk:
             print(f"  {b * width:6.0f}-{(b + 1) * width:<6.0f}s  {len(chunk):4d} jobs  "
-                  f"mean {statistics.mean(chunk) * 1000:6.1f} ms  p99 {p(chunk, 0.99) * 1000:6.1f} ms")
+                  f"mean {statistics.mean(chunk) * 1000:6.1f} ms  "
+                  f"p99 {p(chunk, 0.99) * 1000:6.1f} ms")
     slope = statistics.linear_regression([t for t, _ in points], [e for _, e in points]).slope
     print(f"  drift: {slope * 1000 * 60:+.2f} ms of error per minute of run")
 

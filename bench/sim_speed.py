@@ -68,8 +68,9 @@ def main() -> None:
                 runs = [replay(trace, policy, Path(tmp) / f"{case}-{policy}-{i}")
                         for i in range(repeat)]
                 wall, cpu, rss, metrics = min(runs, key=lambda r: r[0])
-                print(f"{case:<10} {policy:<6} {jobs:>9,} {wall:>8.2f} {cpu:>7.2f} {jobs / wall:>9,.0f} "
-                      f"{rss:>8.0f} {metrics['utilization']:>6.2f} {metrics['wait_mean_s']:>12,.0f}",
+                print(f"{case:<10} {policy:<6} {jobs:>9,} {wall:>8.2f} {cpu:>7.2f} "
+                      f"{jobs / wall:>9,.0f} {rss:>8.0f} {metrics['utilization']:>6.2f} "
+                      f"{metrics['wait_mean_s']:>12,.0f}",
                       flush=True)
 
 

@@ -71,7 +71,8 @@ def rate_figure(args, root: Path, receivers: tuple) -> None:
     lines = wait_for(lambda: len(rsyslog.records()) >= events and len(rsyslog.records()), 60,
                      "logstash lines")
     notes = web.events(f"wlgen {metrics['run_id']}", started - 5, time.time() + 5)
-    back = {"logstash": f"{lines:,} lines in rsyslog", "annotations": f"{len(notes):,} in graphite-web",
+    back = {"logstash": f"{lines:,} lines in rsyslog",
+            "annotations": f"{len(notes):,} in graphite-web",
             "graphite": "gauges every 1 s of run"}
     print(f"{'sink':<12} {'sent':>8} {'buffered':>9} {'dropped':>8}  read back")
     for name, counts in sinks.items():

@@ -22,13 +22,15 @@ def wlgen():
 
 
 def test_storm_500_on_the_embedded_default(wlgen, tmp_path):
-    result = wlgen("storm", "--jobs", "500", "--backend", "sim", "--out", str(tmp_path / "r"), "--json")
+    result = wlgen("storm", "--jobs", "500", "--backend", "sim", "--out", str(tmp_path / "r"),
+                   "--json")
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
     assert set(REQUIRED_KEYS) <= set(metrics)
     assert metrics["submitted"] == 500 == metrics["completed"]
     assert metrics["unaccounted"] == 0
-    for name in ("events.jsonl", "schedule.swf", "metrics.json", "settings.json", "accounting.json"):
+    for name in ("events.jsonl", "schedule.swf", "metrics.json", "settings.json",
+                 "accounting.json"):
         assert (tmp_path / "r" / name).exists(), name
     assert "jobs submitted       500" in result.stderr
 
@@ -54,7 +56,8 @@ def test_replay_scales_to_a_given_cluster(wlgen, tmp_path, kth9):
                    "--out", str(tmp_path / "r"), "--json")
     metrics = json.loads(result.stdout)
     assert metrics["completed"] == 9 and metrics["rejected"] == 0
-    events = [json.loads(l) for l in (tmp_path / "r" / "events.jsonl").read_text().splitlines()]
+    lines = (tmp_path / "r" / "events.jsonl").read_text().splitlines()
+    events = [json.loads(line) for line in lines]
     assert max(e["procs"] for e in events) == round(90 * 20 / 100)
 
 
@@ -103,7 +106,8 @@ def test_lenient_replay_goes_on_and_counts(wlgen, tmp_path):
 
 def test_verbose_shows_the_traceback(tmp_path):
     runner = CliRunner()
-    result = runner.invoke(cli, ["-v", "replay", str(bad_trace(tmp_path)), "--out", str(tmp_path / "r")])
+    result = runner.invoke(cli, ["-v", "replay", str(bad_trace(tmp_path)),
+                                 "--out", str(tmp_path / "r")])
     assert result.exit_code == 2                      # -v shows more, exits the same
     assert "Traceback" in result.stderr and "workload.errors.InputError" in result.stderr
 
@@ -147,7 +151,8 @@ def test_user_map_renames_users_and_sets_accounts(wlgen, tmp_path, kth9):
     mapping.write_text("users: {u17: alice}\naccounts: {alice: physics}\n")
     result = wlgen("replay", str(kth9), "--user-map", str(mapping), "--out", str(tmp_path / "r"))
     assert result.exit_code == 0, result.output
-    events = [json.loads(l) for l in (tmp_path / "r" / "events.jsonl").read_text().splitlines()]
+    lines = (tmp_path / "r" / "events.jsonl").read_text().splitlines()
+    events = [json.loads(line) for line in lines]
     assert {e["user"] for e in events} == {"alice"}
 
 

@@ -22,7 +22,8 @@ def test_hand_computed_metrics():
         acc.add_job(job)
     m = acc.result()
     assert set(REQUIRED_KEYS) <= set(m)
-    assert (m["submitted"], m["started"], m["completed"], m["timeout"], m["cancelled"]) == (3, 2, 1, 1, 1)
+    counts = (m["submitted"], m["started"], m["completed"], m["timeout"], m["cancelled"])
+    assert counts == (3, 2, 1, 1, 1)
     assert m["makespan_s"] == 100                           # first submit 0, last end 100
     assert m["wait_mean_s"] == 5 and m["wait_median_s"] == 5
     # bsld: job 0 max(1, 100/100) = 1; job 1 max(1, (10+5)/max(5,10)) = 1.5

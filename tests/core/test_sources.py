@@ -116,7 +116,7 @@ def test_compress_keeps_or_scales_the_load(kth9):
     assert [f.submit_s * 10 for f in fast] == [s.submit_s for s in specs]
     assert [f.runtime_s * 10 for f in fast] == [s.runtime_s for s in specs]
     loaded = list(compress(specs, arrival=2))
-    assert [l.runtime_s for l in loaded] == [s.runtime_s for s in specs]
+    assert [job.runtime_s for job in loaded] == [s.runtime_s for s in specs]
 
 
 def test_scale_procs_onto_a_smaller_cluster(kth9):

@@ -1,7 +1,8 @@
 """The jobs/ kernels under `srun --mpi=pmix` on the container cluster, 2-4 ranks.
 
 The batch script is the one wlgen submits
-(workload.backends.slurm.script.build_batch_script); rank 0's JSON line is read back from the job's output file on its batch host.
+(workload.backends.slurm.script.build_batch_script); rank 0's JSON line is read back from the
+job's output file on its batch host.
 """
 
 from __future__ import annotations

@@ -94,11 +94,14 @@ def test_matrix_runs_every_variant_then_compares(wlgen, tmp_path):
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     labels = [v["label"] for v in data["variants"]]
-    assert labels == ["SchedulerType=sched/backfill,nodes=2", "SchedulerType=sched/backfill,nodes=4",
-                      "SchedulerType=sched/builtin,nodes=2", "SchedulerType=sched/builtin,nodes=4"]
+    assert labels == ["SchedulerType=sched/backfill,nodes=2",
+                      "SchedulerType=sched/backfill,nodes=4",
+                      "SchedulerType=sched/builtin,nodes=2",
+                      "SchedulerType=sched/builtin,nodes=4"]
     assert all(v["passed"] and v["metrics"]["submitted"] == 60 for v in data["variants"])
     waits = dict(zip(labels, data["comparison"]["metrics"]["wait_mean_s"]))
-    assert waits["SchedulerType=sched/backfill,nodes=4"] < waits["SchedulerType=sched/builtin,nodes=2"]
+    assert (waits["SchedulerType=sched/backfill,nodes=4"]
+            < waits["SchedulerType=sched/builtin,nodes=2"])
     assert len(list(tmp_path.iterdir())) == 4
 
 

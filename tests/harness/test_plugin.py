@@ -47,7 +47,8 @@ def test_assertion_helpers_fail_with_counterexamples():
     from workload.testing import Row, hand_cluster, observed_from_rows
     obs = observed_from_rows([Row(0, 0, 0, 10, procs=3), Row(1, 0, 5, 15, procs=3)],
                              hand_cluster(1, 4))
-    with pytest.raises(AssertionError, match=r"(?s)FAIL no_overcommit.*seq=1, job_id=j1, time=5, node=n1"):
+    with pytest.raises(AssertionError,
+                       match=r"(?s)FAIL no_overcommit.*seq=1, job_id=j1, time=5, node=n1"):
         assert_no_overcommit(obs)
 
 

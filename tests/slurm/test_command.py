@@ -94,7 +94,8 @@ def test_tags_round_trip_and_reject_odd_run_ids() -> None:
 
 
 @pytest.mark.parametrize("stderr, verdict", [
-    ("sbatch: error: Batch job submission failed: Socket timed out on send/recv operation", AMBIGUOUS),
+    ("sbatch: error: Batch job submission failed: Socket timed out on send/recv operation",  # noqa: E501 (stored real stderr)
+     AMBIGUOUS),
     ("sbatch: error: Batch job submission failed: Resource temporarily unavailable", RETRY),
     ("sbatch: error: Unable to contact slurm controller (connect failure)", RETRY),
     ("sbatch: error: Slurm temporarily unable to accept job, sleeping and retrying", RETRY),

@@ -133,7 +133,8 @@ def test_states_normalize(raw: str, state: str) -> None:
 
 
 def test_exit_codes_from_code_and_signal() -> None:
-    assert (exit_code("3:0"), exit_code("0:9"), exit_code("0:0"), exit_code("")) == (3, 137, 0, None)
+    codes = (exit_code("3:0"), exit_code("0:9"), exit_code("0:0"), exit_code(""))
+    assert codes == (3, 137, 0, None)
 
 
 def test_sacct_running_killed_and_requeued_jobs() -> None:

@@ -87,7 +87,7 @@ class Backend(ABC):
     def cancel(self, seqs: Iterable[int]) -> None:
         """Cancel jobs of this run by sequence number (pending or running)."""
 
-    def prepare_users(self, names: Iterable[str]) -> None:
+    def prepare_users(self, names: Iterable[str]) -> None:  # noqa: B027 (optional hook)
         """Make the run's users exist before the clock starts (real Slurm creates them;
         the simulator needs nothing), so no submit waits on user creation."""
 
@@ -102,5 +102,5 @@ class Backend(ABC):
         """The backend's own figures for the run's metrics (e.g. ``submit_lag_max_s``)."""
         return {}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (optional hook, default: nothing to stop)
         """Stop watchers and worker threads; called once at the end of every run."""

@@ -19,7 +19,8 @@ from workload.sources.transforms import cap_runtime, compress, load_user_map, ma
 @click.command()
 @click.argument("trace", type=click.Path(dir_okay=False))
 @click.option("--lenient", is_flag=True, help="Skip malformed lines (counted) instead of stopping.")
-@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N usable jobs.")
+@click.option("--offset", type=click.IntRange(min=0), default=0,
+              help="Skip the first N usable jobs.")
 @click.option("--limit", type=click.IntRange(min=0), help="Replay at most N jobs.")
 @click.option("--from", "start_s", type=FINITE, help="First trace submit time to replay (s).")
 @click.option("--to", "end_s", type=FINITE, help="Trace submit time to stop before (s).")

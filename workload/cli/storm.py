@@ -36,7 +36,8 @@ OPTIONS = {"jobs": "--jobs", "rate": "--rate", "poisson": "--poisson", "size": "
 @run_options
 def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
           time_limit: float | None, users: int, nodes: int | None, cpus: int | None, mem: int,
-          policy: str, backend: str, realtime: bool, out: str | None, as_json: bool, seed: int, payload: str,
+          policy: str, backend: str, realtime: bool, out: str | None, as_json: bool, seed: int,
+          payload: str,
           cancel_on_exit: bool, sinks: SinkOptions, slurm: dict[str, object], force: bool = False,
           epoch: float | None = None, gpus: tuple[int, str | None] | None = None,
           job_gpus: str | None = None, gpu_share: float | None = None) -> None:
@@ -56,6 +57,7 @@ def storm(jobs: int, rate: float | None, poisson: bool, size: str, runtime: str,
     runner = open_backend(resolve_backend(backend, slurm), sim_shape(nodes, cpus, mem, gpus),
                           policy=policy, realtime=realtime, slurm=slurm)
     runner.prepare_users(source.user_names())    # before the clock starts
-    execute(source, source, kind="storm", backend=runner, policy=policy, out=out, as_json=as_json, payload=payload, total=jobs,
+    execute(source, source, kind="storm", backend=runner, policy=policy, out=out,
+            as_json=as_json, payload=payload, total=jobs,
             force=force, epoch=epoch, expected=jobs,
             cancel_on_exit=cancel_on_exit, sinks=sinks, settings={"seed": seed})

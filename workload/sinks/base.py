@@ -26,14 +26,14 @@ class Sink(ABC):
 
     name: str = "sink"
 
-    def open(self, run_id: str) -> None:
+    def open(self, run_id: str) -> None:  # noqa: B027 (optional hook)
         """Called once before the first event; ``run_id`` tags everything sent."""
 
     @abstractmethod
     def emit(self, event: Event) -> None:
         """Take one event. Must return quickly: queue it, never wait on the network."""
 
-    def sample(self, time: float, gauges: dict[str, float]) -> None:
+    def sample(self, time: float, gauges: dict[str, float]) -> None:  # noqa: B027 (optional hook)
         """Optional: periodic run gauges (submitted, pending, running, ...) at ``time``."""
 
     @abstractmethod

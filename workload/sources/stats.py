@@ -44,7 +44,8 @@ def inspect_trace(path: Path, *, strict: bool = True) -> dict[str, object]:
         "max_procs": size,
         "load": float((p * t).sum() / (size * span)) if size and span else None,
         "serial_fraction": float((p == 1).mean()) if len(p) else None,
-        "pow2_fraction": float(np.mean([int(x) & (int(x) - 1) == 0 for x in p])) if len(p) else None,
+        "pow2_fraction": (float(np.mean([int(x) & (int(x) - 1) == 0 for x in p]))
+                          if len(p) else None),
         "size": _quantiles(p),
         "runtime_s": _quantiles(t),
         "interarrival_s": _quantiles(np.diff(np.sort(s))) if len(s) > 1 else {},

@@ -1,6 +1,7 @@
 """Capture slurmrestd's answers for the REST parser tests from a running wlgen cluster.
 
-    python tests/slurm/data/rest/capture.py CLUSTER     # rest1 (22.05), rest2 (24.11), wlx-sid (26.05)
+    python tests/slurm/data/rest/capture.py CLUSTER
+        # CLUSTER: rest1 (22.05), rest2 (24.11), wlx-sid (26.05)
 
 Writes tests/slurm/data/rest/<api version>/*.json, each the body slurmrestd sent (see
 README.md for the request behind each file). Jobs are submitted as root, named
