@@ -30,6 +30,7 @@ from typing import IO, Any
 from workload.backends.base import ClusterInfo, NodeInfo
 from workload.errors import InputError
 from workload.event import Event
+from workload.slurmconf import SlurmConfig
 from workload.spec import JobSpec
 
 EVENTS, SCHEDULE, METRICS, SETTINGS, ACCOUNTING = (
@@ -124,6 +125,33 @@ def _optional(run_dir: Path, name: str) -> dict[str, Any]:
 
 def read_settings(run_dir: Path) -> dict[str, Any]:
     return _optional(run_dir, SETTINGS)
+
+
+#: Seconds between slurmctld's checks of running jobs against their limits (Slurm's default).
+TIME_CHECK_S = 30.0
+
+
+def scheduler_settings(conf: SlurmConfig | None, policy: str = "easy") -> dict[str, Any]:
+    """settings.json ``scheduler``: the semantics the schedule was made by, for the checks.
+
+    ``conf`` None is a textbook run (the simulator's fcfs/easy: submit order, exact
+    limits); otherwise Slurm's effective settings as numbers (simulator Slurm mode or
+    real Slurm alike)."""
+    if conf is None:
+        return {"semantics": "textbook", "policy": policy}
+    overtime = conf.get("OverTimeLimit").strip().upper()
+    return {"semantics": "slurm", "release": conf.release,
+            "PriorityType": conf.get("PriorityType"),
+            "SchedulerType": conf.get("SchedulerType"),
+            "priority_weights": {name.lower(): conf.number(f"PriorityWeight{name}") for name in
+                                 ("Age", "Fairshare", "JobSize", "Partition", "QOS", "Assoc")}
+            | {"tres": sum(conf.tres_weights().values())},
+            "PriorityMaxAge_s": conf.time_s("PriorityMaxAge"),
+            "bf_interval_s": conf.sched("bf_interval"),
+            "bf_resolution_s": conf.sched("bf_resolution"),
+            "over_time_limit_s": (None if overtime in ("UNLIMITED", "INFINITE")
+                                  else float(overtime or 0) * 60),
+            "time_check_s": TIME_CHECK_S}
 
 
 def read_metrics(run_dir: Path) -> dict[str, Any]:

@@ -1,11 +1,12 @@
 """The EASY property: backfilled jobs never delay the head job's reservation.
 
-Method, from the observed schedule alone (per partition, queue order = submit order,
-i.e. FCFS priority as in the simulator or Slurm with equal priorities):
+Method, from the observed schedule alone (per partition, in the queue order of the
+scheduler that made it, workload.checks.queue: submit order for textbook runs and
+priority/basic, Slurm's multifactor priority otherwise):
 
-1. At every instant t at which some job started, the *head* is the earliest-submitted
-   job that was submitted by t and still waiting after t. Jobs that started at t and
-   were submitted after the head were *backfilled* at t.
+1. At every instant t at which some job started, the *head* is the first job in queue
+   order that was submitted by t and still waiting after t. Jobs that started at t and
+   come after the head were *backfilled* at t.
 2. If something was backfilled at t, rebuild the head's reservation the way EASY
    computed it just before: take the jobs running at t that were not backfilled at t,
    assume each ends at start + its time limit, and walk those ends in order until the
@@ -17,19 +18,27 @@ i.e. FCFS priority as in the simulator or Slurm with equal priorities):
 The reservation is in CPUs, as in the simulator and textbook EASY. Heads that pin a
 node count or request memory can be delayed by fragmentation that a CPU count cannot
 see, so they are skipped (counted in the note). Node failures shrink the cluster under
-a reservation, so runs with NODE_FAIL or requeues are not checked. Real Slurm
-backfills every ``bf_interval`` seconds with its own priorities: use a tolerance of at
-least that, and equal priorities (or priority/basic).
+a reservation, so runs with NODE_FAIL or requeues are not checked.
+
+Slurm (simulator Slurm mode, real Slurm) holds a job to its limit rounded up to whole
+minutes, plans ends rounded up to ``bf_resolution`` and backfills every ``bf_interval``:
+expected ends use the rounded limits, and the head may start up to bf_resolution +
+bf_interval after the exact shadow time (added to ``tolerance_s``, said in the note).
+With fair-share and several users the head at an instant is unknown: n/a.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections import defaultdict
+from collections.abc import Callable
 
 from workload.checks.order import arrival
 from workload.checks.observed import Observed
+from workload.checks.queue import queue_order
 from workload.checks.result import CheckResult, Verdict, not_applicable
+from workload.checks.semantics import Semantics
 from workload.event import NODE_FAIL, REQUEUED
 from workload.run.schedule import JobRecord
 from workload.spec import JobSpec
@@ -42,6 +51,9 @@ def check_easy_reservation(obs: Observed, *, tolerance_s: float = 0.0) -> CheckR
         return not_applicable(NAME, "time limits unknown (no requests)")
     if any(e.state in (NODE_FAIL, REQUEUED) for e in obs.events):
         return not_applicable(NAME, "node failures change capacity under a reservation")
+    queue = queue_order(obs)
+    if isinstance(queue, str):
+        return not_applicable(NAME, queue)
     capacity: dict[str, int] = defaultdict(int)
     for node in obs.cluster.nodes:
         for part in node.partitions:
@@ -50,11 +62,32 @@ def check_easy_reservation(obs: Observed, *, tolerance_s: float = 0.0) -> CheckR
     for job in obs.jobs:
         if job.seq in obs.requests:
             by_part[job.partition].append(job)
+    if queue.per_user and any(len({j.user for j in jobs}) > 1 for jobs in by_part.values()):
+        return not_applicable(NAME, "fair-share moves users' priorities over time and start "
+                                    "events show each only at its own start: the head job "
+                                    "at an instant is unknown")
+    grid, why = slurm_slack(obs.semantics)
+    limit = obs.semantics.limit_s
     verdict, skipped = Verdict(NAME), 0
     for part, jobs in by_part.items():
-        skipped += _partition(jobs, obs.requests, capacity.get(part, 0), tolerance_s, verdict)
-    return verdict.result(f"{skipped} head(s) with pinned nodes or memory skipped"
-                          if skipped else "")
+        rank = {j.seq: (-queue.key.get(j.seq, -math.inf) if queue.key else 0.0, j.submit,
+                        arrival(j.job_id), j.seq) for j in jobs}
+        skipped += _partition(jobs, obs.requests, capacity.get(part, 0), tolerance_s + grid,
+                              verdict, rank, limit)
+    notes = [queue.note, why] + ([f"{skipped} head(s) with pinned nodes or memory skipped"]
+                                 if skipped else [])
+    return verdict.result("; ".join(n for n in notes if n))
+
+
+def slurm_slack(sem: Semantics) -> tuple[float, str]:
+    """How late Slurm's backfill may start the head against the exact shadow time, and
+    why: it plans ends rounded up to ``bf_resolution`` and runs every ``bf_interval``."""
+    if not sem.slurm:
+        return 0.0, ""
+    slack = sem.bf_resolution_s + sem.bf_interval_s
+    return slack, (f"Slurm backfill: tolerance {slack:g} s = bf_resolution "
+                   f"{sem.bf_resolution_s:g} s + bf_interval {sem.bf_interval_s:g} s; "
+                   f"limits rounded up to whole minutes")
 
 
 def shadow_time(running: list[tuple[float, int]], free: int, need: int) -> float:
@@ -69,16 +102,15 @@ def shadow_time(running: list[tuple[float, int]], free: int, need: int) -> float
 
 
 def _partition(jobs: list[JobRecord], requests: dict[int, JobSpec], capacity: int,
-               tol: float, verdict: Verdict) -> int:
-    """Check one partition; returns how many heads were skipped."""
-    # Queue order as the controller saw it: submit time, then Slurm's job id (concurrent
-    # submitters can land jobs in another order than the workload's), then seq.
-    key = {j.seq: (j.submit, arrival(j.job_id), j.seq) for j in jobs}
+               tol: float, verdict: Verdict, key: dict[int, tuple],
+               limit: Callable[[float], float]) -> int:
+    """Check one partition, jobs in queue order ``key``; returns how many heads were
+    skipped."""
     starts: dict[float, list[JobRecord]] = defaultdict(list)
     for job in jobs:
         if job.start is not None:
             starts[job.start].append(job)
-    arrivals = sorted(jobs, key=lambda j: key[j.seq])
+    arrivals = sorted(jobs, key=lambda j: (j.submit, key[j.seq]))   # by when they queue
     pending: list[tuple[tuple, JobRecord]] = []
     running: dict[int, JobRecord] = {}
     nxt, skipped = 0, 0
@@ -95,7 +127,8 @@ def _partition(jobs: list[JobRecord], requests: dict[int, JobSpec], capacity: in
         backfilled = [j for j in started if key[j.seq] > key[head.seq]]
         running.update((j.seq, j) for j in started if key[j.seq] < key[head.seq])
         if backfilled:
-            skipped += _judge(head, backfilled, running, requests, capacity, t, tol, verdict)
+            skipped += _judge(head, backfilled, running, requests, capacity, t, tol, verdict,
+                              limit)
         running.update((j.seq, j) for j in backfilled)
     return skipped
 
@@ -114,14 +147,14 @@ def _head(pending: list, t: float) -> JobRecord | None:
 
 def _judge(head: JobRecord, backfilled: list[JobRecord], running: dict[int, JobRecord],
            requests: dict[int, JobSpec], capacity: int, t: float, tol: float,
-           verdict: Verdict) -> int:
+           verdict: Verdict, limit: Callable[[float], float]) -> int:
     spec = requests[head.seq]
     if spec.nodes is not None or spec.mem_per_cpu_mb is not None:
         return 1
     if head.start is None:
         return 0   # cancelled while waiting: no start to judge
     verdict.count()
-    expected = [(j.start + requests[j.seq].time_limit_s, j.procs) for j in running.values()
+    expected = [(j.start + limit(requests[j.seq].time_limit_s), j.procs) for j in running.values()
                 if j.seq in requests]
     free = capacity - sum(j.procs for j in running.values())
     shadow = max(t, shadow_time(expected, free, head.procs))

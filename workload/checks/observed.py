@@ -14,6 +14,7 @@ from pathlib import Path
 
 from workload.backends.base import ClusterInfo, NodeInfo
 from workload.backends.sim import make_cluster_info
+from workload.checks.semantics import TEXTBOOK, Semantics, semantics_of
 from workload.event import Event
 from workload.rundir import (EVENTS, SCHEDULE, read_cluster, read_events, read_metrics,
                              read_requests, read_settings, require_run_dir)
@@ -30,6 +31,7 @@ class Observed:
     requests: dict[int, JobSpec] = field(default_factory=dict)   # seq -> what was asked
     metrics: dict[str, object] = field(default_factory=dict)
     run_dir: Path | None = None
+    semantics: Semantics = TEXTBOOK    # what made the schedule: textbook or Slurm
     jobs: list[JobRecord] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -48,7 +50,7 @@ def load_observed(run_dir: str | Path) -> Observed:
     if requests is None:
         requests = _requests_from_swf(run_dir / SCHEDULE)
     return Observed(events, _cluster(run_dir, events), requests, read_metrics(run_dir),
-                    run_dir)
+                    run_dir, semantics_of(read_settings(run_dir)))
 
 
 def _requests_from_swf(path: Path) -> dict[int, JobSpec]:

@@ -14,9 +14,13 @@ received them, and that is its tie-break among equal priorities, while concurren
 submitters may deliver seq 15 after seq 16. Otherwise (the simulator) by seq.
 
 With ``fcfs=True`` every earlier job counts, not only easier ones (strict FCFS, no
-backfilling). Requeued jobs are left out (a requeue sends a job to the back). Real
-Slurm orders by priority, not submit time: use it with equal priorities
-(priority/basic, or one user and no fair-share) and a tolerance of a scheduling cycle.
+backfilling). Requeued jobs are left out (a requeue sends a job to the back).
+
+"Before" is the queue order of the scheduler that made the schedule
+(workload.checks.queue): submit order for textbook runs and priority/basic; Slurm's
+multifactor priority (age taken out, then submit time, job id) when start events carry
+priorities; with fair-share, only jobs of one user are compared. Real Slurm needs a
+tolerance of a scheduling cycle.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import numpy as np
 from workload.checks.attempts import requeued_seqs
 from workload.checks.observed import Observed
 from workload.checks.result import CheckResult, Verdict, not_applicable
+from workload.checks.queue import queue_order
 from workload.run.schedule import JobRecord
 from workload.spec import JobSpec
 
@@ -42,18 +47,24 @@ def check_priority_order(obs: Observed, *, tolerance_s: float = 0.0, by: str = "
         return not_applicable(NAME, "requests unknown (sizes, limits)")
     if by not in ("partition", "user"):
         raise ValueError(f"by must be 'partition' or 'user', not {by!r}")
+    queue = queue_order(obs)
+    if isinstance(queue, str):
+        return not_applicable(NAME, queue)
     requeued = requeued_seqs(obs.events)
+    per_user = by == "user" or queue.per_user
     groups: dict[tuple, list[JobRecord]] = defaultdict(list)
     for job in obs.jobs:
         spec = obs.requests.get(job.seq)
         if job.start is None or spec is None or job.seq in requeued:
             continue
-        group = (job.partition, job.user if by == "user" else "", spec.nodes, spec.gpu_type)
+        group = (job.partition, job.user if per_user else "", spec.nodes, spec.gpu_type)
         groups[group].append(job)
     verdict = Verdict(NAME)
     for jobs in groups.values():
+        jobs.sort(key=lambda j: (-queue.key.get(j.seq, 0.0), j.submit, arrival(j.job_id),
+                                 j.seq))
         _group(jobs, obs.requests, tolerance_s, fcfs, verdict)
-    return verdict.result("strict FCFS" if fcfs else "")
+    return verdict.result(f"strict FCFS; {queue.note}" if fcfs else queue.note)
 
 
 def arrival(job_id: str) -> tuple[int, ...]:
@@ -69,9 +80,8 @@ def _shape(spec: JobSpec, fcfs: bool) -> tuple[int, float, int, int]:
 
 def _group(jobs: list[JobRecord], requests: dict[int, JobSpec], tol: float, fcfs: bool,
            verdict: Verdict) -> None:
-    """Walk jobs in submit order keeping, per shape class, the latest start so far; a job
+    """Walk jobs in queue order keeping, per shape class, the latest start so far; a job
     is overtaken if some easier-or-equal class holds a later start."""
-    jobs.sort(key=lambda j: (j.submit, arrival(j.job_id), j.seq))
     shapes = sorted({_shape(requests[j.seq], fcfs) for j in jobs})
     index = {s: i for i, s in enumerate(shapes)}
     arr = np.array(shapes, dtype=float).reshape(len(shapes), 4)

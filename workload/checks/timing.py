@@ -7,6 +7,7 @@ import math
 from workload.checks.attempts import attempts
 from workload.checks.observed import Observed
 from workload.checks.result import CheckResult, Verdict, not_applicable
+from workload.checks.semantics import Semantics
 from workload.event import TIMEOUT
 
 
@@ -28,32 +29,46 @@ def check_started_after_submit(obs: Observed, *, tolerance_s: float = 0.0) -> Ch
 
 
 def check_within_time_limit(obs: Observed, *, tolerance_s: float = 0.0) -> CheckResult:
-    """Every run (each attempt of a requeued job) ended by start + time limit + tolerance,
-    and a job ended TIMEOUT ran at least its limit - tolerance (not killed early).
+    """Every run (each attempt of a requeued job) ended by start + its effective limit +
+    tolerance, and a job ended TIMEOUT ran at least that limit - tolerance (not killed
+    early).
 
-    Real Slurm kills at the limit plus OverTimeLimit and KillWait and polls every
-    ~30 s: give it a tolerance of that size.
+    The effective limit is the scheduler's (``obs.semantics``): textbook runs kill at the
+    exact request; Slurm (simulator Slurm mode, real Slurm) rounds the request up to
+    whole minutes and kills at the first time-limit check (every 30 s) after that plus
+    OverTimeLimit. Real Slurm's KillWait and polling lag are the tolerance's to cover.
     """
     if not obs.requests:
         return not_applicable("within_time_limit", "time limits unknown (no requests)")
+    sem = obs.semantics
     verdict = Verdict("within_time_limit")
     for a in attempts(obs.events):
         spec = obs.requests.get(a.seq)
         if spec is None or a.stop == float("inf"):
             continue
         verdict.count()
-        ran, limit = a.stop - a.start, spec.time_limit_s
+        ran, limit = a.stop - a.start, sem.kill_by_s(spec.time_limit_s)
         if ran > limit + tolerance_s + resolution(a.start, a.stop):
             verdict.fail(seq=a.seq, job_id=a.job_id, start=a.start, end=a.stop, ran_s=ran,
-                         limit_s=limit)
+                         limit_s=spec.time_limit_s, kill_by_s=limit)
     for job in obs.jobs:
         spec = obs.requests.get(job.seq)
         if job.state != TIMEOUT or spec is None:
             continue
-        if job.run < spec.time_limit_s - tolerance_s - resolution(job.end):
+        earliest = sem.limit_s(spec.time_limit_s) + (sem.over_time_limit_s or 0.0)
+        if job.run < earliest - tolerance_s - resolution(job.end):
             verdict.fail(seq=job.seq, job_id=job.job_id, state=job.state, ran_s=job.run,
-                         limit_s=spec.time_limit_s, problem="TIMEOUT before its limit")
-    return verdict.result()
+                         limit_s=spec.time_limit_s, earliest_kill_s=earliest,
+                         problem="TIMEOUT before its limit")
+    return verdict.result(_limit_note(sem))
+
+
+def _limit_note(sem: Semantics) -> str:
+    if not sem.slurm:
+        return ""
+    over = "UNLIMITED" if sem.over_time_limit_s is None else f"{sem.over_time_limit_s:g} s"
+    return (f"Slurm limits: request rounded up to whole minutes + OverTimeLimit {over} "
+            f"+ {sem.time_check_s:g} s time-limit check")
 
 
 def resolution(*times: float) -> float:

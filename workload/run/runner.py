@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workload.backends.base import Backend
+from workload.backends.base import Backend, ClusterInfo
 from workload.run.generator import Generator, Outcome
 from workload.run.interrupt import stop_on_interrupt
 from workload.run.recorder import Recorder
 from workload.run.swfheader import realised_header
-from workload.rundir import make_run_dir, new_run_id, run_epoch, write_cluster, write_settings
+from workload.rundir import (make_run_dir, new_run_id, run_epoch, scheduler_settings,
+                             write_cluster, write_settings)
+from workload.slurmconf import SlurmConfig
+from workload.slurmconf.defaults import DEFAULT_RELEASE
 from workload.sinks.base import SinkReport
 from workload.sinks.config import SinkOptions
 from workload.sinks.relay import SinkRelay
@@ -65,7 +68,8 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
         "cluster": {"name": info.name, "nodes": len(info.nodes), "total_cpus": info.total_cpus,
                     "cpus_per_node": info.cpus_per_node, "partitions": list(info.partitions),
                     "slurm_version": info.slurm_version, "slurm_api": info.slurm_api},
-        "closed_loop": closed_loop, **(settings or {})})
+        "closed_loop": closed_loop, "scheduler": _scheduler(backend, info),
+        **(settings or {})})
     write_cluster(run_dir, info)
     recorder = Recorder(run_dir, run_id=run_id, total_cpus=info.total_cpus, epoch=epoch,
                         total_gpus=info.total_gpus,
@@ -95,6 +99,16 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
     if outcome.input_error is not None:
         raise outcome.input_error
     return RunResult(run_id, run_dir, metrics, outcome, reports)
+
+
+def _scheduler(backend: Backend, info: ClusterInfo) -> dict[str, object]:
+    """The scheduling semantics the checks judge by (a caller's settings may replace it):
+    the simulator's Slurm configuration or textbook policy; for real Slurm, the container
+    cluster's settings of its release."""
+    if backend.name == "sim":
+        return scheduler_settings(getattr(backend, "slurm", None),
+                                  str(getattr(backend, "policy", "easy")))
+    return scheduler_settings(SlurmConfig.container(info.slurm_version or DEFAULT_RELEASE))
 
 
 def run_source(source: Source, backend: Backend, *, settings: dict[str, object] | None = None,

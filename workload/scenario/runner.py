@@ -18,7 +18,8 @@ from workload.checks.registry import run_invariants
 from workload.checks.result import CheckResult
 from workload.checks.thresholds import check_metrics
 from workload.run.runner import RunResult, run_source
-from workload.rundir import check_out, copy_scenario, write_checks, write_faults
+from workload.rundir import (check_out, copy_scenario, scheduler_settings, write_checks,
+                             write_faults)
 from workload.scenario.backend import scenario_backend
 from workload.scenario.model import Scenario
 from workload.scenario.workloads import build
@@ -57,7 +58,8 @@ def run_scenario(scenario: Scenario, *, backend: str = "sim", out: str | Path | 
                             closed_loop=scenario.workload.closed_loop, on_progress=on_progress,
                             settings={"scenario": scenario.describe(),
                                       "policy": scenario.slurm.policy,
-                                      "sim_ignored": getattr(engine, "ignored", None)})
+                                      "sim_ignored": getattr(engine, "ignored", None),
+                                      **_scheduler(scenario, backend)})
     _keep_faults(result.run_dir, engine)
     copy_scenario(result.run_dir, scenario.file)
     observed = load_observed(result.run_dir)
@@ -67,6 +69,14 @@ def run_scenario(scenario: Scenario, *, backend: str = "sim", out: str | Path | 
     write_checks(result.run_dir, with_options(checks, scenario.checks.invariants,
                                               scenario.checks.metrics))
     return ScenarioRun(scenario, result, observed, checks)
+
+
+def _scheduler(scenario: Scenario, backend: str) -> dict[str, object]:
+    """On real Slurm the container cluster runs the scenario's keys over its own: record
+    those as the semantics to judge by (the simulator's record comes from its backend)."""
+    if backend != "slurm":
+        return {}
+    return {"scheduler": scheduler_settings(scenario.slurm.config(scenario.cluster.slurm_version))}
 
 
 def _keep_faults(run_dir: Path, backend: Backend) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from workload.backends.base import ClusterInfo, NodeInfo
 from workload.checks.observed import Observed
+from workload.checks.semantics import TEXTBOOK, Semantics
 from workload.event import COMPLETED, END, PENDING, RUNNING, START, SUBMIT, Event
 from workload.spec import JobSpec
 
@@ -30,6 +31,7 @@ class Row:
     node_count: int | None = None   # pinned -N
     preceding: int | None = None    # seq of the job this one depends on
     job_id: str | None = None       # the backend's id; default j<seq>
+    priority: int | None = None     # the scheduler's priority at start (Slurm-like runs)
 
 
 def row_events(rows: Iterable[Row]) -> list[Event]:
@@ -44,7 +46,7 @@ def row_events(rows: Iterable[Row]) -> list[Event]:
         mine = [Event(SUBMIT, r.submit, r.seq, job_id, PENDING, **common)]
         if r.start is not None:
             mine.append(Event(START, r.start, r.seq, job_id, RUNNING, nodes=r.nodes,
-                              **common))
+                              priority=r.priority, **common))
         mine.append(Event(END, r.end, r.seq, job_id, r.state,
                           nodes=r.nodes if r.start is not None else (), **common))
         last = (float("-inf"), 0)
@@ -75,8 +77,9 @@ def hand_cluster(nodes: int = 1, cpus: int = 4, mem_mb: int = 64_000,
                                      for i in range(len(names))), parts[0][0])
 
 
-def observed_from_rows(rows: Iterable[Row], cluster: ClusterInfo | None = None) -> Observed:
-    """An Observed built from rows, with the requests they imply."""
+def observed_from_rows(rows: Iterable[Row], cluster: ClusterInfo | None = None,
+                       semantics: Semantics = TEXTBOOK) -> Observed:
+    """An Observed built from rows, with the requests they imply, made by ``semantics``."""
     rows = list(rows)
     return Observed(row_events(rows), cluster or hand_cluster(),
-                    {r.seq: row_request(r) for r in rows})
+                    {r.seq: row_request(r) for r in rows}, semantics=semantics)
