@@ -113,7 +113,8 @@ def test_the_slurm_seam_builds_the_container_cluster_spec():
     spec = cluster_spec(scenario)
     assert (spec.nodes, spec.cpus, spec.mem_mb, spec.suite) == (8, 32, 64000, "bookworm")
     assert spec.conf_extra == ("SchedulerType=sched/backfill\n"
-                               "SchedulerParameters=bf_interval=5,bf_max_job_test=500\n")
+                               "SchedulerParameters=bf_interval=5,bf_max_job_test=500\n"
+                               "PriorityWeightFairshare=0\n")
     with pytest.raises(InputError, match="the container cluster has one partition"):
         cluster_spec(load_scenario(SCENARIOS / "storm-500.yaml", [
             "cluster.partitions=[{name: a, nodes: 4}, {name: b, nodes: 4}]"]))
