@@ -3,10 +3,10 @@
 Jobs are *comparable* when they are in the same partition (and, with ``by="user"``, of
 the same user: fair-share gives each user its own priority), pin the same node count
 (or none) and the same GPU type (or none), and A asks for no more CPUs, no more memory
-per CPU, no more GPUs and no more time than B. If A was submitted before B (ties broken by submit order, the seq), then under FCFS
-and under EASY backfilling alike A must not start after B: whenever B could start, A
-fits in the same place and ends no later, and both policies consider A first. So a
-violation is a pair (A, B) with start(A) > start(B) + tolerance.
+per CPU, no more GPUs and no more time than B. If A is before B in queue order (below),
+then under FCFS and under EASY backfilling alike A must not start after B: whenever B
+could start, A fits in the same place and ends no later, and both policies consider A
+first. So a violation is a pair (A, B) with start(A) > start(B) + tolerance.
 
 Jobs submitted in the same second (Slurm stamps whole seconds) are ordered by the
 backend's job id when it is numeric: Slurm numbers jobs in the order the controller

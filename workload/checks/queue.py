@@ -57,6 +57,7 @@ def queue_order(obs: Observed) -> QueueOrder | str:
     rate = sem.w_age / sem.max_age_s
     key = {}
     for job in started:
+        assert job.start is not None   # started, by the filter above
         age = sem.w_age * min(job.start - job.submit, sem.max_age_s) / sem.max_age_s
         # Slurm truncates the sum to an integer, so the static part is in
         # [P - age, P - age + 1): the ceiling is exact when it is a whole number.
