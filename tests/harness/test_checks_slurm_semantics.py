@@ -170,7 +170,12 @@ def test_runs_record_the_semantics_they_were_scheduled_by(wlgen_run):
     assert textbook.semantics == TEXTBOOK
 
 
-def test_old_run_directories_are_judged_by_their_backend():
-    assert semantics_of({"backend": "sim"}) == TEXTBOOK
-    real = semantics_of({"backend": "slurm"})
+def test_old_run_directories_are_judged_by_how_they_were_scheduled():
+    assert semantics_of({"backend": "sim", "policy": "easy"}) == TEXTBOOK
+    real = semantics_of({"backend": "slurm", "cluster": {"slurm_version": "24.11"}})
     assert real.slurm and real.bf_resolution_s == 60 and real.time_check_s == 30
+    assert (real.bf_interval_s, real.w_fairshare) == (5, 10000)     # the container's
+    # A simulator scenario with slurm keys ran Slurm mode, its keys over the container's.
+    sim = semantics_of({"backend": "sim", "policy": "easy", "scenario": {"slurm": {
+        "overrides": {"PriorityWeightFairshare": 0, "OverTimeLimit": 2}}}})
+    assert sim.slurm and sim.w_fairshare == 0 and sim.over_time_limit_s == 120

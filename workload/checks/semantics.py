@@ -5,8 +5,8 @@ exact limit. Slurm (the simulator's Slurm mode, or real Slurm) orders by priorit
 plans backfill reservations on the ``bf_resolution`` grid every ``bf_interval``, rounds
 time limits up to whole minutes and kills at the first time-limit check (every 30 s)
 after limit + OverTimeLimit. settings.json ``scheduler`` (workload.rundir
-``scheduler_settings``) records which; older run directories without it are judged
-as textbook when they ran on the simulator and as Slurm with its defaults otherwise.
+``scheduler_settings``) records which; for older run directories it is rebuilt from
+their backend, policy and scenario keys.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from workload.event import START, Event
-from workload.rundir import TIME_CHECK_S
-from workload.slurmconf.defaults import SCHED_DEFAULTS
+from workload.rundir import TIME_CHECK_S, scheduler_settings
+from workload.slurmconf import SlurmConfig
+from workload.slurmconf.defaults import DEFAULT_RELEASE, SCHED_DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,7 @@ TEXTBOOK = Semantics()
 def semantics_of(settings: Mapping[str, Any]) -> Semantics:
     rec = settings.get("scheduler")
     if not isinstance(rec, Mapping):
-        if settings.get("backend", "sim") == "sim":
-            return TEXTBOOK
-        rec = {"semantics": "slurm"}      # real Slurm, recorded before ``scheduler`` was
+        rec = _older(settings)
     if rec.get("semantics") != "slurm":
         return TEXTBOOK
     over = rec.get("over_time_limit_s", 0.0)
@@ -71,6 +70,22 @@ def semantics_of(settings: Mapping[str, Any]) -> Semantics:
                      w_fairshare=weights.get("fairshare", 0.0),
                      w_static=sum(v for k, v in weights.items()
                                   if k not in ("age", "fairshare")))
+
+
+def _older(settings: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A run directory written before settings.json had ``scheduler``: rebuilt from its
+    backend, policy and scenario keys as the run built its scheduler (the container
+    cluster's settings of its release, the scenario's keys on top)."""
+    scenario = settings.get("scenario") or {}
+    overrides = (scenario.get("slurm") or {}).get("overrides") or {}
+    if settings.get("backend", "sim") == "sim" and not overrides and \
+            settings.get("policy") != "slurm":
+        return scheduler_settings(None, str(settings.get("policy") or "easy"))
+    release = (settings.get("cluster") or {}).get("slurm_version") or DEFAULT_RELEASE
+    conf = SlurmConfig.container(release)
+    for key, value in overrides.items():
+        conf = conf.assign(key, value)
+    return scheduler_settings(conf)
 
 
 def start_priorities(events: list[Event]) -> dict[int, int]:
