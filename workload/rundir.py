@@ -6,7 +6,8 @@ Slurm) writes, in ``runs/<run id>/`` or ``--out DIR``:
   events.jsonl     every lifecycle event, one JSON object a line: the record of truth
   requests.jsonl   every job spec as it was submitted (what events don't carry)
   cluster.json     the nodes the run ran on
-  settings.json    what the run ran with (written at its start)
+  settings.json    what the run ran with (written at its start), ``scheduler``: the
+                   semantics the checks judge by (textbook, or Slurm's settings)
   schedule.swf     the realised schedule as SWF (derived from the events)
   metrics.json     the final metrics, and how the run ended
   accounting.json  submitted vs ended, the jobs that never ended, the sinks' reports
