@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from types import ModuleType
 from typing import Mapping, MutableMapping, Protocol
 
 
@@ -57,7 +58,7 @@ class StubComm:
 class MpiComm:
     """COMM_WORLD through buffer-based calls (no pickling inside the loops)."""
 
-    def __init__(self, mpi: object) -> None:
+    def __init__(self, mpi: ModuleType) -> None:   # mpi4py.MPI (no stubs: attributes are Any)
         self._mpi = mpi
         self._world = mpi.COMM_WORLD
         self.rank, self.size = self._world.Get_rank(), self._world.Get_size()

@@ -45,7 +45,11 @@ class Option:
 
     def format(self, value: object) -> str:
         """The canonical text of a converted value (numbers are written by this code)."""
-        return repr(float(value)) if self.kind is float else str(value)
+        if self.kind is not float:
+            return str(value)
+        if not isinstance(value, (int, float, str)):
+            raise TypeError(f"{self.flag} takes a number, got {value!r}")
+        return repr(float(value))
 
 
 SECONDS = Option("--seconds", float, 10.0, "target runtime T in seconds", 0.0, 1e8)

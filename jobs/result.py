@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TextIO, cast
 
 from jobs.comm import Comm
 from jobs.loop import Tally
@@ -24,7 +24,8 @@ class RankReport:
 def summarize(comm: Comm, kernel: str, target_s: float, mine: RankReport,
               *, terminated: bool, exit_code: int) -> dict[str, object] | None:
     """Gather every rank's report; rank 0 gets the job's record, the others None."""
-    reports = comm.gather(mine)
+    # every rank sends its RankReport, so rank 0 gathers exactly those
+    reports = cast("list[RankReport] | None", comm.gather(mine))
     if reports is None:
         return None
     ranks = len(reports)

@@ -25,9 +25,9 @@ _PYTHON = re.compile(r"[A-Za-z0-9_./+-]{1,256}")
 def runtime_arg(spec: JobSpec) -> str:
     """The value after ``--seconds`` for ``spec`` (checked, formatted by the kernels' own
     rule)."""
-    value = spec.runtime_s
+    value, lo, hi = spec.runtime_s, SECONDS.lo, SECONDS.hi
     if not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not SECONDS.lo <= value <= SECONDS.hi:
+            or (lo is not None and value < lo) or (hi is not None and value > hi):
         raise InputError(f"must be a number of seconds in [{SECONDS.lo}, {SECONDS.hi}]",
                          field="runtime_s", value=value)
     return SECONDS.format(value)
