@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import simpy
 
@@ -65,7 +66,7 @@ class SimCluster:
         reason = f"invalid partition {name!r}" if part is None else part.impossible(job)
         latency, error = timing or (None, None)
         self._event(SUBMIT, job, PENDING, submit_latency_s=latency, submit_error_s=error)
-        if reason:
+        if reason or part is None:          # no partition always has a reason
             job.state = REJECTED
             self._event(END, job, REJECTED, reason=reason)
             return
@@ -112,7 +113,7 @@ class SimCluster:
         timeout.callbacks.append(self._pass)
 
     def _pass(self, event: simpy.Event) -> None:
-        name = event.value
+        name = cast(str, event.value)        # its timeout's value: the partition
         self._kicked.discard(name)
         if self.policy != "easy" or not self.calibration.bf_interval_s:
             schedule(self.policy, self.partitions[name], self.env.now, self._start)
@@ -129,7 +130,7 @@ class SimCluster:
         self.env.timeout(delay, value=name).callbacks.append(self._backfill_tick)
 
     def _backfill_tick(self, event: simpy.Event) -> None:
-        name = event.value
+        name = cast(str, event.value)        # its timeout's value: the partition
         self._bf_timer.discard(name)
         schedule("easy", self.partitions[name], self.env.now, self._start)
         self._arm_backfill(name)
@@ -146,7 +147,7 @@ class SimCluster:
         end.callbacks.append(self._on_end)
 
     def _on_end(self, event: simpy.Event) -> None:
-        job: SimJob = event.value
+        job = cast(SimJob, event.value)      # its end timeout's value: the job
         if job.state != RUNNING:
             return   # already ended: cancelled, or its node failed
         self._stop(job, planned_end(job.spec, job.limit)[1])

@@ -68,7 +68,8 @@ class GpuPool:
             chosen = [n for n in pool if usable(n) >= per][:job.nodes]
             if len(chosen) < job.nodes:
                 return None
-            alloc = list(zip(chosen, pinned_counts(per, job.nodes, job.procs)))
+            alloc: list[tuple[int, int]] | None = list(
+                zip(chosen, pinned_counts(per, job.nodes, job.procs)))
             plan = self.plan(job, chosen)
         else:
             plan = self.plan(job, pool)

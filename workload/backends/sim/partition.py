@@ -61,7 +61,7 @@ class Partition:
             return None
         if job.gpus:
             return self._with_gpus(job)
-        return self._spread(job) if job.nodes is None else self._pinned(job)
+        return self._spread(job) if job.nodes is None else self._pinned(job, job.nodes)
 
     def _with_gpus(self, job: SimJob) -> Allocation | None:
         """Cores and GPUs together; the GPU plan is kept on the job for ``take``."""
@@ -91,12 +91,13 @@ class Partition:
                     return alloc
         return None
 
-    def _pinned(self, job: SimJob) -> Allocation | None:
+    def _pinned(self, job: SimJob, nodes: int) -> Allocation | None:
+        """``job`` on exactly ``nodes`` nodes (its ``job.nodes``, known to be set)."""
         per_node, mem = job.per_node, job.mem
-        chosen = [n for n in self.free_nodes if self._usable(n, mem) >= per_node][:job.nodes]
-        if len(chosen) < job.nodes:
+        chosen = [n for n in self.free_nodes if self._usable(n, mem) >= per_node][:nodes]
+        if len(chosen) < nodes:
             return None
-        return list(zip(chosen, pinned_counts(per_node, job.nodes, job.procs)))
+        return list(zip(chosen, pinned_counts(per_node, nodes, job.procs)))
 
     def take(self, job: SimJob, alloc: Allocation) -> None:
         free, free_nodes = self.free, self.free_nodes
