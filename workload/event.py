@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-_s = json.encoder.encode_basestring_ascii   # type: ignore[attr-defined]
+_s = json.encoder.encode_basestring_ascii
 
 
 def _n(value: float | int | None) -> str:

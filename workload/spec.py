@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class JobSpec:
     array_job: int | None = None  # the source's array job id, and this job's task in it
     array_task: int | None = None
 
-    def with_(self, **changes: object) -> "JobSpec":
-        """A copy with some fields changed (specs are immutable)."""
+    def with_(self, **changes: Any) -> "JobSpec":
+        """A copy with some fields changed (specs are immutable); ``replace`` checks the
+        names, the fields' own annotations say the types (Any: one per field)."""
         return replace(self, **changes)

@@ -30,7 +30,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
 
@@ -94,9 +94,9 @@ def _settings_from(document: Any, file: str) -> dict[str, Any]:
     _expect(isinstance(document, dict), "must be a mapping of sections", file, "(top)", document)
     settings: dict[str, Any] = {}
     for section, body in document.items():
-        keys = _SCHEMA.get(section)
-        _expect(keys is not None, f"unknown section; known: {', '.join(_SCHEMA)}", file,
+        _expect(section in _SCHEMA, f"unknown section; known: {', '.join(_SCHEMA)}", file,
                 section, body)
+        keys = _SCHEMA[section]
         _expect(isinstance(body, dict), "must be a mapping", file, section, body)
         for key, value in body.items():
             where = f"{section}.{key}"
@@ -153,13 +153,20 @@ def validate(options: SinkOptions) -> None:
             "sink-buffer-max", options.buffer_max)
 
 
+class _Spooling(TypedDict):
+    """What every network sink takes alike: where to spool, and how much."""
+
+    spool_dir: Path | None
+    buffer_max: int | None
+
+
 def build_sinks(options: SinkOptions, run_dir: Path | None = None) -> list[Sink]:
     """The network sinks ``options`` turn on, in a fixed order (graphite, annotations,
     logstash). Records a receiver can't take yet wait in ``options.spool_dir``, else
     ``RUN_DIR/spool``, else a temp dir. events.jsonl is not among them: the run's recorder
     writes it (``JsonlSink`` exists for callers without one)."""
     spool = options.spool_dir or (run_dir / "spool" if run_dir else None)
-    common = {"spool_dir": spool, "buffer_max": options.buffer_max}
+    common: _Spooling = {"spool_dir": spool, "buffer_max": options.buffer_max}
     sinks: list[Sink] = []
     if options.graphite:
         sinks.append(GraphiteSink(options.graphite, prefix=options.graphite_prefix,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from workload.errors import SinkError
 from workload.event import Event
@@ -25,7 +26,7 @@ class JsonlSink(Sink):
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._file = None
+        self._file: TextIO | None = None
         self.sent = 0
 
     def open(self, run_id: str) -> None:
@@ -36,6 +37,7 @@ class JsonlSink(Sink):
             raise SinkError(f"cannot write {self.path}: {err.strerror}") from err
 
     def emit(self, event: Event) -> None:
+        assert self._file is not None, "emit() before open()"
         self._file.write(event.to_json() + "\n")
         self.sent += 1
 

@@ -47,15 +47,18 @@ class SinkRelay:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "workload.sinks.relay"], stdin=subprocess.PIPE, text=True,
             preexec_fn=lambda: os.nice(19))
-        self._process.stdin.write(json.dumps(self._settings) + "\n")
-        self._process.stdin.flush()
+        stdin = self._process.stdin
+        assert stdin is not None, "started with stdin=PIPE"
+        stdin.write(json.dumps(self._settings) + "\n")
+        stdin.flush()
 
     def finish(self) -> list[SinkReport]:
         """Tell the relay the file is complete; wait for it to flush within the deadline."""
         process = self._process
         if process is None:
             return []
-        process.stdin.close()
+        if process.stdin is not None:     # always: started with stdin=PIPE
+            process.stdin.close()
         try:
             process.wait(self.options.deadline + 30)
         except subprocess.TimeoutExpired:

@@ -136,7 +136,8 @@ def format_value(value: int | float) -> str:
     """Whole numbers without a decimal point; others with full precision."""
     if value.__class__ is int:
         return str(value)
-    return str(int(value)) if value.is_integer() else repr(value)
+    # ints were returned above (an exact class test: the hot path); floats remain
+    return str(int(value)) if value.is_integer() else repr(value)  # type: ignore[union-attr]
 
 
 def format_record(record: SwfRecord) -> str:

@@ -7,6 +7,7 @@ import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 from workload.swf.header import Header
 from workload.swf.reader import open_text
@@ -30,7 +31,7 @@ class SwfWriter:
         self._part: Path | None = None
         if header_at_close:
             self._part = self.path.with_name(self.path.name + ".part")
-            self._file = open(self._part, "w", encoding="utf-8", newline="\n")
+            self._file: IO[str] = open(self._part, "w", encoding="utf-8", newline="\n")
         else:
             self._file = open_text(path, "wt")
             _write_header(self._file, header or Header())
