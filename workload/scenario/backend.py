@@ -13,7 +13,7 @@ Slurm fault driver for the scenario's faults.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from workload.backends.base import Backend
@@ -22,6 +22,7 @@ from workload.cluster.config import PARTITION, SUITES, ClusterSpec
 from workload.errors import InputError
 from workload.backends.sim.calibrate import TEXTBOOK
 from workload.backends.sim.slurm import ignored as sim_ignored
+from workload.scenario.accounts import account_confs
 from workload.scenario.faults import sim_faults
 from workload.scenario.model import Scenario
 
@@ -73,8 +74,16 @@ def _apply_accounts(cluster, scenario: Scenario) -> None:
     """The scenario's accounts and fair-share shares; jobs name theirs (JobSpec.account
     from ``transforms.accounts``), the others run under the cluster's `wlgen`."""
     if scenario.accounts:
-        cluster.add_accounts({name: (int(entry["fairshare"]), list(entry["users"]))
-                              for name, entry in scenario.accounts.items()})
+        cluster.add_accounts({account.name: (account.shares, list(account.users))
+                              for account in account_confs(scenario.accounts)})
+
+
+def _scalar(fabric: Mapping[str, object], key: str, default: float) -> int | float | str:
+    """A number setting of ``cluster.fabric`` as parsed (``default`` when absent or 0)."""
+    value = fabric.get(key) or default
+    if not isinstance(value, (int, float, str)):
+        raise TypeError(f"cluster.fabric.{key} is {value!r}, not a number")
+    return value
 
 
 def _apply_fabric(cluster, scenario: Scenario) -> None:
@@ -84,11 +93,11 @@ def _apply_fabric(cluster, scenario: Scenario) -> None:
         return
     from workload.fabric import apply
 
-    rate = int(float(fabric.get("link_gbps") or 1.0) * 1e9)
+    rate = int(float(_scalar(fabric, "link_gbps", 1.0)) * 1e9)
     shape = {}
     if fabric["topology"] == "fat-tree":
-        shape = {"leaf_size": int(fabric.get("nodes_per_switch") or 2),
-                 "oversubscription": float(fabric.get("oversubscription") or 1.0)}
+        shape = {"leaf_size": int(_scalar(fabric, "nodes_per_switch", 2)),
+                 "oversubscription": float(_scalar(fabric, "oversubscription", 1.0))}
     topo = apply.topology_for(cluster, FABRIC_KINDS[str(fabric["topology"])], rate, **shape)
     apply.apply(cluster, topo)
 

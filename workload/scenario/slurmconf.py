@@ -60,7 +60,10 @@ class SlurmDef:
 
     @property
     def requeue(self) -> bool:
-        return int(self.overrides.get("JobRequeue", 1)) == 1
+        value = self.overrides.get("JobRequeue", 1)
+        if not isinstance(value, (int, float, str)):
+            raise TypeError(f"JobRequeue is {value!r}, not a number")
+        return int(value) == 1
 
     def conf_lines(self) -> str:
         """The overrides as slurm.conf lines, for the container cluster's conf_extra."""

@@ -6,7 +6,7 @@ stream for a cluster (it opens trace files, so it runs only when the scenario ru
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from workload.sources.transforms import cap_runtime, compress, map_users, scale_
 
 KINDS = ("storm", "replay", "lublin", "mix")
 COMMON = ("kind", "jobs", "seed", "transforms", "payload")
-PARAMS = {
+PARAMS: dict[str, dict[str, str | None]] = {
     "storm": {"rate": "number", "poisson": "flag", "size": "text", "runtime": "text",
               "time_limit_s": "number", "users": "integer", "job_gpus": "scalar",
               "gpu_share": "number"},
@@ -82,18 +82,19 @@ def _check_source(kind: str, jobs: int | None, seed: int, params: dict[str, obje
     p = params
     try:
         if kind == "storm":
-            check_storm(DEFAULT_JOBS if jobs is None else jobs, rate=p.get("rate"),
-                        poisson=bool(p.get("poisson")), time_limit_s=p.get("time_limit_s"),
-                        users=int(p.get("users", 1)), seed=seed)
+            check_storm(DEFAULT_JOBS if jobs is None else jobs, rate=_number(p, "rate"),
+                        poisson=bool(p.get("poisson")),
+                        time_limit_s=_number(p, "time_limit_s"),
+                        users=_int(p, "users", 1), seed=seed)
             Dist(str(p.get("size", "1")), option="size", integer=True)
             Dist(str(p.get("runtime", "10-60")), option="runtime", integer=False)
         elif kind == "replay":
-            Window(int(p.get("offset", 0)), jobs, p.get("from_s"), p.get("to_s"))
-        elif kind == "lublin" and int(p.get("procs", 2)) < 2:
+            Window(_int(p, "offset", 0), jobs, _number(p, "from_s"), _number(p, "to_s"))
+        elif kind == "lublin" and _int(p, "procs", 2) < 2:
             raise InputError("the model needs a system of >= 2 processors", field="procs",
                              value=p["procs"])
         if kind in ("storm", "lublin"):
-            GpuShare(_text(p.get("job_gpus")), p.get("gpu_share"), seed=seed)
+            GpuShare(_text(p.get("job_gpus")), _number(p, "gpu_share"), seed=seed)
     except InputError as err:
         at = keys.get(str(err.field)) or where
         raise at.error(err.rule) from None
@@ -104,8 +105,41 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+def _number(params: Mapping[str, object], name: str) -> float | None:
+    """A number parameter as validated by ``_param`` (None when not given)."""
+    value = params.get(name)
+    if value is None or isinstance(value, (int, float)):
+        return value
+    raise TypeError(f"workload parameter {name!r} is {value!r}, not a number")
+
+
+def _int(params: Mapping[str, object], name: str, default: int) -> int:
+    """An integer parameter (or ``default``), converted as ``int()`` would."""
+    value = params.get(name, default)
+    if isinstance(value, (int, float, str)):
+        return int(value)
+    raise TypeError(f"workload parameter {name!r} is {value!r}, not an integer")
+
+
+def _float(params: Mapping[str, object], name: str, default: float) -> float:
+    """A number parameter (or ``default``), converted as ``float()`` would."""
+    value = params.get(name, default)
+    if isinstance(value, (int, float, str)):
+        return float(value)
+    raise TypeError(f"workload parameter {name!r} is {value!r}, not a number")
+
+
+def _names(params: Mapping[str, object], name: str) -> Mapping[str, str] | None:
+    """A name-to-name mapping parameter (``user_map``, ``accounts``), None when not given."""
+    value = params.get(name)
+    if value is None or isinstance(value, Mapping):
+        return value
+    raise TypeError(f"workload parameter {name!r} is {value!r}, not a mapping")
+
+
 def _param(key: Key, read: str) -> object:
-    rules = {"integer": {"low": 0}, "number": {"low": 0.0}}.get(read, {})
+    table: dict[str, dict[str, float]] = {"integer": {"low": 0}, "number": {"low": 0.0}}
+    rules = table.get(read, {})
     return getattr(key, read)(**rules)
 
 
@@ -149,6 +183,7 @@ def _transforms(key: Key) -> dict[str, object]:
 
 
 def _payload(key: Key) -> tuple[str, tuple[str, ...]]:
+    args: tuple[str, ...]
     if isinstance(key.value, str):
         name, args = key.value, ()
     else:
@@ -199,22 +234,22 @@ def build(wl: WorkloadDef, cluster: ClusterInfo) -> Source:
 def _source(wl: WorkloadDef, cluster: ClusterInfo, target: int) -> Source:
     p, jobs = wl.params, wl.jobs
     if wl.kind == "storm":
-        return StormSource(DEFAULT_JOBS if jobs is None else jobs, rate=p.get("rate"),
+        return StormSource(DEFAULT_JOBS if jobs is None else jobs, rate=_number(p, "rate"),
                            poisson=bool(p.get("poisson")), size=str(p.get("size", "1")),
                            runtime=str(p.get("runtime", "10-60")),
-                           time_limit_s=p.get("time_limit_s"), users=int(p.get("users", 1)),
+                           time_limit_s=_number(p, "time_limit_s"), users=_int(p, "users", 1),
                            seed=wl.seed, job_gpus=_text(p.get("job_gpus")),
-                           gpu_share=p.get("gpu_share"))
+                           gpu_share=_number(p, "gpu_share"))
     if wl.kind == "replay":
         return TraceSource(str(p["trace"]), strict=not p.get("lenient", False),
                            use_memory=bool(p.get("use_memory")),
-                           window=Window(int(p.get("offset", 0)), jobs, p.get("from_s"),
-                                         p.get("to_s")))
+                           window=Window(_int(p, "offset", 0), jobs, _number(p, "from_s"),
+                                         _number(p, "to_s")))
     if wl.kind == "lublin":
-        return LublinSource(DEFAULT_JOBS if jobs is None else jobs, int(p.get("procs", target)),
+        return LublinSource(DEFAULT_JOBS if jobs is None else jobs, _int(p, "procs", target),
                             kind=str(p.get("model", "mixed")), seed=wl.seed,
-                            users=int(p.get("users", 32)), job_gpus=_text(p.get("job_gpus")),
-                            gpu_share=p.get("gpu_share"))
+                            users=_int(p, "users", 32), job_gpus=_text(p.get("job_gpus")),
+                            gpu_share=_number(p, "gpu_share"))
     total = DEFAULT_JOBS if jobs is None else jobs
     return MixSource([(w, build(part, cluster)) for w, part in wl.parts], total)
 
@@ -222,17 +257,18 @@ def _source(wl: WorkloadDef, cluster: ClusterInfo, target: int) -> Source:
 def _transform(specs: Iterable[JobSpec], wl: WorkloadDef, from_procs: int | None, target: int,
                cpus_per_node: int) -> Iterator[JobSpec]:
     t = wl.transforms
-    speedup, load = float(t.get("speedup", 1.0)), float(t.get("load", 1.0))
+    speedup, load = _float(t, "speedup", 1.0), _float(t, "load", 1.0)
     specs = compress(specs, arrival=speedup * load, runtime=speedup)
     if wl.params.get("scale", True) and from_procs and from_procs != target:
         specs = scale_procs(specs, from_procs=from_procs, to_procs=target,
                             cpus_per_node=cpus_per_node,
                             whole_nodes=bool(wl.params.get("whole_nodes")))
     if "max_runtime_s" in t:
-        specs = cap_runtime(specs, float(t["max_runtime_s"]))
+        specs = cap_runtime(specs, _float(t, "max_runtime_s", 0.0))
     if "users" in t or "user_map" in t or "accounts" in t:
-        specs = map_users(specs, fold=t.get("users"), mapping=t.get("user_map"),
-                          accounts=t.get("accounts"))
+        fold = t.get("users")
+        specs = map_users(specs, fold=None if fold is None else _int(t, "users", 0),
+                          mapping=_names(t, "user_map"), accounts=_names(t, "accounts"))
     if "partition" in t:
         specs = (s.with_(partition=t["partition"]) for s in specs)
     name, args = wl.payload
