@@ -73,14 +73,14 @@ def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend: Bac
             expected: int | None = None) -> None:
     """Run and report; exits 1 when the run was interrupted or lost track of a job."""
     progress = Progress(total)
+    ignored = getattr(backend, "ignored", None)     # the simulator's backend has it
     result = run_workload(
         set_payload(specs, payload), backend, kind=kind, out=out, force=force, epoch=epoch,
         expected=expected, header=header,
         settings={**settings, "source": source.describe(), "policy": policy,
                   "payload": payload,
                   # what the simulator does not model of this run, said as scenarios say it
-                  **({"sim_ignored": backend.ignored} if getattr(backend, "ignored", None)
-                     else {})},
+                  **({"sim_ignored": ignored} if ignored else {})},
         sinks=sinks, closed_loop=closed_loop, skipped=lambda: dict(source.skipped),
         cancel_on_exit=cancel_on_exit, on_progress=progress)
     progress.close()

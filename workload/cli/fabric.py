@@ -185,12 +185,13 @@ def watch(name: str, interval: float, graphite: str | None, out: Path | None,
     from workload.fabric.watch import GraphitePublisher, JsonlPublisher, watch as run_watch
     cluster = _load(name)
     if graphite:
-        publisher = GraphitePublisher(graphite, cluster.name, interval)
+        publisher: GraphitePublisher | JsonlPublisher = GraphitePublisher(
+            graphite, cluster.name, interval)
         where = f"graphite {graphite}"
     else:
         directory = out or Path("runs") / f"fabric-{cluster.name}"
-        publisher = JsonlPublisher(directory, cluster.name)
-        where = str(publisher.path)
+        jsonl = JsonlPublisher(directory, cluster.name)
+        publisher, where = jsonl, str(jsonl.path)
     click.echo(f"wlgen fabric: sampling {cluster.name} every {interval:g} s into {where}",
                err=True)
     samples = run_watch(cluster, publisher, interval, count)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -25,8 +26,9 @@ def inspect(trace: str, lenient: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(stats))
         return
-    for key, value in stats.pop("header"):
-        click.echo(f"; {key}: {value}" if key else f"; {value}")
+    header = cast("list[tuple[str, str]]", stats.pop("header"))   # the trace's Header.entries
+    for name, text in header:
+        click.echo(f"; {name}: {text}" if name else f"; {text}")
     for key, value in stats.items():
         if isinstance(value, dict):
             value = "  ".join(f"{k}={v:,.6g}" if isinstance(v, float) else f"{k}={v}"

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -88,7 +89,7 @@ class GpuShape(click.ParamType):
     def convert(self, value: object, param: click.Parameter | None,
                 ctx: click.Context | None) -> tuple[int, str | None]:
         if isinstance(value, tuple):
-            return value   # type: ignore[return-value]
+            return value
         try:
             return parse_gpus(str(value))
         except InputError as err:
@@ -123,10 +124,11 @@ def _collect_slurm(command: F) -> F:
         given = {key: kwargs.pop(key) for key in SLURM_KEYS}
         kwargs["slurm"] = {key: value for key, value in given.items() if value is not None}
         return command(*args, **kwargs)
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
-def _slurm_option(*decls: str, **kwargs: object) -> Callable[[F], F]:
+def _slurm_option(*decls: str, **kwargs: Any) -> Callable[[F], F]:
+    # Any: click.option's own keyword arguments, each with its own type
     return click.option(*decls, **kwargs)
 
 

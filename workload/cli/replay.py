@@ -76,12 +76,13 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
     if trace_procs is None and not (nodes and cpus):
         raise InputError("the trace header has no MaxProcs or MaxNodes: give --nodes and --cpus",
                          file=trace)
-    if not nodes and trace_procs > MAX_NODES:
+    if not nodes and trace_procs is not None and trace_procs > MAX_NODES:
         raise InputError(f"MaxProcs {trace_procs:,} would be as many simulated nodes (at most "
                          f"{MAX_NODES:,}): give --nodes and --cpus", file=trace)
     kind = resolve_backend(backend, slurm)
     gpu_count, gpu_type = gpus or (0, None)
-    runner = open_backend(kind, make_cluster_info(nodes or trace_procs, cpus or 1, mem,
+    # without --nodes the trace states its size (checked above): ``or 0`` is for the type only
+    runner = open_backend(kind, make_cluster_info(nodes or trace_procs or 0, cpus or 1, mem,
                                                   gpus=gpu_count, gpu_type=gpu_type),
                           policy=policy, realtime=realtime, slurm=slurm)
     cluster = runner.describe()
@@ -114,7 +115,8 @@ def replay(trace: str, lenient: bool, offset: int, limit: int | None, start_s: f
             out=out, force=force, epoch=epoch, as_json=as_json, payload=payload,
             header=source.header,
             closed_loop=closed_loop, cancel_on_exit=cancel_on_exit, sinks=sinks,
-            total=source.header.get_int("MaxJobs") if limit is None else limit,
+            total=limit if limit is not None or source.header is None
+            else source.header.get_int("MaxJobs"),
             settings={"speedup": speedup, "load": load, "scale": scale,
                       "whole_nodes": whole_nodes, "max_runtime": max_runtime, "users": users,
                       "user_map": user_map})

@@ -72,19 +72,19 @@ def compare_runs(runs: Sequence[RunView], *, top: int = 10) -> Comparison:
 
 
 def agreement(base: RunView, other: RunView, *, top: int = 10) -> Agreement:
-    started_base = {s for s, j in base.jobs.items() if j.start is not None}
-    started_other = {s for s, j in other.jobs.items() if j.start is not None}
-    seqs = sorted(started_base & started_other)
-    a = np.array([base.jobs[s].start for s in seqs], dtype=float)
-    b = np.array([other.jobs[s].start for s in seqs], dtype=float)
-    wa = np.array([base.jobs[s].start - base.jobs[s].submit for s in seqs], dtype=float)
-    wb = np.array([other.jobs[s].start - other.jobs[s].submit for s in seqs], dtype=float)
+    started_base = {s: j.start for s, j in base.jobs.items() if j.start is not None}
+    started_other = {s: j.start for s, j in other.jobs.items() if j.start is not None}
+    seqs = sorted(started_base.keys() & started_other.keys())
+    a = np.array([started_base[s] for s in seqs], dtype=float)
+    b = np.array([started_other[s] for s in seqs], dtype=float)
+    wa = np.array([started_base[s] - base.jobs[s].submit for s in seqs], dtype=float)
+    wb = np.array([started_other[s] - other.jobs[s].submit for s in seqs], dtype=float)
     delta = b - a
     tau, used = kendall_tau_b(a, b)
     order = np.argsort(-np.abs(delta), kind="stable")[:top]
     return Agreement(
-        other.name, len(seqs), len(started_base - started_other),
-        len(started_other - started_base),
+        other.name, len(seqs), len(started_base.keys() - started_other.keys()),
+        len(started_other.keys() - started_base.keys()),
         float(wb.mean() - wa.mean()) if seqs else None,
         float(delta.mean()) if seqs else None,
         float(np.abs(delta).mean()) if seqs else None,

@@ -5,8 +5,9 @@ Times are seconds from the run's epoch (its first instant), so runs overlay.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
+from operator import itemgetter
 
 import numpy as np
 
@@ -68,7 +69,8 @@ def gpu_use(obs: Observed, t0: float) -> Series:
 
 def queue_length(obs: Observed, t0: float) -> Series:
     """Jobs submitted and waiting (not running, not ended) over time."""
-    points, running = [], set()
+    points: list[tuple[float, float]] = []
+    running: set[int] = set()
     for e in obs.events:
         if e.kind == SUBMIT:
             points.append((e.time, 1))
@@ -94,11 +96,11 @@ def wait_cdf(obs: Observed) -> Series:
 
 def user_shares(obs: Observed) -> dict[str, float]:
     """Each user's fraction of the CPU-seconds the run delivered."""
-    used: Counter[str] = Counter()
+    used: defaultdict[str, float] = defaultdict(float)   # CPU-seconds: a Counter holds ints
     for job in obs.jobs:
         used[job.user] += job.run * job.procs
     total = sum(used.values()) or 1.0
-    return {user: cpu_s / total for user, cpu_s in used.most_common()}
+    return {user: cpu_s / total for user, cpu_s in _largest_first(used)}
 
 
 def thin(x: np.ndarray, y: np.ndarray, most: int = 600) -> Series:
@@ -118,8 +120,13 @@ def thin(x: np.ndarray, y: np.ndarray, most: int = 600) -> Series:
 
 def top_users(shares: Sequence[dict[str, float]], most: int = 8) -> list[str]:
     """The users with the largest share in any run; the rest are shown as 'other'."""
-    best: Counter[str] = Counter()
+    best: defaultdict[str, float] = defaultdict(float)
     for run in shares:
         for user, share in run.items():
             best[user] = max(best[user], share)
-    return [u for u, _ in best.most_common(most)]
+    return [u for u, _ in _largest_first(best)[:most]]
+
+
+def _largest_first(values: dict[str, float]) -> list[tuple[str, float]]:
+    """As ``Counter.most_common``: largest first, ties in insertion order."""
+    return sorted(values.items(), key=itemgetter(1), reverse=True)

@@ -94,7 +94,7 @@ def measure_swf(path: Path, *, procs: int | None = None, strict: bool = True
     true_states = parse_end_states(reader.header.get(END_STATES))
     if true_states is not None and _agrees(true_states, acc.states):
         acc.states = true_states
-    return acc.result()
+    return dict(acc.result())
 
 
 def _agrees(true_states: Counter[str], read: Counter[str]) -> bool:

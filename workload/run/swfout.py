@@ -80,6 +80,8 @@ class SwfScheduleWriter:
     def _record(self, job: JobRecord, spec: JobSpec | None) -> SwfRecord:
         submit = self._ticks(job.submit, 0)
         end = self._ticks(job.end, submit)
+        wait: float
+        run: float
         if job.start is None:
             wait = run = -1
         else:
