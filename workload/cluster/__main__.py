@@ -12,8 +12,10 @@ Everyone else uses `wlgen cluster ...`.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from workload.cluster.config import SUITES, ClusterSpec
@@ -40,9 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "compose-init":
         return compose_init(args.dir or state_root().parent / "compose")
     engine = make_engine(args.engine)
-    builds = [lambda suite=suite: ensure_image(engine, suite, base=args.base,
-                                               rebuild=args.rebuild, progress=_say)
-              for suite in args.slurm or ["bookworm"]]
+    builds: list[Callable[[], str]] = [
+        functools.partial(ensure_image, engine, suite, base=args.base, rebuild=args.rebuild,
+                          progress=_say)
+        for suite in args.slurm or ["bookworm"]]
     if args.monitoring:
         # --base is the Slurm image's (any suite); the monitoring image picks its own.
         builds.append(lambda: ensure_monitoring_image(engine, rebuild=args.rebuild,

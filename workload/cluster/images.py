@@ -197,7 +197,8 @@ def import_rootfs(engine: Engine, rootfs: Path, image: str) -> None:
         imported = subprocess.run(engine.image_import(image), stdin=tar.stdout,
                                   env=engine.env(os.environ), capture_output=True, check=False)
     finally:
-        tar.stdout.close()
+        if tar.stdout is not None:      # always: tar is started with stdout=PIPE
+            tar.stdout.close()
         tar_rc = tar.wait()
     if tar_rc != 0 or imported.returncode != 0:
         raise ClusterError(f"importing {rootfs} as {image} failed: "

@@ -100,7 +100,7 @@ def output_dir(cluster_dir: Path) -> Path:
 
 def container_specs(cluster: Cluster, image: str, ends: Endpoints) -> list[ContainerSpec]:
     spec, addrs = cluster.spec, hosts(cluster.spec)
-    publish = {
+    publish: dict[str, tuple[tuple[str, int, int | str], ...]] = {
         "graphite": (("127.0.0.1", ends.carbon_port, CARBON_PORT),
                      ("127.0.0.1", ends.web_port, WEB_PORT)),
         "logs": (("127.0.0.1", ends.receiver_port, f"{RECEIVER_PORT}/tcp"),

@@ -148,7 +148,7 @@ def _markers(state: dict) -> list[tuple[int, str]]:
 
 def is_running(cluster: Cluster) -> bool:
     state = load_state(cluster)
-    return bool(state) and is_ours(state["daemon"], MODULE)
+    return bool(state and is_ours(state["daemon"], MODULE))
 
 
 def stop(cluster: Cluster, timeout: float = 15) -> bool:

@@ -31,7 +31,7 @@ import subprocess
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Self
+from typing import Self, cast
 
 from workload.cluster import wait_for
 from workload.errors import ClusterError
@@ -101,7 +101,9 @@ class _Console:
 
     def _read(self) -> None:
         tail, pending = b"", b""
-        while chunk := os.read(self._process.stdout.fileno(), 65536):
+        stdout = self._process.stdout
+        assert stdout is not None, "ibsim is started with stdout=PIPE"
+        while chunk := os.read(stdout.fileno(), 65536):
             # a prompt split across two reads is counted once: the carried 4 bytes
             # cannot hold a whole 5-byte prompt
             count = (tail + chunk).count(_PROMPT)
@@ -127,9 +129,11 @@ class _Console:
         with self._cond:
             target = self._seen + len(lines)
         data = "".join(line.rstrip("\n") + "\n" for line in lines).encode()
+        stdin = self._process.stdin
+        assert stdin is not None, "ibsim is started with stdin=PIPE"
         try:
-            self._process.stdin.write(data)
-            self._process.stdin.flush()
+            stdin.write(data)
+            stdin.flush()
         except (BrokenPipeError, ValueError) as err:
             raise ClusterError("ibsim is not running (its console is closed)") from err
         with self._cond:
@@ -209,7 +213,8 @@ class Sim:
             return True
         text = (self.workdir / log).read_text(errors="replace") if (
             self.workdir / log).exists() else ""
-        raise ClusterError(f"{process.args[0]} exited ({process.returncode}): "
+        program = cast("list[str]", process.args)[0]   # both are started from a list of str
+        raise ClusterError(f"{program} exited ({process.returncode}): "
                            f"{text.strip()[-800:]}")
 
     def send(self, lines: Sequence[str], timeout: float = 30) -> None:

@@ -13,12 +13,15 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from workload.cluster import Cluster
 from workload.fabric import apply, netns
 from workload.fabric.counters import PortCounters, read_ports
 from workload.fabric.topology import Topology
+
+if TYPE_CHECKING:   # imported when used: the graphite sink is needed only here
+    from workload.sinks.graphite import GraphiteSink
 
 FILE = "fabric.jsonl"
 
@@ -56,7 +59,7 @@ class GraphitePublisher:
         self._make = lambda port: GraphiteSink(
             address, prefix=f"wlgen.fabric.{metric_name(cluster)}.{metric_name(port)}.",
             interval_s=interval_s / 2)   # half: a sample a little early is still sent
-        self._sinks: dict[str, object] = {}
+        self._sinks: dict[str, GraphiteSink] = {}
         self.cluster = cluster
 
     def publish(self, when: float, ports: list[PortCounters]) -> None:
