@@ -77,7 +77,7 @@ def test_a_controller_gone_longer_than_the_timeout_ends_the_run(cluster: Cluster
     assert lines[0].startswith(f"wlgen: cluster {cluster.name}: slurmctld unreachable for ")
     assert f"(--controller-timeout {TIMEOUT_S})" in lines[0]
     seconds = float(lines[0].split("unreachable for ")[1].split(" s")[0])
-    assert TIMEOUT_S < seconds < TIMEOUT_S + 15
+    assert TIMEOUT_S <= seconds < TIMEOUT_S + 15   # the line rounds to whole seconds
     accounting = json.loads((run_dir / "accounting.json").read_text())
     assert accounting["unaccounted_seqs"] == [0, 1, 2, 3]   # none ended while we watched
     metrics = json.loads(out)

@@ -15,7 +15,8 @@ def check_all_accounted(obs: Observed) -> CheckResult:
     """Per job: exactly one submit and one end in a final state, and no start after its
     end. Every request the run made (``requests.jsonl``) was submitted."""
     verdict = Verdict(NAME)
-    submits, ends = Counter(), Counter()
+    submits: Counter[int] = Counter()
+    ends: Counter[int] = Counter()
     ended_at: dict[int, float] = {}
     for event in obs.events:
         if event.kind == SUBMIT:

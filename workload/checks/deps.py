@@ -21,7 +21,8 @@ def check_dependencies(obs: Observed, *, tolerance_s: float = 0.0) -> CheckResul
     jobs = obs.by_seq
     verdict, outside = Verdict(NAME), 0
     for spec in dependants:
-        job, pred = jobs.get(spec.seq), jobs.get(seq_of.get(spec.preceding, -1))
+        pred_seq = seq_of.get(spec.preceding, -1) if spec.preceding is not None else -1
+        job, pred = jobs.get(spec.seq), jobs.get(pred_seq)
         if pred is None:
             outside += 1
             continue

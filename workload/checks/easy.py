@@ -155,7 +155,7 @@ def _judge(head: JobRecord, backfilled: list[JobRecord], running: dict[int, JobR
         return 0   # cancelled while waiting: no start to judge
     verdict.count()
     expected = [(j.start + limit(requests[j.seq].time_limit_s), j.procs) for j in running.values()
-                if j.seq in requests]
+                if j.seq in requests and j.start is not None]
     free = capacity - sum(j.procs for j in running.values())
     shadow = max(t, shadow_time(expected, free, head.procs))
     if head.start > shadow + tol:

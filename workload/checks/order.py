@@ -94,6 +94,7 @@ def _group(jobs: list[JobRecord], requests: dict[int, JobSpec], tol: float, fcfs
         mask = (arr <= arr[b]).all(axis=1)
         candidates = np.where(mask, latest, -np.inf)
         a = int(np.argmax(candidates))
+        assert job.start is not None   # only started jobs reach here
         if candidates[a] > job.start + tol:
             verdict.fail(seq=job.seq, job_id=job.job_id, submit=job.submit, start=job.start,
                          overtook=int(latest_seq[a]), overtaken_start=float(candidates[a]))

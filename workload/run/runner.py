@@ -108,7 +108,9 @@ def _scheduler(backend: Backend, info: ClusterInfo) -> dict[str, object]:
     if backend.name == "sim":
         return scheduler_settings(getattr(backend, "slurm", None),
                                   str(getattr(backend, "policy", "easy")))
-    return scheduler_settings(SlurmConfig.container(info.slurm_version or DEFAULT_RELEASE))
+    # slurm_version is the full one ("22.05.8"); the model's defaults are per release.
+    release = ".".join((info.slurm_version or DEFAULT_RELEASE).split(".")[:2])
+    return scheduler_settings(SlurmConfig.container(release))
 
 
 def run_source(source: Source, backend: Backend, *, settings: dict[str, object] | None = None,
