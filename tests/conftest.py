@@ -39,3 +39,16 @@ def lublin256() -> Path:
 @pytest.fixture
 def kth9() -> Path:
     return DATA / "CQSim-test-KTH-header-9jobs.swf"
+
+
+@pytest.fixture
+def wlgen():
+    """``wlgen(*args)``: the command line run in-process through click's runner."""
+    from click.testing import CliRunner
+
+    from workload.cli.main import cli
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+    return invoke

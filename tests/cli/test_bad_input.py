@@ -19,14 +19,6 @@ from workload.sources import StormSource
 GOOD = "{n} {t} 0 10 1 -1 -1 1 20 -1 1 1 1 -1 -1 -1 -1 -1\n"
 
 
-@pytest.fixture
-def wlgen():
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-    return invoke
-
 
 def one_line_exit_2(result, *needles: str) -> None:
     assert result.exit_code == 2, result.output

@@ -12,14 +12,6 @@ from workload.cli.main import cli
 from workload.run.metrics import REQUIRED_KEYS
 
 
-@pytest.fixture
-def wlgen():
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-    return invoke
-
 
 def test_storm_500_on_the_embedded_default(wlgen, tmp_path):
     result = wlgen("storm", "--jobs", "500", "--backend", "sim", "--out", str(tmp_path / "r"),

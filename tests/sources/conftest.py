@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 
-from workload.cli.main import cli
 
 SACCT = Path(__file__).resolve().parents[1] / "data" / "sacct"
 RELEASES = sorted(p.name for p in SACCT.iterdir() if (p / "sacct-P-steps.txt").exists())
@@ -20,12 +17,3 @@ MIXED = [(r, f) for r in RELEASES for f in ("sacct-P-steps.txt", "sacct-P-alloca
 def dump(release: str, name: str) -> Path:
     return SACCT / release / name
 
-
-@pytest.fixture
-def wlgen():
-    """``wlgen(*args)``: the command line through click's runner (stderr kept apart)."""
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-    return invoke
