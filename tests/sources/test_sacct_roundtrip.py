@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from workload.cluster import down
 from workload.sources import StormSource
 from workload.sources.sacct import SacctSource, sniff
 from workload.spec import JobSpec
@@ -81,9 +82,14 @@ def test_live_round_trip(tmp_path):
     require_podman()
     out = tmp_path / "dumps"
     prefix = per_run_name("sacct")        # this test run's own cluster name
-    done = subprocess.run([sys.executable, str(SACCT / "make_dumps.py"), "--out", str(out),
-                           "--prefix", prefix, "bookworm"], capture_output=True, text=True,
-                          timeout=1500)
+    try:
+        done = subprocess.run([sys.executable, str(SACCT / "make_dumps.py"), "--out",
+                               str(out), "--prefix", prefix, "bookworm"],
+                              capture_output=True, text=True, timeout=1500)
+    finally:
+        # make_dumps downs its cluster itself, but not when the timeout above killed it
+        # (SIGKILL skips its `finally`): the clean-clone CI run left sacct-*-bookworm up.
+        down(f"{prefix}-bookworm")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     for name in ("storm-sacct-P.txt", "storm-sacct.json"):
         path = Path(out) / "22.05" / name

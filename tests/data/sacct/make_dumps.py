@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from workload.cluster import owner
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 WLGEN = str(ROOT / ".venv/bin/wlgen")
@@ -80,6 +82,10 @@ def dump(name: str, out: Path, files: dict[str, tuple[list[str], dict[str, str]]
 def make(suite: str, root: Path = HERE, prefix: str = "sacct") -> None:
     name, out = f"{prefix}-{suite}", root / RELEASES[suite]
     out.mkdir(parents=True, exist_ok=True)
+    # This process owns the cluster: killed before its `finally` (a caller's timeout
+    # sends SIGKILL), the next test session's reap or `wlgen cluster down --stale`
+    # removes it instead of leaving five containers behind.
+    owner.claim(name)
     try:
         wlgen("cluster", "up", "--name", name, "--slurm", suite, "--nodes", "2", "--cpus", "4",
               "--mem", "2048", timeout=900)
