@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workload.run.remeasure import read_events
+from workload.rundir import read_events
 from workload.run.schedule import build_schedule
 from workload.run.swfheader import END_STATES, TIME_GRID, date_text, parse_end_states
 from workload.swf import SwfReader

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from workload.backends.sim import SimBackend, make_cluster_info
 from workload.cli.main import cli
-from workload.run.remeasure import measure_run_dir, measure_swf, read_events
+from workload.run.remeasure import measure_run_dir, measure_swf
+from workload.rundir import read_events
 from workload.run.runner import run_workload
 from workload.run.schedule import build_schedule
 from workload.run.swfheader import END_STATES

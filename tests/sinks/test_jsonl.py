@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from workload.event import Event
-from workload.run.remeasure import read_events
+from workload.rundir import read_events
 from workload.sinks.jsonl import JsonlSink, follow_lines
 from workload.sinks.synthetic import job_events
 

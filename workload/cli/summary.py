@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 import click
 
+from workload.rundir import SKIP_REASONS
+
 ROWS = (
     ("submitted", "jobs submitted", "{:d}"), ("completed", "completed", "{:d}"),
     ("failed", "failed", "{:d}"), ("timeout", "timeout", "{:d}"),
@@ -33,11 +35,19 @@ def format_table(metrics: Mapping[str, object]) -> str:
         if value is None:
             continue
         lines.append(f"  {label:<20} {fmt.format(value)}")
-    skipped = {k[len('skipped_'):]: v for k, v in metrics.items()
-               if k.startswith("skipped_") and v}
-    for reason, count in skipped.items():
-        lines.append(f"    skipped: {reason.replace('_', ' ')}: {count}")
+    for reason, count in _skip_reasons(metrics).items():
+        lines.append(f"    skipped: {reason}: {count}")
     return "\n".join(lines)
+
+
+def _skip_reasons(metrics: Mapping[str, object]) -> Mapping[str, object]:
+    """Skipped input by reason, each as its rule is written ("run time -1 (n/a)"); a
+    metrics.json from before ``skip_reasons`` has only the flat ``skipped_<slug>`` keys."""
+    reasons = metrics.get(SKIP_REASONS)
+    if isinstance(reasons, Mapping):
+        return {k: v for k, v in reasons.items() if v}
+    return {k[len("skipped_"):].replace("_", " "): v for k, v in metrics.items()
+            if k.startswith("skipped_") and v}
 
 
 def _stopped(metrics: Mapping[str, object]) -> list[str]:
@@ -47,6 +57,8 @@ def _stopped(metrics: Mapping[str, object]) -> list[str]:
         return []
     why = metrics.get("stopped_by_error")
     lines = [f"  {'stopped by':<20} {stopped}" + (f": {why}" if why else "")]
+    if "not_submitted" not in metrics:      # a run that never wrote metrics.json
+        return lines
     never = metrics.get("not_submitted")
     lines.append(f"  {'never submitted':<20} " + (
         f"{never:d}" if isinstance(never, int) else "unknown (the rest of the input was not read)"))

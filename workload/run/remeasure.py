@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 from workload.errors import InputError
 from workload.event import CANCELLED, COMPLETED, FAILED, SUBMIT, Event
 from workload.run.metrics import MetricsAccumulator
-from workload.rundir import (EVENTS, METRICS, SETTINGS, read_cluster, read_json,
-                             read_requests)
+from workload.rundir import (EVENTS, METRICS, SKIP_REASONS, read_cluster, read_ending,
+                             read_events, read_json, read_requests, read_settings,
+                             require_run_dir)
 from workload.run.schedule import JobRecord, build_schedule
 from workload.run.swfheader import END_STATES, parse_end_states, swf_status
 from workload.swf import SwfReader
@@ -19,23 +20,11 @@ from workload.swf import SwfReader
 SWF_STATE = {1: COMPLETED, 5: CANCELLED}
 
 
-def read_events(path: Path) -> Iterator[Event]:
-    """Events of an events.jsonl file; a bad line is an InputError naming it."""
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                yield Event.from_dict(json.loads(line))
-            except (ValueError, TypeError, KeyError) as err:
-                raise InputError(f"not a lifecycle event: {err}", file=str(path),
-                                 line=number) from None
-
-
 def measure_run_dir(run_dir: Path) -> dict[str, object]:
-    if not (run_dir / EVENTS).exists():
-        raise InputError(f"no {EVENTS} here: not a wlgen run directory", file=str(run_dir))
-    settings = read_json(run_dir / SETTINGS) if (run_dir / SETTINGS).exists() else {}
+    """A run directory's metrics from its events, with the input its source skipped and
+    how the run ended (``stopped_by``...: a stopped run's numbers are of part of it)."""
+    require_run_dir(run_dir)
+    settings = read_settings(run_dir)
     total = int(settings.get("cluster", {}).get("total_cpus", 0))
     cluster = read_cluster(run_dir)
     total_gpus = cluster.total_gpus if cluster is not None else 0
@@ -52,12 +41,13 @@ def measure_run_dir(run_dir: Path) -> dict[str, object]:
     for job in build_schedule(submits_counted(read_events(run_dir / EVENTS))):
         acc.add_job(job, asked.get(job.seq))
     skips = run_skips(run_dir)
-    acc.skipped = int(skips.get("skipped", 0))
-    return {**acc.result(), **skips}
+    acc.skipped = int(cast(int, skips.get("skipped", 0)))
+    return {**acc.result(), **skips, **read_ending(run_dir)}
 
 
-def run_skips(run_dir: Path) -> dict[str, int]:
-    """The input the run's source skipped (``skipped`` and ``skipped_<reason>``).
+def run_skips(run_dir: Path) -> dict[str, object]:
+    """The input the run's source skipped (``skipped``, ``skipped_<reason>`` and
+    ``skip_reasons``).
 
     Skipped records never became jobs, so the events cannot say; the run's metrics.json,
     written at its end, does (none: a run that never finished counted none).
@@ -65,8 +55,12 @@ def run_skips(run_dir: Path) -> dict[str, int]:
     if not (run_dir / METRICS).exists():
         return {}
     metrics = read_json(run_dir / METRICS)
-    return {k: int(v) for k, v in metrics.items()
-            if (k == "skipped" or k.startswith("skipped_")) and isinstance(v, (int, float))}
+    counts: dict[str, object] = {
+        k: int(v) for k, v in metrics.items()
+        if (k == "skipped" or k.startswith("skipped_")) and isinstance(v, (int, float))}
+    if isinstance(metrics.get(SKIP_REASONS), dict):
+        counts[SKIP_REASONS] = metrics[SKIP_REASONS]
+    return counts
 
 
 def swf_jobs(reader: SwfReader) -> Iterator[JobRecord]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Generator as Generator_
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +14,8 @@ from workload.run.generator import Generator, Outcome
 from workload.run.interrupt import stop_on_interrupt
 from workload.run.recorder import Recorder
 from workload.run.swfheader import realised_header
-from workload.rundir import (make_run_dir, new_run_id, run_epoch, scheduler_settings,
-                             write_cluster, write_settings)
+from workload.rundir import (SKIP_REASONS, make_run_dir, new_run_id, run_epoch,
+                             scheduler_settings, write_cluster, write_settings)
 from workload.slurmconf import SlurmConfig
 from workload.slurmconf.defaults import DEFAULT_RELEASE
 from workload.sinks.base import SinkReport
@@ -92,7 +92,7 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
                                                  recorder.metrics.skipped),
                  "wall_s": round(outcome.wall_s, 3), "events": recorder.events_written,
                  "open_loop_fallbacks": outcome.open_loop_fallbacks, **backend.report(),
-                 **{f"skipped_{_slug(k)}": v for k, v in skipped_by_reason.items()}}
+                 **skip_counts(skipped_by_reason)}
         recorder.close()
         reports = relay.finish() if relay else []
         metrics = recorder.finish(extra, reports)
@@ -178,6 +178,16 @@ class _Counted:
 
 def has_sinks(options: SinkOptions | None) -> bool:
     return options is not None and any((options.graphite, options.graphite_web, options.logstash))
+
+
+def skip_counts(by_reason: Mapping[str, int]) -> dict[str, object]:
+    """metrics.json's skipped input: ``skipped_<slug>`` flat counts (what a scenario's
+    ``checks.metrics`` can bound) and ``skip_reasons``, each reason as the rule is written
+    ("run time -1 (n/a)"), for people: a slug ("run_time_1_n_a") loses the rule."""
+    if not by_reason:
+        return {}
+    return {**{f"skipped_{_slug(k)}": v for k, v in by_reason.items()},
+            SKIP_REASONS: dict(by_reason)}
 
 
 def _slug(reason: str) -> str:
