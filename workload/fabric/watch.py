@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from workload.cluster import Cluster
+from workload.errors import ClusterError
 from workload.fabric import apply, netns
-from workload.fabric.counters import PortCounters, read_ports
+from workload.fabric.counters import DevCounts, PortCounters, ports, read_net_dev
+from workload.fabric.shaping import NODE_DEV
 from workload.fabric.topology import Topology
 
 if TYPE_CHECKING:   # imported when used: the graphite sink is needed only here
@@ -86,16 +88,48 @@ def ticks(interval_s: float, count: int | None = None,
         k += 1
 
 
+class PortReader:
+    """The ports of the fabric applied on ``cluster`` (its saved ``record``), read now.
+
+    Shared by `fabric watch` and the cluster collector (workload/cluster/collect/
+    fabric.py). A node whose container stopped is left out of that read (``missing``
+    names it) and its pid looked up again on the next one, so a node restarted (a new
+    pid, a new veth whose counters start at 0) comes back by itself."""
+
+    def __init__(self, cluster: Cluster, record: dict | None = None) -> None:
+        self.cluster = cluster
+        self.record = apply.require(cluster) if record is None else record
+        self.topo = Topology.from_dict(self.record["topology"])
+        self.pids: dict[str, int] = {}
+        self.missing: list[str] = []
+
+    def read(self) -> list[PortCounters]:
+        node_devs: dict[str, DevCounts] = {}
+        self.missing = []
+        for node in self.topo.nodes:
+            try:
+                if node not in self.pids:
+                    self.pids[node] = netns.node_pid(self.cluster, node)
+                node_devs[node] = read_net_dev(self.pids[node])[NODE_DEV]
+            except (ClusterError, KeyError):   # stopped, or restarting without its eth0
+                self.pids.pop(node, None)
+                self.missing.append(node)
+        host_devs = read_net_dev() if self.topo.leaves else {}
+        return ports(self.topo, node_devs, host_devs, self.record["ifb_prefix"])
+
+
 def watch(cluster: Cluster, publisher: Publisher, interval_s: float = 1.0,
           count: int | None = None) -> int:
     """Sample every ``interval_s`` until ``count`` samples (or Ctrl-C); returns samples."""
-    record = apply.require(cluster)
-    topo = Topology.from_dict(record["topology"])
-    pids = {node: netns.node_pid(cluster, node) for node in topo.nodes}
+    reader = PortReader(cluster)
     done = 0
     try:
         for _ in ticks(interval_s, count):
-            publisher.publish(time.time(), read_ports(topo, pids, record["ifb_prefix"]))
+            ports_now = reader.read()
+            if reader.missing:   # as before: a stopped node ends the watch, said
+                raise ClusterError(f"node {', '.join(reader.missing)} of cluster "
+                                   f"{cluster.name} is not running")
+            publisher.publish(time.time(), ports_now)
             done += 1
     except KeyboardInterrupt:
         pass

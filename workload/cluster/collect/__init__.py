@@ -3,6 +3,7 @@
     sdiag.py       sdiag text -> scheduler metrics (pure)
     slurmstate.py  one squeue + one sinfo -> partition and node metrics (pure)
     nodes.py       node containers' CPU, memory and pids from the host (cgroup, podman stats)
+    fabric.py      an applied fabric's port counters and rates (fabric/watch.PortReader)
     collector.py   one interval: every layer, one timestamp, one send through graphyte
     annotate.py    faults as graphite-web events and log receiver JSON lines
 

@@ -8,6 +8,9 @@ points share it and fall on carbon's slot boundaries):
   jobs_running`` and ``nodes.<state>`` (how many nodes are in each state);
 - nodes: each node container's cgroup from the host (nodes.py) -> ``node.<n>.cpu_percent|
   mem_used_mb|pids``;
+- fabric, when one is applied (`wlgen fabric apply`): each port's counters and rates
+  (fabric.py) -> ``fabric.<port>.tx_bytes|rx_bytes|tx_packets|rx_packets`` and their
+  ``_per_s``;
 - the collector itself: ``collector.duration_ms`` (one sample's wall time) and
   ``collector.scheduler_ok`` (0 while ctld does not answer, e.g. during a restart).
 
@@ -29,6 +32,7 @@ import graphyte
 from workload.cluster import proc
 from workload.cluster.cluster import Cluster
 from workload.cluster.collect import nodes, slurmstate
+from workload.cluster.collect.fabric import FabricLayer
 from workload.cluster.collect.sdiag import parse_sdiag
 from workload.errors import ClusterError
 
@@ -68,6 +72,7 @@ class Collector:
         self.nodes = nodes.NodeReader(cluster.engine.name, containers,
                                       lambda argv: proc.text(cluster.engine, argv, timeout=30))
         self._last: tuple[float, dict[str, nodes.Usage]] | None = None
+        self.fabric = FabricLayer(cluster)
 
     def sample(self, when: int) -> Sample:
         began = time.monotonic()
@@ -81,6 +86,10 @@ class Collector:
             out.metrics.update(self._nodes())
         except (ClusterError, OSError, ValueError) as err:
             out.errors["nodes"] = str(err)
+        try:
+            out.metrics.update(self.fabric.read())
+        except (ClusterError, OSError, ValueError) as err:
+            out.errors["fabric"] = str(err)
         out.metrics["collector.scheduler_ok"] = ok
         out.metrics["collector.duration_ms"] = round((time.monotonic() - began) * 1e3, 1)
         return out
