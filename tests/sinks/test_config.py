@@ -50,6 +50,11 @@ def test_missing_default_file_means_defaults() -> None:
     ("sinks: {buffer_max: true}\n", "field sinks.buffer_max=True: must be an integer"),
     ("- a\n", "field (top)=['a']: must be a mapping"),
     ("graphite: [\n", "config.yaml:2: not valid YAML"),
+    # the one safe loader of user YAML (workload.safeyaml), as for scenarios:
+    ("graphite: {address: 'a:1'}\ngraphite: {address: 'b:2'}\n",
+     "config.yaml:2: not valid YAML: duplicate key 'graphite'"),
+    ("graphite: {interval: " + "9" * 5000 + "}\n", "not valid YAML: Exceeds the limit"),
+    ("[" * 5000, "nested more than 100 levels deep"),
 ])
 def test_config_errors_name_file_key_and_rule(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(InputError) as err:

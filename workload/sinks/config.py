@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
-import yaml
-
 from workload.errors import InputError
+from workload.rundir import SPOOL
+from workload.safeyaml import read_yaml
 from workload.sinks.annotations import FILTERS, AnnotationSink
 from workload.sinks.base import Sink
 from workload.sinks.graphite import GraphiteSink, parse_hostport
@@ -81,12 +81,8 @@ def load_config(path: Path, required: bool) -> dict[str, Any]:
         if required:
             raise InputError("config file not found", file=str(path))
         return {}
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(err, 'problem', err)}", file=str(path),
-                         line=mark.line + 1 if mark else None) from err
+    # The one loader of user YAML: duplicate keys refused, nesting and quotes bounded.
+    document = read_yaml(str(path)) or {}
     return _settings_from(document, str(path))
 
 
@@ -165,7 +161,7 @@ def build_sinks(options: SinkOptions, run_dir: Path | None = None) -> list[Sink]
     logstash). Records a receiver can't take yet wait in ``options.spool_dir``, else
     ``RUN_DIR/spool``, else a temp dir. events.jsonl is not among them: the run's recorder
     writes it (``JsonlSink`` exists for callers without one)."""
-    spool = options.spool_dir or (run_dir / "spool" if run_dir else None)
+    spool = options.spool_dir or (run_dir / SPOOL if run_dir else None)
     common: _Spooling = {"spool_dir": spool, "buffer_max": options.buffer_max}
     sinks: list[Sink] = []
     if options.graphite:
