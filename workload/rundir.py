@@ -214,6 +214,17 @@ def copy_scenario(run_dir: Path, scenario_file: str | Path) -> None:
     shutil.copyfile(scenario_file, run_dir / SCENARIO)
 
 
+def read_scenario_copy(run_dir: Path) -> str | None:
+    """The text of the scenario file a scenario run copied; None: not a scenario's run."""
+    path = run_dir / SCENARIO
+    if not path.exists():
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"not a UTF-8 text file: {_why(err)}", file=str(path)) from None
+
+
 # -- line files ------------------------------------------------------------------------------
 def open_lines(path: Path) -> IO[str]:
     """A line file a run writes as it goes (a large buffer: millions of lines)."""

@@ -131,6 +131,21 @@ def test_earlier_real_runs_are_judged_again_without_slurm(validated, tmp_path):
     assert "field scenario.overrides=" in other.stderr and "Traceback" not in other.stderr
 
 
+def test_a_reused_run_that_is_not_a_scenario_run_is_refused_in_one_line(tmp_path):
+    storm = tmp_path / "storm"
+    ran = CliRunner().invoke(cli, ["storm", "--jobs", "2", "--backend", "sim",
+                                   "--out", str(storm)])
+    assert ran.exit_code == 0, ran.output
+    refused = invoke("--real", str(storm), "--out", str(tmp_path / "v"))
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert refused.stderr.strip() == (f"wlgen: error: {storm}: not a scenario run directory "
+                                      "(no settings.json or scenario.yaml)")
+    (storm / "scenario.yaml").write_bytes(b"name: caf\xe9\n")
+    undecodable = invoke("--real", str(storm), "--out", str(tmp_path / "v"))
+    assert undecodable.exit_code == 2
+    assert f"{storm / 'scenario.yaml'}: not a UTF-8 text file" in undecodable.stderr
+
+
 def test_the_text_report_reads_a_verdict_with_undefined_figures():
     report = {"scenario": "s", "slurm_version": "22.05", "real_runs": 1, "out": "o",
               "simulator": {"mode": "textbook"},

@@ -22,8 +22,10 @@ from workload.cluster.config import SUITES
 from workload.compare.agreement import judge, launch_overheads, median_overheads
 from workload.compare.runs import RunView, load_run
 from workload.errors import InputError
-from workload.rundir import METRICS, SETTINGS, new_run_id, read_json, write_json
-from workload.scenario import Scenario, load_scenario, run_scenario, run_source
+from workload.rundir import (METRICS, SCENARIO, SETTINGS, new_run_id, read_json,
+                             read_scenario_copy, read_settings, write_json)
+from workload.run.runner import run_source
+from workload.scenario import Scenario, load_scenario, run_scenario
 from workload.scenario.backend import cluster_spec, scenario_backend, sim_notes
 from workload.scenario.workloads import Shaped, build
 from workload.spec import JobSpec
@@ -148,12 +150,11 @@ def run_validation(scenario: Scenario, base: Path, *, runs: int, cluster: str,
 
 def check_same_scenario(scenario: Scenario, run_dir: Path) -> None:
     """A reused real run must be of this scenario file with these --set values."""
-    try:
-        settings = read_json(run_dir / SETTINGS)
-        copy = (run_dir / "scenario.yaml").read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        raise InputError("not a scenario run directory (no settings.json or scenario.yaml)",
-                         file=str(run_dir)) from None
+    copy = read_scenario_copy(run_dir)
+    if copy is None or not (run_dir / SETTINGS).exists():
+        raise InputError(f"not a scenario run directory (no {SETTINGS} or {SCENARIO})",
+                         file=str(run_dir))
+    settings = read_settings(run_dir)
     if not str(settings.get("kind", "")).endswith("slurm"):
         raise InputError("not a real Slurm run (settings.json kind)", file=str(run_dir),
                          value=settings.get("kind"))

@@ -4,7 +4,6 @@ YAML file (format: scenarios/README.md), loaded with clear errors and run on a b
 
 from workload.scenario.load import load_scenario, parse_scenario
 from workload.scenario.model import Scenario
-from workload.scenario.runner import ScenarioRun, run_scenario, run_source
+from workload.scenario.runner import ScenarioRun, run_scenario
 
-__all__ = ["Scenario", "ScenarioRun", "load_scenario", "parse_scenario", "run_scenario",
-           "run_source"]
+__all__ = ["Scenario", "ScenarioRun", "load_scenario", "parse_scenario", "run_scenario"]

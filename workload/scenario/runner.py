@@ -24,7 +24,7 @@ from workload.scenario.backend import scenario_backend
 from workload.scenario.model import Scenario
 from workload.scenario.workloads import build
 
-__all__ = ["ScenarioRun", "run_scenario", "run_source"]
+__all__ = ["ScenarioRun", "run_scenario"]
 
 
 @dataclass
