@@ -30,6 +30,7 @@ from workload.backends.base import ClusterInfo, NodeInfo
 from workload.errors import InputError
 from workload.event import Event
 from workload.slurmconf import SlurmConfig
+from workload.slurmconf.defaults import TIME_CHECK_S
 from workload.spec import JobSpec
 # requests.jsonl's line format; the recorder writes it through here.
 from workload.specjson import spec_from_dict as spec_from_dict
@@ -127,10 +128,6 @@ def _optional(run_dir: Path, name: str) -> dict[str, Any]:
 
 def read_settings(run_dir: Path) -> dict[str, Any]:
     return _optional(run_dir, SETTINGS)
-
-
-#: Seconds between slurmctld's checks of running jobs against their limits (Slurm's default).
-TIME_CHECK_S = 30.0
 
 
 def scheduler_settings(conf: SlurmConfig | None, policy: str = "easy") -> dict[str, Any]:

@@ -55,3 +55,11 @@ def test_only_rundir_names_the_files_of_a_run_directory():
              for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
              if isinstance(node, ast.Constant) and node.value in names}
     assert named <= own
+
+
+def test_slurms_time_check_interval_has_one_owner():
+    defined = [str(path.relative_to(WORKLOAD)) for path in WORKLOAD.rglob("*.py")
+               for node in ast.parse(path.read_text(encoding="utf-8")).body
+               if isinstance(node, ast.Assign)
+               and any(getattr(t, "id", None) == "TIME_CHECK_S" for t in node.targets)]
+    assert defined == ["slurmconf/defaults.py"]

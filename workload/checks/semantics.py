@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from workload.event import START, Event
-from workload.rundir import TIME_CHECK_S, scheduler_settings
+from workload.rundir import scheduler_settings
 from workload.slurmconf import SlurmConfig
-from workload.slurmconf.defaults import DEFAULT_RELEASE, SCHED_DEFAULTS
+from workload.slurmconf.defaults import DEFAULT_RELEASE, SCHED_DEFAULTS, TIME_CHECK_S
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,10 @@ _COMMON = {
     "SelectType": "select/cons_tres",
 }
 
+#: Seconds between slurmctld's checks of running jobs against their time limits (built
+#: into slurmctld, no slurm.conf key sets it): a job runs past its limit by up to this.
+TIME_CHECK_S = 30.0
+
 #: SchedulerParameters options and their defaults (seconds or minutes as Slurm reads them).
 SCHED_DEFAULTS = {
     "bf_interval": 30,          # s

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from workload.slurmconf import SlurmConfig
+from workload.slurmconf.defaults import TIME_CHECK_S as TIME_CHECK_S  # the engine's
 
 #: slurm.conf keys the simulator reads (the rest are named by ``ignored``).
 MODELLED = {k.lower() for k in (
@@ -28,8 +29,6 @@ SCHED_MODELLED = {"bf_interval", "bf_resolution", "bf_window", "bf_max_job_test"
 FLAGS_MODELLED = {"SMALL_RELATIVE_TO_TIME", "NO_NORMAL_ALL", "NO_NORMAL_ASSOC",
                   "NO_NORMAL_PART", "NO_NORMAL_QOS", "NO_NORMAL_TRES", "ACCRUE_ALWAYS",
                   "NO_FAIR_TREE", "FAIR_TREE"}
-#: Seconds between Slurm's checks of running jobs against their time limits.
-TIME_CHECK_S = 30.0
 #: A job requeued after a node failure is held this long (BeginTime), as measured on 22.05.
 REQUEUE_HOLD_S = 120.0
 
