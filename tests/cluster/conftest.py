@@ -18,11 +18,6 @@ from workload.testing.require import require
 TEST_CLUSTER = per_run_name("wlgen-test")
 
 
-def require_podman() -> None:
-    """Kept for tests/slurm, which imports it: the need is ``require("cluster")``."""
-    require("cluster")
-
-
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     """A 2-node bookworm cluster, fresh for this session and removed at its end."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import os
+import shutil
 import re
 import subprocess
 import sys
@@ -123,3 +125,46 @@ def test_every_need_is_a_marker_that_skips_with_how_to_install(tmp_path):
                              "no:cacheprovider"], capture_output=True, text=True,
                             cwd=tmp_path, timeout=120)
     assert "@pytest.mark.requires_fabric: skip unless tc, ip" in listed.stdout
+
+
+def test_a_login_node_and_a_suites_image_are_needs_too(tmp_path, monkeypatch):
+    done = run_pytest(tmp_path, """
+        import pytest
+
+        @pytest.mark.requires_slurm_clients
+        def test_needs_the_hosts_sbatch():
+            raise AssertionError("must not run here")
+
+        @pytest.mark.requires_image_sid
+        def test_needs_slurm_26_05():
+            raise AssertionError("must not run here")
+    """, env={**os.environ, "PATH": str(tmp_path)})     # nothing on PATH
+    assert "2 skipped" in done.stdout, done.stdout + done.stderr
+    assert "sbatch, munged not installed (.ci/setup.d/25-slurm-client.sh" in done.stdout
+    assert "needs podman or Docker" in done.stdout
+    from workload.cluster import images
+    monkeypatch.setattr(images, "image_exists", lambda engine, image: False)
+    if shutil.which("podman") or shutil.which("docker"):
+        assert missing("image_trixie") == (
+            f"{images.slurm_image('trixie')} is not built (.ci/setup.d/30-slurm-images.sh "
+            "builds it; or wlgen cluster build --slurm trixie)")
+
+
+def test_skips_by_need_are_not_hand_written_in_the_tests():
+    """Every skip for something this machine lacks comes from workload.testing.require:
+    no test module writes a require_* helper or probes PATH itself before a skip."""
+    tests = Path(__file__).resolve().parents[1]
+    hand_written = []
+    for path in tests.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        probes = "shutil.which" in _calls(tree) or "image_exists" in ast.unparse(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and (
+                    node.name.startswith("require_") or
+                    (probes and "pytest.skip" in _calls(node))):
+                hand_written.append(f"{path.relative_to(tests)}:{node.lineno} {node.name}")
+    assert hand_written == []
+
+
+def _calls(tree: ast.AST) -> set[str]:
+    return {ast.unparse(c.func) for c in ast.walk(tree) if isinstance(c, ast.Call)}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,6 +17,7 @@ from workload.report.gantt import gantt, lanes
 from workload.report.series import queue_length, utilisation, wait_cdf
 from workload.sources import StormSource
 from workload.testing import Row, hand_cluster, observed_from_rows
+from workload.testing.require import require
 
 ROWS = [Row(0, 0, 0, 10, procs=2), Row(1, 1, 10, 20, procs=4), Row(2, 2, 2, 7, procs=2)]
 
@@ -88,13 +88,9 @@ class Dom(HTMLParser):
             self.cells[self._row].append(data)
 
 
-CHROMIUM = shutil.which("chromium")
-
-
 def chromium(*args: str, profile: Path) -> str:
-    if CHROMIUM is None:
-        pytest.skip("needs Debian's chromium (installed by .ci/setup.d/50-chromium.sh)")
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    require("chromium")
+    cmd = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
            "--no-first-run", "--disable-background-networking", "--disable-component-update",
            "--disable-sync", f"--user-data-dir={profile}", *args]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)

@@ -20,7 +20,7 @@ from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
 from workload.run.runner import run_workload
 from workload.spec import JobSpec
 
-from tests.cluster.conftest import require_podman
+from workload.testing.require import require
 from tests.clusters import per_run_name
 
 TEST_CLUSTER = per_run_name("wlgen-slurmbe")
@@ -29,7 +29,7 @@ TEST_CLUSTER = per_run_name("wlgen-slurmbe")
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     """2 nodes x 4 CPUs, bookworm (Slurm 22.05), fresh for the session."""
-    require_podman()
+    require("cluster")
     spec = ClusterSpec(name=TEST_CLUSTER, nodes=2, cpus=4, mem_mb=1024)
     down(spec.name)
     handle = up(spec, timeout=300)

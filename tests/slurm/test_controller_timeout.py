@@ -29,8 +29,8 @@ TIMEOUT_S = 20
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    from tests.cluster.conftest import require_podman
-    require_podman()
+    from workload.testing.require import require
+    require("cluster")
     spec = ClusterSpec(name=per_run_name("wlgen-ctltmo"), nodes=1, cpus=4, mem_mb=1024)
     with session_cluster(spec, []) as handle:
         yield handle

@@ -26,7 +26,7 @@ from workload.run.runner import run_workload
 from workload.sources import StormSource
 from workload.spec import JobSpec
 
-from tests.cluster.conftest import require_podman
+from workload.testing.require import require
 from tests.clusters import per_run_name
 
 pytestmark = [pytest.mark.slurm, pytest.mark.podman, pytest.mark.slow]
@@ -36,7 +36,7 @@ SUITES = ("bookworm", "trixie", "sid")
 
 @pytest.fixture(scope="module", params=SUITES)
 def gpu_cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
-    require_podman()
+    require("cluster")
     spec = ClusterSpec(name=per_run_name(f"gpu-{request.param[:4]}"), nodes=2, cpus=4,
                        mem_mb=2048, suite=request.param, gpus=GPUS)
     down(spec.name)
@@ -141,7 +141,7 @@ def test_jobs_see_the_gpus_slurm_gave_them(gpu_cluster: Cluster) -> None:
 def test_typed_gpus_are_asked_for_and_accounted_by_type(tmp_path: Path) -> None:
     """--gpus 2:a100 on 22.05: a100 jobs run and sacct keeps their type (what the sacct
     source reads back); an h100 job is refused by Slurm itself, REJECTED with its words."""
-    require_podman()
+    require("cluster")
     spec = ClusterSpec(name=per_run_name("gpu-typed"), nodes=2, cpus=4, mem_mb=2048,
                        gpus=GPUS, gpu_type="a100")
     down(spec.name)

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,21 +23,14 @@ from workload.cluster import Cluster, login
 
 from .test_rest_backend import WLGEN, events_of
 
-pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.root]
-
-
-def require_host_clients() -> None:
-    missing = [tool for tool in login.HOST_TOOLS if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"no {', '.join(missing)} on this host (apt-get install slurm-client "
-                    "munge; CI: .ci/setup.d/25-slurm-client.sh)")
+pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.root,
+              pytest.mark.requires_slurm_clients]
 
 
 @pytest.fixture(scope="module")
 def login_env(cluster: Cluster) -> Iterator[dict[str, str]]:
     """The environment `eval "$(wlgen cluster login)"` gives a shell, parsed from its
     output; the login munged is stopped at the end (the cluster outlives this module)."""
-    require_host_clients()
     done = subprocess.run([*WLGEN, "cluster", "login", "--name", cluster.name],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.conftest import require_podman
+from workload.testing.require import require
 from tests.clusters import per_run_name, session_cluster
 from workload.cluster import Cluster, ClusterSpec, wait_for
 
@@ -27,7 +27,7 @@ LIMIT_CONF = f"MaxJobCount={MAX_JOBS}\nMinJobAge=2\n"   # the later line wins in
 
 @pytest.fixture(scope="module")
 def full_cluster() -> Iterator[Cluster]:
-    require_podman()
+    require("cluster")
     spec = ClusterSpec(name=per_run_name("wlgen-qfull"), nodes=1, cpus=2, mem_mb=1024,
                        conf_extra=LIMIT_CONF)
     with session_cluster(spec, []) as cluster:

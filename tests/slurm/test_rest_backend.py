@@ -22,7 +22,7 @@ import pytest
 from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
 from workload.cluster.secrets import sign_jwt
 
-from tests.cluster.conftest import require_podman
+from workload.testing.require import require
 from tests.clusters import per_run_name
 
 from .conftest import cancel_run_jobs
@@ -35,7 +35,7 @@ REST_CLUSTER = per_run_name("wlgen-restbe")
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
     """2 nodes x 4 CPUs, bookworm (Slurm 22.05), fresh for this module."""
-    require_podman()
+    require("cluster")
     given = os.environ.get("WLGEN_REST_TEST_CLUSTER")
     if given:
         yield Cluster.load(given)

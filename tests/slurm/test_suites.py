@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from workload.backends.slurm import make_backend
-from workload.cluster import Cluster, ClusterSpec, images, proc
+from workload.cluster import Cluster, ClusterSpec
+from workload.testing.require import require
 
-from tests.cluster.conftest import require_podman
 from tests.clusters import per_run_name, session_cluster
 
 from .conftest import FAIL_EXIT, cancel_run_jobs, run_fail_and_pass
@@ -32,20 +32,11 @@ CLIENTS = ("cli", "rest")
 STORM_JOBS = 20
 
 
-def require_image(suite: str) -> None:
-    """Skip rather than build: a build from nothing takes over a minute per suite."""
-    image = images.slurm_image(suite)
-    if not images.image_exists(proc.make_engine(), image):
-        pytest.skip(f"{image} is not built: python3 -m workload.cluster build "
-                    f"--slurm {suite}")
-
-
 @pytest.fixture(scope="module", params=sorted(API_PICKED))
 def suite_cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     """2 nodes x 4 CPUs of the suite, fresh for this module and removed at its end."""
     suite: str = request.param
-    require_podman()
-    require_image(suite)
+    require("cluster", f"image_{suite}")     # skip rather than build an image here
     spec = ClusterSpec(name=per_run_name(f"wlgen-suite-{suite[:4]}"), nodes=2,
                        cpus=4, mem_mb=1024, suite=suite)
     with session_cluster(spec, [], before_down=cancel_run_jobs) as cluster:

@@ -78,8 +78,8 @@ def test_a_storm_is_stored_for_some_release():
 @pytest.mark.slow
 def test_live_round_trip(tmp_path):
     """make_dumps.py on a fresh 22.05 cluster (brought down after), then the round trip."""
-    from tests.cluster.conftest import require_podman
-    require_podman()
+    from workload.testing.require import require
+    require("cluster")
     out = tmp_path / "dumps"
     prefix = per_run_name("sacct")        # this test run's own cluster name
     try:

@@ -11,14 +11,14 @@ import pytest
 from workload.cluster import ClusterSpec
 
 from tests.clusters import per_run_name, session_cluster
-from tests.cluster.conftest import require_podman
+from workload.testing.require import require
 from tests.sources.conftest import dump
 
 pytestmark = [pytest.mark.podman, pytest.mark.slurm, pytest.mark.slow]
 
 
 def test_replay_on_slurm_creates_accounts_and_keeps_end_states(wlgen, tmp_path):
-    require_podman()
+    require("cluster")
     spec = ClusterSpec(name=per_run_name("wlgen-sacct"), nodes=2, cpus=4, mem_mb=2048,
                        suite="trixie")
     release = "24.11"

@@ -5,8 +5,9 @@ Markers
   wlgen_slurm(nodes=2, cpus=4, mem_mb=2048, conf_extra="")     shape of slurm_cluster
                                                               (the largest any test asks)
   requires_<need>  (root, podman, runc, cluster, slurm, docker_cli, fabric, ibsim, mpi,
-                   graphite, rsyslog, chromium: workload.testing.require)  skip with
-                   the reason when the machine lacks it; fixtures call require(need)
+                   graphite, rsyslog, chromium, slurm_clients, image_<suite>:
+                   workload.testing.require)  skip with the reason when the machine
+                   lacks it; fixtures call require(need)
 Fixtures
   sim_cluster     a ClusterUnderTest on the simulator, shaped by wlgen_cluster;
                   ``sim_cluster.run(workload) -> Observed``

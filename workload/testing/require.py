@@ -22,6 +22,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from workload.cluster.config import SUITES
+
 SETUP = ".ci/setup.d"
 SYSTEM_PYTHON = "/usr/bin/python3"   # Debian's: the one that sees graphite-web's Django
 GRAPHITE_WEB = "/usr/lib/python3/dist-packages/graphite"
@@ -74,6 +76,29 @@ def missing_mpi() -> str | None:
     return None
 
 
+def missing_slurm_clients() -> str | None:
+    """This host's own Slurm clients and munge, as a login node uses them."""
+    from workload.cluster.login import HOST_TOOLS
+    return _tools(*HOST_TOOLS, step="25-slurm-client.sh")()
+
+
+def _slurm_image(suite: str) -> Callable[[], str | None]:
+    """The suite's Slurm image, already built: a test skips rather than build one (from
+    nothing, over a minute per suite)."""
+    def probe() -> str | None:
+        from workload.cluster import images, proc
+
+        engine_missing = missing_container_engine()
+        if engine_missing:
+            return engine_missing
+        image = images.slurm_image(suite)
+        if images.image_exists(proc.make_engine(), image):
+            return None
+        return (f"{image} is not built ({SETUP}/30-slurm-images.sh builds it; "
+                f"or wlgen cluster build --slurm {suite})")
+    return probe
+
+
 def missing_ibsim() -> str | None:
     from workload.fabric.ibsim import missing as ibsim_missing
     return ibsim_missing()
@@ -92,6 +117,8 @@ REQUIREMENTS: dict[str, Callable[[], str | None]] = {
     "graphite": _tools("carbon-cache", SYSTEM_PYTHON, GRAPHITE_WEB, step="40-monitoring.sh"),
     "rsyslog": _tools("rsyslogd", step="40-monitoring.sh"),
     "chromium": _tools("chromium", step="50-chromium.sh"),
+    "slurm_clients": missing_slurm_clients,
+    **{f"image_{suite}": _slurm_image(suite) for suite in SUITES},
 }
 
 DESCRIPTIONS = {
@@ -107,6 +134,9 @@ DESCRIPTIONS = {
     "graphite": "carbon-cache and graphite-web installed",
     "rsyslog": "rsyslogd installed",
     "chromium": "Debian's chromium installed",
+    "slurm_clients": "this host's Slurm clients (sbatch) and munged installed",
+    **{f"image_{suite}": f"the Slurm {release} image ({suite}) is built"
+       for suite, release in SUITES.items()},
 }
 
 
