@@ -8,9 +8,8 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 
-import numpy as np
-
 from workload.event import CANCELLED, COMPLETED, FAILED, FINAL_STATES, TIMEOUT
+from workload.run.npstats import mean, percentiles
 from workload.run.schedule import JobRecord
 
 TAU_S = 10.0    # bounded-slowdown threshold (Feitelson et al.)
@@ -19,10 +18,6 @@ REQUIRED_KEYS = ("submitted", "started", "completed", "failed", "timeout", "canc
                  "bsld_mean", "utilization", "throughput_jobs_per_s")
 REALTIME_KEYS = ("submit_latency_p50_s", "submit_latency_p99_s", "submit_error_p50_s",
                  "submit_error_p99_s")
-
-
-def _percentile(values: array, q: float) -> float | None:
-    return float(np.percentile(np.frombuffer(values, dtype=np.float64), q)) if values else None
 
 
 class MetricsAccumulator:
@@ -65,6 +60,7 @@ class MetricsAccumulator:
         started = len(self.waits)
         span = self.last_end - self.first_submit if started or self.states else 0.0
         span = max(span, 0.0)
+        wait_median, wait_p95 = percentiles(self.waits, (50, 95))
         metrics: dict[str, float | int | None] = {
             "submitted": self.submitted,
             "started": started,
@@ -74,9 +70,9 @@ class MetricsAccumulator:
             "cancelled": self.states[CANCELLED],
             "skipped": self.skipped,
             "makespan_s": span,
-            "wait_mean_s": float(np.mean(self.waits)) if started else None,
-            "wait_median_s": _percentile(self.waits, 50),
-            "wait_p95_s": _percentile(self.waits, 95),
+            "wait_mean_s": mean(self.waits) if started else None,
+            "wait_median_s": wait_median,
+            "wait_p95_s": wait_p95,
             "bsld_mean": self.bsld_sum / started if started else None,
             "utilization": (self.busy_cpu_s / (self.total_cpus * span)
                             if span > 0 and self.total_cpus else None),
@@ -89,10 +85,10 @@ class MetricsAccumulator:
             metrics["gpu_utilization"] = (self.busy_gpu_s / (self.total_gpus * span)
                                           if span > 0 else None)
         if self.latencies or self.errors:
+            latency_p50, latency_p99 = percentiles(self.latencies, (50, 99))
+            error_p50, error_p99 = percentiles(self.errors, (50, 99))
             metrics.update({
-                "submit_latency_p50_s": _percentile(self.latencies, 50),
-                "submit_latency_p99_s": _percentile(self.latencies, 99),
-                "submit_error_p50_s": _percentile(self.errors, 50),
-                "submit_error_p99_s": _percentile(self.errors, 99),
+                "submit_latency_p50_s": latency_p50, "submit_latency_p99_s": latency_p99,
+                "submit_error_p50_s": error_p50, "submit_error_p99_s": error_p99,
             })
         return metrics
