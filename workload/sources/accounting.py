@@ -39,7 +39,8 @@ class AccountingSource(Source):
         """Jobs in a partition the cluster lacks go to its default one (counted in
         ``unknown``): a site's partitions rarely exist where it is replayed."""
         self.partitions = frozenset(partitions)
-        if hasattr(self.inner, "replica"):   # count now, so the run's settings say it
+        if hasattr(self.inner, "replica") and self.inner.names_partitions:
+            # count now, so the run's settings say it
             again = self.replica()
             try:
                 for _ in again:

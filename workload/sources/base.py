@@ -17,6 +17,8 @@ class Source:
 
     name = "source"
     max_procs: int | None = None
+    #: Whether its jobs can name a partition (False spares a replay a counting pass).
+    names_partitions = True
 
     def __init__(self) -> None:
         self.skipped: Counter[str] = Counter()

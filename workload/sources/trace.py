@@ -104,6 +104,7 @@ class TraceSource(Source):
 
     name = "trace"
     warn_past_end = True
+    names_partitions = False   # record_to_spec leaves every job's partition unset
 
     def __init__(self, path: str | Path, *, strict: bool = True, window: Window = Window(),
                  use_memory: bool = False) -> None:
