@@ -11,6 +11,7 @@ from workload.backends.sim import SimBackend, make_cluster_info
 from workload.backends.sim.backend import GPUS_IGNORED
 from workload.backends.sim.cluster import SimCluster
 from workload.checks import check_no_overcommit
+from workload.checks.result import FAIL, PASS
 from workload.checks.observed import Observed
 from workload.event import END, REJECTED, START, Event
 from workload.slurmconf import SlurmConfig
@@ -105,7 +106,7 @@ def test_gpu_storm_passes_no_overcommit_and_measures_gpu_utilization():
     specs = gpu_storm(300, seed=7) + [job(300, 1, 1, 5, gpus=5)]
     obs = wlgen_run(specs, cluster=make_cluster_info(2, 2, gpus=2))
     result = check_no_overcommit(obs)
-    assert result.passed, result.summary()
+    assert result.status == PASS, result.summary()
     assert "GPUs checked" in result.note
     ended = {j.seq: j.state for j in obs.jobs}
     # 3 GPUs on one task (one node of 2 GPUs) is as impossible as the 5-GPU job.
@@ -127,7 +128,7 @@ def test_no_overcommit_catches_a_gpu_given_twice():
               Event("end", 5.0, 0, "a", "COMPLETED", procs=1, nodes=("n1",)),
               Event("end", 6.0, 1, "b", "COMPLETED", procs=1, nodes=("n1",))]
     result = check_no_overcommit(Observed(events, info))
-    assert not result.passed
+    assert result.status == FAIL
     assert "GPU n1:0 also held by job 0" in result.summary()
 
 
@@ -138,14 +139,14 @@ def test_no_overcommit_counts_requested_gpus_when_events_name_none():
     events += [Event("end", 5.0, s, str(s), "COMPLETED", procs=1, nodes=("n1",)) for s in (0, 1)]
     requests = {s: job(s, 0, 1, 4, gpus=2) for s in (0, 1)}
     result = check_no_overcommit(Observed(events, info, requests))
-    assert not result.passed and "at least 4 GPUs of 2" in result.summary()
+    assert result.status == FAIL and "at least 4 GPUs of 2" in result.summary()
 
 
 def test_slurm_mode_allocates_gpus_too():
     specs = gpu_storm(200, seed=11) + [job(200, 1, 1, 5, gpus=5)]
     obs = wlgen_run(specs, cluster=make_cluster_info(2, 2, gpus=2), policy="slurm")
     result = check_no_overcommit(obs)
-    assert result.passed and "GPUs checked" in result.note, result.summary()
+    assert result.status == PASS and "GPUs checked" in result.note, result.summary()
     impossible = {s.seq for s in specs if s.gpus > 2 * s.procs}
     assert {j.seq for j in obs.jobs if j.state == REJECTED} == impossible
     given = [e.gpus for e in obs.events if e.kind == START and e.gpus]

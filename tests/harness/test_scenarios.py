@@ -10,6 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from workload.checks.result import PASS
 from workload.cli.main import cli
 from workload.errors import InputError
 from workload.event import REQUEUED
@@ -29,7 +30,7 @@ def test_at_least_six_scenarios_ship():
 def test_node_failure_requeues_on_the_sim_and_jobrequeue_0_ends_node_fail(tmp_path):
     path = SCENARIOS / "node-failure-requeue.yaml"
     requeued = run_scenario(load_scenario(path), out=tmp_path / "a")
-    assert requeued.passed
+    assert requeued.passed and {c.status for c in requeued.checks} == {PASS}
     assert any(e.state == REQUEUED for e in requeued.observed.events)
     assert requeued.result.metrics["completed"] == 300
     ended = run_scenario(load_scenario(path, ["slurm.JobRequeue=0"]), out=tmp_path / "b")
