@@ -11,6 +11,10 @@ points share it and fall on carbon's slot boundaries):
 - fabric, when one is applied (`wlgen fabric apply`): each port's counters and rates
   (fabric.py) -> ``fabric.<port>.tx_bytes|rx_bytes|tx_packets|rx_packets`` and their
   ``_per_s``;
+- daemon logs (logs.py, in a thread of their own at the same interval): every new line
+  of slurmctld, slurmd and slurmdbd to the log receiver as a JSON event, at least once;
+  here ``logs.lines_read|lines_sent`` (totals since the collector started) and
+  ``logs.waiting`` (lines in the spool);
 - the collector itself: ``collector.duration_ms`` (one sample's wall time) and
   ``collector.scheduler_ok`` (0 while ctld does not answer, e.g. during a restart).
 
@@ -31,7 +35,7 @@ import graphyte
 
 from workload.cluster import proc
 from workload.cluster.cluster import Cluster
-from workload.cluster.collect import nodes, slurmstate
+from workload.cluster.collect import logs, nodes, slurmstate
 from workload.cluster.collect.fabric import FabricLayer
 from workload.cluster.collect.sdiag import parse_sdiag
 from workload.errors import ClusterError
@@ -66,8 +70,9 @@ def slurm_metrics(text: str) -> dict[str, float]:
 class Collector:
     """Samples cluster ``cluster`` (a running Cluster); :meth:`sample` is one interval."""
 
-    def __init__(self, cluster: Cluster, *, exec_timeout_s: float = 20.0) -> None:
-        self.cluster, self.exec_timeout_s = cluster, exec_timeout_s
+    def __init__(self, cluster: Cluster, *, exec_timeout_s: float = 20.0,
+                 shipper: logs.ShipperThread | None = None) -> None:
+        self.cluster, self.exec_timeout_s, self.logs = cluster, exec_timeout_s, shipper
         containers = {n: cluster.container(n) for n in cluster.spec.node_names}
         self.nodes = nodes.NodeReader(cluster.engine.name, containers,
                                       lambda argv: proc.text(cluster.engine, argv, timeout=30))
@@ -90,6 +95,10 @@ class Collector:
             out.metrics.update(self.fabric.read())
         except (ClusterError, OSError, ValueError) as err:
             out.errors["fabric"] = str(err)
+        if self.logs is not None:
+            out.metrics.update(self.logs.metrics())
+            if self.logs.error is not None:
+                out.errors["logs"] = self.logs.error
         out.metrics["collector.scheduler_ok"] = ok
         out.metrics["collector.duration_ms"] = round((time.monotonic() - began) * 1e3, 1)
         return out
@@ -156,8 +165,9 @@ def monitor(cluster: Cluster, interval_s: float = DEFAULT_INTERVAL_S,
     if ends is None:
         raise ClusterError(f"cluster {cluster.name} has no monitoring: start it with "
                            f"`wlgen cluster up --name {cluster.name} --monitoring`")
-    collector, outbox = Collector(cluster, exec_timeout_s=max(interval_s * 2, 10)), \
-        CarbonOutbox(ends.graphite, cluster.name)
+    shipper = _shipper(cluster, ends.logstash(), interval_s, say)
+    collector = Collector(cluster, exec_timeout_s=max(interval_s * 2, 10), shipper=shipper)
+    outbox = CarbonOutbox(ends.graphite, cluster.name)
     done, said = 0, dict[str, str]()
     try:
         for when in slots(interval_s, count):
@@ -176,10 +186,28 @@ def monitor(cluster: Cluster, interval_s: float = DEFAULT_INTERVAL_S,
             done += 1
     except KeyboardInterrupt:
         pass
+    finally:
+        if shipper is not None:
+            shipper.stop()
+    if shipper is not None and shipper.shipper.waiting:
+        say(f"{shipper.shipper.waiting} daemon log lines not sent (receiver "
+            f"{ends.logstash()} away): kept for the next collector")
     if outbox.waiting or outbox.dropped:
         say(f"{len(outbox.waiting)} samples not sent, {outbox.dropped} dropped "
             f"(carbon {ends.graphite} away)")
     return done
+
+
+def _shipper(cluster: Cluster, receiver: str, interval_s: float,
+             say: Say) -> logs.ShipperThread | None:
+    """The daemon logs' shipper, started; None (said) while another collector ships them."""
+    try:
+        shipper = logs.ShipperThread(logs.for_cluster(cluster, receiver), interval_s)
+    except logs.ShippedElsewhere as err:
+        say(f"daemon logs left to the other collector: {err}")
+        return None
+    shipper.start()
+    return shipper
 
 
 def _say_errors(sample: Sample, said: dict[str, str], say: Say) -> dict[str, str]:
