@@ -48,6 +48,7 @@ class JobRecord:
     nodes: tuple[str, ...]
     exit_code: int | None = None
     priority: int | None = None   # Slurm's number (squeue and slurmrestd; not sacct)
+    gpus: tuple[str, ...] = ()    # "node:index" of each GPU it holds, where Slurm says
 
 
 def parse_sbatch(stdout: str) -> str:
@@ -205,6 +206,29 @@ def parse_gres(text: str) -> tuple[int, str | None]:
         if found:
             return int(found.group(2)), found.group(1)
     return 0, None
+
+
+# One node's GPUs in a job's GRES detail: "gpu:2(IDX:0-1)", "gpu:a100:1(IDX:3)",
+# "gpu:3(IDX:0,2-3)"; the same words in slurmrestd's/squeue --json's ``gres_detail``
+# (one string per node of the job, in NodeList order) and scontrol show job -d's
+# "Nodes=n1 ... GRES=gpu:2(IDX:0-1)" (22.05, 24.11 and 26.05 alike).
+_GPU_IDX = re.compile(r"(?:^|,)gpu(?::[^:(,]+)?(?::\d+)?\(IDX:([^)]*)\)")
+
+
+def gpu_indices(nodes: tuple[str, ...], details: list[str]) -> tuple[str, ...]:
+    """("n1:0", "n1:1", ...) from a job's nodes and its GRES detail per node; () when
+    Slurm gave none or the detail does not line up with the nodes (never a guess)."""
+    if not details or len(details) != len(nodes):
+        return ()
+    out: list[str] = []
+    for node, detail in zip(nodes, details):
+        for found in _GPU_IDX.finditer(str(detail)):
+            for part in found.group(1).split(","):
+                lo, _, hi = part.partition("-")
+                if not lo.isdigit() or not (hi or lo).isdigit():
+                    return ()        # "IDX:N/A": Slurm knows no index
+                out += [f"{node}:{i}" for i in range(int(lo), int(hi or lo) + 1)]
+    return tuple(out)
 
 
 def parse_version(text: str) -> str | None:

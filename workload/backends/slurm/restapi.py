@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from workload.backends.slurm.parse import (JobRecord, expand_hostlist, parse_gres,
-                                           wait_status_exit)
+from workload.backends.slurm.parse import (JobRecord, expand_hostlist, gpu_indices,
+                                           parse_gres, wait_status_exit)
 from workload.backends.slurm.request import SubmitRequest
 from workload.backends.slurm.states import normalize
 from workload.errors import InputError
@@ -193,7 +193,8 @@ def parse_jobs(doc: Mapping[str, Any]) -> list[JobRecord]:
                                j.get("start_time"), j.get("end_time"),
                                str(j.get("user_name") or ""), str(j.get("partition") or ""),
                                _int(j.get("cpus")), str(j.get("nodes") or ""),
-                               _queue_exit(j.get("exit_code")), _priority(j.get("priority"))))
+                               _queue_exit(j.get("exit_code")), _priority(j.get("priority")),
+                               j.get("gres_detail")))
     return out
 
 
@@ -238,15 +239,19 @@ def _indices(text: str) -> list[int]:
 
 def _record(job_id: str, name: str, raw_state: str, reason: str, submit: Any, start: Any,
             end: Any, user: str, partition: str, cpus: int, nodes: str,
-            code: int | None, priority: int | None = None) -> JobRecord:
+            code: int | None, priority: int | None = None,
+            gres_detail: Any = None) -> JobRecord:
     # The same rules as the CLI's parser: a job cancelled while pending has no nodes and
-    # no start; an unfinished job has no end yet (Slurm shows its expected end).
+    # no start; an unfinished job has no end yet (Slurm shows its expected end). GPU
+    # indices (``gres_detail``, one string per node) are shown while the job runs only.
     state = normalize(raw_state)
     hosts = expand_hostlist(nodes)
+    details = [str(d) for d in gres_detail] if isinstance(gres_detail, list) else []
     return JobRecord(job_id, name, state, raw_state, reason, _time(submit),
                      _time(start) if hosts else None,
                      _time(end) if state not in _UNFINISHED else None,
-                     user, partition, cpus, hosts, code, priority)
+                     user, partition, cpus, hosts, code, priority,
+                     gpu_indices(hosts, details) if state == "RUNNING" else ())
 
 
 def _priority(value: Any) -> int | None:

@@ -31,6 +31,7 @@ class Track:
     requeued: bool = False
     ended: bool = False
     nodes: tuple[str, ...] = field(default=())
+    gpus: tuple[str, ...] = field(default=())   # "node:index", when Slurm named them
     waited: str = ""                       # the last reason Slurm gave while it pended
 
 
@@ -113,6 +114,7 @@ class Tracker:
         if rec.start is not None and track.started is None and (
                 rec.state == RUNNING or rec.state in FINAL_STATES):
             track.nodes, track.started, track.requeued = rec.nodes, rec.start, False
+            track.gpus = rec.gpus
             # Why it waited and the priority it started with (issue 15 asks why a job
             # waited): the last pending reason seen ("" if it never pended in a poll).
             out.append(self._event(START, rec.start, seq, track, RUNNING, reason=track.waited,
@@ -123,7 +125,8 @@ class Tracker:
     def _event(kind: str, when: float, seq: int, track: Track, state: str,
                **extra: Any) -> Event:
         return Event(kind, when, seq, track.job_id, state, track.user, track.partition,
-                     track.procs, track.nodes if kind != SUBMIT else (), **extra)
+                     track.procs, track.nodes if kind != SUBMIT else (),
+                     gpus=track.gpus if kind == START else (), **extra)
 
 
 def _reason(rec: JobRecord) -> str:
