@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from workload.backends.slurm import make_backend
-from workload.checks import check_no_overcommit
-from workload.checks.observed import load_observed
+from workload.checks import PASS, check_no_overcommit
+from workload.checks.observed import Observed, load_observed
 from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
 from workload.event import REJECTED
 from workload.run.runner import run_workload
@@ -70,6 +70,13 @@ def sacct_rows(cluster: Cluster, job_ids: set[str]) -> list[dict[str, str]]:
     return [r for r in rows if r["id"] in job_ids]
 
 
+def events_as_accounted(obs: Observed) -> dict[str, tuple[float, float, tuple[str, ...]]]:
+    """job id -> (start, end, nodes) from the run's start and end events."""
+    began = {e.seq: e for e in obs.events if e.kind == "start"}
+    return {began[e.seq].job_id: (began[e.seq].time, e.time, began[e.seq].nodes)
+            for e in obs.events if e.kind == "end" and e.seq in began}
+
+
 def gpus_of(tres: str) -> int:
     found = [int(kv.split("=")[1]) for kv in tres.split(",") if kv.startswith("gres/gpu=")]
     return found[0] if found else 0
@@ -100,19 +107,28 @@ def test_a_gpu_storm_never_gives_a_gpu_twice(gpu_cluster: Cluster, client: str,
     ended = {j.seq: j.state for j in obs.jobs}
     assert ended.pop(len(specs) - 1) == REJECTED
     assert set(ended.values()) == {"COMPLETED"}
-    check = check_no_overcommit(obs)
-    assert check.passed and "GPUs checked" in check.note, check.summary()
-    assert 0 < result.metrics["gpu_utilization"] <= 1
-    # Read back from Slurm's accounting: each job got the GPUs its spec asked for.
+    # Read back from Slurm's accounting first: the events say what it says (start, end,
+    # node: Slurm's own whole seconds), each job got the GPUs its spec asked for, and
+    # accounting never holds more GPUs on a node than it has. no_overcommit, run on the
+    # events after these, can then fail only by its own fault.
     seq_of = {e.job_id: e.seq for e in obs.events if e.kind == "start"}
     rows = wait_for(lambda: (r := sacct_rows(gpu_cluster, set(seq_of)))
                     and len(r) == len(seq_of) and all(x["end"].isdigit() for x in r) and r,
                     60, "sacct to hold every job of the storm")
+    assert events_as_accounted(obs) == {r["id"]: (float(r["start"]), float(r["end"]),
+                                                  (r["nodes"],)) for r in rows}
     asked = {seq: s.gpus for seq, s in obs.requests.items()}
     assert {r["id"]: gpus_of(r["tres"]) for r in rows} == {i: asked[s] for i, s in seq_of.items()}
     assert any(gpus_of(r["tres"]) == 2 for r in rows) and any(gpus_of(r["tres"]) == 0
                                                             for r in rows)
     never_more_than_a_node_has(rows)
+    check = check_no_overcommit(obs)
+    assert check.status == PASS and "GPUs checked" in check.note, check.summary()
+    assert 0 < result.metrics["gpu_utilization"] <= 1
+    # Where a start event names the GPUs (slurmrestd's gres_detail of a job seen
+    # running), it names as many as the job asked for.
+    named = [e for e in obs.events if e.kind == "start" and e.gpus]
+    assert all(len(e.gpus) == asked[e.seq] for e in named), named
 
 
 def test_jobs_see_the_gpus_slurm_gave_them(gpu_cluster: Cluster) -> None:
