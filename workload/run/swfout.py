@@ -20,7 +20,8 @@ from pathlib import Path
 from workload.run.schedule import JobRecord
 from workload.run.swfheader import TIME_GRID, ScheduleFacts, complete_header, swf_status
 from workload.spec import JobSpec
-from workload.swf import Header, SwfRecord, SwfWriter
+from workload.swf import Header, SwfWriter
+from workload.swf.record import format_value
 
 __all__ = ["SwfScheduleWriter", "swf_status"]
 
@@ -58,7 +59,7 @@ class SwfScheduleWriter:
         self.header = header
         self.start = math.floor(epoch)
         self.specs: dict[int, JobSpec] = {}
-        self.ready: list[tuple[int, SwfRecord]] = []
+        self.ready: list[tuple[int, str]] = []
         self.next_seq = 0
         self.users, self.groups = _Ids(), _Ids()
         self.partitions = partition_numbers(header)
@@ -74,29 +75,32 @@ class SwfScheduleWriter:
     def add(self, job: JobRecord) -> None:
         spec = self.specs.pop(job.seq, None)
         self.states[job.state] += 1
-        heapq.heappush(self.ready, (job.seq, self._record(job, spec)))
+        heapq.heappush(self.ready, (job.seq, self._line(job, spec)))
         self._flush_in_order()
 
-    def _record(self, job: JobRecord, spec: JobSpec | None) -> SwfRecord:
+    def _line(self, job: JobRecord, spec: JobSpec | None) -> str:
+        """The job's SWF line, as ``format_record`` of its SwfRecord writes it (built
+        directly: one line a job, and the record plus its per-field formatting was most
+        of the schedule's cost)."""
         submit = self._ticks(job.submit, 0)
         end = self._ticks(job.end, submit)
-        wait: float
-        run: float
         if job.start is None:
-            wait = run = -1
+            wait = run = alloc = "-1"
         else:
             start = self._ticks(job.start, submit)
             end = max(end, start)
-            wait, run = (start - submit) / TIME_GRID, (end - start) / TIME_GRID
+            wait, run = _time((start - submit) / TIME_GRID), _time((end - start) / TIME_GRID)
+            alloc = str(job.procs)
         self.last_end = max(self.last_end, end)
-        ran = job.start is not None
-        return SwfRecord(
-            job.seq + 1, submit / TIME_GRID, wait, run, job.procs if ran else -1, -1, -1,
-            job.procs, spec.time_limit_s if spec else -1, _memory_kb(spec),
-            swf_status(job.state), self.users(job.user),
-            self.groups(spec.group) if spec else -1,
-            spec.executable if spec and spec.executable is not None else -1,
-            -1, self._partition(job.partition), -1, -1)
+        if spec is None:
+            limit, memory, group, exe = "-1", "-1", "-1", "-1"
+        else:
+            limit, memory = format_value(spec.time_limit_s), str(_memory_kb(spec))
+            group = str(self.groups(spec.group))
+            exe = "-1" if spec.executable is None else str(spec.executable)
+        return (f"{job.seq + 1} {_time(submit / TIME_GRID)} {wait} {run} {alloc} -1 -1 "
+                f"{job.procs} {limit} {memory} {swf_status(job.state)} {self.users(job.user)} "
+                f"{group} {exe} -1 {self._partition(job.partition)} -1 -1")
 
     def _ticks(self, when: float, floor: int) -> int:
         """``when`` on the grid, from UnixStartTime; never before ``floor`` (counted)."""
@@ -118,21 +122,26 @@ class SwfScheduleWriter:
     def _flush_in_order(self) -> None:
         ready = self.ready
         while ready and ready[0][0] <= self.next_seq:
-            seq, record = heapq.heappop(ready)
-            self.writer.write(record)
+            seq, line = heapq.heappop(ready)
+            self.writer.write_line(line)
             self.next_seq = seq + 1
 
     def close(self) -> None:
         """Write whatever is left (gaps are jobs that never ended: an interrupted run),
         then the header, now that counts and span are known."""
         while self.ready:
-            seq, record = heapq.heappop(self.ready)
+            seq, line = heapq.heappop(self.ready)
             self.missing += seq - self.next_seq
-            self.writer.write(record)
+            self.writer.write_line(line)
             self.next_seq = seq + 1
         facts = ScheduleFacts(self.writer.count, self.start, self.last_end / TIME_GRID,
                               self.states, self.partitions, self.missing, self.clamped)
         self.writer.close(complete_header(self.header, facts))
+
+
+def _time(value: float) -> str:
+    """A time field as format_value writes a float: whole seconds without a point."""
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def _memory_kb(spec: JobSpec | None) -> int:

@@ -124,7 +124,7 @@ def parse_record(line: str) -> SwfRecord:
     values = None
     if line.isascii() and "_" not in line:    # int() alone would take "4_0" and "٤"
         try:
-            values = [int(text) for text in parts]   # fast path: most lines are whole numbers
+            values = list(map(int, parts))   # fast path: most lines are whole numbers
         except ValueError:
             pass
     if values is None or min(values) < -1 or max(values) > _FAST_MAX:

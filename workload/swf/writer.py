@@ -40,6 +40,11 @@ class SwfWriter:
         self._file.write(format_record(record) + "\n")
         self.count += 1
 
+    def write_line(self, line: str) -> None:
+        """A record already formatted as ``format_record`` does (no newline)."""
+        self._file.write(line + "\n")
+        self.count += 1
+
     def close(self, header: Header | None = None) -> None:
         """Finish the file; a header-at-close writer puts ``header`` before the records."""
         self._file.close()

@@ -141,8 +141,9 @@ class SimCluster:
         part.queue.remove(job)
         job.state, job.start = RUNNING, self.env.now
         names = self.part_nodes[job.partition]
-        self._event(START, job, RUNNING, nodes=tuple(names[n] for n, _ in alloc),
-                    gpus=tuple(f"{names[n]}:{i}" for n, i in job.gpu_held))
+        self._event(START, job, RUNNING, nodes=tuple([names[n] for n, _ in alloc]),
+                    gpus=tuple([f"{names[n]}:{i}" for n, i in job.gpu_held])
+                    if job.gpu_held else ())
         end = self.env.timeout(planned_end(job.spec, job.limit)[0], value=job)
         end.callbacks.append(self._on_end)
 
@@ -172,9 +173,8 @@ class SimCluster:
                 self._finish(held, CANCELLED, reason=NEVER)
 
     def _event(self, kind: str, job: SimJob, state: str, **extra) -> None:
-        spec = job.spec
-        self.emit(Event(kind, self.epoch + self.env.now, job.seq, f"sim-{job.seq}", state,
-                        spec.user, job.partition, job.procs, **extra))
+        self.emit(Event(kind, self.epoch + self.env.now, job.seq, job.job_id, state,
+                        job.spec.user, job.partition, job.procs, **extra))
 
 
 def planned_end(spec: JobSpec, limit: float) -> tuple[float, str]:

@@ -33,13 +33,18 @@ def start_in_order(part: Partition, start: Start) -> None:
 
 def reservation(part: Partition, head: SimJob) -> tuple[float, int]:
     """(shadow time, extra CPUs) for the head job, from running jobs' requested ends."""
-    available = part.free_total
-    for job in sorted(part.running.values(), key=lambda j: j.expected_end):
+    available, need = part.free_total, head.procs
+    for job in sorted(part.running.values(), key=_expected_end):
         available += job.procs
-        if available >= head.procs:
-            return job.expected_end, available - head.procs
+        if available >= need:
+            return job.start + job.limit, available - need
     # The head can't fit even on an empty partition (nodes down): nothing to protect.
     return math.inf, part.total_cpus
+
+
+def _expected_end(job: SimJob) -> float:
+    """SimJob.expected_end without the property's call: the sort key of every pass."""
+    return job.start + job.limit
 
 
 def backfill(part: Partition, now: float, start: Start) -> None:
