@@ -82,7 +82,7 @@ def _older(settings: Mapping[str, Any]) -> Mapping[str, Any]:
             settings.get("policy") != "slurm":
         return scheduler_settings(None, str(settings.get("policy") or "easy"))
     release = (settings.get("cluster") or {}).get("slurm_version") or DEFAULT_RELEASE
-    conf = SlurmConfig.container(release)
+    conf = SlurmConfig.container(".".join(str(release).split(".")[:2]))  # "22.05.8" too
     for key, value in overrides.items():
         conf = conf.assign(key, value)
     return scheduler_settings(conf)
