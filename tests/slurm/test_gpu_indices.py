@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from workload.backends.slurm.parse import gpu_indices
+from workload.backends.slurm.cli import CliClient
+from workload.backends.slurm.parse import SQUEUE_ARGV, SQUEUE_JSON_ARGV, gpu_indices
 from workload.backends.slurm.restapi import parse_jobs
+from workload.backends.slurm.runner import Done, Runner
 from workload.backends.slurm.tracker import Tracker
 from workload.spec import JobSpec
 
-DATA = Path(__file__).parent / "data" / "gpu"
+SLURM = Path(__file__).parent / "data"
+DATA = SLURM / "gpu"
 RELEASES = ("22.05", "24.11", "26.05")
 GIVEN = {"1": ("n1:0",), "2": ("n2:0", "n2:1"), "3": (), "4_0": ("n1:1",),
          "4_1": (), "4_2": (), "4_3": ()}
@@ -65,3 +68,43 @@ def test_the_start_event_names_the_gpus_and_the_end_event_does_not() -> None:
                                 gpus=2), "batch", (0.0, 0.0))
     events = tracker.observe(7, records["2"])
     assert [(e.kind, e.gpus) for e in events] == [("submit", ()), ("start", ("n2:0", "n2:1"))]
+
+
+class StoredSlurm(Runner):
+    """The Runner seam answering like Slurm did: sinfo and squeue from stored output."""
+
+    def __init__(self, sinfo: str, release: str) -> None:
+        self.sinfo, self.release, self.asked = sinfo, release, []
+
+    def run(self, argv, *, input=None, user=None, timeout=60) -> Done:
+        self.asked.append(tuple(argv))
+        if argv[0] == "sinfo":
+            text = "slurm 24.11.5\n" if "--version" in argv else (SLURM / self.sinfo).read_text()
+        elif tuple(argv) == SQUEUE_JSON_ARGV:
+            text = (DATA / self.release / "squeue.json").read_text()
+        else:   # squeue --Format, with --name as Slurm filters it
+            names = [a.split("=", 1)[1] for a in argv if a.startswith("--name=")]
+            text = "".join(line + "\n" for line in (DATA / self.release / "squeue.txt")
+                           .read_text().splitlines()
+                           if not names or line.rsplit("|", 1)[-1] in names)
+        return Done(0, text, "")
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_the_cli_watcher_reads_gpus_with_its_one_query_on_a_gpu_cluster(release: str) -> None:
+    runner = StoredSlurm("sinfo_gpus_24.11.txt", release)
+    client = CliClient(runner)
+    client.describe()
+    records = client.queue()
+    assert {r.job_id: r.gpus for r in records} == GIVEN
+    assert [a for a in runner.asked if a[0] == "squeue"] == [SQUEUE_JSON_ARGV]
+    # Looking one job up by name stays the text query (the lost-answer reconcile).
+    assert [r.job_id for r in client.queue("wlgen.gpucap.1")] == ["2"]
+
+
+def test_without_gpus_the_cli_watcher_keeps_the_text_query() -> None:
+    runner = StoredSlurm("sinfo.txt", "26.05")
+    client = CliClient(runner)
+    client.describe()
+    client.queue()
+    assert [a for a in runner.asked if a[0] == "squeue"] == [SQUEUE_ARGV]

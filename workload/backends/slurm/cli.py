@@ -7,15 +7,18 @@ failure becomes a ClientFailure whose verdict comes from the command's own words
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from workload.backends.base import NodeInfo
 from workload.backends.slurm.client import ClientFailure, Described, User
 from workload.backends.slurm.command import sbatch_argv
-from workload.backends.slurm.parse import (SACCT_ARGV, SINFO_ARGV, SQUEUE_ARGV, JobRecord,
-                                           parse_sacct, parse_sbatch, parse_sinfo,
-                                           parse_squeue, parse_version)
+from workload.backends.slurm.parse import (SACCT_ARGV, SINFO_ARGV, SQUEUE_ARGV,
+                                           SQUEUE_JSON_ARGV, JobRecord, parse_sacct,
+                                           parse_sbatch, parse_sinfo, parse_squeue,
+                                           parse_version)
 from workload.backends.slurm.request import SubmitRequest
+from workload.backends.slurm.restapi import parse_jobs
 from workload.backends.slurm.retry import AMBIGUOUS, REJECT
 from workload.backends.slurm.runner import Done, Runner, RunnerLost
 
@@ -31,9 +34,12 @@ class CliClient:
     def __init__(self, runner: Runner) -> None:
         self.runner = runner
         self.warm_users = runner.warm_users
+        #: Poll with squeue --json (which names each job's GPUs) on a cluster with GPUs.
+        self.gpus_seen = False
 
     def describe(self) -> Described:
         nodes, default = parse_sinfo(self._must(list(SINFO_ARGV)))
+        self.gpus_seen = any(n[4] for n in nodes)
         release = parse_version(self._must(["sinfo", "--version"]))
         return Described(tuple(NodeInfo(*n) for n in nodes), default, release)
 
@@ -53,6 +59,8 @@ class CliClient:
             self._run(["scancel", *job_ids[i:i + CANCEL_CHUNK]], timeout=QUERY_TIMEOUT_S)
 
     def queue(self, name: str | None = None) -> list[JobRecord]:
+        if name is None and self.gpus_seen:
+            return parse_jobs(_json(self._must(list(SQUEUE_JSON_ARGV))))
         argv = [*SQUEUE_ARGV, *([f"--name={name}"] if name else [])]
         return parse_squeue(self._must(argv))
 
@@ -85,3 +93,11 @@ class CliClient:
         if done.rc != 0:
             raise ClientFailure(f"{' '.join(argv[:2])} failed: {done.err.strip()[-300:]}")
         return done.out
+
+
+def _json(text: str) -> dict:
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise ClientFailure(f"squeue --json printed no JSON: {text[:200]!r}") from None
+    return doc if isinstance(doc, dict) else {}

@@ -22,6 +22,10 @@ _SQ_FIELDS = ("JobArrayID", "State", "Reason", "SubmitTime", "StartTime", "EndTi
 #: Every job (array tasks one a line), finished ones too while slurmctld keeps them.
 SQUEUE_ARGV = ("squeue", "--noheader", "--array", "--states=all",
                "--Format=" + ",".join(f"{f}:|" for f in _SQ_FIELDS[:-1]) + f",{_SQ_FIELDS[-1]}:")
+#: The same jobs with the GPU indices Slurm gave each (``gres_detail``), which no
+#: --Format field shows: JSON in slurmrestd's shapes (restapi.parse_jobs reads it).
+#: ``--states=all``: 24.11 and later filter --json like text (22.05 ignores filters).
+SQUEUE_JSON_ARGV = ("squeue", "--json", "--states=all")
 _SA_FIELDS = ("JobID", "State", "Reason", "Submit", "Start", "End", "User", "Partition",
               "NCPUS", "NodeList", "ExitCode", "JobName")
 #: Allocations only (-X), every user (-a); add -S/-j to narrow.
