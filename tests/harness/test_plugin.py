@@ -106,21 +106,20 @@ def test_on_real_slurm():
     assert "needs Slurm" in done.stdout
 
 
+def skipped_with_nothing_on_path(tmp_path, *needs: str) -> str:
+    """pytest's report of one test a need, each marked requires_<need>, with an empty PATH."""
+    body = "import pytest\n" + "".join(
+        f"\n@pytest.mark.requires_{need}\ndef test_needs_{need}():\n"
+        f"    raise AssertionError('must not run here')\n" for need in needs)
+    done = run_pytest(tmp_path, body, env={**os.environ, "PATH": str(tmp_path)})
+    assert f"{len(needs)} skipped" in done.stdout, done.stdout + done.stderr
+    return done.stdout
+
+
 def test_every_need_is_a_marker_that_skips_with_how_to_install(tmp_path):
-    done = run_pytest(tmp_path, """
-        import pytest
-
-        @pytest.mark.requires_chromium
-        def test_needs_a_browser():
-            raise AssertionError("must not run here")
-
-        @pytest.mark.requires_mpi
-        def test_needs_mpi():
-            raise AssertionError("must not run here")
-    """, env={**os.environ, "PATH": str(tmp_path)})     # nothing on PATH
-    assert "2 skipped" in done.stdout, done.stdout + done.stderr
-    assert "chromium not installed (.ci/setup.d/50-chromium.sh" in done.stdout
-    assert "mpirun not installed (.ci/setup.d/15-mpi.sh" in done.stdout
+    report = skipped_with_nothing_on_path(tmp_path, "chromium", "mpi")
+    assert "chromium not installed (.ci/setup.d/50-chromium.sh" in report
+    assert "mpirun not installed (.ci/setup.d/15-mpi.sh" in report
     listed = subprocess.run([sys.executable, "-m", "pytest", "--markers", "-p",
                              "no:cacheprovider"], capture_output=True, text=True,
                             cwd=tmp_path, timeout=120)
@@ -128,20 +127,9 @@ def test_every_need_is_a_marker_that_skips_with_how_to_install(tmp_path):
 
 
 def test_a_login_node_and_a_suites_image_are_needs_too(tmp_path, monkeypatch):
-    done = run_pytest(tmp_path, """
-        import pytest
-
-        @pytest.mark.requires_slurm_clients
-        def test_needs_the_hosts_sbatch():
-            raise AssertionError("must not run here")
-
-        @pytest.mark.requires_image_sid
-        def test_needs_slurm_26_05():
-            raise AssertionError("must not run here")
-    """, env={**os.environ, "PATH": str(tmp_path)})     # nothing on PATH
-    assert "2 skipped" in done.stdout, done.stdout + done.stderr
-    assert "sbatch, munged not installed (.ci/setup.d/25-slurm-client.sh" in done.stdout
-    assert "needs podman or Docker" in done.stdout
+    report = skipped_with_nothing_on_path(tmp_path, "slurm_clients", "image_sid")
+    assert "sbatch, munged not installed (.ci/setup.d/25-slurm-client.sh" in report
+    assert "needs podman or Docker" in report
     from workload.cluster import images
     monkeypatch.setattr(images, "image_exists", lambda engine, image: False)
     if shutil.which("podman") or shutil.which("docker"):
