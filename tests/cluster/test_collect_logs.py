@@ -205,3 +205,20 @@ def test_daemon_lines_reach_the_clusters_receiver_once_across_a_restart(logged) 
     job_lines(second, 5)
     sources = [d["source"] for d in cluster_docs(cluster)]
     assert len(sources) == len(set(sources)), "a daemon log line was sent twice"
+
+
+@pytest.mark.rsyslog
+def test_a_container_missing_at_start_is_looked_for_again(rsyslog: Rsyslog,
+                                                          tmp_path: Path) -> None:
+    log = tmp_path / "n1.log"
+    source = Source("c-n1", "n1", "slurmd", log)
+    found: list[Source] = []                       # the engine does not know n1 yet
+    shipper = LogShipper("c", [], rsyslog.url(), tmp_path / "state",
+                         relocate=lambda: list(found), expected=1)
+    shipper.step()
+    assert shipper.read_total == 0
+    log.write_bytes((DATA / "22.05" / "n1.ctr.log").read_bytes())
+    found.append(source)                            # n1 started: inspect names its file
+    shipper.step()
+    docs = wait_for(lambda: len(got := slurm_docs(rsyslog)) >= 9 and got, 20, "n1's lines")
+    assert {(d["daemon"], d["node"]) for d in docs} == {("slurmd", "n1")} and len(docs) == 9

@@ -206,6 +206,9 @@ def _shipper(cluster: Cluster, receiver: str, interval_s: float,
     except logs.ShippedElsewhere as err:
         say(f"daemon logs left to the other collector: {err}")
         return None
+    except (ClusterError, OSError, ValueError) as err:   # metrics go on without them
+        say(f"daemon logs layer left out: {err}")
+        return None
     shipper.start()
     return shipper
 

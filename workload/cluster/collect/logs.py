@@ -159,7 +159,8 @@ class LogShipper:
 
     def __init__(self, cluster: str, sources: Sequence[Source], receiver: str,
                  state_dir: Path, timeout_s: float = 10.0,
-                 relocate: Callable[[], list[Source]] | None = None) -> None:
+                 relocate: Callable[[], list[Source]] | None = None,
+                 expected: int = 0) -> None:
         scheme, host, port = parse_endpoint(receiver)
         if scheme != "tcp":   # UDP confirms nothing: it cannot carry at-least-once
             raise ValueError(f"daemon logs need a tcp:// receiver, not {receiver}")
@@ -175,12 +176,14 @@ class LogShipper:
         self.follower = LogFollower(sources, state_dir / OFFSETS)
         self.spool = Spool(state_dir / SPOOL)
         self.transport = StreamTransport(host, port, timeout=timeout_s)
-        self.relocate = relocate   # finds the files again when a container was recreated
+        # Finds the files again when a container was recreated, or was not there yet.
+        self.relocate, self.expected = relocate, expected
         self.read_total = self.sent_total = 0
 
     def step(self) -> None:
         """OSError when the receiver is away (the lines wait in the spool)."""
-        if self.follower.missing and self.relocate is not None:
+        if self.relocate is not None and (self.follower.missing or
+                                          len(self.follower.sources) < self.expected):
             self.follower.sources = self.relocate()
         lines, offsets = self.follower.read()
         self.spool.extend([self.encode(s, at, line) for s, at, line in lines])
@@ -212,11 +215,16 @@ def for_cluster(cluster: Cluster, receiver: str) -> LogShipper:
     from workload.cluster import monitoring, proc
     containers = {h: cluster.container(h) for h in ("ctld", "db", *cluster.spec.node_names)}
 
+    def inspect(argv: list[str]) -> str:
+        # check=False: a stopped-and-removed container fails the inspect of the others;
+        # they still print, and the missing one is looked for again on the next step.
+        done = proc.run(cluster.engine, argv, check=False, timeout=30)
+        return done.stdout.decode(errors="replace")
+
     def find() -> list[Source]:
-        return locate(cluster.engine.name, containers,
-                      lambda argv: proc.text(cluster.engine, argv, timeout=30))
+        return locate(cluster.engine.name, containers, inspect)
     return LogShipper(cluster.name, find(), receiver, monitoring.output_dir(cluster.dir),
-                      relocate=find)
+                      relocate=find, expected=len(containers))
 
 
 class ShipperThread:
@@ -243,7 +251,7 @@ class ShipperThread:
         try:
             self.shipper.step()
             self.error = None
-        except (OSError, ValueError) as err:   # the receiver away, a log unreadable
+        except (OSError, ValueError, ClusterError) as err:   # receiver away, engine down
             self.error = f"{err} ({self.shipper.waiting} lines waiting)"
 
     def stop(self, deadline_s: float = 10.0) -> None:
