@@ -84,16 +84,27 @@ def test_bf_max_job_user_skips_a_users_further_jobs():
     assert starts(events)[3] == 30 and starts(events)[2] == 1200
 
 
-def test_bf_resolution_rounds_planned_ends_up():
+def test_bf_resolution_rounds_reservations_down():
     # J0 (2 of 4 CPUs) has a 61 s limit -> 2 min: planned to end at 120, so J1 (4 CPUs)
-    # is planned at 120. J2 (2 CPUs, 2 min limit) at the pass at 30 would hold CPUs to
-    # 150 > 120: not backfilled; it runs after J1 (J0 really ends at 100, J1 100..160).
-    # With bf_resolution=300 every planned time is on a 300 s grid: J0's end is kept as
-    # 300, J1 planned at 300, and J2's end 150 rounds to 300 <= 300: backfilled at 30.
+    # is planned at 120, reserved [120, 180). J2 (2 CPUs, 2 min limit) at the pass at 30
+    # would hold CPUs to 150 > 120: not backfilled; it runs after J1 (J0 really ends at
+    # 100, J1 100..160). With bf_resolution=300 J1's reservation [120, 180) rounds down
+    # to [0, 0): it holds nothing, and J2 is backfilled at 30.
     specs = [job(0, 0, 2, 100, limit=61), job(1, 1, 4, 60), job(2, 2, 2, 50, limit=120)]
     assert starts(simulate(specs, nodes(1, 4), conf())) == {0: 0, 1: 100, 2: 160}
     coarse = simulate(specs, nodes(1, 4), conf(SchedulerParameters="bf_resolution=300"))
     assert starts(coarse) == {0: 0, 2: 30, 1: 100}
+
+
+def test_a_reservation_starts_on_the_grid_before_the_planned_start():
+    # J0 (2 of 4 CPUs, 2 min limit) starts at 30 and is planned to end at 150 (to the
+    # second, not on the grid). J1 (4 CPUs) is planned at 150: backfill.c reserves
+    # [floor(150/60)*60, floor(210/60)*60) = [120, 180). J2 (2 CPUs, 1 min) at the pass
+    # at 90 would hold CPUs over [90, 150), into the reservation: not backfilled. J0
+    # ends at 149, J1 runs 149..209, J2 after it. (Rounding J0's end up to 180 instead
+    # would plan J1 at 180 and backfill J2 at 90.)
+    specs = [job(0, 30, 2, 119, limit=120), job(1, 31, 4, 60), job(2, 80, 2, 30)]
+    assert starts(simulate(specs, nodes(1, 4), conf())) == {0: 30, 1: 149, 2: 209}
 
 
 def test_default_queue_depth_and_sched_interval():

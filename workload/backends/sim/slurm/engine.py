@@ -310,7 +310,9 @@ class SlurmEngine:
         for node, cores in alloc:
             cell = self.nodes.cell_of[node]
             by_cell[cell] = by_cell.get(cell, 0) + cores
-        end = round_up(now + job.limit, self.s.bf_resolution_s)
+        # Backfill sees a running job end at its start + limit, to the second (the
+        # select plugin's will-run test), not on the bf_resolution grid.
+        end = now + job.limit
         job.planned = [(end, cell, cores) for cell, cores in by_cell.items()]
         names = self.nodes.names
         self._event(START, job, RUNNING, nodes=tuple(names[n] for n, _ in alloc),

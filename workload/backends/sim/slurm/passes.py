@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from workload.backends.sim.slurm.plan import Profile, round_up
+from workload.backends.sim.slurm.plan import Profile, round_down
 from workload.event import PENDING
 
 
@@ -107,14 +107,17 @@ def backfill(engine) -> None:
             if alloc is not None:
                 engine.start(job, alloc)
                 for node, cores in alloc:
-                    profile.reserve((nodes.cell_of[node],), cores, now,
-                                    round_up(now + job.limit, res))
+                    profile.reserve((nodes.cell_of[node],), cores, now, now + job.limit)
                 if not nodes.free_total:
                     return
                 continue
         job.reason = "Priority" if job.part.free >= job.procs else "Resources"
-        hold = _whole_nodes(job)
-        profile.reserve(job.part.cells, hold, start, round_up(start + job.limit, res))
+        # backfill.c rounds a reservation's start and end DOWN to bf_resolution
+        # (the table starts at now rounded down too, so nothing before now).
+        begin = max(now, round_down(start, res))
+        end = round_down(start + job.limit, res)
+        if end > begin:
+            profile.reserve(job.part.cells, _whole_nodes(job), begin, end)
 
 
 def _smallest_after(queue: list) -> list[float]:

@@ -1,8 +1,10 @@
 """Backfill's picture of the future: free CPUs per node group over time.
 
 Nodes with the same partitions form a group ("cell"); the profile holds each cell's
-free CPUs between breakpoints (now, and the ends of running jobs and reservations,
-rounded up to bf_resolution as backfill.c keeps them). A job of partition P fits at t
+free CPUs between breakpoints: now, the ends of running jobs (start + time limit, to
+the second, as the select plugin's will-run test sees them) and the bounds of
+reservations (rounded down to bf_resolution, as backfill.c's node_space table keeps
+them). A job of partition P fits at t
 when the cells of P have enough free CPUs for its whole time limit. A job planned for
 later holds whole nodes, as Slurm's backfill reservations do (node bitmaps).
 """
@@ -85,3 +87,8 @@ class Profile:
 def round_up(t: float, step: float) -> float:
     """``t`` up to the grid of ``step`` (infinite stays infinite)."""
     return math.ceil(t / step - 1e-9) * step if math.isfinite(t) else t
+
+
+def round_down(t: float, step: float) -> float:
+    """``t`` down to the grid of ``step`` (infinite stays infinite)."""
+    return math.floor(t / step + 1e-9) * step if math.isfinite(t) else t
