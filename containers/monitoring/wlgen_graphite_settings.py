@@ -20,3 +20,8 @@ LOG_ROTATION = False
 DEFAULT_XFILES_FACTOR = 0
 FUNCTION_PLUGINS = []
 SILENCED_SYSTEM_CHECKS = ["models.W042"]  # graphite-web 1.1.8 models on Django 3.2
+# graphite-web's app settings, loaded here (graphite.settings then skips its own copy) so
+# that ROOT_URLCONF can also serve the static files: see wlgen_graphite_urls.py.
+from graphite.app_settings import *  # noqa: E402,F403
+ROOT_URLCONF = "wlgen_graphite_urls"
+STATICFILES_FINDERS = ["wlgen_graphite_urls.StaticFinder"]
