@@ -23,7 +23,7 @@ COMMANDS: dict[str, str] = {
     "generate": "workload.cli.generate:generate",
     "metrics": "workload.cli.metrics:metrics",
     "inspect": "workload.cli.inspect:inspect",
-    "cluster": "workload.cli.cluster:cluster",
+    "cluster": "workload.cli.dashboard:cluster",   # the group, with `cluster dashboard`
     "run": "workload.cli.run:run",
     "check": "workload.cli.check:check",
     "compare": "workload.cli.compare:compare",

@@ -3,7 +3,8 @@
 `wlgen cluster up --monitoring` starts two containers of the monitoring image on the
 cluster's network, at fixed addresses after the Slurm services:
 
-    NAME-graphite  10.213.X.5  carbon-cache :2003 + graphite-web :8080 (gunicorn)
+    NAME-graphite  10.213.X.5  carbon-cache :2003 + graphite-web :8080 (gunicorn), with
+                               the cluster's dashboard (workload/cluster/dashboard.py)
     NAME-logs      10.213.X.6  rsyslog :5000 TCP+UDP, JSON lines -> received.jsonl
 
 Each port is published on a free 127.0.0.1 port; the host addresses are saved in the
@@ -130,8 +131,9 @@ def launch(cluster: Cluster, image: str) -> Endpoints:
 
 
 def wait_ready(cluster: Cluster, ends: Endpoints, timeout: float) -> None:
-    """Return when carbon, graphite-web and the receiver answer on their host ports;
-    ClusterError with the container's log when one exits or stays silent."""
+    """Return when carbon, graphite-web and the receiver answer on their host ports, with
+    the cluster's dashboard saved in graphite-web; ClusterError with the container's log
+    when one exits or stays silent."""
     checks = {"graphite": lambda: answers(ends.carbon_port) and _web_answers(ends),
               "logs": lambda: answers(ends.receiver_port)}
     deadline = time.monotonic() + timeout
@@ -146,6 +148,16 @@ def wait_ready(cluster: Cluster, ends: Endpoints, timeout: float) -> None:
             # Imported here: readiness imports Cluster, which imports this module.
             from workload.cluster.readiness import log_tail
             raise ClusterError(f"{err}; {log_tail(cluster, host)}") from None
+    load_dashboard(cluster, ends)
+
+
+def load_dashboard(cluster: Cluster, ends: Endpoints) -> str:
+    """Save the cluster's dashboard in its graphite-web (workload/cluster/dashboard.py);
+    returns its URL. Saved again it is replaced: the definition follows the code."""
+    from workload.cluster import dashboard
+    from workload.cluster.config import PARTITION
+    return dashboard.save(ends.graphite_web, cluster.name, cluster.spec.node_names,
+                          [PARTITION])
 
 
 def _web_answers(ends: Endpoints) -> bool:
