@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import simpy
 
@@ -11,11 +12,13 @@ from workload.backends.base import Backend, ClusterInfo, Emit, NodeInfo
 from workload.backends.sim.calibrate import TEXTBOOK, Calibration
 from workload.backends.sim.cluster import SimCluster
 from workload.backends.sim.policy import SLURM
-from workload.backends.sim.slurm import SlurmEngine, ignored
 from workload.errors import BackendError, InputError
 from workload.slurmconf import SlurmConfig
 from workload.slurmconf.defaults import DEFAULT_RELEASE
 from workload.spec import JobSpec
+
+if TYPE_CHECKING:
+    from workload.backends.sim.slurm import SlurmEngine
 
 
 #: What Slurm mode does not model yet, named in settings.json ``sim_ignored``.
@@ -60,7 +63,11 @@ class SimBackend(Backend):
                  calibration: Calibration = TEXTBOOK, slurm: SlurmConfig | None = None) -> None:
         self.info, self.policy, self.realtime = info, policy, realtime
         self.calibration, self.slurm = calibration, slurm
-        self.ignored: list[str] = ignored(slurm) if slurm is not None else []
+        self.ignored: list[str] = []
+        if slurm is not None:
+            # Imported here: the Slurm engine is a tenth of a textbook run's start-up.
+            from workload.backends.sim.slurm import ignored
+            self.ignored = ignored(slurm)
         if slurm is not None and info.total_gpus:
             # Said, never silent: backfill's plan does not see GPUs.
             self.ignored.append(GPUS_IGNORED)
@@ -69,6 +76,7 @@ class SimBackend(Backend):
     def attach(self, env: simpy.Environment, emit: Emit, epoch: float, run_id: str = "") -> None:
         self.epoch = epoch
         if self.slurm is not None:
+            from workload.backends.sim.slurm import SlurmEngine
             self.cluster = SlurmEngine(env, self.info, self.slurm, emit, epoch)
         else:
             self.cluster = SimCluster(env, self.info, self.policy, emit, epoch,

@@ -100,11 +100,12 @@ class Partition:
         return list(zip(chosen, pinned_counts(per_node, nodes, job.procs)))
 
     def take(self, job: SimJob, alloc: Allocation) -> None:
-        free, free_nodes = self.free, self.free_nodes
+        free, discard = self.free, self.free_nodes.discard
         for node, cores in alloc:
-            free[node] -= cores
-            if not free[node]:
-                free_nodes.discard(node)
+            left = free[node] - cores
+            free[node] = left
+            if not left:
+                discard(node)
         if job.mem:
             for node, cores in alloc:
                 self.free_mem[node] -= job.mem * cores
@@ -115,12 +116,14 @@ class Partition:
         self.running[job.seq] = job
 
     def release(self, job: SimJob) -> None:
-        free, free_nodes, up = self.free, self.free_nodes, self.up
+        free, add, up = self.free, self.free_nodes.add, self.up
+        freed = 0
         for node, cores in job.alloc:
             free[node] += cores
             if up[node]:
-                free_nodes.add(node)
-                self.free_total += cores
+                add(node)
+                freed += cores
+        self.free_total += freed
         if job.mem:
             for node, cores in job.alloc:
                 self.free_mem[node] += job.mem * cores
