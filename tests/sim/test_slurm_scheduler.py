@@ -119,12 +119,17 @@ def test_default_queue_depth_and_sched_interval():
     assert starts(shallow) == {0: 0, 1: 600, 2: 660}
 
 
-def test_batch_sched_delay_delays_the_event_pass():
-    # Slurm's default batch_sched_delay=3: a job submitted at 0 on an idle node starts
-    # at 3 (the main pass runs 3 s after the submit).
-    events = simulate([job(0, 0, 1, 60)], nodes(1, 4),
-                      conf().merged("SchedulerParameters=batch_sched_delay=3"))
-    assert starts(events) == {0: 3}
+def test_batch_sched_delay_counts_from_the_schedulers_last_run():
+    # controller.c runs queued scheduling on its once-a-second wake-up when
+    # batch_sched_delay has passed since the last run. J0 (submit 0) on an idle node:
+    # no run yet, it starts at 0. J1 (submit 1.5): the wake-up at 2 is 2 s after the
+    # run at 0 < 3, so J1 starts at 3. With batch_sched_delay=0 it starts at the wake-up
+    # at 2, not at its submit.
+    specs = [job(0, 0, 1, 60), job(1, 1.5, 1, 60)]
+    delayed = simulate(specs, nodes(1, 4),
+                       conf().merged("SchedulerParameters=batch_sched_delay=3"))
+    assert starts(delayed) == {0: 0, 1: 3}
+    assert starts(simulate(specs, nodes(1, 4), conf())) == {0: 0, 1: 2}
 
 
 def test_time_limits_are_whole_minutes_and_overtime_extends_them():

@@ -2,14 +2,16 @@
 
 Main scheduler (job_scheduler.c schedule()): jobs in sort_job_queue2 order; once a
 job of a partition is left pending for resources (reason Resources), lower jobs of that
-partition wait (reason Priority) for this pass. It runs ``batch_sched_delay`` after a
-submit or an end, testing ``default_queue_depth`` jobs, and over the whole queue every
-``sched_interval``. Backfill (backfill.c) runs every ``bf_interval``: jobs in the same
-order, up to ``bf_max_job_test`` (and ``bf_max_job_user`` per user), each planned at
-its earliest start in the profile (passes.py); a job starts now only if it fits for its
-whole time limit around the reservations of every higher job, else it gets its own
-reservation when that start is within ``bf_window``. Passes never yield, so
-``bf_continue`` (resume after a yield) changes nothing here.
+partition wait (reason Priority) for this pass. A submit or an end queues a request;
+slurmctld's background loop (controller.c) wakes every whole second and runs it, testing
+``default_queue_depth`` jobs, once ``batch_sched_delay`` has passed since the
+scheduler's last run; and over the whole queue every ``sched_interval``. Backfill
+(backfill.c) runs every ``bf_interval``: jobs in the same order, up to
+``bf_max_job_test`` (and ``bf_max_job_user`` per user), each planned at its earliest
+start in the profile (passes.py); a job starts now only if it fits for its whole time
+limit around the reservations of every higher job, else it gets its own reservation
+when that start is within ``bf_window``. Passes never yield, so ``bf_continue``
+(resume after a yield) changes nothing here.
 
 Passes are skipped when nothing changed since the last one (no submit, end, node
 change or priority reorder): the result would be the same.
@@ -72,6 +74,7 @@ class SlurmEngine:
         self.holds = Holds()                 # jobs waiting for their --dependency
         self.held: dict[int, Job] = {}
         self._dirty = {"full": False, "bf": False}
+        self._last_main = -math.inf           # when the main scheduler last ran
 
     def _parts(self, info: ClusterInfo, conf: SlurmConfig) -> dict[str, Part]:
         confs = {p.name: p for p in conf.partitions}
@@ -199,7 +202,11 @@ class SlurmEngine:
     def _kick(self) -> None:
         self._dirty["full"] = self._dirty["bf"] = True
         if "main" not in self._armed:
-            self._arm("main", self.env.now + self.s.batch_delay_s, self._on_main)
+            # controller.c's background loop wakes each whole second and runs the
+            # queued scheduler once batch_sched_delay has passed since its last run.
+            now = self.env.now
+            at = max(math.ceil(now - 1e-9), self._last_main + self.s.batch_delay_s)
+            self._arm("main", at, self._on_main)
         self._arm_periodic()
 
     def _arm(self, name: str, at: float, fn) -> None:
@@ -219,12 +226,14 @@ class SlurmEngine:
 
     def _on_main(self, _=None) -> None:
         self._armed.discard("main")
+        self._last_main = self.env.now
         passes.main(self, self.s.queue_depth)
         self._arm_periodic()
 
     def _on_full(self, _=None) -> None:
         self._armed.discard("full")
         self._dirty["full"] = False
+        self._last_main = self.env.now
         passes.main(self, 0)
         self._arm_periodic()
 
