@@ -168,3 +168,20 @@ def test_a_specs_qos_is_sent_and_what_no_request_carries_is_refused() -> None:
         sbatch_argv(SPEC.with_(depends=(("afterok", (3,)),)), "r1")
     with pytest.raises(InputError, match="qos"):
         sbatch_argv(SPEC.with_(qos="a b"), "r1")
+
+
+def test_a_gpu_job_on_one_node_asks_per_node() -> None:
+    """--gres, not --gpus, for a job whose tasks share one node: Slurm 26.05.5 started a
+    --gpus=2 array task with one GPU (tests/slurm/data/gpu/26.05/tres-per-job-short-*)."""
+    one = JobSpec(seq=0, submit_s=0, procs=1, runtime_s=3, time_limit_s=60, gpus=2)
+    argv = sbatch_argv(one, "r1")
+    assert "--gres=gpu:2" in argv and "--nodes=1-1" in argv
+    assert not [a for a in argv if a.startswith("--gpus")]
+    typed = sbatch_argv(one.with_(procs=4, nodes=1, gpu_type="a100"), "r1")
+    assert "--gres=gpu:a100:2" in typed and "--nodes=1" in typed
+    request = submit_request(one, "r1", "S", tasks=8)
+    assert (request.gres, request.gpus, request.array) == ("gpu:2", None, 8)
+    # Tasks that may spread over nodes keep the whole job's count.
+    spread = sbatch_argv(one.with_(procs=3), "r1")
+    assert "--gpus=2" in spread and "--nodes=1-3" in spread
+    assert not [a for a in spread if a.startswith("--gres")]

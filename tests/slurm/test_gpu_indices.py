@@ -17,7 +17,10 @@ from workload.backends.slurm.cli import CliClient
 from workload.backends.slurm.parse import SQUEUE_ARGV, SQUEUE_JSON_ARGV, gpu_indices
 from workload.backends.slurm.restapi import parse_jobs
 from workload.backends.slurm.runner import Done, Runner
+from workload.backends.slurm.request import submit_request
 from workload.backends.slurm.tracker import Tracker
+from workload.checks import FAIL, check_no_overcommit
+from workload.checks.observed import load_observed
 from workload.spec import JobSpec
 
 SLURM = Path(__file__).parent / "data"
@@ -108,3 +111,28 @@ def test_without_gpus_the_cli_watcher_keeps_the_text_query() -> None:
     client.describe()
     client.queue()
     assert [a for a in runner.asked if a[0] == "squeue"] == [SQUEUE_ARGV]
+
+
+RUN = DATA / "26.05" / "run-tres-per-job-short"
+
+
+def test_slurm_2605_gave_a_gpus_2_task_one_gpu_and_the_check_says_so() -> None:
+    """A real REST storm on 26.05.5 (60 jobs, big.py in the H1 report): array task 22_0
+    asked --gpus=2 (tres_per_job) and Slurm started it beside a 1-GPU job, with the one
+    free GPU. Its start event names that GPU, so no_overcommit says what happened (and
+    not "at least 3 GPUs of 2", the count-only bound the CI run reported); the request
+    wlgen now sends for such a job asks per node, which Slurm checks per node."""
+    sacct = (DATA / "26.05" / "tres-per-job-short-sacct.txt").read_text().splitlines()
+    row = dict(zip(sacct[0].split("|"), next(r.split("|") for r in sacct
+                                             if r.startswith("22_0|"))))
+    assert "gres/gpu=2" in row["ReqTRES"] and "gres/gpu=1" in row["AllocTRES"]
+    assert "TresPerJob=gres/gpu:2" in (DATA / "26.05" /
+                                       "tres-per-job-short-scontrol-d.txt").read_text()
+    obs = load_observed(RUN)
+    check = check_no_overcommit(obs)
+    assert check.status == FAIL
+    assert [(f["job_id"], f["problem"]) for f in check.violations] == [
+        ("22_0", "given 1 GPUs, asked for 2")]
+    spec = obs.requests[0]
+    request = submit_request(spec, "r", "S", tasks=2)
+    assert (request.gres, request.gpus) == ("gpu:2", None)

@@ -230,3 +230,13 @@ def test_auth_statuses_and_the_tokens_user() -> None:
     assert not RestFailure("x", 500).auth and not RestFailure("x").auth
     assert token_user(sign_jwt(b"k" * 32, "alice")) == "alice"
     assert token_user("not-a-jwt") is None
+
+
+def test_a_gpu_job_on_one_node_asks_per_node_in_each_api() -> None:
+    one = JobSpec(seq=0, submit_s=0, procs=1, runtime_s=3, time_limit_s=60, gpus=2)
+    request = submit_request(one, "r1", "S", tasks=8)
+    legacy = job_description(request, {}, Api("v0.0.38"))["job"]
+    assert legacy["gres"] == "gpu:2" and "gpus" not in legacy and legacy["array"] == "0-7"
+    job = job_description(request, {}, Api("v0.0.44", "/"))["job"]
+    assert job["tres_per_node"] == "gres/gpu:2" and "tres_per_job" not in job
+    assert (job["minimum_nodes"], job["maximum_nodes"]) == (1, 1)

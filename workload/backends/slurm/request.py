@@ -65,6 +65,11 @@ class SubmitRequest:
     exclusive: bool = False
     requeue: bool | None = None
     gpus: str | None = None      # sbatch --gpus: "N" or "TYPE:N" for the whole job
+    # sbatch --gres: "gpu:N" or "gpu:TYPE:N" on each node, for a job on one node: there
+    # it means the same as --gpus, and Slurm 26.05.5 started a --gpus=2 array task on a
+    # node with one GPU free and gave it that one (AllocTRES gres/gpu=1, stored in
+    # tests/slurm/data/gpu/26.05/tres-per-job-short-*), which --gres never did.
+    gres: str | None = None
     # At most this many nodes (``--nodes=1-N``) when ``nodes`` is unset: GPU jobs say
     # their tasks' count, since Slurm 24.11 spread a 1-task --gpus=2 job over two nodes
     # (a node holding GPUs and no task; the simulator never does that).
@@ -91,8 +96,18 @@ def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | No
         mem_per_cpu_mb=None if mem is None else _count(mem, "mem_per_cpu_mb"),
         account=_name(spec.account or account, "account"),
         partition=_name(spec.partition or partition, "partition"),
-        array=_count(tasks, "tasks"), gpus=_gpus(spec),
-        max_nodes=spec.procs if spec.gpus and spec.nodes is None else None, **fields)
+        array=_count(tasks, "tasks"), **_gpu_fields(spec), **fields)
+
+
+def _gpu_fields(spec: JobSpec) -> dict[str, Any]:
+    """The GPU request: per node (``gres``) for a job on one node, else for the whole
+    job (``gpus``) with at most its tasks' count of nodes."""
+    gpus = _gpus(spec)
+    if gpus is None:
+        return {}
+    if spec.nodes == 1 or (spec.nodes is None and spec.procs == 1):
+        return {"gres": f"gpu:{gpus}", "max_nodes": 1 if spec.nodes is None else None}
+    return {"gpus": gpus, "max_nodes": spec.procs if spec.nodes is None else None}
 
 
 def _gpus(spec: JobSpec) -> str | None:

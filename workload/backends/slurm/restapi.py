@@ -144,6 +144,14 @@ def _gpus(value: str | None, api: Api) -> dict[str, Any]:
     return {"gpus": value} if api.legacy else {"tres_per_job": f"gres/gpu:{value}"}
 
 
+def _gres(value: str | None, api: Api) -> dict[str, Any]:
+    """GPUs on each node ("gpu:2", "gpu:a100:2"): v0.0.38's ``gres``, later
+    ``tres_per_node`` ("gres/gpu:2"), as sbatch --gres sets them."""
+    if value is None:
+        return {}
+    return {"gres": value} if api.legacy else {"tres_per_node": f"gres/{value}"}
+
+
 #: SubmitRequest field -> job description field(s), for both API shapes.
 _FIELDS: dict[str, Render] = {
     "name": _as("name"), "tasks": _as("tasks"), "time_limit_min": _as("time_limit"),
@@ -152,7 +160,7 @@ _FIELDS: dict[str, Render] = {
     "output": _as("standard_output"), "chdir": _as("current_working_directory"),
     "qos": _as("qos"), "reservation": _as("reservation"), "constraint": _as("constraints"),
     "exclusive": _exclusive, "requeue": _as("requeue"), "gpus": _gpus,
-    "max_nodes": _max_nodes,
+    "max_nodes": _max_nodes, "gres": _gres,
 }
 
 
