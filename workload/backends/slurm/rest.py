@@ -138,7 +138,8 @@ class RestSlurmClient:
         """Nothing to warm: a token per user is made on first use."""
 
     def close(self) -> None:
-        """Nothing held open: urllib opens a connection per request."""
+        """Close the kept-alive connections (one per thread that called)."""
+        self.http.close()
 
     def _call(self, method: str, path: str, body: Any = None, *, user: str | None = None,
               query: Mapping[str, str] | None = None) -> dict[str, Any]:
