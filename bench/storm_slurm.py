@@ -3,6 +3,7 @@ parallel sbatch and one `sbatch --array`; then a large storm, every job accounte
 
     wlgen cluster up --nodes 4 --cpus 8 --name slurmbe
     python3 bench/storm_slurm.py --cluster slurmbe [--jobs 400] [--storm 10000] [--login]
+    python3 bench/storm_slurm.py --cluster slurmbe --distinct 2000 [--distinct-workers 8,16]
 
 The rate runs happen with every node drained, so no client's jobs start and compete
 for this machine's cores: each figure is slurmctld accepting jobs and nothing else.
@@ -11,7 +12,10 @@ and from first submit to the moment the last job id is recorded for wlgen, twice
 (`arrays=False`) and with same-shape jobs of one instant packed into array jobs (the
 default). With --login, the same from this host as a login node (`wlgen cluster login`:
 the host's own sbatch, no relay into the controller), next to a sequential sbatch loop
-on the host. Needs root and podman (and for --login, slurm-client and munge).
+on the host. With --distinct N, only jobs that cannot be packed (each its own time
+limit), through every client side by side, the HTTP ceiling of slurmrestd and the CPU
+a job costs in each part (see storm_distinct.py). Needs root and podman (and for
+--login, slurm-client and munge).
 """
 
 from __future__ import annotations
@@ -225,6 +229,14 @@ def storm(cluster: Cluster, jobs: int, workers: int) -> None:
           f"unaccounted {m['unaccounted']}, run dir {result.run_dir}")
 
 
+def distinct(cluster: Cluster, jobs: int, workers: list[int], repeat: int) -> None:
+    import storm_distinct   # bench/ is on the path when run as a script
+    print(f"cluster {cluster.name}: {cluster.spec.nodes} drained nodes x {cluster.spec.cpus} "
+          f"CPUs, Slurm {cluster.slurm_version}; {jobs} jobs of distinct shapes per client, "
+          f"median of {repeat} rounds; {os.cpu_count()} cores")
+    storm_distinct.report(storm_distinct.measure(cluster, jobs, workers, repeat), jobs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cluster", default="wlgen")
@@ -233,10 +245,20 @@ def main() -> None:
     parser.add_argument("--storm", type=int, default=10000, help="0: skip the large storm")
     parser.add_argument("--repeat", type=int, default=3,
                         help="rounds per client; each figure is the median")
+    parser.add_argument("--distinct", type=int, default=0, metavar="N",
+                        help="only a storm of N jobs of distinct shapes (no arrays possible), "
+                             "every client side by side (sbatch loop, xargs, wlgen CLI and "
+                             "REST, a plain HTTP client), with CPU per job")
+    parser.add_argument("--distinct-workers", default="8,16",
+                        help="wlgen workers (and HTTP threads) tried with --distinct")
     parser.add_argument("--login", action="store_true",
                         help="also from this host as a login node (wlgen cluster login)")
     args = parser.parse_args()
     cluster = Cluster.load(args.cluster)
+    if args.distinct:
+        distinct(cluster, args.distinct, [int(w) for w in args.distinct_workers.split(",")],
+                 args.repeat)
+        return
     print(f"cluster {cluster.name}: {cluster.spec.nodes} nodes x {cluster.spec.cpus} CPUs, "
           f"Slurm {cluster.slurm_version}; {args.jobs} jobs per client, median of "
           f"{args.repeat} rounds")
