@@ -33,12 +33,16 @@ class _Ids:
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
+        self.seen: dict[str, int] = {}   # every name met: a lookup, not a regex, a job
 
     def __call__(self, name: str) -> int:
-        match = _NUMBERED.fullmatch(name)
-        if match:
-            return int(match[1])
-        return self.ids.setdefault(name, 100_000 + len(self.ids))
+        number = self.seen.get(name)
+        if number is None:
+            match = _NUMBERED.fullmatch(name)
+            number = (int(match[1]) if match
+                      else self.ids.setdefault(name, 100_000 + len(self.ids)))
+            self.seen[name] = number
+        return number
 
 
 def partition_numbers(header: Header) -> dict[str, int]:
