@@ -25,9 +25,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 CASES = {"kth-class": (28_490, 100), "1m": (1_000_000, 256)}
+ACCASIM = "/tmp/accasim-venv/bin/python"
+HERE = Path(__file__).resolve().parent
+
+
+def child_env(pycache: Path) -> dict[str, str]:
+    """The children's environment: bytecode cached outside the tree (see the docstring)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
 
 
 def generate(path: Path, jobs: int, procs: int) -> None:
@@ -36,18 +46,39 @@ def generate(path: Path, jobs: int, procs: int) -> None:
                    check=True, stderr=subprocess.DEVNULL)
 
 
-def replay(trace: Path, policy: str, out: Path) -> tuple[float, float, float, dict]:
-    """(wall seconds, CPU seconds, child peak RSS MB, metrics) of one replay."""
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """(wall seconds, CPU seconds, child peak RSS MB, stdout) of one child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "workload.cli.main", "replay", str(trace),
-                           "--backend", "sim", "--policy", policy, "--out", str(out), "--json"],
-                          check=True, capture_output=True, text=True)
+    done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     # ru_maxrss of children is the largest child so far: fine, the largest case runs last.
-    return wall, cpu, after.ru_maxrss / 1024, json.loads(done.stdout)
+    return wall, cpu, after.ru_maxrss / 1024, done.stdout
+
+
+def replay(trace: Path, policy: str, out: Path,
+           env: dict[str, str]) -> tuple[float, float, float, dict]:
+    """(wall seconds, CPU seconds, child peak RSS MB, metrics) of one replay."""
+    wall, cpu, rss, stdout = timed(
+        [sys.executable, "-m", "workload.cli.main", "replay", str(trace), "--backend", "sim",
+         "--policy", policy, "--out", str(out), "--json"], env)
+    return wall, cpu, rss, json.loads(stdout)
+
+
+def accasim(python: str, trace: Path, procs: int, out: Path,
+            env: dict[str, str]) -> tuple[float, float, float, dict]:
+    """The same as replay() for AccaSim (EASY), its metrics read from its statistics."""
+    wall, cpu, rss, _ = timed([python, str(HERE / "accasim_run.py"), str(trace), str(procs),
+                               "1", str(out)], env)
+    stats = (out / f"stats-{trace.stem}.swf").read_text()
+    wait = float(stats.split("Avg. waiting times:")[1].split()[0])
+    return wall, cpu, rss, {"utilization": float("nan"), "wait_mean_s": wait}
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -55,23 +86,34 @@ def main() -> None:
     parser.add_argument("--cases", default="kth-class,1m")
     parser.add_argument("--policies", default="fcfs,easy,slurm")
     parser.add_argument("--repeat", type=int, default=3, help="runs per small case (best kept)")
+    parser.add_argument("--accasim", default=ACCASIM, help="AccaSim's python (skipped if absent)")
+    parser.add_argument("--accasim-max", type=int, default=100_000,
+                        help="run AccaSim only on cases of fewer jobs than this")
     args = parser.parse_args()
-    print(f"{'case':<10} {'policy':<6} {'jobs':>9} {'wall s':>8} {'cpu s':>7} {'jobs/s':>9} "
+    print(f"load average before: {load()} ({os.cpu_count()} CPUs)")
+    print(f"{'case':<10} {'policy':<7} {'jobs':>9} {'wall s':>8} {'cpu s':>7} {'jobs/s':>9} "
           f"{'peak MB':>8} {'util':>6} {'wait mean s':>12}")
     with tempfile.TemporaryDirectory(dir=os.environ.get("WLGEN_BENCH_TMP")) as tmp:
+        env = child_env(Path(tmp) / "pycache")
         for case in args.cases.split(","):
             jobs, procs = CASES[case]
             trace = Path(tmp) / f"{case}.swf"
             generate(trace, jobs, procs)
             repeat = args.repeat if jobs < 100_000 else 1
-            for policy in args.policies.split(","):
-                runs = [replay(trace, policy, Path(tmp) / f"{case}-{policy}-{i}")
-                        for i in range(repeat)]
+            rows = [(policy, partial(replay, trace, policy, env=env))
+                    for policy in args.policies.split(",")]
+            if Path(args.accasim).exists() and jobs < args.accasim_max:
+                rows.append(("accasim", partial(accasim, args.accasim, trace, procs, env=env)))
+            for name, run in rows:
+                if name != "accasim":   # warm-up: bytecode cached, as an install has it
+                    run(out=Path(tmp) / f"{case}-{name}-warm")
+                runs = [run(out=Path(tmp) / f"{case}-{name}-{i}") for i in range(repeat)]
                 wall, cpu, rss, metrics = min(runs, key=lambda r: r[0])
-                print(f"{case:<10} {policy:<6} {jobs:>9,} {wall:>8.2f} {cpu:>7.2f} "
+                print(f"{case:<10} {name:<7} {jobs:>9,} {wall:>8.2f} {cpu:>7.2f} "
                       f"{jobs / wall:>9,.0f} {rss:>8.0f} {metrics['utilization']:>6.2f} "
                       f"{metrics['wait_mean_s']:>12,.0f}",
                       flush=True)
+    print(f"load average after: {load()}")
 
 
 if __name__ == "__main__":
