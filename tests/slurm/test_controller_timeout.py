@@ -58,12 +58,38 @@ def started(run_dir: Path) -> int:
     return sum(json.loads(line)["kind"] == "start" for line in events.read_text().splitlines())
 
 
+def wait_running(cluster: Cluster, proc: subprocess.Popen[str], run_dir: Path,
+                 count: int = 4, timeout: float = 180) -> None:
+    """Until the storm's ``count`` jobs have started. A storm that exits first ends the
+    wait at once with its own stderr; a timeout says what Slurm was doing meanwhile."""
+    def running() -> bool:
+        if started(run_dir) >= count:
+            return True
+        if proc.poll() is not None:
+            _, err = proc.communicate()
+            raise AssertionError(f"the storm exited ({proc.returncode}) with "
+                                 f"{started(run_dir)} of {count} jobs started:\n{err}")
+        return False
+    try:
+        wait_for(running, timeout, f"the storm's {count} jobs running", interval=0.5)
+    except ClusterError as err:
+        raise AssertionError(f"{err}\n{slurm_view(cluster)}") from None
+
+
+def slurm_view(cluster: Cluster) -> str:
+    """The queue with reasons, the node and the controller's last words (for a failure)."""
+    squeue = cluster.exec("ctld", ["squeue", "-o", "%i %j %T %r %S"], timeout=30)
+    node = cluster.exec("ctld", ["scontrol", "show", "node", "-o"], timeout=30)
+    return "\n".join([squeue.stdout.decode(errors="replace"),
+                      node.stdout.decode(errors="replace"), cluster.logs("ctld", 40)])
+
+
 def test_a_controller_gone_longer_than_the_timeout_ends_the_run(cluster: Cluster,
                                                                 tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     proc = storm(cluster, run_dir, "120")
     try:
-        wait_for(lambda: started(run_dir) >= 4, 90, "the storm's jobs running")
+        wait_running(cluster, proc, run_dir)
         engine(cluster, "stop")
         out, err = proc.communicate(timeout=TIMEOUT_S + 90)
     finally:
@@ -101,7 +127,7 @@ def test_a_restart_shorter_than_the_timeout_keeps_the_run_going(cluster: Cluster
     run_dir = tmp_path / "run"
     proc = storm(cluster, run_dir, "8")
     try:
-        wait_for(lambda: started(run_dir) >= 4, 90, "the storm's jobs running")
+        wait_running(cluster, proc, run_dir)
         engine(cluster, "stop")
         time.sleep(8)   # the controller stays away ~8 s (plus the stop itself): a fault
         engine(cluster, "start")
