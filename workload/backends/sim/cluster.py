@@ -65,10 +65,10 @@ class SimCluster:
         job.limit = self.calibration.limit(job.limit)
         reason = f"invalid partition {name!r}" if part is None else part.impossible(job)
         latency, error = timing or (None, None)
-        self._event(SUBMIT, job, PENDING, submit_latency_s=latency, submit_error_s=error)
+        self._event(SUBMIT, job, PENDING, latency=latency, error=error)
         if reason or part is None:          # no partition always has a reason
             job.state = REJECTED
-            self._event(END, job, REJECTED, reason=reason)
+            self._event(END, job, REJECTED, reason=reason or "")
             return
         self.jobs[job.seq] = job
         ready = self.holds.hold(job)
@@ -172,9 +172,14 @@ class SimCluster:
             else:
                 self._finish(held, CANCELLED, reason=NEVER)
 
-    def _event(self, kind: str, job: SimJob, state: str, **extra) -> None:
+    def _event(self, kind: str, job: SimJob, state: str, *, nodes: tuple[str, ...] = (),
+               exit_code: int | None = None, reason: str = "", latency: float | None = None,
+               error: float | None = None, gpus: tuple[str, ...] = ()) -> None:
+        # Event's fields by position: three events a job, keyword matching was a tenth
+        # of the simulator's own time.
         self.emit(Event(kind, self.epoch + self.env.now, job.seq, job.job_id, state,
-                        job.spec.user, job.partition, job.procs, **extra))
+                        job.spec.user, job.partition, job.procs, nodes, exit_code, reason,
+                        latency, error, None, gpus))
 
 
 def planned_end(spec: JobSpec, limit: float) -> tuple[float, str]:
