@@ -315,6 +315,15 @@ def test_zero_processors_are_counted_as_zero_processors(wlgen, tmp_path):
     assert metrics["skipped_0_processors"] == 1 and "skipped_processors_1_n_a" not in metrics
 
 
+def test_inspect_counts_zero_processors_as_such_and_shows_no_negative_load(wlgen, tmp_path):
+    zero = "2 5 0 10 0 -1 -1 0 20 -1 1 1 1 -1 -1 -1 -1 -1\n"
+    unknown = "3 6 0 10 -1 -1 -1 -1 20 -1 1 1 1 -1 -1 -1 -1 -1\n"
+    path = trace(tmp_path, GOOD.format(n=1, t=0) + zero + unknown + GOOD.format(n=4, t=9))
+    stats = metrics_of(wlgen("inspect", str(path), "--json"))
+    assert stats["unusable"] == {"0 processors": 1, "processors -1 (n/a)": 1}
+    assert stats["jobs"] == 2 and stats["load"] > 0
+
+
 def test_an_all_at_once_storm_is_bounded(wlgen):
     one_line_exit_2(wlgen("storm", "--jobs", str(10**9), "--backend", "sim"),
                     "at most 1,000,000 jobs; give a rate")
