@@ -13,14 +13,23 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
-
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
 from workload.cluster.secrets import sign_jwt
+from workload.backends.slurm.backend import SlurmBackend
+from workload.backends.slurm.parse import JobRecord
+from workload.backends.slurm.request import SubmitRequest, submit_request
+from workload.backends.slurm.rest import ClusterTokens, RestSlurmClient, rest_client
+from workload.backends.slurm.restclient import RestClient, RestFailure
+from workload.backends.slurm.retry import Patience
+from workload.backends.slurm.script import build_batch_script
+from workload.spec import JobSpec
 
 from workload.testing.require import require
 from tests.clusters import per_run_name
@@ -142,3 +151,82 @@ def _queued(cluster: Cluster, prefix: str) -> list[str]:
     out = cluster.slurm(["squeue", "--noheader", "--format=%i|%T|%j"])
     return [line for line in out.splitlines()
             if line.split("|")[-1].startswith(prefix) and "|CANCELLED|" not in line]
+
+
+# -- kept-alive connections (restclient.RestClient) --------------------------------------
+def _spec(seq: int) -> JobSpec:
+    return JobSpec(seq=seq, submit_s=0, procs=1, runtime_s=1, time_limit_s=60 * (seq + 1),
+                   user="root")
+
+
+def _request(seq: int, run_id: str) -> SubmitRequest:
+    spec = _spec(seq)
+    return submit_request(spec, run_id, build_batch_script(spec))
+
+
+def test_each_thread_keeps_one_connection_for_all_its_requests(cluster: Cluster) -> None:
+    client, _ = rest_client(cluster, None, None)
+    run_id = f"ka{time.time_ns()}"
+    try:
+        for _ in range(10):
+            client.queue()
+        assert client.http.opened == 1   # one a request would be 10 (and cost each a connect)
+        with ThreadPoolExecutor(4) as pool:   # the submit workers: concurrent requests
+            ids = list(pool.map(lambda seq: client.submit(_request(seq, run_id), None),
+                                range(12)))
+        assert len(set(ids)) == 12
+        assert 1 < client.http.opened <= 1 + 4   # never more than a connection a thread
+        queued = [r for r in client.queue() if r.name.startswith(f"wlgen.{run_id}.")]
+        assert sorted(r.job_id for r in queued) == sorted(ids)
+    finally:
+        cluster.slurm(["scancel", "--user=root"])
+        client.close()
+    assert not client.http.held
+
+
+class CountingLookups(RestSlurmClient):
+    """The real client, counting the look-ups by name (the reconcile before a retry)."""
+
+    lookups = 0
+
+    def queue(self, name: str | None = None) -> list[JobRecord]:
+        if name is not None:
+            self.lookups += 1
+        return super().queue(name)
+
+
+def test_a_restarted_slurmrestd_costs_a_get_nothing_and_a_post_a_lookup(
+        cluster: Cluster) -> None:
+    plain, _ = rest_client(cluster, None, None)
+    client = CountingLookups(plain.http, plain.environment)
+    backend = SlurmBackend(client, cluster_name=cluster.name,
+                           patience=Patience(give_up_s=120))
+    before_restart = ThreadPoolExecutor(1)   # a second thread with a connection of its own
+    request = _request(0, f"rs{time.time_ns()}")
+    try:
+        client.queue()
+        before_restart.submit(client.queue).result()
+        assert client.http.opened == 2
+        subprocess.run(["podman", "restart", cluster.container("rest")], check=True,
+                       env=cluster.exec_env(), capture_output=True, timeout=120)
+        fresh = RestClient(cluster.rest_url, ClusterTokens(cluster), keep_alive=False)
+        wait_for(lambda: _answers(fresh, client.api.slurm("ping")), 120, "slurmrestd back")
+        # A GET on the dead connection is sent again on a new one: no failure at all.
+        before_restart.submit(client.queue).result()
+        assert client.http.opened == 3
+        # A POST is not: its job may exist, so it is looked up by its tag, then submitted.
+        job_id = backend._sbatch(request, None)
+        assert client.lookups == 1
+        assert [r.job_id for r in client.queue(request.name)] == [job_id]   # exactly once
+    finally:
+        before_restart.shutdown()
+        cluster.slurm(["scancel", "--user=root"])
+        client.close()
+
+
+def _answers(http: RestClient, path: str) -> bool:
+    try:
+        http.call("GET", path)
+    except RestFailure:
+        return False
+    return True

@@ -6,9 +6,10 @@ workers are the concurrent requests; slurmrestd answers them on its own threads)
 new connection per request was most of a submit's cost through slurmrestd. Failures
 become :class:`RestFailure` with a text the submit retry rules (retry.classify)
 understand: a refused connection certainly did not create a job, a timeout or reset
-after sending may have. Only an idempotent request (GET, DELETE) that fails on a reused
-connection before any answer byte is sent again at once, on a new connection; a POST
-never is (its job may exist: the backend looks it up by its tag first).
+after sending may have. Only an idempotent request (GET, DELETE) whose reused connection
+turns out closed or reset (slurmrestd restarted meanwhile) is sent again at once, on a
+new connection; a POST never is (its job may exist: the backend looks it up by its tag
+first).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class RestFailure(Exception):
 
 
 class _Stale(Exception):
-    """A reused connection failed before any answer byte: ``cause`` is why."""
+    """A reused connection was found closed or reset: ``cause`` is how."""
 
     def __init__(self, cause: BaseException) -> None:
         super().__init__(str(cause))
@@ -110,7 +111,7 @@ class RestClient:
             conn.request(method, target, body=data, headers=headers)
             reply = conn.getresponse()
             raw = reply.read()
-        except (http.client.RemoteDisconnected, BrokenPipeError) as error:
+        except (ConnectionResetError, BrokenPipeError) as error:   # and RemoteDisconnected
             self._discard(conn)
             if reused:
                 raise _Stale(error) from None
