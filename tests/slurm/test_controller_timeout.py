@@ -36,6 +36,16 @@ def cluster() -> Iterator[Cluster]:
         yield handle
 
 
+@pytest.fixture(autouse=True)
+def idle_after(cluster: Cluster) -> Iterator[None]:
+    """After each test, pass or fail: slurmctld back, the run's jobs cancelled (the first
+    test's run 120 s) and the node idle, so no test starts on another's leftovers."""
+    yield
+    wait_for(lambda: answers(cluster), 120, "slurmctld back")
+    cancel_run_jobs(cluster)
+    wait_for(lambda: set(cluster.node_states().values()) == {"idle"}, 120, "the node idle")
+
+
 def engine(cluster: Cluster, verb: str) -> None:
     """Stop or start the controller's container (slurmctld is its main process)."""
     argv = [cluster.engine.name, verb, *(["-t", "5"] if verb == "stop" else []),
@@ -108,10 +118,6 @@ def test_a_controller_gone_longer_than_the_timeout_ends_the_run(cluster: Cluster
     assert accounting["unaccounted_seqs"] == [0, 1, 2, 3]   # none ended while we watched
     metrics = json.loads(out)
     assert metrics["stopped_by"] == "backend failure" and metrics["unaccounted"] == 4
-    # Back, slurmctld still has the run's jobs (running 120 s): cancel them for the next test.
-    wait_for(lambda: answers(cluster), 120, "slurmctld back")
-    cancel_run_jobs(cluster)
-    wait_for(lambda: set(cluster.node_states().values()) == {"idle"}, 120, "the node idle")
 
 
 def answers(cluster: Cluster) -> bool:
