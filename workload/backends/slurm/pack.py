@@ -46,10 +46,12 @@ def _quoted_runtimes(specs: list[JobSpec]) -> list[str]:
     out = []
     for spec in specs:
         value = spec.runtime_s
-        text = done.get(value) if isinstance(value, (int, float)) else None
+        plain = isinstance(value, (int, float)) and spec.cancel_after_s is None
+        text = done.get(value) if plain else None
         if text is None:
             text = shlex.quote(runtime_arg(spec))   # InputError for what is no number
-            done[value] = text
+            if plain:
+                done[value] = text
         out.append(text)
     return out
 

@@ -19,6 +19,7 @@ from workload.spec import JobSpec
 LAUNCHERS = ("srun", "mpirun", "none")
 _LAUNCH = {"srun": ("srun", "--mpi=pmix"), "mpirun": ("mpirun",)}
 _PYTHON = re.compile(r"[A-Za-z0-9_./+-]{1,256}")
+CANCEL_MARGIN_S = 30.0   # how long a job to be cancelled runs past its cancel
 
 
 
@@ -30,6 +31,12 @@ def runtime_arg(spec: JobSpec) -> str:
             or (lo is not None and value < lo) or (hi is not None and value > hi):
         raise InputError(f"must be a number of seconds in [{SECONDS.lo}, {SECONDS.hi}]",
                          field="runtime_s", value=value)
+    cancel = spec.cancel_after_s
+    if isinstance(cancel, (int, float)) and math.isfinite(cancel):
+        # The watcher cancels it this far into its run (a sacct replay): the payload
+        # must still be running then, whatever its own start-up took.
+        value = max(value, cancel) + CANCEL_MARGIN_S
+        value = min(value, hi) if hi is not None else value
     return SECONDS.format(value)
 
 

@@ -7,6 +7,7 @@ polls still yields submit, start and end, in that order, with the right times.
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class Track:
     nodes: tuple[str, ...] = field(default=())
     gpus: tuple[str, ...] = field(default=())   # "node:index", when Slurm named them
     waited: str = ""                       # the last reason Slurm gave while it pended
+    cancel_after: float | None = None      # cancel this long after it started (sacct)
 
 
 class Tracker:
@@ -45,6 +47,8 @@ class Tracker:
         # which a worker would otherwise spend before its next sbatch.
         self._arrays: list[tuple[str, list[JobSpec], str, list[tuple[float, float]]]] = []
         self._arrays_lock = threading.Lock()
+        # (when, seq, start) of jobs to cancel at a point of their run, earliest first.
+        self._cancels: list[tuple[float, int, float]] = []
 
     @property
     def tracks(self) -> dict[int, Track]:
@@ -53,7 +57,8 @@ class Tracker:
             with self._arrays_lock:   # held until done: no reader sees half an array
                 for job_id, specs, partition, timings in self._arrays:
                     self._tracks.update({spec.seq: Track(task_id(job_id, i), spec.user,
-                                                         partition, spec.procs, timing)
+                                                         partition, spec.procs, timing,
+                                                         cancel_after=spec.cancel_after_s)
                                          for i, (spec, timing) in enumerate(zip(specs,
                                                                                 timings))})
                 self._arrays = []
@@ -62,7 +67,8 @@ class Tracker:
     def add(self, seq: int, job_id: str, spec: JobSpec, partition: str,
             timing: tuple[float, float]) -> None:
         """A job sbatch accepted (or one found again by its tag after a lost answer)."""
-        self.tracks[seq] = Track(job_id, spec.user, partition, spec.procs, timing)
+        self.tracks[seq] = Track(job_id, spec.user, partition, spec.procs, timing,
+                                 cancel_after=spec.cancel_after_s)
 
     def add_array(self, job_id: str, specs: list[JobSpec], partition: str,
                   timing: tuple[float, float],
@@ -78,6 +84,21 @@ class Tracker:
     def unfinished(self) -> dict[int, str]:
         """seq -> job id of every accepted job without an end event yet."""
         return {seq: t.job_id for seq, t in self.tracks.items() if not t.ended}
+
+    def due_cancels(self, now: float) -> list[str]:
+        """Job ids of running jobs whose source was cancelled this far into its run
+        (``JobSpec.cancel_after_s``, from Slurm's own start time): each given once."""
+        out = []
+        while self._cancels and self._cancels[0][0] <= now:
+            _, seq, started = heapq.heappop(self._cancels)
+            track = self.tracks.get(seq)
+            if track is not None and not track.ended and track.started == started:
+                out.append(track.job_id)
+        return out
+
+    def next_cancel(self) -> float | None:
+        """When the earliest pending cancel is due (None: none is)."""
+        return self._cancels[0][0] if self._cancels else None
 
     def observe(self, seq: int, rec: JobRecord) -> list[Event]:
         """Events for what ``rec`` shows beyond what was already reported."""
@@ -115,6 +136,8 @@ class Tracker:
                 rec.state == RUNNING or rec.state in FINAL_STATES):
             track.nodes, track.started, track.requeued = rec.nodes, rec.start, False
             track.gpus = rec.gpus
+            if track.cancel_after is not None:
+                heapq.heappush(self._cancels, (rec.start + track.cancel_after, seq, rec.start))
             # Why it waited and the priority it started with (issue 15 asks why a job
             # waited): the last pending reason seen ("" if it never pended in a poll).
             out.append(self._event(START, rec.start, seq, track, RUNNING, reason=track.waited,

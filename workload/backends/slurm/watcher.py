@@ -38,7 +38,7 @@ class Watcher:
         self.stopping = threading.Event()
         self.polls = self.errors = 0
         self.last_error = ""
-        self.changed = self.released = 0
+        self.changed = self.released = self.cancelled = 0
         self.thread = threading.Thread(target=self._loop, daemon=True, name="wlgen-watcher")
 
     def start(self) -> None:
@@ -58,7 +58,12 @@ class Watcher:
             # Quick while things change, slower when idle, and never more than about a
             # third of slurmctld's time spent answering us.
             interval = MIN_INTERVAL_S if changed else min(MAX_INTERVAL_S, interval * 1.5)
-            self.stopping.wait(max(interval, 2 * took))
+            wait = max(interval, 2 * took)
+            with self.lock:
+                due = self.tracker.next_cancel()
+            if due is not None:    # a cancel falls due sooner: be there (see _cancel_due)
+                wait = max(0.0, min(wait, due - time.time()))
+            self.stopping.wait(wait)
 
     def poll(self) -> bool:
         """One round: the queue, then accounting for the missing; True when any event
@@ -73,6 +78,7 @@ class Watcher:
         if records is None:
             return False
         seen = self._apply(records, expected)
+        self._cancel_due()
         self._release_held(records, expected)
         missing = [job for seq, job in expected.items() if seq not in seen]
         for i in range(0, len(missing), ACCOUNTING_CHUNK):
@@ -80,6 +86,19 @@ class Watcher:
             found = self._query(functools.partial(self.client.accounting, chunk))
             seen |= self._apply(found or [], expected)
         return bool(self.changed)
+
+    def _cancel_due(self) -> None:
+        """Cancel the jobs whose source was cancelled at this point of its run (a sacct
+        replay: the simulator does the same); their end comes from Slurm as CANCELLED."""
+        with self.lock:
+            ids = self.tracker.due_cancels(time.time())
+        if ids:
+            try:
+                self.client.cancel(ids)
+                self.cancelled += len(ids)
+            except ClientFailure as error:
+                self.last_error = str(error)   # the job then runs to its end, as reported
+                self.errors += 1
 
     def _release_held(self, records: list[JobRecord], expected: dict[int, str]) -> None:
         """Release the run's jobs that Slurm held after a failed launch (a node died under
