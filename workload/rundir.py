@@ -256,11 +256,16 @@ def _first_undecodable(path: Path) -> tuple[int, UnicodeDecodeError] | None:
 def read_events(path: Path) -> Iterator[Event]:
     """Events of an events.jsonl file; a bad line is an InputError naming it."""
     for number, line in _lines(path):
-        try:
-            yield Event.from_dict(json.loads(line))
-        except (ValueError, TypeError, KeyError, AttributeError) as err:
-            raise InputError(f"not a lifecycle event: {_why(err)}", file=str(path),
-                             line=number) from None
+        yield event_from_line(line, path, number)
+
+
+def event_from_line(line: str, path: Path, number: int) -> Event:
+    """One events.jsonl line (``number`` of ``path``, for the error) as an Event."""
+    try:
+        return Event.from_dict(json.loads(line))
+    except (ValueError, TypeError, KeyError, AttributeError) as err:
+        raise InputError(f"not a lifecycle event: {_why(err)}", file=str(path),
+                         line=number) from None
 
 
 def read_requests(run_dir: Path) -> dict[int, JobSpec] | None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from workload.errors import InputError
 from workload.event import Event
-from workload.rundir import EVENTS, METRICS
+from workload.rundir import EVENTS, METRICS, event_from_line
 from workload.sinks.jsonl import follow_lines
 from workload.sinks.logstash import iso8601
 
@@ -26,13 +25,6 @@ def readable(event: Event) -> str:
     if event.reason:
         parts.append(event.reason)
     return "  ".join(parts)
-
-
-def parse_line(line: str, path: Path, number: int) -> Event:
-    try:
-        return Event.from_dict(json.loads(line))
-    except (ValueError, TypeError, KeyError) as err:
-        raise InputError(f"not a lifecycle event: {err}", file=str(path), line=number) from err
 
 
 @click.group()
@@ -65,7 +57,7 @@ def tail(run_dir: Path, raw: bool, until_done: bool, poll: float) -> None:
     number = 0
     try:
         for number, line in enumerate(follow_lines(path, done, poll), start=1):
-            click.echo(line if raw else readable(parse_line(line, path, number)))
+            click.echo(line if raw else readable(event_from_line(line, path, number)))
     except KeyboardInterrupt:
         pass   # Ctrl-C is how a follow ends: not an error
     except UnicodeDecodeError:
