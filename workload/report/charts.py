@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from workload.report.faults import Span
 from workload.report.series import Series, thin
 from workload.report.svg import Frame, color, nice_ticks
 
@@ -20,14 +21,20 @@ def time_unit(span_s: float) -> tuple[float, str]:
 
 
 def step_chart(title: str, y_label: str, runs: Sequence[tuple[str, Series]], *,
-               y_max: float | None = None, percent: bool = False) -> str:
-    """Several runs' step functions over time, overlaid (one colour and legend entry each)."""
+               y_max: float | None = None, percent: bool = False,
+               marks: Sequence[Span] = ()) -> str:
+    """Several runs' step functions over time, overlaid (one colour and legend entry each),
+    over ``marks``: fault intervals, shaded (an open one to the chart's end)."""
     span = max((float(x[-1]) for _, (x, _) in runs if len(x)), default=1.0) or 1.0
+    span = max([span, *(m.end_s or m.start_s for m in marks)])
     unit, name = time_unit(span)
     top = y_max if y_max is not None else max(
         (float(np.max(y)) for _, (_, y) in runs if len(y)), default=1.0) or 1.0
     frame = Frame(title, (0.0, span / unit), (0.0, top * 1.05), f"time since start ({name})",
                   y_label)
+    for mark in marks:
+        end = span if mark.end_s is None else mark.end_s
+        frame.span(mark.start_s / unit, end / unit, mark.label)
     for i, (run, (x, y)) in enumerate(runs):
         x, y = thin(x, y)
         frame.polyline(list(x / unit), list(y), run=run, index=i)

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from workload.checks.observed import Observed, load_observed
-from workload.rundir import read_checks
+from workload.report.faults import Span, spans
+from workload.report.faults import table as fault_table
+from workload.rundir import read_checks, read_faults
 from workload.report.charts import cdf_chart, share_chart, step_chart
 from workload.report.gantt import gantt
 from workload.report.series import (epoch_of, gpu_use, queue_length, top_users, user_shares,
@@ -52,19 +54,22 @@ def write_report(run_dirs: Sequence[str | Path], out: str | Path, *,
 def render(runs: Sequence[tuple[str, Observed]], title: str) -> str:
     t0 = {name: epoch_of(obs) for name, obs in runs}
     shares = [(name, user_shares(obs)) for name, obs in runs]
+    faults = [(name, read_faults(obs.run_dir) if obs.run_dir else []) for name, obs in runs]
+    marks = [Span(f"{name}: {s.label}" if len(runs) > 1 else s.label, s.start_s, s.end_s)
+             for name, found in faults for s in spans(found)]
     sections = [
         f"<h1>{html.escape(title)}</h1>",
         f"<p>{len(runs)} run(s): {', '.join(html.escape(n) for n, _ in runs)}. Written "
         f"{time.strftime('%Y-%m-%d %H:%M:%S')} by wlgen.</p>",
-        "<h2>Metrics</h2>", _metrics_table(runs), _checks_table(runs),
+        "<h2>Metrics</h2>", _metrics_table(runs), _checks_table(runs), fault_table(faults),
         "<h2>Utilisation and queue</h2>",
         _figure("utilisation", step_chart(
             "Utilisation over time", "busy CPUs", [(n, utilisation(o, t0[n])) for n, o in runs],
-            y_max=1.0, percent=True)),
-        *_gpu_figure(runs, t0),
+            y_max=1.0, percent=True, marks=marks)),
+        *_gpu_figure(runs, t0, marks),
         _figure("queue", step_chart(
             "Queue length over time", "jobs waiting", [(n, queue_length(o, t0[n]))
-                                                       for n, o in runs])),
+                                                       for n, o in runs], marks=marks)),
         "<h2>Waits</h2>",
         _figure("wait-cdf", cdf_chart([(n, wait_cdf(o)) for n, o in runs])),
         "<h2>Per-user share</h2>",
@@ -77,14 +82,15 @@ def render(runs: Sequence[tuple[str, Observed]], title: str) -> str:
             + "\n".join(sections) + "\n</body></html>\n")
 
 
-def _gpu_figure(runs: Sequence[tuple[str, Observed]], t0: dict[str, float]) -> list[str]:
+def _gpu_figure(runs: Sequence[tuple[str, Observed]], t0: dict[str, float],
+                marks: Sequence[Span]) -> list[str]:
     """GPU use over time, for the runs whose cluster has GPUs (none: no figure)."""
     gpu_runs = [(n, o) for n, o in runs if o.cluster.total_gpus]
     if not gpu_runs:
         return []
     return [_figure("gpu-use", step_chart(
         "GPU use over time", "GPUs held", [(n, gpu_use(o, t0[n])) for n, o in gpu_runs],
-        y_max=1.0, percent=True))]
+        y_max=1.0, percent=True, marks=marks))]
 
 
 def _figure(ident: str, svg: str) -> str:

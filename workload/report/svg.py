@@ -1,7 +1,8 @@
 """A few SVG primitives and a plot frame: axes, ticks, legend. No dependencies.
 
 Every element the tests count carries a class: ``series`` (a polyline, with
-``data-run`` and ``data-points``), ``bar``, ``job``, ``legend-item``.
+``data-run`` and ``data-points``), ``bar``, ``job``, ``legend-item``, ``fault`` (a
+fault's interval).
 """
 
 from __future__ import annotations
@@ -84,6 +85,17 @@ class Frame:
         self.parts.append(f'<rect class="{cls}" x="{px0:.1f}" y="{py0:.1f}" '
                           f'width="{max(px1 - px0, 0.6):.1f}" height="{max(py1 - py0, 0.6):.1f}"'
                           f' fill="{fill}"><title>{escape(tip)}</title></rect>')
+
+    def span(self, x0: float, x1: float, label: str) -> None:
+        """A fault interval: a shaded band the plot's height, its label at the top."""
+        top, _, bottom, _ = self.margin
+        px0, px1 = self.x(x0), self.x(x1)
+        self.parts.append(
+            f'<g class="fault"><rect x="{px0:.1f}" y="{top}" width="{max(px1 - px0, 1.5):.1f}" '
+            f'height="{self.height - top - bottom}" fill="#ff7f0e" fill-opacity="0.18" '
+            f'stroke="#ff7f0e" stroke-width="0.8"><title>{escape(label)}</title></rect>'
+            f'<text x="{px0 + 3:.1f}" y="{top + 11}" font-size="10" fill="#b35900">'
+            f'{escape(label)}</text></g>')
 
     def render(self, *, y_ticks: list[tuple[float, str]] | None = None) -> str:
         top, right, bottom, left = self.margin
