@@ -13,6 +13,7 @@ import pytest
 
 from workload.cli.main import cli
 from workload.cluster import dashboard
+from tests.cluster.pngpixels import rows
 from workload.cluster.pngstack import parse, stack
 
 DATA = Path(__file__).parent / "data" / "dashboard"
@@ -77,36 +78,13 @@ def test_render_params_carry_the_window_and_style():
 
 
 # -- PNG stacking ------------------------------------------------------------------------
-def pixels(png: bytes) -> list[bytes]:
-    """A reference decoder: every row unfiltered (the five filters of the PNG spec)."""
-    image = parse(png)
-    bpp, stride = {2: 3, 6: 4, 0: 1, 4: 2}[image.colour], image.stride
-    rows, above = [], bytes(stride)
-    for r in range(image.height):
-        kind = image.rows[r * (stride + 1)]
-        line = bytearray(image.rows[r * (stride + 1) + 1:(r + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b, c = above[i], above[i - bpp] if i >= bpp else 0
-            if kind == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                add = a if pa <= pb and pa <= pc else b if pb <= pc else c
-            else:
-                add = (0, a, b, (a + b) // 2)[kind]
-            line[i] = (line[i] + add) & 0xFF
-        rows.append(bytes(line))
-        above = bytes(line)
-    return rows
-
-
 def test_stacked_renders_decode_to_the_renders_rows_one_after_the_other():
     first, second = ((DATA / f).read_bytes() for f in ("graph1_240px.png", "graph2_240px.png"))
     assert parse(first).rows[0] != 0   # the real render filters its first row (Sub)
     stacked = stack([first, second, first])
     image = parse(stacked)
     assert (image.width, image.height) == (240, 300)
-    assert pixels(stacked) == pixels(first) + pixels(second) + pixels(first)
+    assert rows(stacked) == rows(first) + rows(second) + rows(first)
     assert zlib.crc32(stacked[-8:-4]) == zlib.crc32(b"IEND")
 
 
