@@ -4,13 +4,15 @@
     python3 bench/collector_cost.py --nodes 8 --interval 5 --count 60
     python3 bench/collector_cost.py --name wlgen       # an existing cluster with monitoring
 
-Runs the collector in this process (the background one of `up` is stopped first, so
-only this one samples) with a 1-CPU job on every other node so the layers have
-something to say, and prints:
+Runs the collector in this process with every layer (the background one of `up` is
+stopped first, so only this one samples): nodes, scheduler, a flat fabric applied
+(1 Gbit/s) so the fabric layer reads its ports, and the daemon logs' shipper thread;
+with a 1-CPU job on every other node so the layers have something to say. Prints:
 
-- this process's CPU (parsing, cgroup reads, the send to carbon) and that of its
-  waited-for children (the `podman exec` client of the one exec in ctld a sample),
-  in seconds and as % of one core over the wall time;
+- this process's CPU (parsing, cgroup and net/dev reads, the send to carbon, following
+  the daemon logs and sending them to the receiver) and that of its waited-for
+  children (the `podman exec` client of the one exec in ctld a sample), in seconds and
+  as % of one core over the wall time;
 - the wall time of one sample.
 
 Not counted: conmon and runc of that exec (podman detaches them), and sdiag, squeue
@@ -27,7 +29,7 @@ import statistics
 import time
 
 from workload.cluster import Cluster, ClusterSpec, down, up
-from workload.cluster.collect import background
+from workload.cluster.collect import background, logs
 from workload.cluster.collect.collector import CarbonOutbox, Collector, slots
 
 NAME = "wlgen-bench-col"
@@ -40,26 +42,35 @@ def cpu_seconds() -> tuple[float, float]:
 
 
 def measure(cluster: Cluster, interval_s: float, count: int) -> None:
-    collector = Collector(cluster)
-    outbox = CarbonOutbox(cluster.monitoring.graphite, cluster.name)
-    durations, metrics = [], 0
     own0, kids0 = cpu_seconds()
     began = time.monotonic()
-    for when in slots(interval_s, count):
-        sample = collector.sample(when)
-        outbox.put(sample)
-        outbox.flush()
-        durations.append(sample.metrics["collector.duration_ms"])
-        metrics = len(sample.metrics)
-        assert not sample.errors, sample.errors
+    shipper = logs.ShipperThread(logs.for_cluster(cluster, cluster.monitoring.logstash()),
+                                 interval_s)
+    shipper.start()
+    collector = Collector(cluster, shipper=shipper)
+    outbox = CarbonOutbox(cluster.monitoring.graphite, cluster.name)
+    durations, metrics = [], 0
+    try:
+        for when in slots(interval_s, count):
+            sample = collector.sample(when)
+            outbox.put(sample)
+            outbox.flush()
+            durations.append(sample.metrics["collector.duration_ms"])
+            metrics = len(sample.metrics)
+            assert not sample.errors, sample.errors
+    finally:
+        shipper.stop()
     wall = time.monotonic() - began
     own, kids = (b - a for a, b in zip((own0, kids0), cpu_seconds()))
+    lines = shipper.shipper.sent_total
     print(f"cluster {cluster.name}: {cluster.spec.nodes} nodes, interval {interval_s:g} s, "
           f"{count} samples of {metrics} metrics over {wall:.0f} s")
     print(f"  collector process CPU     {own:7.2f} s  {100 * own / wall:5.2f} % of one core")
     print(f"  + podman exec clients     {kids:7.2f} s  {100 * kids / wall:5.2f} % of one core")
     print(f"  = total                   {own + kids:7.2f} s  "
           f"{100 * (own + kids) / wall:5.2f} % of one core   [target <= 2 %]")
+    print(f"  daemon log lines sent: {lines}; fabric metrics a sample: "
+          f"{sum(k.startswith('fabric.') for k in sample.metrics)}")
     print(f"  one sample: median {statistics.median(durations):.0f} ms, "
           f"max {max(durations):.0f} ms wall")
 
@@ -77,6 +88,8 @@ def main() -> None:
         cluster = up(ClusterSpec(name=name, nodes=args.nodes, cpus=4, mem_mb=1024,
                                  monitoring=True), timeout=300) if made else Cluster.load(name)
         background.stop(cluster.dir)
+        from workload.fabric import apply
+        apply.apply(cluster, apply.topology_for(cluster, "flat", 1_000_000_000))
         jobs = [cluster.slurm(["sbatch", "--parsable", "-w", node, "-n1", "--wrap",
                                "sleep 3600"]).strip()
                 for node in cluster.spec.node_names[::2]]
