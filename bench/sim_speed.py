@@ -50,7 +50,9 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float,
     """(wall seconds, CPU seconds, child peak RSS MB, stdout) of one child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    # cwd outside the source tree: ``-m`` puts the cwd first on sys.path, before PYTHONPATH
+    done = subprocess.run(command, check=True, capture_output=True, text=True, env=env,
+                          cwd=tempfile.gettempdir())
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
@@ -77,6 +79,18 @@ def accasim(python: str, trace: Path, procs: int, out: Path,
     return wall, cpu, rss, {"utilization": float("nan"), "wait_mean_s": wait}
 
 
+def baseline_env(rev: str, tmp: Path) -> dict[str, str]:
+    """Children's environment importing ``workload`` from revision ``rev`` (git archive)."""
+    tree = tmp / "baseline"
+    tree.mkdir()
+    archive = subprocess.run(["git", "-C", str(HERE.parent), "archive", rev, "workload"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    env = child_env(tmp / "pycache-baseline")
+    env["PYTHONPATH"] = str(tree)
+    return env
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -89,12 +103,16 @@ def main() -> None:
     parser.add_argument("--accasim", default=ACCASIM, help="AccaSim's python (skipped if absent)")
     parser.add_argument("--accasim-max", type=int, default=100_000,
                         help="run AccaSim only on cases of fewer jobs than this")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also run the textbook policies with git revision REV's workload/ "
+                             "(rows POLICY@REV), side by side under the same load")
     args = parser.parse_args()
     print(f"load average before: {load()} ({os.cpu_count()} CPUs)")
     print(f"{'case':<10} {'policy':<7} {'jobs':>9} {'wall s':>8} {'cpu s':>7} {'jobs/s':>9} "
           f"{'peak MB':>8} {'util':>6} {'wait mean s':>12}")
     with tempfile.TemporaryDirectory(dir=os.environ.get("WLGEN_BENCH_TMP")) as tmp:
         env = child_env(Path(tmp) / "pycache")
+        base_env = baseline_env(args.baseline, Path(tmp)) if args.baseline else None
         for case in args.cases.split(","):
             jobs, procs = CASES[case]
             trace = Path(tmp) / f"{case}.swf"
@@ -102,6 +120,9 @@ def main() -> None:
             repeat = args.repeat if jobs < 100_000 else 1
             rows = [(policy, partial(replay, trace, policy, env=env))
                     for policy in args.policies.split(",")]
+            if base_env is not None:
+                rows += [(f"{policy}@{args.baseline}", partial(replay, trace, policy, env=base_env))
+                         for policy in args.policies.split(",") if policy != "slurm"]
             if Path(args.accasim).exists() and jobs < args.accasim_max:
                 rows.append(("accasim", partial(accasim, args.accasim, trace, procs, env=env)))
             for name, run in rows:
