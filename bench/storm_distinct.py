@@ -101,9 +101,10 @@ def shell_loop(cluster: Cluster, jobs: int, parallel: int) -> Callable[[], float
 
 
 def wlgen_client(cluster: Cluster, jobs: int, client: str, workers: int,
-                 keep_alive: bool = True) -> Callable[[], float]:
+                 keep_alive: bool = True, watch: bool = True) -> Callable[[], float]:
     """wlgen's Slurm backend, one request a job (``arrays=False`` changes nothing here:
-    the shapes differ), set up (users, tokens, relay) before the clock."""
+    the shapes differ), set up (users, tokens, relay) before the clock. ``watch=False``
+    stops its watcher (the queue polls of a run) to show what submitting alone costs."""
     def run() -> float:
         from storm_slurm import TimedTracker
         backend = make_backend(client=client, cluster=cluster.name, workers=workers,
@@ -116,6 +117,9 @@ def wlgen_client(cluster: Cluster, jobs: int, client: str, workers: int,
         backend.attach(simpy.Environment(),
                        lambda event: rejected.append(event) if event.state == REJECTED
                        else None, time.time(), f"dist{time.time_ns()}")
+        if not watch:
+            assert backend.watcher is not None
+            backend.watcher.stop()
         backend.prepare_users(["u1"])
         backend.describe()
         began = time.monotonic()
@@ -178,7 +182,10 @@ def post_all(url: str, path: str, bodies: list[bytes], headers: dict[str, str],
     return time.monotonic() - began
 
 
-def clients(cluster: Cluster, jobs: int, workers: list[int]) -> dict[str, Callable[[], float]]:
+def clients(cluster: Cluster, jobs: int, workers: list[int], only: str = ""
+            ) -> dict[str, Callable[[], float]]:
+    """Every client by name; ``only``: those whose name holds one of these
+    comma-separated words."""
     out: dict[str, Callable[[], float]] = {
         SEQ: shell_loop(cluster, jobs, 1),
         "8 parallel sbatch (xargs -P8)": shell_loop(cluster, jobs, 8),
@@ -189,7 +196,13 @@ def clients(cluster: Cluster, jobs: int, workers: list[int]) -> dict[str, Callab
         out[f"{CLI} ({count} workers)"] = wlgen_client(cluster, jobs, "cli", count)
         out[f"{REST} ({count} workers)"] = wlgen_client(cluster, jobs, "rest", count)
         out[f"{CEILING} ({count} threads)"] = http_ceiling(cluster, jobs, count)
-    return out
+        out[f"{REST} ({count} workers), {NO_WATCH}"] = wlgen_client(
+            cluster, jobs, "rest", count, watch=False)
+        out[f"{CLI} ({count} workers), {NO_WATCH}"] = wlgen_client(
+            cluster, jobs, "cli", count, watch=False)
+    words = [word for word in only.split(",") if word]
+    return {name: run for name, run in out.items()
+            if not words or any(word in name for word in words)}
 
 
 SEQ = "sequential sbatch loop"
@@ -197,23 +210,26 @@ CLI = "wlgen CLI client"
 REST = "wlgen REST, kept alive"
 REST_BEFORE = "wlgen REST, a connection a request"
 CEILING = "plain HTTP client, kept alive"
+NO_WATCH = "no watcher"
 
 
-def measure(cluster: Cluster, jobs: int, workers: list[int], repeat: int
+def measure(cluster: Cluster, jobs: int, workers: list[int], repeat: int, only: str = ""
             ) -> dict[str, list[Sample]]:
     """Every client ``repeat`` times, interleaved (each round starts with another
     client), the queue emptied and slurmctld settled between any two."""
     from storm_slurm import clean, drained
-    runs = clients(cluster, jobs, workers)
+    runs = clients(cluster, jobs, workers, only)
     names = list(runs)
     samples: dict[str, list[Sample]] = {name: [] for name in names}
     with drained(cluster):
         clean(cluster)
         for round_ in range(repeat):
             for name in names[round_ % len(names):] + names[:round_ % len(names)]:
-                samples[name].append(timed(cluster, runs[name]))
-                print(f"    round {round_ + 1} {name}: {jobs / samples[name][-1].seconds:.1f} "
-                      f"jobs/s (load {samples[name][-1].load:.1f})", flush=True)
+                got = timed(cluster, runs[name])
+                samples[name].append(got)
+                cpu = ", ".join(f"{part} {ms / jobs:.2f}" for part, ms in got.cpu_ms.items())
+                print(f"    round {round_ + 1} {name}: {jobs / got.seconds:.1f} jobs/s, "
+                      f"CPU ms a job {cpu} (load {got.load:.1f})", flush=True)
                 clean(cluster)
     return samples
 
@@ -231,17 +247,17 @@ def report(samples: dict[str, list[Sample]], jobs: int) -> None:
                for part in (*PARTS, "wlgen")}
         print(f"  {name:<46} {rate[name]:8.1f}   {cpu['ctld']:10.2f} {cpu['rest']:11.2f} "
               f"{cpu['wlgen']:6.2f}")
-    seq = rate[SEQ]
-    best_parallel = max(r for n, r in rate.items() if "parallel sbatch" in n)
-    for name, value in rate.items():
-        if name.startswith(CLI):
+    parallel = [r for n, r in rate.items() if "parallel sbatch" in n]
+    seq, best_parallel = rate.get(SEQ), max(parallel, default=None)
+    for name, value in rate.items():   # (a partial run, --distinct-only, may lack some)
+        if name.startswith(CLI) and seq and best_parallel:
             print(f"  {name}: {value / seq:.2f}x the sequential loop (goal >= 3x), "
                   f"{value / best_parallel:.0%} of the best parallel sbatch (goal >= 100%)")
-    before = rate[f"{REST_BEFORE} (8 workers)"]
+    before = rate.get(f"{REST_BEFORE} (8 workers)")
     for name, value in rate.items():
-        if name.startswith(REST + " ("):
-            count = name.split("(")[1].split()[0]
-            ceiling = rate[f"{CEILING} ({count} threads)"]
+        count = name.split("(")[-1].split()[0]
+        ceiling = rate.get(f"{CEILING} ({count} threads)")
+        if name.startswith(REST + " (") and before and ceiling:
             print(f"  {name}: {value / before:.2f}x a connection a request (goal >= 3x), "
                   f"{value / ceiling:.0%} of the plain HTTP client's {ceiling:.0f} jobs/s "
                   f"with as many threads (goal >= 80%)")

@@ -229,12 +229,13 @@ def storm(cluster: Cluster, jobs: int, workers: int) -> None:
           f"unaccounted {m['unaccounted']}, run dir {result.run_dir}")
 
 
-def distinct(cluster: Cluster, jobs: int, workers: list[int], repeat: int) -> None:
+def distinct(cluster: Cluster, jobs: int, workers: list[int], repeat: int,
+             only: str = "") -> None:
     import storm_distinct   # bench/ is on the path when run as a script
     print(f"cluster {cluster.name}: {cluster.spec.nodes} drained nodes x {cluster.spec.cpus} "
           f"CPUs, Slurm {cluster.slurm_version}; {jobs} jobs of distinct shapes per client, "
           f"median of {repeat} rounds; {os.cpu_count()} cores")
-    storm_distinct.report(storm_distinct.measure(cluster, jobs, workers, repeat), jobs)
+    storm_distinct.report(storm_distinct.measure(cluster, jobs, workers, repeat, only), jobs)
 
 
 def main() -> None:
@@ -251,13 +252,16 @@ def main() -> None:
                              "REST, a plain HTTP client), with CPU per job")
     parser.add_argument("--distinct-workers", default="8,16",
                         help="wlgen workers (and HTTP threads) tried with --distinct")
+    parser.add_argument("--distinct-only", default="", metavar="WORDS",
+                        help="with --distinct: only the clients whose name holds one of "
+                             "these comma-separated words (e.g. 'kept alive,HTTP')")
     parser.add_argument("--login", action="store_true",
                         help="also from this host as a login node (wlgen cluster login)")
     args = parser.parse_args()
     cluster = Cluster.load(args.cluster)
     if args.distinct:
         distinct(cluster, args.distinct, [int(w) for w in args.distinct_workers.split(",")],
-                 args.repeat)
+                 args.repeat, args.distinct_only)
         return
     print(f"cluster {cluster.name}: {cluster.spec.nodes} nodes x {cluster.spec.cpus} CPUs, "
           f"Slurm {cluster.slurm_version}; {args.jobs} jobs per client, median of "
