@@ -222,3 +222,21 @@ def test_a_container_missing_at_start_is_looked_for_again(rsyslog: Rsyslog,
     shipper.step()
     docs = wait_for(lambda: len(got := slurm_docs(rsyslog)) >= 9 and got, 20, "n1's lines")
     assert {(d["daemon"], d["node"]) for d in docs} == {("slurmd", "n1")} and len(docs) == 9
+
+
+def test_a_line_longer_than_a_read_is_cut_never_stuck(tmp_path: Path, monkeypatch) -> None:
+    from workload.cluster.collect import logs
+    from workload.cluster.collect.logs import LogFollower
+
+    monkeypatch.setattr(logs, "READ_MAX", 64)
+    log = tmp_path / "ctr.log"
+    log.write_bytes(b"2026-12-04T13:50:10.962+00:00 stderr F slurmctld: " + b"x" * 100 + b"\n")
+    follower = LogFollower([Source("c", "ctld", "slurmctld", log)], tmp_path / "o.json")
+    got = []
+    for _ in range(4):
+        lines, offsets = follower.read()
+        follower.commit(offsets)
+        got += lines
+    assert [at for _, at, _ in got] == [0, 64, 128]   # in pieces, the last one whole
+    assert offsets["c"]["offset"] == log.stat().st_size
+    assert "".join(line.text for _, _, line in got).endswith("x" * 100)   # nothing dropped

@@ -25,6 +25,7 @@ import fcntl
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,7 +140,12 @@ class LogFollower:
                     if saved.get("inode") != stat.st_ino or stat.st_size < offset:
                         offset = 0   # a new container or a truncated file: from its start
                     file.seek(offset)
-                    records, used = whole_records(file.read(READ_MAX))
+                    data = file.read(READ_MAX)
+                    records, used = whole_records(data)
+                    if not records and len(data) == READ_MAX:   # one line over 4 MB: cut,
+                        records, used = [(0, EngineLine(time.time(),   # never stuck on it
+                                                        data.decode(errors="replace")))], \
+                            len(data)
             except FileNotFoundError:   # the container is gone (being recreated)
                 self.missing.append(source)
                 continue
@@ -187,8 +193,9 @@ class LogShipper:
             self.follower.sources = self.relocate()
         lines, offsets = self.follower.read()
         self.spool.extend([self.encode(s, at, line) for s, at, line in lines])
-        self.spool.peek(1)            # flushes the spool's writer: the lines are on disk
-        self.follower.commit(offsets)  # ... so the offsets may move past them
+        if offsets != self.follower.offsets:
+            self.spool.peek(1)             # flushes the spool's writer: the lines are on disk
+            self.follower.commit(offsets)  # ... so the offsets may move past them
         self.read_total += len(lines)
         while self.spool:
             batch = self.spool.peek(BATCH_MAX)
