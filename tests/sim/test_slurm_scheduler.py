@@ -132,6 +132,15 @@ def test_batch_sched_delay_counts_from_the_schedulers_last_run():
     assert starts(simulate(specs, nodes(1, 4), conf())) == {0: 0, 1: 2}
 
 
+def test_an_end_schedules_at_once_on_22_05_and_at_the_next_wake_up_later():
+    # J0 holds all 4 CPUs until 10.5; J1 waits for them. 22.05's epilog-complete RPC
+    # calls schedule() at once: J1 starts at 10.5. From 24.11 the end is scheduled on
+    # the background loop's next whole-second wake-up: 11.
+    specs = [job(0, 0, 4, 10.5, limit=60), job(1, 1, 4, 5, limit=60)]
+    assert starts(simulate(specs, nodes(1, 4), conf(release="22.05")))[1] == 10.5
+    assert starts(simulate(specs, nodes(1, 4), conf()))[1] == 11
+
+
 def test_time_limits_are_whole_minutes_and_overtime_extends_them():
     # A 61 s limit is 2 min: a 100 s job completes. A 200 s job with a 1 min limit is
     # killed at the time-limit check at 60 (checks every 30 s): TIMEOUT at 60. With

@@ -199,9 +199,12 @@ class SlurmEngine:
         self._queue_job(job)
 
     # -- scheduling triggers --------------------------------------------------------------------
-    def _kick(self) -> None:
+    def _kick(self, ended: bool = False) -> None:
         self._dirty["full"] = self._dirty["bf"] = True
-        if "main" not in self._armed:
+        if ended and self.s.end_schedules_now:
+            if "now" not in self._armed:
+                self._arm("now", self.env.now, self._on_now)
+        elif "main" not in self._armed:
             # controller.c's background loop wakes each whole second and runs the
             # queued scheduler once batch_sched_delay has passed since its last run.
             now = self.env.now
@@ -226,6 +229,12 @@ class SlurmEngine:
 
     def _on_main(self, _=None) -> None:
         self._armed.discard("main")
+        self._last_main = self.env.now
+        passes.main(self, self.s.queue_depth)
+        self._arm_periodic()
+
+    def _on_now(self, _=None) -> None:
+        self._armed.discard("now")
         self._last_main = self.env.now
         passes.main(self, self.s.queue_depth)
         self._arm_periodic()
@@ -349,9 +358,9 @@ class SlurmEngine:
 
     def _stop(self, job: Job, state: str, reason: str = "") -> None:
         self._release(job)
-        self._finish(job, state, reason)
+        self._finish(job, state, reason, freed=True)
 
-    def _finish(self, job: Job, state: str, reason: str = "") -> None:
+    def _finish(self, job: Job, state: str, reason: str = "", freed: bool = False) -> None:
         job.state = state
         if job.qos and self.s.enforce_limits:
             self.qos_user[(job.qos.name, job.user)][1] -= 1
@@ -365,7 +374,7 @@ class SlurmEngine:
                 self._queue_job(released)
             else:
                 self._finish(released, CANCELLED, NEVER)
-        self._kick()
+        self._kick(ended=freed)
 
     def _event(self, kind: str, job: Job, state: str, **extra) -> None:
         spec = job.spec

@@ -61,6 +61,10 @@ class SimSettings:
     overtime_s: float
     requeue: bool
     enforce_limits: bool
+    #: 22.05 runs schedule() at once when a job's epilog completes (proc_req.c, unless
+    #: "defer"); later releases queue it for the background loop's next wake-up, as
+    #: for a submit (measured: starts 0 s vs ~1 s after the freeing end).
+    end_schedules_now: bool = False
 
     def normal(self, what: str) -> bool:
         """True unless PriorityFlags turns this factor's normalisation off."""
@@ -102,7 +106,8 @@ def read(conf: SlurmConfig) -> SimSettings:
         batch_delay_s=conf.sched("batch_sched_delay"),
         overtime_s=math.inf if overtime in ("UNLIMITED", "INFINITE") else float(overtime or 0) * 60,
         requeue=conf.get("JobRequeue").strip() == "1",
-        enforce_limits=bool(enforce & {"limits", "qos", "safe"}))
+        enforce_limits=bool(enforce & {"limits", "qos", "safe"}),
+        end_schedules_now=conf.release == "22.05" and "defer" not in conf.sched_options())
 
 
 def ignored(conf: SlurmConfig) -> list[str]:
