@@ -10,9 +10,22 @@ events.jsonl, schedule.swf and metrics) with the textbook policies (FCFS, EASY) 
 Slurm's own scheduling (`--policy slurm`: multifactor priority with fair-share and age,
 Fair Tree, the main loop and backfill with bf_max_job_test=500; the container cluster's
 settings) side by side. Wall time is an upper bound on a shared machine; CPU time is
-the child's own.
+the child's own. The machine's load average is printed before and after.
+
+Children run with Python's bytecode cache on (in a temporary PYTHONPYCACHEPREFIX, never
+the source tree), filled by one untimed 100-job replay per source tree: an installed
+wlgen has its .pyc files, and compiling the sources again each run
+(PYTHONDONTWRITEBYTECODE) would be a large part of a short run's time. --baseline REV
+adds the textbook policies run with revision REV's workload/ (rows POLICY@REV).
+
+AccaSim 1.1.3 (EASY backfilling, FirstFit, the same trace and system) is the "accasim"
+row where its interpreter exists (--accasim, default /tmp/accasim-venv/bin/python; set
+up with `python3 -m venv /tmp/accasim-venv && /tmp/accasim-venv/bin/pip install
+accasim==1.1.3`), run by bench/accasim_run.py, on cases under --accasim-max jobs (its
+KTH-class run alone takes ten times wlgen's).
 
     python bench/sim_speed.py [--cases kth-class,1m] [--policies fcfs,easy,slurm] [--repeat 3]
+                              [--baseline REV] [--accasim PYTHON] [--accasim-max JOBS]
 """
 
 from __future__ import annotations
