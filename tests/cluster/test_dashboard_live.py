@@ -34,9 +34,13 @@ from workload.cluster.config import PARTITION
 NAME = per_run_name("wlgen-dash")
 UNPLUGGED_S = 30
 GRACE_S = 15        # a job's last busy seconds and one collector slot, after the pull
-BUSY, IDLE = 2.0, 0.5   # % of one core: a CPU-busy job's node vs. a node without jobs
+# % of one core: a CPU-busy job's node vs. a node without jobs. Busy is low on purpose:
+# on a loaded 2-core machine (load 60 while other clusters run) a busy job got 4-8 % of
+# a core; an idle node measured 0.01-0.03.
+BUSY, IDLE = 1.0, 0.3
 submitted: list[str] = []
-pytestmark = [pytest.mark.podman, pytest.mark.root, pytest.mark.slow]
+pytestmark = [pytest.mark.podman, pytest.mark.root, pytest.mark.slow,
+              pytest.mark.requires_cluster, pytest.mark.requires_fabric]
 
 
 @dataclass
@@ -64,8 +68,6 @@ def _running_on(cluster: Cluster, node: str) -> bool:
 
 @pytest.fixture(scope="module")
 def unplugged(tmp_path_factory) -> Iterator[Unplug]:
-    from workload.testing.require import require
-    require("cluster", "fabric")
     from workload.fabric import apply, faults
 
     spec = ClusterSpec(name=NAME, nodes=2, cpus=1, mem_mb=512, monitoring=True)
@@ -140,9 +142,8 @@ def test_n2_drops_to_zero_while_unplugged_and_recovers_between_the_faults(unplug
         assert max(_window(rate, run.plugged, run.ended)) > 0, (name, rate)
 
 
+@pytest.mark.requires_chromium
 def test_the_dashboard_page_shows_its_graphs_in_a_browser(unplugged, tmp_path):
-    from workload.testing.require import require
-    require("chromium")
     run = unplugged
     web = run.cluster.monitoring.graphite_web
     url = dashboard.url(web, NAME)
