@@ -25,6 +25,8 @@ dashboard store) as ``wlgen-<cluster>``; `wlgen cluster dashboard` prints its UR
 from __future__ import annotations
 
 import json
+import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
@@ -166,14 +168,25 @@ def saved(web: str, cluster: str, timeout_s: float = 30) -> dict | None:
 
 def render(web: str, graph: Graph, fmt: str, since: str = FROM, until: str = "now",
            timeout_s: float = 60) -> bytes:
-    """One graph through graphite-web's render API (``png`` or ``json``)."""
+    """One graph through graphite-web's render API (``png`` or ``json``).
+
+    graphite-web 1.1.8 answers 500 when an event (a fault, a job failure) falls on the
+    ``until`` second (platform notes): with ``until=now`` the same graph a second later
+    is drawn, so a 500 is asked again once, after a second."""
     query = urllib.parse.urlencode([*graph.render_params(since, until), ("format", fmt)])
     target = f"{web.rstrip('/')}/render?{query}"
-    try:
-        with urllib.request.urlopen(target, timeout=timeout_s) as answer:
-            return answer.read()
-    except (OSError, ValueError) as err:
-        raise ClusterError(f"graphite-web did not render '{graph.title}': {err}") from None
+    for attempt in (1, 2):
+        try:
+            with urllib.request.urlopen(target, timeout=timeout_s) as answer:
+                return answer.read()
+        except urllib.error.HTTPError as err:
+            if err.code != 500 or until != "now" or attempt == 2:
+                raise ClusterError(f"graphite-web did not render '{graph.title}': "
+                                   f"{err}") from None
+            time.sleep(1.1)
+        except (OSError, ValueError) as err:
+            raise ClusterError(f"graphite-web did not render '{graph.title}': {err}") from None
+    raise AssertionError("unreachable")
 
 
 def png(web: str, cluster: str, nodes: Sequence[str], partitions: Sequence[str],
