@@ -111,3 +111,14 @@ def test_dashboard_is_listed_in_the_cluster_group():
     from click.testing import CliRunner
     result = CliRunner().invoke(cli, ["cluster", "--help"])
     assert result.exit_code == 0 and "dashboard" in result.output
+
+
+def test_graphite_times_accepted_and_a_missing_cluster_named(wlgen):
+    from workload.cli.dashboard import check_when
+    for when in ("-30min", "-2h", "-1d", "-90s", "-1weeks", "1796393248"):
+        assert check_when(when, "from") == when
+    result = wlgen("cluster", "dashboard", "--name", "wlgen-no-such-cluster", "--from", "-1h")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "wlgen: error: no cluster named 'wlgen-no-such-cluster': start one with "
+        "`wlgen cluster up --name wlgen-no-such-cluster`"]
