@@ -134,7 +134,9 @@ def test_a_gpu_storm_never_gives_a_gpu_twice(gpu_cluster: Cluster, client: str,
 def test_jobs_see_the_gpus_slurm_gave_them(gpu_cluster: Cluster) -> None:
     script = ('echo "$SLURMD_NODENAME $CUDA_VISIBLE_DEVICES $(date +%s.%N)"; sleep 4; '
               'date +%s.%N')
-    ids = [gpu_cluster.slurm(["sbatch", "--parsable", f"--gpus={g}", "-n1",
+    # Asked as wlgen asks for a 1-task job (per node): with --gpus=2 Slurm 26.05.5 once
+    # started the 2-GPU job here with one GPU (CUDA_VISIBLE_DEVICES of one index).
+    ids = [gpu_cluster.slurm(["sbatch", "--parsable", f"--gres=gpu:{g}", "-n1",
                               "--output=/tmp/cvd-%j.out", "--wrap", script]).strip()
            for g in (1, 1, 1, 1, 2, 1)]
     wait_for(lambda: not gpu_cluster.slurm(["squeue", "--noheader", "-j", ",".join(ids)]),
