@@ -122,3 +122,21 @@ def test_graphite_times_accepted_and_a_missing_cluster_named(wlgen):
     assert result.output.strip().splitlines() == [
         "wlgen: error: no cluster named 'wlgen-no-such-cluster': start one with "
         "`wlgen cluster up --name wlgen-no-such-cluster`"]
+
+
+def test_a_large_cluster_draws_its_busiest_nodes_with_a_short_url():
+    nodes = [f"n{i}" for i in range(1, 501)]
+    graphs = {g.title: g for g in dashboard.graphs("big", nodes, ["batch"])}
+    cpu = graphs["CPU per node (16 busiest of 500)"].targets[0]
+    assert cpu == ("aliasByNode(highestMax(keepLastValue(wlgen.cluster.big.node.*."
+                   "cpu_percent,2),16),4)")
+    fabric = graphs["Fabric port rate per node (16 busiest of 500)"].targets[0]
+    assert fabric == ("aliasByNode(highestMax(perSecond(wlgen.cluster.big.fabric.*."
+                      "{tx,rx}_bytes),16),4,5)")
+    # gunicorn refuses a request line over 4094 bytes: every graph's render URL fits.
+    for graph in graphs.values():
+        query = urllib.parse.urlencode([*graph.render_params(), ("format", "png")])
+        assert len(f"GET /render?{query} HTTP/1.1") < 4094, graph.title
+    # 16 nodes are still drawn one line each.
+    sixteen = dashboard.graphs("c1", nodes[:16], ["batch"])[1]
+    assert sixteen.title == "CPU per node" and "{n1,n2," in sixteen.targets[0]

@@ -37,6 +37,7 @@ from workload.errors import ClusterError
 FROM = "-30min"
 WIDTH, HEIGHT = 800, 260
 FAILED_STATES = ("FAILED", "NODE_FAIL", "TIMEOUT", "OUT_OF_MEMORY")
+MAX_NODES = 16        # nodes drawn one line each; more: the busiest 16
 BRIDGE_SLOTS = 2      # keepLastValue: missed collector slots drawn as a line, no more
 RUN_BRIDGE_S = 60     # a run's gauges are 1 s slots with a point every sample interval
 #: drawn on white, for screens and for a report page
@@ -86,18 +87,24 @@ def graphs(cluster: str, nodes: Sequence[str], partitions: Sequence[str]) -> lis
     """The dashboard's graphs for cluster ``cluster`` (metric names of workload/cluster/
     collect/: ``wlgen.cluster.<cluster>.``)."""
     from workload.cluster.collect.collector import prefix
-    p, each, parts = prefix(cluster), _brace(nodes), _brace(partitions)
+    p, parts = prefix(cluster), _brace(partitions)
     faults = faults_target(cluster)
+    few = len(nodes) <= MAX_NODES
+    # A large cluster: every node (a glob, not a URL the length of the node list, which
+    # gunicorn's 4 KB request line would refuse), the busiest MAX_NODES drawn.
+    each, top = (_brace(nodes), "{}") if few else ("*", f"highestMax({{}},{MAX_NODES})")
+    which = "" if few else f" ({MAX_NODES} busiest of {len(nodes)})"
     return [
         Graph("Jobs per partition", (
             f"aliasByNode(keepLastValue({p}partition.{parts}.{{running,pending}},"
             f"{BRIDGE_SLOTS}),4,5)", failures_target(), faults), {"vtitle": "jobs"}),
-        Graph("CPU per node", (
-            f"aliasByNode(keepLastValue({p}node.{each}.cpu_percent,{BRIDGE_SLOTS}),4)",
+        Graph(f"CPU per node{which}", (
+            "aliasByNode(" + top.format(f"keepLastValue({p}node.{each}.cpu_percent,"
+                                        f"{BRIDGE_SLOTS})") + ",4)",
             faults), {"vtitle": "% of one core"}),
-        Graph("Fabric port rate per node", (
-            f"aliasByNode(perSecond({p}fabric.{each}.{{tx,rx}}_bytes),4,5)", faults),
-            {"vtitle": "bytes/s"}),
+        Graph(f"Fabric port rate per node{which}", (
+            "aliasByNode(" + top.format(f"perSecond({p}fabric.{each}.{{tx,rx}}_bytes)")
+            + ",4,5)", faults), {"vtitle": "bytes/s"}),
         Graph("Scheduler cycles", (
             f"alias(keepLastValue({p}scheduler.main.last_cycle_us,{BRIDGE_SLOTS}),"
             "'main cycle (us)')",
