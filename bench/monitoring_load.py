@@ -72,11 +72,13 @@ def storm(cluster: Cluster, jobs: int, sinks: SinkOptions | None) -> dict[str, A
     backend = make_backend(client="cli", cluster=cluster.name, workers=8)
     collector = background.running(cluster.dir)
     col0, (own0, kids0), began = process_cpu(collector), cpu(), time.monotonic()
+    since = time.time()
     result = run_workload(StormSource(jobs, runtime="1", seed=0), backend, kind="storm",
                           sinks=sinks)
     own, kids = (b - a for a, b in zip((own0, kids0), cpu()))
     return {"wall": time.monotonic() - began, "own": own, "kids": kids,
             "collector": process_cpu(collector) - col0, "result": result,
+            "since": int(since) - 60, "until": int(time.time()) + 60,   # read-back window
             "load": os.getloadavg()[1]}   # others' work on this machine: 5 min average
 
 
@@ -97,9 +99,8 @@ def job_events(cluster: Cluster, run: dict[str, Any]) -> None:
     received = [d for d in map(json.loads, Path(ends.received).read_text().splitlines())
                 if d.get("run_id") == result.run_id]
     keys = collections.Counter((d["seq"], d["kind"], d["state"], d["time"]) for d in received)
-    began, ended = int(time.time() - run["wall"] - 60), int(time.time() + 60)
-    query = urllib.parse.urlencode({"tags": f"wlgen {result.run_id}", "from": began,
-                                    "until": ended})
+    query = urllib.parse.urlencode({"tags": f"wlgen {result.run_id}", "from": run["since"],
+                                    "until": run["until"]})
     notes = get_json(f"{ends.graphite_web}/events/get_data?{query}")
     produced_notes = sum(1 for line in (result.run_dir / "events.jsonl").open()
                          if wanted(Event.from_dict(json.loads(line)), run["annotate"]))
@@ -116,8 +117,7 @@ def job_events(cluster: Cluster, run: dict[str, Any]) -> None:
 def run_gauges(cluster: Cluster, run: dict[str, Any]) -> None:
     result, web = run["result"], cluster.monitoring.graphite_web
     sent = next((r.sent for r in result.sinks if r.name == "graphite"), 0)
-    until = int(time.time()) + 60
-    since = until - int(run["wall"]) - 180
+    since, until = run["since"], run["until"]
     points = 0
     for depth in range(1, 5):
         target = f"wlgen.{result.run_id}" + ".*" * depth
@@ -220,20 +220,21 @@ def main() -> None:
         if not args.with_first:
             off = storm(cluster, args.jobs, None)
         background.start(cluster.name, cluster.dir, interval_s=1.0)
-        since = int(time.time())
         on = storm(cluster, args.jobs, sinks)
         on["annotate"] = args.annotate
-        until = int(time.time())
         if args.with_first:
             background.stop(cluster.dir)
             off = storm(cluster, args.jobs, None)
+            # Back for the read-back: it resumes from its offsets (the lines logged
+            # meanwhile included), as after any restart.
+            background.start(cluster.name, cluster.dir, interval_s=1.0)
         print(f"cluster {cluster.name}: {cluster.spec.nodes} nodes x {cluster.spec.cpus} "
               f"CPUs, Slurm {cluster.slurm_version}; storm of {args.jobs} 1 s jobs")
         side_by_side(off, on, args.jobs)
         print("read back after the run with every layer:")
         job_events(cluster, on)
         run_gauges(cluster, on)
-        collector_slots(cluster, on, since, until)
+        collector_slots(cluster, on, on["since"] + 60, on["until"] - 60)
         daemon_lines(cluster)
     finally:
         if not args.keep:
