@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import islice, repeat
+
 from workload.backends.base import NodeInfo
 from workload.backends.sim.gpus import GpuPool
 from workload.backends.sim.job import SimJob
@@ -27,6 +29,9 @@ class Partition:
         self.total_cpus = sum(self.cpus)
         self.free_total = self.total_cpus
         self.free_nodes = set(range(len(nodes)))
+        # One core a node (KTH SP2's shape, and every SWF replay's default): a free node
+        # has exactly one free core, so allocation takes the first free nodes as they are.
+        self.one_core = all(c == 1 for c in self.cpus)
         self.queue = JobQueue()
         self.running: dict[int, SimJob] = {}
         self.gpu = GpuPool(nodes)
@@ -73,6 +78,11 @@ class Partition:
 
     def _spread(self, job: SimJob) -> Allocation | None:
         need, alloc, mem = job.procs, [], job.mem
+        if mem is None and self.one_core:
+            # What the loop below picks on one-core nodes: the first ``need`` free nodes
+            # in the set's order, one core each; in C, not a Python step per node.
+            alloc = list(zip(islice(self.free_nodes, need), repeat(1)))
+            return alloc if len(alloc) == need else None
         if mem is None:                      # the common case, kept tight
             free = self.free
             for node in self.free_nodes:
@@ -100,6 +110,8 @@ class Partition:
         return list(zip(chosen, pinned_counts(per_node, nodes, job.procs)))
 
     def take(self, job: SimJob, alloc: Allocation) -> None:
+        # One discard a node, never difference_update: that one may resize the set, which
+        # changes its iteration order and so which nodes the next jobs get.
         free, discard = self.free, self.free_nodes.discard
         for node, cores in alloc:
             left = free[node] - cores
