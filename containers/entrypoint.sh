@@ -86,11 +86,25 @@ make_gpus() {  # GPUs without hardware: the character devices gres.conf's File= 
     done
 }
 
-run_node() {
-    # Per-node TmpFS (slurm.conf TmpFS=/var/spool/wlgen/%n/tmp): pmix needs it.
-    install -d -m 1777 "/var/spool/wlgen/$HOSTNAME/tmp"
+run_node() {  # run_node [NODE...]: no names, one slurmd for this host; else one each
     make_gpus
-    exec /usr/sbin/slurmd -D
+    if [ "$#" -eq 0 ]; then
+        # Per-node TmpFS (slurm.conf TmpFS=/var/spool/wlgen/%n/tmp): pmix needs it.
+        install -d -m 1777 "/var/spool/wlgen/$HOSTNAME/tmp"
+        exec /usr/sbin/slurmd -D
+    fi
+    # Several Slurm nodes in this container (--nodes-per-container): `slurmd -N NAME`
+    # each, its port, spool dir and pid file from slurm.conf (Port=, %n).
+    local node
+    for node in "$@"; do
+        install -d -m 1777 "/var/spool/wlgen/$node/tmp"
+        /usr/sbin/slurmd -D -N "$node" &
+    done
+    # One slurmd exiting stops the container, as it does with one slurmd a container.
+    local rc=0
+    wait -n || rc=$?
+    log "a slurmd exited (status $rc): stopping the other $(( $# - 1 ))"
+    exit "$rc"
 }
 
 add_users() {  # add-users NAME:UID...: same uid on every host (wlgen cluster add-users)
@@ -110,7 +124,7 @@ case "$role" in
     db) run_db ;;
     ctld) run_ctld ;;
     rest) run_rest ;;
-    node) run_node ;;
+    node) shift $(( $# > 0 ? 1 : 0 )); run_node "$@" ;;
     shell) exec bash ;;
     *) log "unknown role '$role' (db, ctld, rest, node)"; exit 2 ;;
 esac

@@ -70,8 +70,12 @@ def build(suite: str, engine: str, base: str | None, rebuild: bool, monitoring: 
 
 
 @cluster.command()
-@click.option("--nodes", default=4, show_default=True, type=click.IntRange(1, 200),
-              help="Number of slurmd nodes.")
+@click.option("--nodes", default=4, show_default=True, type=click.IntRange(1, 4096),
+              help="Number of Slurm nodes (n1..nN; above 200 with --nodes-per-container).")
+@click.option("--nodes-per-container", "per_container", default=1, show_default=True,
+              type=click.IntRange(1, 64),
+              help="slurmd daemons per node container (`slurmd -N nK` each, own port "
+                   "and spool): 1,024 nodes fit as 64 containers x 16.")
 @click.option("--cpus", default=4, show_default=True, type=click.IntRange(1),
               help="CPUs each node advertises (may exceed the host's).")
 @click.option("--mem", "mem_mb", default=4096, show_default=True, type=click.IntRange(64),
@@ -90,7 +94,7 @@ def build(suite: str, engine: str, base: str | None, rebuild: bool, monitoring: 
                    "receiver, and wire runs naming this cluster to them.")
 def up(nodes: int, cpus: int, mem_mb: int, suite: str, engine: str, conf_extra: Path | None,
        name: str, timeout: float, monitoring: bool,
-       gpus: tuple[int, str | None] | None = None) -> None:
+       gpus: tuple[int, str | None] | None = None, per_container: int = 1) -> None:
     """Start a cluster and wait until every node is idle (no-op if already up;
     --monitoring on a running cluster adds only the monitoring).
 
@@ -99,6 +103,7 @@ def up(nodes: int, cpus: int, mem_mb: int, suite: str, engine: str, conf_extra: 
       wlgen cluster up --nodes 8 --cpus 32 --mem 8192 --slurm bookworm
       wlgen cluster up --nodes 2 --monitoring
       wlgen cluster up --nodes 2 --gpus 2:a100
+      wlgen cluster up --nodes 1024 --nodes-per-container 16 --cpus 2 --timeout 900
       wlgen storm --backend slurm --jobs 100   # sinks go to the monitoring of `wlgen`
     """
     from workload.cluster import ClusterSpec
@@ -106,7 +111,8 @@ def up(nodes: int, cpus: int, mem_mb: int, suite: str, engine: str, conf_extra: 
     spec = ClusterSpec(name=name, nodes=nodes, cpus=cpus, mem_mb=mem_mb, suite=suite,
                        engine=engine, conf_extra=conf_extra.read_text() if conf_extra else "",
                        monitoring=monitoring, gpus=(gpus or (0, None))[0],
-                       gpu_type=(gpus or (0, None))[1] or "")
+                       gpu_type=(gpus or (0, None))[1] or "",
+                       nodes_per_container=per_container)
     began = time.monotonic()
     handle = start(spec, timeout=timeout, progress=_say)
     _say(f"{name}: {nodes} nodes idle, Slurm {handle.slurm_version}, slurmrestd at "
@@ -157,7 +163,8 @@ def status(name: str, as_json: bool) -> None:
     handle = Cluster.load(name)
     ends = handle.monitoring
     info = {"name": name, "engine": handle.spec.engine, "suite": handle.spec.suite,
-            "slurm_version": handle.facts.get("slurm_version"), "rest_url": handle.rest_url,
+            "slurm_version": handle.facts.get("slurm_version"),
+            "nodes_per_container": handle.spec.nodes_per_container, "rest_url": handle.rest_url,
             "state_dir": str(handle.dir), "containers": handle.container_states(),
             "nodes": handle.node_states() if handle.is_running() else {},
             "monitoring": ends.describe() if ends else None,
@@ -165,8 +172,8 @@ def status(name: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(info, indent=2))
     else:
-        for key in ("name", "engine", "suite", "slurm_version", "rest_url", "state_dir",
-                    "login"):
+        for key in ("name", "engine", "suite", "slurm_version", "nodes_per_container",
+                    "rest_url", "state_dir", "login"):
             click.echo(f"{key:14} {info[key]}")
         for key, value in (info["monitoring"] or {}).items():
             click.echo(f"{key:14} {value}")

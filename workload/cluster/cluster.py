@@ -76,8 +76,9 @@ class Cluster:
 
     @property
     def hosts(self) -> list[str]:
-        """Every host of the cluster: services (db, ctld, rest) then nodes (n1..nN)."""
-        return [*SERVICES, *self.spec.node_names]
+        """Every container host of the cluster: services (db, ctld, rest) then the node
+        containers (n1..nN; c1..cM with several slurmd a container)."""
+        return [*SERVICES, *self.spec.node_hosts]
 
     @property
     def monitoring_hosts(self) -> list[str]:
@@ -95,11 +96,17 @@ class Cluster:
         known = self.hosts + self.monitoring_hosts
         if host in known:
             return self.spec.container(host)
+        if self.spec.nodes_per_container > 1 and host in self._node_set:
+            return self.spec.container(self.spec.node_host(host))   # the node's container
         if host.startswith(self.name + "-") and host[len(self.name) + 1:] in known:
             return host
         extra = "".join(", " + h for h in self.monitoring_hosts)
         raise ClusterError(f"no host {host!r} in cluster {self.name}: one of "
                            f"{', '.join(SERVICES)}, n1..n{self.spec.nodes}{extra}")
+
+    @cached_property
+    def _node_set(self) -> frozenset[str]:
+        return frozenset(self.spec.node_names)
 
     # -- running commands --------------------------------------------------------------
     def exec_argv(self, host: str, argv: Sequence[str], *, interactive: bool = False,

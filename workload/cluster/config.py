@@ -16,6 +16,14 @@ SERVICES = ("db", "ctld", "rest")
 PARTITION = "batch"
 REST_PORT = 6820
 MAX_NODES = 200  # one /24 per cluster; the host ARP table also overflows far above this
+MAX_CONTAINERS = MAX_NODES  # node containers, whatever each runs (one address each)
+MAX_SLURM_NODES = 4096      # with several slurmd per container (--nodes-per-container)
+MAX_PER_CONTAINER = 64
+# With several slurmd in a container, each listens on its own port (slot 0, 1, ...), and
+# its spool dir and pid file are its own (%n: Slurm's node name).
+SLURMD_PORT_BASE = 17000
+MULTI_SLURMD_CONF = ("SlurmdSpoolDir=/var/lib/slurm/slurmd/%n",
+                     "SlurmdPidFile=/run/slurmd-%n.pid")
 JWT_KEY = "/var/lib/slurm/jwt_hs256.key"  # inside the containers (entrypoint installs it)
 TMPFS = "/var/spool/wlgen/%n/tmp"  # per node: pmix fails when nodes share /tmp
 JOBS_PATH = "/opt/wlgen"  # where the image keeps the jobs package (its PYTHONPATH)
@@ -49,13 +57,15 @@ class ClusterSpec:
     # start, listed in gres.conf; gpu_type "" for untyped (Gres=gpu:N).
     gpus: int = 0
     gpu_type: str = ""
+    # Slurm nodes per node container (issue 18): K slurmd daemons (`slurmd -N nX`) in
+    # each; 1 is one node a container, as before.
+    nodes_per_container: int = 1
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
             raise ClusterError(f"cluster name {self.name!r} must match {_NAME.pattern} "
                                "(it is Slurm's ClusterName and a container name prefix)")
-        if not 1 <= self.nodes <= MAX_NODES:
-            raise ClusterError(f"--nodes must be 1..{MAX_NODES}, not {self.nodes}")
+        self._check_size()
         if self.cpus < 1 or self.mem_mb < 64:
             raise ClusterError(f"--cpus must be >= 1 and --mem >= 64 MB, not "
                                f"{self.cpus} and {self.mem_mb}")
@@ -68,6 +78,19 @@ class ClusterSpec:
         if self.job_submit_lua and plugins is not None and "lua" not in plugins:
             raise ClusterError(f"a job_submit.lua is given but conf_extra's JobSubmitPlugins="
                                f"{','.join(plugins)} does not load lua")
+
+    def _check_size(self) -> None:
+        per = self.nodes_per_container
+        if not 1 <= per <= MAX_PER_CONTAINER:
+            raise ClusterError(f"--nodes-per-container must be 1..{MAX_PER_CONTAINER}, "
+                               f"not {per}")
+        if per == 1 and not 1 <= self.nodes <= MAX_NODES:
+            raise ClusterError(f"--nodes must be 1..{MAX_NODES}, not {self.nodes} (more "
+                               "need --nodes-per-container: several slurmd a container)")
+        if not 1 <= self.nodes <= MAX_SLURM_NODES or self.containers > MAX_CONTAINERS:
+            raise ClusterError(f"--nodes {self.nodes} with --nodes-per-container {per} "
+                               f"needs {self.containers} containers: at most "
+                               f"{MAX_CONTAINERS} containers and {MAX_SLURM_NODES} nodes")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,6 +110,37 @@ class ClusterSpec:
         return [f"n{i}" for i in range(1, self.nodes + 1)]
 
     @property
+    def containers(self) -> int:
+        """How many node containers: nodes / nodes_per_container, rounded up."""
+        return -(-self.nodes // self.nodes_per_container)
+
+    @property
+    def node_hosts(self) -> list[str]:
+        """The node containers' host names: the node names (n1..nN) with one slurmd a
+        container, else c1..cM, each running nodes_of(cJ)."""
+        if self.nodes_per_container == 1:
+            return self.node_names
+        return [f"c{j}" for j in range(1, self.containers + 1)]
+
+    def node_host(self, node: str) -> str:
+        """The node container a Slurm node runs in (itself with one slurmd a container)."""
+        if self.nodes_per_container == 1:
+            return node
+        return f"c{(_index(node) - 1) // self.nodes_per_container + 1}"
+
+    def nodes_of(self, host: str) -> list[str]:
+        """The Slurm nodes a node container runs, in order."""
+        if self.nodes_per_container == 1:
+            return [host]
+        first = (int(host[1:]) - 1) * self.nodes_per_container + 1
+        return [f"n{i}" for i in range(first, min(first + self.nodes_per_container,
+                                                   self.nodes + 1))]
+
+    def slurmd_port(self, node: str) -> int:
+        """A Slurm node's slurmd port with several a container: unique in its container."""
+        return SLURMD_PORT_BASE + (_index(node) - 1) % self.nodes_per_container
+
+    @property
     def network(self) -> str:
         return f"{self.name}-net"
 
@@ -99,15 +153,24 @@ class ClusterSpec:
         return f"{self.name}-{host}"
 
     def hosts(self) -> dict[str, str]:
-        """hostname -> fixed address: services at .2-.4, node nK at .(10+K)."""
+        """container hostname -> fixed address: services at .2-.4, the K-th node
+        container (nK, or cK with several slurmd a container) at .(10+K)."""
         prefix = f"10.213.{self.subnet}."
         addrs = {role: prefix + str(2 + i) for i, role in enumerate(SERVICES)}
-        addrs.update({n: prefix + str(11 + i) for i, n in enumerate(self.node_names)})
+        addrs.update({n: prefix + str(11 + i) for i, n in enumerate(self.node_hosts)})
         return addrs
+
+
+def _index(node: str) -> int:
+    """nK -> K (ClusterError for a name that is no node's)."""
+    if not re.fullmatch(r"n[1-9][0-9]*", node):
+        raise ClusterError(f"{node!r} is not a node name (n1, n2, ...)")
+    return int(node[1:])
 
 
 def render_slurm_conf(spec: ClusterSpec) -> str:
     hosts = spec.hosts()
+    single = spec.nodes_per_container == 1
     lines = [
         "# Written by wlgen (workload.cluster.config) for this cluster only.",
         f"ClusterName={spec.name}",
@@ -117,9 +180,9 @@ def render_slurm_conf(spec: ClusterSpec) -> str:
         "AuthAltTypes=auth/jwt",
         f"AuthAltParameters=jwt_key={JWT_KEY}",
         "StateSaveLocation=/var/lib/slurm/slurmctld",
-        "SlurmdSpoolDir=/var/lib/slurm/slurmd",
+        "SlurmdSpoolDir=/var/lib/slurm/slurmd" if single else MULTI_SLURMD_CONF[0],
         "SlurmctldPidFile=/run/slurmctld.pid",
-        "SlurmdPidFile=/run/slurmd.pid",
+        "SlurmdPidFile=/run/slurmd.pid" if single else MULTI_SLURMD_CONF[1],
         # No cgroups in the containers: track processes by parent pid.
         "ProctrackType=proctrack/linuxproc",
         "TaskPlugin=task/none",
@@ -150,7 +213,7 @@ def render_slurm_conf(spec: ClusterSpec) -> str:
     if spec.gpus:   # before the node lines; accounting keeps each job's gres/gpu
         typed = f",gres/gpu:{spec.gpu_type}" if spec.gpu_type else ""   # sacct keeps the type
         lines[-1:-1] = ["GresTypes=gpu", f"AccountingStorageTRES=gres/gpu{typed}"]
-    lines += [f"NodeName={n} NodeAddr={hosts[n]}" for n in spec.node_names]
+    lines += _node_lines(spec, hosts)
     lines.append(f"PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP")
     extra = [f"{k}={v}" for k, v, _ in parse_lines(spec.conf_extra, "--conf-extra")]
     if spec.job_submit_lua and _job_submit_plugins(spec.conf_extra) is None:
@@ -160,6 +223,19 @@ def render_slurm_conf(spec: ClusterSpec) -> str:
         if extra:
             lines += ["# --conf-extra", *extra]
     return "\n".join(lines) + "\n"
+
+
+def _node_lines(spec: ClusterSpec, hosts: dict[str, str]) -> list[str]:
+    """One NodeName line a node; with several slurmd a container, each names its
+    container (NodeHostname) and its own port, and spool dir and pid file take %n."""
+    if spec.nodes_per_container == 1:
+        return [f"NodeName={n} NodeAddr={hosts[n]}" for n in spec.node_names]
+    lines = []
+    for n in spec.node_names:
+        host = spec.node_host(n)
+        lines.append(f"NodeName={n} NodeHostname={host} NodeAddr={hosts[host]} "
+                     f"Port={spec.slurmd_port(n)}")
+    return lines
 
 
 # Comma-separated option lists: an extra line adds to ours instead of replacing it, so

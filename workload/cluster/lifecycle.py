@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from workload.cluster import images, monitoring, proc, state
+from workload.cluster import images, monitoring, multislurmd, proc, state
 from workload.cluster.cluster import LABEL, Cluster
 from workload.cluster.config import JOB_SUBMIT_LUA, REST_PORT, ClusterSpec
 from workload.cluster.engine import ContainerSpec, Engine
@@ -57,13 +57,14 @@ def up(spec: ClusterSpec, *, timeout: float = 180, base: str | None = None,
         down(spec.name, progress=progress)
     engine = proc.make_engine(spec.engine)
     image = images.ensure_image(engine, spec.suite, base=base, progress=progress)
+    multislurmd.require(engine, image, spec.suite, spec.nodes_per_container)
     # Always bookworm, on its own base: --base names the Slurm image's suite.
     watch = images.ensure_monitoring_image(engine, progress=progress) if spec.monitoring \
         else None
     spec = dataclasses.replace(spec, subnet=_create_network(engine, spec), rest_port=free_port())
     cluster = Cluster(spec)
     _write_state(cluster)
-    progress(f"starting {spec.nodes} nodes{' and monitoring' if watch else ''} ...")
+    progress(f"starting {_shape(spec)}{' and monitoring' if watch else ''} ...")
     _start_containers(cluster, image)
     ends = monitoring.launch(cluster, watch) if watch else None
     wait_ready(cluster, timeout)
@@ -72,6 +73,13 @@ def up(spec: ClusterSpec, *, timeout: float = 180, base: str | None = None,
     cluster.remember_slurm_version()
     _start_collector(cluster, progress)
     return cluster
+
+
+def _shape(spec: ClusterSpec) -> str:
+    if spec.nodes_per_container == 1:
+        return f"{spec.nodes} nodes"
+    return (f"{spec.nodes} nodes in {spec.containers} containers "
+            f"({spec.nodes_per_container} slurmd each)")
 
 
 def down(name: str = "wlgen", *, engine: str | None = None,
@@ -161,7 +169,7 @@ def _clear_fabric(name: str) -> None:
 
 def _require_same_shape(running: ClusterSpec, wanted: ClusterSpec) -> None:
     keys = ("nodes", "cpus", "mem_mb", "suite", "engine", "conf_extra", "job_submit_lua",
-            "gpus", "gpu_type")
+            "gpus", "gpu_type", "nodes_per_container")
     if any(getattr(running, k) != getattr(wanted, k) for k in keys):
         raise ClusterError(
             f"cluster {running.name} is already up with {running.nodes} nodes x "
@@ -203,12 +211,20 @@ def container_specs(cluster: Cluster, image: str) -> list[ContainerSpec]:
         role = host if host in ("db", "ctld", "rest") else "node"
         out.append(ContainerSpec(
             name=spec.container(host), image=image, hostname=host, network=spec.network,
-            ip=hosts[host], command=(role,), hosts=hosts, env=JOB_ENV,
+            ip=hosts[host], command=_command(spec, host, role), hosts=hosts, env=JOB_ENV,
             mounts=mounts + _role_mounts(cluster, role) + _shares(cluster, role),
             labels={LABEL: spec.name, "wlgen.role": role},
             publish=(("127.0.0.1", spec.rest_port, REST_PORT),) if role == "rest" else (),
             shm_size="256m" if role == "node" else None))
     return out
+
+
+def _command(spec: ClusterSpec, host: str, role: str) -> tuple[str, ...]:
+    """The entrypoint's arguments: the role, and with several slurmd a container the
+    Slurm nodes this one runs (`slurmd -N` each)."""
+    if role != "node" or spec.nodes_per_container == 1:
+        return (role,)
+    return (role, *spec.nodes_of(host))
 
 
 def _role_mounts(cluster: Cluster, role: str) -> tuple[tuple[str, str, bool], ...]:
