@@ -19,6 +19,7 @@ from workload.backends.slurm.backend import SlurmBackend
 from workload.backends.slurm.cli import CliClient
 from workload.backends.slurm.contact import Contact
 from workload.backends.slurm.lag import Lag
+from workload.backends.slurm.paced import PacedQueries
 from workload.backends.slurm.retry import Patience
 from workload.backends.slurm.runner import Done, Runner, RunnerLost
 from workload.backends.slurm.tracker import Tracker
@@ -237,3 +238,36 @@ def test_an_array_that_meets_a_full_queue_goes_job_by_job(make, clock) -> None:
     assert backend.tracker.unfinished() == {0: "70", 1: "71", 2: "72"}
     assert runner.calls.count("sbatch") == 5 and emitted == [] and clock.slept == [0.2]
     assert backend.pool is not None and backend.pool.catch_up_from > clock.now()
+
+
+def test_the_watchers_polls_wait_for_queued_submissions_but_never_longer_than_the_bound(
+        clock: FakeClock) -> None:
+    runner = Scripted(squeue=[Done(0, read("squeue.txt"), "")], **{"squeue-name": [NOTHING]})
+    waiting = [3]   # jobs queued for a submit worker; taken after two steps of waiting
+
+    def backlog() -> int:
+        return waiting[0] if len(clock.slept) < 2 else 0
+    paced = PacedQueries(CliClient(runner), backlog, defer_s=5, clock=clock.now,
+                         sleep=clock.sleep)
+    assert paced.queue() and runner.calls == ["squeue"]   # asked once the queue was taken
+    assert len(clock.slept) == 2 and paced.deferred == 1
+    waiting[0] = 0
+    paced.queue()                                           # nothing queued: asked at once
+    assert len(clock.slept) == 2
+    # Submissions that never catch up hold a poll back for the bound, not longer...
+    stuck = PacedQueries(CliClient(runner), lambda: 7, defer_s=5, clock=clock.now,
+                         sleep=clock.sleep)
+    began = clock.now()
+    stuck.queue()
+    assert 5 <= clock.now() - began < 5 + 0.1 and runner.calls[-1] == "squeue"
+    # ...and a look-up by name (the reconcile before a retry) is never held back.
+    before = clock.now()
+    stuck.queue("wlgen.x.0")
+    assert clock.now() == before and runner.calls[-1] == "squeue-name"
+
+
+def test_the_backends_watcher_polls_through_the_pacing(make: Callable[..., tuple[
+        SlurmBackend, list[Event]]]) -> None:
+    backend, _ = make(Scripted(sbatch=[SBATCH_OK]))
+    assert backend.watcher is not None and backend.watcher.client is backend.paced
+    assert backend.pool is not None and backend.paced.backlog == backend.pool.backlog

@@ -24,6 +24,7 @@ from workload.backends.slurm.client import ClientFailure, SlurmClient, User
 from workload.backends.slurm.command import impossible
 from workload.backends.slurm.contact import DEFAULT_TIMEOUT_S, Contact
 from workload.backends.slurm.lag import Lag, to_stderr
+from workload.backends.slurm.paced import PacedQueries
 from workload.backends.slurm.pool import SubmitPool
 from workload.backends.slurm.request import SubmitRequest, submit_request
 from workload.backends.slurm.retry import AMBIGUOUS, Patience, busy, retry
@@ -85,11 +86,12 @@ class SlurmBackend(Backend):
     def attach(self, env: simpy.Environment, emit: Emit, epoch: float, run_id: str = "") -> None:
         self.emit, self.epoch, self.run_id = emit, epoch, run_id or f"run{int(epoch)}"
         self.prefix = run_prefix(self.run_id)
-        self.watcher = Watcher(self.client, self.tracker, self.lock, self.prefix, emit,
-                               self.contact)
-        self.watcher.start()
         self.pool = SubmitPool(self._submit_group, self.workers,
                                key=pack.shape if self.arrays else None, max_group=pack.MAX_TASKS)
+        self.paced = PacedQueries(self.client, self.pool.backlog)   # see paced.py
+        self.watcher = Watcher(self.paced, self.tracker, self.lock, self.prefix, emit,
+                               self.contact)
+        self.watcher.start()
 
     def describe(self) -> ClusterInfo:
         if self.info is None:
