@@ -161,6 +161,14 @@ class ClusterSpec:
         return addrs
 
 
+def per_container_for(nodes: int) -> int:
+    """Slurm nodes a container for a cluster of ``nodes`` when none is asked (scenarios):
+    one up to MAX_NODES, else 16 (1,024 nodes: 64 containers), more past 3,200."""
+    if nodes <= MAX_NODES:
+        return 1
+    return max(16, -(-nodes // MAX_CONTAINERS))
+
+
 def _index(node: str) -> int:
     """nK -> K (ClusterError for a name that is no node's)."""
     if not re.fullmatch(r"n[1-9][0-9]*", node):

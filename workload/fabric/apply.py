@@ -10,6 +10,7 @@ replaces those of an earlier apply.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from workload.cluster import Cluster
@@ -26,9 +27,15 @@ def ifb_prefix(cluster: Cluster) -> str:
 
 
 def topology_for(cluster: Cluster, kind: str, rate_bps: int, **shape) -> Topology:
-    """``kind`` over the cluster's nodes, at their fixed bridge addresses."""
+    """``kind`` over the cluster's node containers, at their fixed bridge addresses
+    (per container: with several slurmd a container, its nodes share one link)."""
     hosts = cluster.spec.hosts()
-    return build(kind, {n: hosts[n] for n in cluster.spec.node_names}, rate_bps, **shape)
+    if cluster.spec.nodes_per_container > 1:
+        print(f"wlgen fabric: cluster {cluster.name} runs {cluster.spec.nodes_per_container} "
+              f"Slurm nodes a container: the fabric is per container (c1..c"
+              f"{cluster.spec.containers}), each container's nodes share its link",
+              file=sys.stderr)
+    return build(kind, {n: hosts[n] for n in cluster.spec.node_hosts}, rate_bps, **shape)
 
 
 def apply(cluster: Cluster, topo: Topology, *, offloads_off: bool = True) -> dict:

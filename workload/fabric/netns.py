@@ -74,5 +74,5 @@ def host_veth(pid: int) -> str:
 
 def locate(cluster: Cluster) -> tuple[dict[str, int], dict[str, str]]:
     """(node -> pid, node -> host veth) for every node of ``cluster``."""
-    pids = {node: node_pid(cluster, node) for node in cluster.spec.node_names}
+    pids = {node: node_pid(cluster, node) for node in cluster.spec.node_hosts}
     return pids, {node: host_veth(pid) for node, pid in pids.items()}

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 from workload.backends.base import Backend
 from workload.backends.select import make_backend
-from workload.cluster.config import PARTITION, SUITES, ClusterSpec
+from workload.cluster.config import PARTITION, SUITES, ClusterSpec, per_container_for
 from workload.errors import InputError
 from workload.backends.sim.calibrate import TEXTBOOK
 from workload.backends.sim.slurm import ignored as sim_ignored
@@ -123,7 +123,8 @@ def cluster_spec(scenario: Scenario, name: str = "wlgen") -> ClusterSpec:
     return ClusterSpec(name=name, nodes=part.nodes, cpus=part.cpus, mem_mb=part.memory_mb,
                        suite=suite, conf_extra=scenario.slurm.conf_lines(),
                        job_submit_lua=_job_submit_text(scenario), gpus=part.gpus,
-                       gpu_type=part.gpu_type or "")
+                       gpu_type=part.gpu_type or "",
+                       nodes_per_container=per_container_for(part.nodes))
 
 
 def _job_submit_text(scenario: Scenario) -> str:
