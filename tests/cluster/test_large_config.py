@@ -101,3 +101,13 @@ def test_up_refuses_a_build_without_multiple_slurmd(monkeypatch: pytest.MonkeyPa
     with pytest.raises(InputError, match="without --enable-multiple-slurmd") as err:
         require(engine, "img", "bookworm", 16)
     assert err.value.exit_code == 2 and "--nodes-per-container" in str(err.value)
+
+
+def test_the_fabric_is_per_container_and_says_so(capsys: pytest.CaptureFixture) -> None:
+    from workload.fabric.apply import topology_for
+    cluster = Cluster(ClusterSpec(name="h5-fab", nodes=32, nodes_per_container=16, subnet=4))
+    topo = topology_for(cluster, "flat", 100_000_000)
+    assert topo.addresses == {"c1": "10.213.4.11", "c2": "10.213.4.12"}
+    assert "the fabric is per container" in capsys.readouterr().err
+    one = topology_for(Cluster(ClusterSpec(name="h5-fab1", nodes=2)), "flat", 100_000_000)
+    assert one.nodes == ["n1", "n2"] and capsys.readouterr().err == ""
