@@ -18,6 +18,8 @@ and so it can be undone within the run):
   kept down ``down_s`` seconds, and started again; slurmctld is its main process.
 - slow_node: the node's container gets ``host cores / factor`` CPUs (``podman update
   --cpus``, via workload.fabric). Only CPU-bound payloads slow down; ``sleep`` does not.
+  With several slurmd a container (``--nodes-per-container``) that is every node of the
+  container, as link_down/link_up are; node_down/node_up act on one Slurm node.
 - link_down / link_up: the node's cable is pulled / plugged at the switch side
   (workload.fabric); ``link`` is a node name or ``SWITCH-NODE``.
 
