@@ -62,10 +62,10 @@ def test_one_a_container_keeps_its_node_containers_and_command() -> None:
 
 
 @pytest.mark.parametrize("kwargs, rule", [
-    (dict(nodes=201), "more need --nodes-per-container"),
-    (dict(nodes=1024, nodes_per_container=4), "needs 256 containers"),
+    (dict(nodes=201), "--nodes must be 1..200, not 201, with one slurmd a container"),
+    (dict(nodes=1024, nodes_per_container=4), "--nodes 1024 needs 256 containers"),
     (dict(nodes=5000, nodes_per_container=64), "4096 nodes"),
-    (dict(nodes=8, nodes_per_container=65), "must be 1..64"),
+    (dict(nodes=8, nodes_per_container=65), "--nodes-per-container must be 1..64, not 65"),
 ])
 def test_sizes_beyond_the_subnet_or_the_limits_are_refused(kwargs: dict, rule: str) -> None:
     with pytest.raises(ClusterError, match=rule):

@@ -80,17 +80,18 @@ class ClusterSpec:
                                f"{','.join(plugins)} does not load lua")
 
     def _check_size(self) -> None:
+        """Like the other shape checks: a ClusterError naming the option and the rule."""
         per = self.nodes_per_container
         if not 1 <= per <= MAX_PER_CONTAINER:
             raise ClusterError(f"--nodes-per-container must be 1..{MAX_PER_CONTAINER}, "
                                f"not {per}")
         if per == 1 and not 1 <= self.nodes <= MAX_NODES:
-            raise ClusterError(f"--nodes must be 1..{MAX_NODES}, not {self.nodes} (more "
-                               "need --nodes-per-container: several slurmd a container)")
+            raise ClusterError(f"--nodes must be 1..{MAX_NODES}, not {self.nodes}, with one "
+                               "slurmd a container (more need --nodes-per-container)")
         if not 1 <= self.nodes <= MAX_SLURM_NODES or self.containers > MAX_CONTAINERS:
-            raise ClusterError(f"--nodes {self.nodes} with --nodes-per-container {per} "
-                               f"needs {self.containers} containers: at most "
-                               f"{MAX_CONTAINERS} containers and {MAX_SLURM_NODES} nodes")
+            raise ClusterError(f"--nodes {self.nodes} needs {self.containers} containers at "
+                               f"--nodes-per-container {per}: at most {MAX_CONTAINERS} "
+                               f"containers and {MAX_SLURM_NODES} nodes")
 
     def to_dict(self) -> dict:
         return asdict(self)
