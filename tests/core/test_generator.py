@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 
 from workload.backends.sim import SimBackend, make_cluster_info
@@ -73,6 +74,22 @@ def test_realtime_run_takes_wall_clock_time(tmp_path):
     result = run(specs, tmp_path, realtime=True)
     assert result.complete and result.metrics["completed"] == 5
     assert 0.65 <= result.outcome.wall_s < 3.0     # last job ends at 0.4 + 0.3
+
+
+def test_a_slow_backend_set_up_does_not_eat_a_realtime_schedule(tmp_path):
+    # Reaching a real controller can take seconds; the schedule starts after it, so
+    # the jobs keep their spacing instead of being sent at once to catch up.
+    backend = SimBackend(make_cluster_info(4, 1), "easy", realtime=True)
+    original = backend.attach
+
+    def slow_attach(env, emit, epoch, run_id=""):
+        time.sleep(0.6)
+        original(env, emit, epoch, run_id)
+    backend.attach = slow_attach
+    specs = [job(i, i * 0.1, runtime=0.3) for i in range(5)]
+    result = run_workload(specs, backend, out=tmp_path / "run", epoch=0.0)
+    assert result.complete
+    assert result.outcome.wall_s >= 0.65       # the whole schedule, after the set-up
 
 
 def test_stalled_simulation_ends_and_names_the_stuck_jobs(tmp_path):

@@ -88,6 +88,11 @@ class Generator:
         if self.backend.realtime:
             self.env.process(self._pump())
         self._stop.callbacks.append(self._stopped)
+        if isinstance(self.env, simpy.rt.RealtimeEnvironment):
+            # Its clock started when it was made: without this the backend's set-up
+            # (reaching a controller can take seconds) would make the first jobs late
+            # and leave wall_s shorter than the run's own schedule.
+            self.env.sync()
         started, interrupted, stalled, error = time.monotonic(), False, False, None
         try:
             self.env.run(until=self.done)
