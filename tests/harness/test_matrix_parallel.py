@@ -171,3 +171,25 @@ def _a_worker_of(proc: subprocess.Popen[str], deadline: float) -> int:
                 return int(child)
         time.sleep(0.05)
     raise AssertionError("no pool worker appeared")
+
+
+def test_a_ctrl_c_between_two_runs_cancels_the_next_one(tmp_path, monkeypatch):
+    # -j 1: the Ctrl-C lands after one variant ended, before the next one made its
+    # directory. That variant never started: cancelled, not "interrupted".
+    from workload.scenario import sweep
+    variants = [sweep.Variant(f"seed={i}", None, tmp_path / f"v{i}") for i in range(3)]
+
+    def run_variant(variant, backend, cluster):
+        variant.out.mkdir()
+        return sweep.VariantOutcome(variant.label, variant.out, "passed")
+
+    told = []
+
+    def ctrl_c_after_the_first(outcome):
+        told.append(outcome.status)
+        if len(told) == 1:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(sweep, "run_variant", run_variant)
+    outcomes = sweep._in_process(variants, "sim", "", ctrl_c_after_the_first)
+    assert [o.status for o in outcomes] == ["passed", "cancelled", "cancelled"]
+    assert told == ["passed"]                   # the cancelled are told by the caller

@@ -103,8 +103,10 @@ def _in_process(variants: Sequence[Variant], backend: str, cluster: str,
             on_done(outcome)
             if outcome.status == "interrupted":
                 break     # the run took the Ctrl-C: it meant the sweep
-    except KeyboardInterrupt:   # a second Ctrl-C in a run (or one as it starts)
-        if len(outcomes) < len(variants):
+    except KeyboardInterrupt:   # a second Ctrl-C in a run, or one between two runs
+        # Between runs (the next one has no directory yet) it was never started: it is
+        # cancelled like the rest, not a run that was stopped.
+        if len(outcomes) < len(variants) and variants[len(outcomes)].out.exists():
             current = variants[len(outcomes)]
             outcomes.append(VariantOutcome(current.label, current.out, "interrupted",
                                            error="stopped by a second Ctrl-C"))
