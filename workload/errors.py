@@ -53,5 +53,12 @@ class ClusterError(WlgenError):
     """The containerised cluster failed to start, stop or answer."""
 
 
+class ClusterShapeError(ClusterError):
+    """A cluster's shape (its options or a scenario's ``cluster:``) breaks a rule: bad
+    input, so exit 2, like every other rule broken by what the user gave."""
+
+    exit_code = 2
+
+
 class SinkError(WlgenError):
     """An event or metrics sink failed in a way the run cannot recover from."""

@@ -68,8 +68,16 @@ def test_one_a_container_keeps_its_node_containers_and_command() -> None:
     (dict(nodes=8, nodes_per_container=65), "--nodes-per-container must be 1..64, not 65"),
 ])
 def test_sizes_beyond_the_subnet_or_the_limits_are_refused(kwargs: dict, rule: str) -> None:
-    with pytest.raises(ClusterError, match=rule):
+    with pytest.raises(ClusterError, match=rule) as refused:
         ClusterSpec(name="h5-bad", **kwargs)
+    assert refused.value.exit_code == 2         # bad input, like every broken rule
+
+
+def test_a_size_beyond_the_limits_is_one_line_and_exit_2(wlgen) -> None:
+    result = wlgen("cluster", "up", "--name", "h5-bad", "--nodes", "300")
+    assert result.exit_code == 2, result.output
+    assert "--nodes must be 1..200, not 300" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_a_build_without_the_mark_is_refused_with_exit_2() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from workload.errors import ClusterError
+from workload.errors import ClusterError, ClusterShapeError
 from workload.slurmconf.defaults import CONTAINER
 from workload.slurmconf.text import is_repeatable, parse_lines
 
@@ -63,35 +63,37 @@ class ClusterSpec:
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
-            raise ClusterError(f"cluster name {self.name!r} must match {_NAME.pattern} "
-                               "(it is Slurm's ClusterName and a container name prefix)")
+            raise ClusterShapeError(f"cluster name {self.name!r} must match {_NAME.pattern} "
+                                    "(it is Slurm's ClusterName and a container name prefix)")
         self._check_size()
         if self.cpus < 1 or self.mem_mb < 64:
-            raise ClusterError(f"--cpus must be >= 1 and --mem >= 64 MB, not "
-                               f"{self.cpus} and {self.mem_mb}")
+            raise ClusterShapeError(f"--cpus must be >= 1 and --mem >= 64 MB, not "
+                                    f"{self.cpus} and {self.mem_mb}")
         if not 0 <= self.gpus <= 64 or (self.gpu_type and not self.gpus):
-            raise ClusterError(f"--gpus must be 0..64 (a type needs a count), not "
-                               f"{self.gpus}:{self.gpu_type}")
+            raise ClusterShapeError(f"--gpus must be 0..64 (a type needs a count), not "
+                                    f"{self.gpus}:{self.gpu_type}")
         if self.suite not in SUITES:
-            raise ClusterError(f"--slurm must be one of {', '.join(SUITES)}, not {self.suite!r}")
+            raise ClusterShapeError(f"--slurm must be one of {', '.join(SUITES)}, "
+                                    f"not {self.suite!r}")
         plugins = _job_submit_plugins(self.conf_extra)
         if self.job_submit_lua and plugins is not None and "lua" not in plugins:
-            raise ClusterError(f"a job_submit.lua is given but conf_extra's JobSubmitPlugins="
-                               f"{','.join(plugins)} does not load lua")
+            raise ClusterShapeError(f"a job_submit.lua is given but conf_extra's JobSubmitPlugins="
+                                    f"{','.join(plugins)} does not load lua")
 
     def _check_size(self) -> None:
-        """Like the other shape checks: a ClusterError naming the option and the rule."""
+        """Like the other shape checks: a ClusterShapeError (exit 2) naming the option and
+        the rule."""
         per = self.nodes_per_container
         if not 1 <= per <= MAX_PER_CONTAINER:
-            raise ClusterError(f"--nodes-per-container must be 1..{MAX_PER_CONTAINER}, "
-                               f"not {per}")
+            raise ClusterShapeError(f"--nodes-per-container must be 1..{MAX_PER_CONTAINER}, "
+                                    f"not {per}")
         if per == 1 and not 1 <= self.nodes <= MAX_NODES:
-            raise ClusterError(f"--nodes must be 1..{MAX_NODES}, not {self.nodes}, with one "
-                               "slurmd a container (more need --nodes-per-container)")
+            raise ClusterShapeError(f"--nodes must be 1..{MAX_NODES}, not {self.nodes}, with one "
+                                    "slurmd a container (more need --nodes-per-container)")
         if not 1 <= self.nodes <= MAX_SLURM_NODES or self.containers > MAX_CONTAINERS:
-            raise ClusterError(f"--nodes {self.nodes} needs {self.containers} containers at "
-                               f"--nodes-per-container {per}: at most {MAX_CONTAINERS} "
-                               f"containers and {MAX_SLURM_NODES} nodes")
+            raise ClusterShapeError(f"--nodes {self.nodes} needs {self.containers} containers at "
+                                    f"--nodes-per-container {per}: at most {MAX_CONTAINERS} "
+                                    f"containers and {MAX_SLURM_NODES} nodes")
 
     def to_dict(self) -> dict:
         return asdict(self)
