@@ -21,7 +21,8 @@ see, so they are skipped (counted in the note). Node failures shrink the cluster
 a reservation, so runs with NODE_FAIL or requeues are not checked.
 
 Slurm (simulator Slurm mode, real Slurm) holds a job to its limit rounded up to whole
-minutes, plans ends rounded up to ``bf_resolution`` and backfills every ``bf_interval``:
+minutes, plans on a ``bf_resolution`` grid (backfill.c rounds a reservation's start and
+end down to it) and backfills every ``bf_interval``:
 expected ends use the rounded limits, and the head may start up to bf_resolution +
 bf_interval after the exact shadow time (added to ``tolerance_s``, said in the note).
 With fair-share and several users the head at an instant is unknown: n/a.
@@ -81,7 +82,7 @@ def check_easy_reservation(obs: Observed, *, tolerance_s: float = 0.0) -> CheckR
 
 def slurm_slack(sem: Semantics) -> tuple[float, str]:
     """How late Slurm's backfill may start the head against the exact shadow time, and
-    why: it plans ends rounded up to ``bf_resolution`` and runs every ``bf_interval``."""
+    why: it plans on a ``bf_resolution`` grid and runs every ``bf_interval``."""
     if not sem.slurm:
         return 0.0, ""
     slack = sem.bf_resolution_s + sem.bf_interval_s
