@@ -78,7 +78,11 @@ def unplugged(tmp_path_factory) -> Iterator[Unplug]:
         try:
             wait_for(lambda: _running_on(cluster, "n2"), 180, "a storm job on n2",
                      interval=1.0)
-            time.sleep(10)   # two collector slots of n2 busy before the pull
+            # Pull only once carbon holds n2 busy on both graphs: a fixed pause left the
+            # fabric rate's only slot before the pull at zero (Slurm's launch traffic
+            # fell in the slot the pull cut short).
+            wait_for(lambda: _seen_busy(cluster, began), 120, "n2 busy on the dashboard",
+                     interval=2.0)
             events = {e["kind"]: e["time"] for e in
                       faults.unplug(cluster, "n2", UNPLUGGED_S, wait_slurm=180)}
             output, _ = storm.communicate(timeout=900)
@@ -89,6 +93,16 @@ def unplugged(tmp_path_factory) -> Iterator[Unplug]:
         assert storm.returncode == 0, output.decode(errors="replace")[-2000:]
         yield Unplug(cluster, began, events["link_down"], events["link_up"],
                      events["slurm_up"], time.time())
+
+
+def _seen_busy(cluster: Cluster, since: float) -> bool:
+    web = cluster.monitoring.graphite_web
+    until = time.time() + 1
+    cpu = _series(web, _graph("CPU per node"), since, until).get("n2", {})
+    fabric = _series(web, _graph("Fabric port rate per node"), since, until)
+    return (max(cpu.values(), default=0) > BUSY
+            and all(max(fabric.get(f"n2.{way}_bytes", {}).values(), default=0) > 0
+                    for way in ("rx", "tx")))
 
 
 def _series(ends_web: str, graph: dashboard.Graph, since: float, until: float
