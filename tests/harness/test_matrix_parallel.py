@@ -162,6 +162,23 @@ def test_a_killed_worker_loses_no_variant(tmp_path):
     assert {v["status"] for v in variants} <= {"passed", "FAILED", "ERROR"}
 
 
+def test_a_given_up_pool_is_closed_without_waiting_for_its_workers():
+    """A broken pool's worker that nobody told to stop (CPython 3.11: one spawned by a
+    submit racing the breakdown) made `matrix -j 2` hang in shutdown: _close kills the
+    workers of a given-up pool instead of joining them."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from workload.scenario import sweep
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    stuck = pool.submit(time.sleep, 600)     # a worker that would outlive any wait
+    sweep._close(pool, before, abandon=True)
+    assert not set(multiprocessing.active_children()) - before
+    assert isinstance(stuck.exception(timeout=60), BrokenProcessPool)
+
+
 def _a_worker_of(proc: subprocess.Popen[str], deadline: float) -> int:
     """The pid of a pool worker of ``proc`` (a spawned child running the worker loop)."""
     while time.monotonic() < deadline and proc.poll() is None:

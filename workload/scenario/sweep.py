@@ -15,8 +15,10 @@ workload.run.interrupt), so what finished is still there to compare.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.process
 import signal
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -30,6 +32,9 @@ __all__ = ["Variant", "VariantOutcome", "run_variant", "run_variants", "variant_
 # A variant's verdict: passed / FAILED (its checks, or an incomplete run) come from a run;
 # ERROR: it raised; interrupted: Ctrl-C stopped its run; cancelled: Ctrl-C came first.
 STATUSES = ("passed", "FAILED", "ERROR", "interrupted", "cancelled")
+# How long a pool's workers get to end after the sweep (they end in milliseconds when
+# all is well), and then after being killed.
+WORKER_EXIT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -122,32 +127,59 @@ def _in_pool(variants: Sequence[Variant], jobs: int, backend: str, cluster: str,
     running: dict[Future[VariantOutcome], int] = {}
     upcoming = iter(range(len(variants)))
     context = multiprocessing.get_context("spawn")     # no forked locks or threads
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                             initializer=_worker_init) as pool:
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                               initializer=_worker_init)
 
-        def top_up() -> None:
-            for i in upcoming:
-                try:
-                    running[pool.submit(run_variant, variants[i], backend, cluster)] = i
-                except BrokenProcessPool as err:    # a worker died (killed, out of memory)
-                    outcomes[i] = VariantOutcome(variants[i].label, variants[i].out, "ERROR",
-                                                 error=f"not run: {_why(err)}")
-                    on_done(outcomes[i])
-                if len(running) >= jobs:
-                    return
+    def top_up() -> None:
+        for i in upcoming:
+            try:
+                running[pool.submit(run_variant, variants[i], backend, cluster)] = i
+            except BrokenProcessPool as err:    # a worker died (killed, out of memory)
+                outcomes[i] = VariantOutcome(variants[i].label, variants[i].out, "ERROR",
+                                             error=f"not run: {_why(err)}")
+                on_done(outcomes[i])
+            if len(running) >= jobs:
+                return
 
-        try:
+    try:
+        top_up()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                i = running.pop(future)
+                outcomes[i] = _collect(future, variants[i])
+                on_done(outcomes[i])
             top_up()
-            while running:
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    i = running.pop(future)
-                    outcomes[i] = _collect(future, variants[i])
-                    on_done(outcomes[i])
-                top_up()
-        except KeyboardInterrupt:
-            _drain(running, variants, outcomes, on_done)
+    except KeyboardInterrupt:
+        _drain(running, variants, outcomes, on_done)
+    finally:
+        _close(pool, before, abandon=_gave_up(outcomes.values()))
     return [outcomes.get(i) or _cancelled([v])[0] for i, v in enumerate(variants)]
+
+
+def _gave_up(outcomes: Iterable[VariantOutcome]) -> bool:
+    """The pool broke (a worker died) or variants were abandoned (a second Ctrl-C)."""
+    return any("BrokenProcessPool" in (o.error or "") or "abandoned" in (o.error or "")
+               for o in outcomes)
+
+
+def _close(pool: ProcessPoolExecutor, before: set[multiprocessing.process.BaseProcess],
+           abandon: bool) -> None:
+    """Shut the pool down within a bound. A plain shutdown can wait forever: on CPython
+    3.11 a worker spawned by a submit that races the pool's breakdown is never told to
+    stop, and the pool joins it (reproduced: a SIGKILLed worker hung `matrix -j 2` one
+    run in four). So its workers (this process's children made since the pool) get
+    WORKER_EXIT_S to end, none when the pool is given up, and are killed after that."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    grace = 0.0 if abandon else WORKER_EXIT_S
+    deadline = time.monotonic() + grace
+    for worker in set(multiprocessing.active_children()) - before:
+        worker.join(timeout=max(0.0, deadline - time.monotonic()))
+        if worker.is_alive():
+            worker.kill()
+            worker.join(timeout=WORKER_EXIT_S)
+    pool.shutdown(wait=True)   # the pool's own thread ends once its workers are gone
 
 
 def _drain(running: dict[Future[VariantOutcome], int], variants: Sequence[Variant],
