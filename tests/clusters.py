@@ -37,3 +37,14 @@ def session_cluster(spec: ClusterSpec, submitted: list[str],
         finally:
             for job in submitted:
                 current.track_job(job)
+
+
+@contextmanager
+def owned_cluster(spec: ClusterSpec,
+                  before_down: Callable[[Cluster], object] | None = None) -> Iterator[Cluster]:
+    """``spec`` made fresh and owned by this process (so a SIGKILLed run's leftover is
+    reaped by the next), ``before_down`` called on it, then removed: also when up failed.
+    For fixtures that cancel their jobs their own way rather than by tracked id."""
+    cleanup = (lambda cluster: None) if before_down is None else before_down
+    with session(spec, fresh=True, before_down=cleanup) as current:
+        yield current.cluster

@@ -16,12 +16,12 @@ import pytest
 from workload.backends.base import Backend
 from workload.backends.slurm import make_backend
 from workload.backends.slurm.backend import SlurmBackend
-from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
+from workload.cluster import Cluster, ClusterSpec, wait_for
 from workload.run.runner import run_workload
 from workload.spec import JobSpec
 
 from workload.testing.require import require
-from tests.clusters import per_run_name
+from tests.clusters import owned_cluster, per_run_name
 
 TEST_CLUSTER = per_run_name("wlgen-slurmbe")
 
@@ -31,11 +31,9 @@ def cluster() -> Iterator[Cluster]:
     """2 nodes x 4 CPUs, bookworm (Slurm 22.05), fresh for the session."""
     require("cluster")
     spec = ClusterSpec(name=TEST_CLUSTER, nodes=2, cpus=4, mem_mb=1024)
-    down(spec.name)
-    handle = up(spec, timeout=300)
-    yield handle
-    cancel_run_jobs(handle)   # also on failure: pytest runs fixture teardown regardless
-    down(spec.name)
+    # Owned: a run killed mid-session (SIGKILL) leaves it to the next session's reap.
+    with owned_cluster(spec, before_down=cancel_run_jobs) as handle:
+        yield handle
 
 
 def cancel_run_jobs(cluster: Cluster, prefix: str = "wlgen.") -> list[str]:

@@ -20,14 +20,14 @@ import pytest
 from workload.backends.slurm import make_backend
 from workload.checks import PASS, check_no_overcommit
 from workload.checks.observed import Observed, load_observed
-from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
+from workload.cluster import Cluster, ClusterSpec, wait_for
 from workload.event import REJECTED
 from workload.run.runner import run_workload
 from workload.sources import StormSource
 from workload.spec import JobSpec
 
 from workload.testing.require import require
-from tests.clusters import per_run_name
+from tests.clusters import owned_cluster, per_run_name
 
 pytestmark = [pytest.mark.slurm, pytest.mark.podman, pytest.mark.slow]
 GPUS = 2
@@ -39,19 +39,12 @@ def gpu_cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     require("cluster")
     spec = ClusterSpec(name=per_run_name(f"gpu-{request.param[:4]}"), nodes=2, cpus=4,
                        mem_mb=2048, suite=request.param, gpus=GPUS)
-    down(spec.name)
-    try:
-        yield up(spec, timeout=300)
-    finally:
-        _cancel_all(spec.name)
-        down(spec.name)
+    with owned_cluster(spec, before_down=_cancel_all) as cluster:
+        yield cluster
 
 
-def _cancel_all(name: str) -> None:
-    try:
-        Cluster.load(name).exec("ctld", ["scancel", "--user=root"])
-    except Exception:   # noqa: BLE001  the cluster may not have come up; down() follows
-        pass
+def _cancel_all(cluster: Cluster) -> None:
+    cluster.exec("ctld", ["scancel", "--user=root"])
 
 
 def gpu_storm(seed: int) -> list[JobSpec]:
@@ -162,9 +155,7 @@ def test_typed_gpus_are_asked_for_and_accounted_by_type(tmp_path: Path) -> None:
     require("cluster")
     spec = ClusterSpec(name=per_run_name("gpu-typed"), nodes=2, cpus=4, mem_mb=2048,
                        gpus=GPUS, gpu_type="a100")
-    down(spec.name)
-    try:
-        cluster = up(spec, timeout=300)
+    with owned_cluster(spec, before_down=_cancel_all) as cluster:
         specs = [JobSpec(seq=i, submit_s=0, procs=1, runtime_s=2, time_limit_s=60,
                          gpus=1 + i % 2, gpu_type="a100") for i in range(4)]
         specs.append(JobSpec(seq=4, submit_s=0, procs=1, runtime_s=1, time_limit_s=60,
@@ -181,6 +172,3 @@ def test_typed_gpus_are_asked_for_and_accounted_by_type(tmp_path: Path) -> None:
         out = cluster.slurm(["sacct", "-X", "-n", "-P", "--format=AllocTRES"])
         typed = [line for line in out.splitlines() if "gres/gpu:a100=" in line]
         assert len(typed) == 4
-    finally:
-        _cancel_all(spec.name)
-        down(spec.name)

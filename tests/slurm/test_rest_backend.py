@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from workload.cluster import Cluster, ClusterSpec, down, up, wait_for
+from workload.cluster import Cluster, ClusterSpec, wait_for
 from workload.cluster.secrets import sign_jwt
 from workload.backends.slurm.backend import SlurmBackend
 from workload.backends.slurm.parse import JobRecord
@@ -32,7 +32,7 @@ from workload.backends.slurm.script import build_batch_script
 from workload.spec import JobSpec
 
 from workload.testing.require import require
-from tests.clusters import per_run_name
+from tests.clusters import owned_cluster, per_run_name
 
 from .conftest import cancel_run_jobs
 
@@ -50,11 +50,8 @@ def cluster() -> Iterator[Cluster]:
         yield Cluster.load(given)
         return
     spec = ClusterSpec(name=REST_CLUSTER, nodes=2, cpus=4, mem_mb=1024)
-    down(spec.name)
-    handle = up(spec, timeout=300)
-    yield handle
-    cancel_run_jobs(handle)
-    down(spec.name)
+    with owned_cluster(spec, before_down=cancel_run_jobs) as handle:
+        yield handle
 
 
 def wlgen(*args: str, timeout: float = 150) -> subprocess.CompletedProcess[str]:
