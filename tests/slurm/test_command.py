@@ -164,10 +164,21 @@ def test_a_specs_qos_is_sent_and_what_no_request_carries_is_refused() -> None:
     assert not [a for a in sbatch_argv(SPEC, "r1") if a.startswith("--gpus")]
     with pytest.raises(InputError, match="gpu_type"):
         sbatch_argv(SPEC.with_(gpus=1, gpu_type="a 100"), "r1")
-    with pytest.raises(InputError, match="depends"):
+    with pytest.raises(InputError, match="depends"):   # source ids, not Slurm's: refused
         sbatch_argv(SPEC.with_(depends=(("afterok", (3,)),)), "r1")
     with pytest.raises(InputError, match="qos"):
         sbatch_argv(SPEC.with_(qos="a b"), "r1")
+
+
+def test_dependency_in_slurm_ids_is_sent_and_anything_else_refused() -> None:
+    spec = SPEC.with_(depends=(("afterok", (3,)), ("singleton", (4,))))
+    argv = sbatch_argv(spec, "r1", dependency="afterok:12:13_4,afterany:9")
+    assert "--dependency=afterok:12:13_4,afterany:9" in argv
+    # Every parent ignored (not in the run, or refused): no option at all.
+    assert not [a for a in sbatch_argv(spec, "r1", dependency="") if "dependency" in a]
+    for bad in ("singleton", "afterok:12;rm", "before:3", "afterok:", "afterok:1,"):
+        with pytest.raises(InputError, match="dependency"):
+            sbatch_argv(spec, "r1", dependency=bad)
 
 
 def test_a_gpu_job_on_one_node_asks_per_node() -> None:

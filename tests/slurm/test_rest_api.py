@@ -132,6 +132,17 @@ def test_gpus_go_in_each_apis_own_field() -> None:
     assert "tres_per_job" not in plain and "gpus" not in plain
 
 
+def test_a_dependency_goes_in_the_dependency_field_of_every_api() -> None:
+    # "dependency" (a string, sbatch's syntax) in v0.0.38 through v0.0.44's job
+    # description (their OpenAPI documents); submitted to 22.05 and 24.11 servers.
+    request = submit_request(SPEC.with_(depends=(("afterok", (1,)),)), "r1", "S",
+                             dependency="afterok:12_3")
+    for api in (Api("v0.0.38"), Api("v0.0.42", "/"), Api("v0.0.44", "/")):
+        assert job_description(request, {}, api)["job"]["dependency"] == "afterok:12_3"
+    assert "dependency" not in job_description(submit_request(SPEC, "r1", "S"), {},
+                                               Api("v0.0.42", "/"))["job"]
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_submit_answers_give_the_job_id_or_slurms_words(version: str) -> None:
     assert parse_submit(load(version, "submit")).isdigit()

@@ -23,6 +23,7 @@ from workload.backends.slurm import pack
 from workload.backends.slurm.client import ClientFailure, SlurmClient, User
 from workload.backends.slurm.command import impossible
 from workload.backends.slurm.contact import DEFAULT_TIMEOUT_S, Contact
+from workload.backends.slurm.depends import Parents
 from workload.backends.slurm.lag import Lag, to_stderr
 from workload.backends.slurm.paced import PacedQueries
 from workload.backends.slurm.pool import SubmitPool
@@ -77,6 +78,7 @@ class SlurmBackend(Backend):
         self.lag = Lag(say)
         self.lock = threading.Lock()
         self.tracker = Tracker()
+        self.parents = Parents()   # dependencies: source ids -> Slurm ids (depends.py)
         self.cancelled: set[int] = set()
         self.info: ClusterInfo | None = None
         self.pool: SubmitPool | None = None
@@ -87,7 +89,8 @@ class SlurmBackend(Backend):
         self.emit, self.epoch, self.run_id = emit, epoch, run_id or f"run{int(epoch)}"
         self.prefix = run_prefix(self.run_id)
         self.pool = SubmitPool(self._submit_group, self.workers,
-                               key=pack.shape if self.arrays else None, max_group=pack.MAX_TASKS)
+                               key=self._shape if self.arrays else None,
+                               max_group=pack.MAX_TASKS)
         self.paced = PacedQueries(self.client, self.pool.backlog)   # see paced.py
         self.watcher = Watcher(self.paced, self.tracker, self.lock, self.prefix, emit,
                                self.contact)
@@ -107,7 +110,8 @@ class SlurmBackend(Backend):
     def submit(self, spec: JobSpec) -> None:
         if self.pool is None:
             raise BackendError("the Slurm backend is not attached to a run")
-        self.pool.put(spec, self.epoch + spec.submit_s)
+        if self.parents.admit(spec):   # else held until its parents have Slurm ids
+            self.pool.put(spec, self.epoch + spec.submit_s)
 
     def cancel(self, seqs: Iterable[int]) -> None:
         wanted = set(seqs)
@@ -176,6 +180,7 @@ class SlurmBackend(Backend):
             if self.contact.lost is None:   # else: unfinished, named in accounting.json
                 for spec, spec_late in zip(specs, lates):
                     self._reject(spec, str(error), time.time() - began, spec_late)
+                self._resolved(specs, [None] * len(specs))
             return
         partition = specs[0].partition or self.partition or self.describe().default_partition
         timing = (time.time() - began, late)
@@ -184,6 +189,19 @@ class SlurmBackend(Backend):
                 self.tracker.add(specs[0].seq, job_id, specs[0], partition, timing)
             else:
                 self.tracker.add_array(job_id, specs, partition, timing, lates)
+        self._resolved(specs, [job_id] if len(specs) == 1 else
+                       [pack.task_id(job_id, i) for i in range(len(specs))])
+
+    def _resolved(self, specs: list[JobSpec], job_ids: list[str | None]) -> None:
+        """These jobs have Slurm ids (None: refused): the jobs held for them go now."""
+        assert self.pool is not None
+        for spec, job_id in zip(specs, job_ids):
+            for child in self.parents.resolved(spec, job_id):
+                self.pool.put(child, self.epoch + child.submit_s)
+
+    def _shape(self, spec: JobSpec) -> tuple[object, ...]:
+        """Jobs of one shape and one ``--dependency`` may share an array."""
+        return (*pack.shape(spec), self.parents.expression(spec))
 
     def _request(self, specs: list[JobSpec]) -> SubmitRequest:
         first = specs[0]
@@ -191,7 +209,8 @@ class SlurmBackend(Backend):
                   else pack.array_script(specs, launcher=self.launcher))
         return submit_request(first, self.run_id, script, account=self.account,
                               partition=self.partition, mem_per_cpu_mb=self.mem_per_cpu_mb,
-                              extra=self.extra, tasks=len(specs))
+                              extra=self.extra, tasks=len(specs),
+                              dependency=self.parents.expression(first))
 
     def _check_fits(self, spec: JobSpec) -> None:
         info = self.describe()

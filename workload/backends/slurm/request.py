@@ -26,6 +26,9 @@ from workload.spec import JobSpec
 WORKDIR = "/tmp"   # every node has it and every user may write there
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 _WORD = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# --dependency as depends.py writes it: known kinds, each with Slurm job (or task) ids.
+_DEPENDENCY = re.compile(r"^(after|afterok|afternotok|afterany)(:\d+(_\d+)?)+"
+                         r"(,(after|afterok|afternotok|afterany)(:\d+(_\d+)?)+)*$")
 #: Options a caller may add (``extra={"qos": "normal"}``) and the rule for their values;
 #: flags take "". Anything else is refused, never passed through.
 EXTRA_OPTIONS: dict[str, re.Pattern[str]] = {
@@ -74,17 +77,27 @@ class SubmitRequest:
     # their tasks' count, since Slurm 24.11 spread a 1-task --gpus=2 job over two nodes
     # (a node holding GPUs and no task; the simulator never does that).
     max_nodes: int | None = None
+    # sbatch --dependency with Slurm's ids ("afterok:12:13_4,afterany:9"), see depends.py
+    dependency: str | None = None
 
 
 def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | None = None,
                    partition: str | None = None, mem_per_cpu_mb: int | None = None,
-                   extra: Mapping[str, str] | None = None, tasks: int = 1) -> SubmitRequest:
+                   extra: Mapping[str, str] | None = None, tasks: int = 1,
+                   dependency: str | None = None) -> SubmitRequest:
     """The request for ``spec`` (the first job of an array of ``tasks`` when > 1).
 
     ``account``, ``partition`` and ``mem_per_cpu_mb`` are defaults that the spec's own
     values override. A memory default matters where slurm.conf has no DefMemPerCPU:
-    with CR_CPU_Memory a job without one takes a whole node's memory."""
-    _refuse_unsendable(spec)
+    with CR_CPU_Memory a job without one takes a whole node's memory. ``dependency`` is
+    ``spec.depends`` in Slurm's ids ("" when none of its parents counts), which only the
+    backend knows (depends.py): a spec with dependencies and none is refused."""
+    if spec.depends and dependency is None:
+        raise InputError("dependencies need the Slurm ids of their jobs (depends.py)",
+                         field="depends", value=spec.depends)
+    if dependency and not _DEPENDENCY.match(dependency):
+        raise InputError(f"must match {_DEPENDENCY.pattern}", field="dependency",
+                         value=dependency)
     mem = spec.mem_per_cpu_mb if spec.mem_per_cpu_mb is not None else mem_per_cpu_mb
     fields = extra_fields(extra or {})
     if spec.qos is not None:
@@ -96,7 +109,8 @@ def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | No
         mem_per_cpu_mb=None if mem is None else _count(mem, "mem_per_cpu_mb"),
         account=_name(spec.account or account, "account"),
         partition=_name(spec.partition or partition, "partition"),
-        array=_count(tasks, "tasks"), **_gpu_fields(spec), **fields)
+        array=_count(tasks, "tasks"), dependency=dependency or None, **_gpu_fields(spec),
+        **fields)
 
 
 def _gpu_fields(spec: JobSpec) -> dict[str, Any]:
@@ -120,14 +134,6 @@ def _gpus(spec: JobSpec) -> str | None:
     if not isinstance(spec.gpu_type, str) or not _WORD.match(spec.gpu_type):
         raise InputError(f"must match {_WORD.pattern}", field="gpu_type", value=spec.gpu_type)
     return f"{spec.gpu_type}:{count}"
-
-
-def _refuse_unsendable(spec: JobSpec) -> None:
-    """Spec fields Slurm would need options for that no request carries yet: refused,
-    so that a job never runs without what its source asked for."""
-    if spec.depends:
-        raise InputError("dependencies are not sent to real Slurm yet (use --backend sim)",
-                         field="depends", value=spec.depends)
 
 
 def extra_fields(options: Mapping[str, str]) -> dict[str, Any]:

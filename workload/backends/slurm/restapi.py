@@ -160,7 +160,7 @@ _FIELDS: dict[str, Render] = {
     "output": _as("standard_output"), "chdir": _as("current_working_directory"),
     "qos": _as("qos"), "reservation": _as("reservation"), "constraint": _as("constraints"),
     "exclusive": _exclusive, "requeue": _as("requeue"), "gpus": _gpus,
-    "max_nodes": _max_nodes, "gres": _gres,
+    "max_nodes": _max_nodes, "gres": _gres, "dependency": _as("dependency"),
 }
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from workload.backends.slurm.client import ClientFailure, SlurmClient
 from workload.backends.slurm.contact import Contact
+from workload.backends.slurm.depends import NEVER
 from workload.backends.slurm.parse import JobRecord
 from workload.backends.slurm.tracker import Tracker
 from workload.event import PENDING, Event
@@ -38,7 +39,7 @@ class Watcher:
         self.stopping = threading.Event()
         self.polls = self.errors = 0
         self.last_error = ""
-        self.changed = self.released = self.cancelled = 0
+        self.changed = self.released = self.cancelled = self.never = 0
         self.thread = threading.Thread(target=self._loop, daemon=True, name="wlgen-watcher")
 
     def start(self) -> None:
@@ -80,6 +81,7 @@ class Watcher:
         seen = self._apply(records, expected)
         self._cancel_due()
         self._release_held(records, expected)
+        self._cancel_never(records, expected)
         missing = [job for seq, job in expected.items() if seq not in seen]
         for i in range(0, len(missing), ACCOUNTING_CHUNK):
             chunk = missing[i:i + ACCOUNTING_CHUNK]
@@ -111,6 +113,21 @@ class Watcher:
             try:
                 self.client.release(held)
                 self.released += len(held)
+            except ClientFailure as error:
+                self.last_error = str(error)   # asked again on the next poll
+
+    def _cancel_never(self, records: list[JobRecord], expected: dict[int, str]) -> None:
+        """Cancel the run's jobs whose dependency can never be met, as slurmctld does with
+        ``kill_invalid_depend`` (the container cluster does not set it, a site may not):
+        left pending, the run would never end. They end CANCELLED, with that reason
+        (squeue keeps it), as the simulator ends them."""
+        ours = set(expected.values())
+        never = [r.job_id for r in records
+                 if r.job_id in ours and r.state == PENDING and r.reason == NEVER]
+        if never:
+            try:
+                self.client.cancel(never)
+                self.never += len(never)
             except ClientFailure as error:
                 self.last_error = str(error)   # asked again on the next poll
 

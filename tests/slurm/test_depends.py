@@ -1,0 +1,68 @@
+"""Dependencies on real Slurm: source ids held until their jobs have Slurm ids, then
+rendered as sbatch's --dependency (workload/backends/slurm/depends.py)."""
+
+from __future__ import annotations
+
+from workload.backends.slurm.depends import Parents
+from workload.spec import JobSpec
+
+
+def job(seq: int, *depends: tuple[str, tuple[int, ...]], source: int | None = None) -> JobSpec:
+    return JobSpec(seq=seq, submit_s=seq, procs=1, runtime_s=1, time_limit_s=60,
+                   source_id=100 + seq if source is None else source, depends=depends)
+
+
+def test_a_child_waits_for_its_parents_ids_then_names_them() -> None:
+    parents = Parents()
+    a, b = job(0), job(1)
+    child = job(2, ("afterok", (100,)), ("afternotok", (101,)))
+    assert parents.admit(a) and parents.admit(b)
+    assert not parents.admit(child)            # held: neither parent has an id yet
+    assert parents.resolved(a, "7") == []      # still waits for b
+    assert parents.waiting() == 1
+    assert parents.resolved(b, "8_3") == [child]   # an array task's id
+    assert parents.expression(child) == "afterok:7,afternotok:8_3"
+    assert parents.waiting() == 0
+
+
+def test_a_child_of_parents_with_ids_goes_at_once() -> None:
+    parents = Parents()
+    a = job(0)
+    parents.admit(a)
+    parents.resolved(a, "5")
+    child = job(1, ("afterany", (100,)))
+    assert parents.admit(child) and parents.expression(child) == "afterany:5"
+    assert parents.expression(a) is None       # no dependencies: no option
+
+
+def test_singleton_and_correspondence_become_afterany_and_kinds_merge() -> None:
+    parents = Parents()
+    a, b = job(0), job(1)
+    for spec, slurm_id in ((a, "5"), (b, "6")):
+        parents.admit(spec)
+        parents.resolved(spec, slurm_id)
+    child = job(2, ("singleton", (100,)), ("aftercorr", (101, 100)), ("after", (101,)))
+    assert parents.admit(child)
+    assert parents.expression(child) == "afterany:5:6,after:6"
+
+
+def test_parents_outside_the_run_or_refused_are_ignored_as_the_simulator_does() -> None:
+    parents = Parents()
+    refused = job(0)
+    parents.admit(refused)
+    child = job(1, ("afterok", (100, 999)))    # 999: never submitted in this run
+    assert not parents.admit(child)
+    assert parents.resolved(refused, None) == [child]
+    assert parents.expression(child) == ""     # nothing left to wait for
+    # A parent submitted after its child does not count either (the simulator's rule).
+    early = job(2, ("afterok", (104,)))
+    assert parents.admit(early) and parents.expression(early) == ""
+
+
+def test_unknown_kinds_pass_through_for_the_request_to_refuse() -> None:
+    parents = Parents()
+    a = job(0)
+    parents.admit(a)
+    parents.resolved(a, "5")
+    odd = job(1, ("before", (100,)))
+    assert parents.admit(odd) and parents.expression(odd) == "before:5"
