@@ -1,10 +1,12 @@
 """A stored sacct dump replayed on a real 24.11 container cluster: accounts, shares and
-QOS created first, every row accounted for, jobs keep their account and QOS, and the
-failed, timed-out and cancelled-while-running jobs end as they did."""
+QOS created first, every row accounted for, jobs keep their account and QOS, the
+failed, timed-out and cancelled-while-running jobs end as they did, and the jobs with
+dependencies (afterok, afterany, afternotok, singleton) start after their parents end."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -34,8 +36,8 @@ def test_replay_on_slurm_creates_accounts_and_keeps_end_states(wlgen, tmp_path):
         assert metrics["submitted"] + metrics["skipped"] == rows
         assert metrics["unaccounted"] == 0
         assert (metrics["failed"], metrics["timeout"]) == (1, 1)
-        # Dependencies are not sent to real Slurm yet: those jobs are refused, and say so.
-        assert metrics["rejected"] == 5
+        assert metrics["rejected"] == 0
+        assert_children_started_after_parents(cluster, tmp_path / "r")
         accounting = cluster.slurm(["sacct", "-a", "-X", "-P", "-n", "-S", "2000-01-01",
                                     "-o", "User,Account,QOS,State,ExitCode"])
         rows_seen = {tuple(line.split("|")) for line in accounting.splitlines()}
@@ -55,3 +57,31 @@ def test_replay_on_slurm_creates_accounts_and_keeps_end_states(wlgen, tmp_path):
         shares = cluster.slurm(["sacctmgr", "-P", "-n", "show", "assoc",
                                 "format=Account,User,Share"])
         assert "physics||30" in shares.splitlines() and "wlgen||10" in shares.splitlines()
+
+
+def assert_children_started_after_parents(cluster, run: Path) -> None:
+    """Every job with a dependency started (sacct's Start) after its parent ended (sacct's
+    End), and Slurm knew of the dependency (it pended with reason Dependency or started
+    only once its parent was done)."""
+    requests = [json.loads(line) for line in (run / "requests.jsonl").read_text().splitlines()]
+    ids = {e["seq"]: e["job_id"] for e in map(json.loads,
+                                              (run / "events.jsonl").read_text().splitlines())
+           if e["kind"] == "start"}
+    by_source = {r["source_id"]: r["seq"] for r in requests}
+    children = {r["seq"]: [t for _, targets in r["depends"] for t in targets]
+                for r in requests if r.get("depends")}
+    pairs = [(ids[seq], ids[by_source[p]]) for seq, parents in children.items()
+             for p in parents]
+    # after-ok, after-any, after-notok, and the second "single" on the first.
+    assert len(children) == 5 and len(pairs) == 4, (children, pairs)
+    wanted = sorted({job for pair in pairs for job in pair})
+
+    def times() -> dict[str, tuple[str, str]] | None:   # accounting lags the queue
+        out = cluster.slurm(["sacct", "-a", "-X", "-P", "-n", "-j", ",".join(wanted),
+                             "-o", "JobID,Start,End"])
+        got = {row[0]: (row[1], row[2]) for row in (x.split("|") for x in out.splitlines())}
+        done = all(j in got and got[j][1] not in ("Unknown", "") for j in wanted)
+        return got if done else None
+    got = wait_for(times, 60, "sacct to hold the parents and children")
+    for child, parent in pairs:
+        assert got[child][0] >= got[parent][1], (child, got[child], parent, got[parent])
