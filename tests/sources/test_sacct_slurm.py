@@ -1,7 +1,8 @@
 """A stored sacct dump replayed on a real 24.11 container cluster: accounts, shares and
 QOS created first, every row accounted for, jobs keep their account and QOS, the
 failed, timed-out and cancelled-while-running jobs end as they did, and the jobs with
-dependencies (afterok, afterany, afternotok, singleton) start after their parents end."""
+dependencies (afterok, afterany, afternotok, singleton) start after their parents end;
+the account tree of a nested --accounts dump is created as it is."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def test_replay_on_slurm_creates_accounts_and_keeps_end_states(wlgen, tmp_path):
     with session_cluster(spec, []) as cluster:
         result = wlgen("replay", str(dump(release, "sacct-P-allocations.txt")),
                        "--backend", "slurm", "--cluster", cluster.name, "--nodes", "2",
-                       "--cpus", "4", "--accounts", str(dump(release, "sacctmgr-assoc.txt")),
+                       "--cpus", "4", "--accounts", str(dump(release, "sacctmgr-assoc-tree.txt")),
                        "--qos", str(dump(release, "sacctmgr-qos.txt")),
                        "--out", str(tmp_path / "r"), "--json")
         assert result.exit_code == 0, result.output
@@ -57,6 +58,11 @@ def test_replay_on_slurm_creates_accounts_and_keeps_end_states(wlgen, tmp_path):
         shares = cluster.slurm(["sacctmgr", "-P", "-n", "show", "assoc",
                                 "format=Account,User,Share"])
         assert "physics||30" in shares.splitlines() and "wlgen||10" in shares.splitlines()
+        # The dump's tree: physics and chem under science, science and wlgen under root.
+        parents = cluster.slurm(["sacctmgr", "-P", "-n", "show", "assoc", "where", "user=",
+                                 "format=Account,ParentName"]).splitlines()
+        assert {"physics|science", "chem|science", "science|root", "wlgen|root"} <= set(
+            parents), parents
 
 
 def assert_children_started_after_parents(cluster, run: Path) -> None:

@@ -12,11 +12,12 @@ from typing import Any
 
 import click
 
-from workload.errors import InputError
+from workload.errors import ClusterError, InputError
 from workload.sources.accounting import AccountingSource
 from workload.sources.anonymize import Anonymizer
 from workload.sources.load import load_source
 from workload.sources.sacct import FORMATS
+from workload.sources.sacct.tree import nested
 from workload.sources.trace import Window
 
 KEYS = ("fmt", "accounts", "qos", "anonymize", "anonymize_map")
@@ -69,8 +70,8 @@ def open_source(trace: str, accounting: dict[str, Any], *, strict: bool, use_mem
 
 def prepare_accounts(source: AccountingSource, backend: str, cluster_name: object) -> None:
     """On a wlgen container cluster (``--cluster``): the QOS of ``--qos``, then the
-    accounts, shares and users of ``--accounts``, each user granted its QOS, before the
-    clock starts. Account trees are flattened under root (add_accounts makes one level)."""
+    accounts, shares and users of ``--accounts`` (as the dump's tree: see nest_accounts),
+    each user granted its QOS, before the clock starts."""
     if backend == "sim" or not (source.associations or source.qos):
         return
     from workload.cluster import Cluster                    # noqa: PLC0415 (slurm runs only)
@@ -85,7 +86,22 @@ def prepare_accounts(source: AccountingSource, backend: str, cluster_name: objec
     add_qos(cluster, [(q.name, q.priority, q.max_wall_s) for q in source.qos])
     accounts = source.account_tree()
     add_accounts(cluster, accounts)
+    nest_accounts(cluster, [(source.pseudonym("account", a), source.pseudonym("account", p))
+                            for a, p in nested(source.associations, source.accounts_file)])
     for user, account, names in source.user_qos():
         grant_qos(cluster, user, account, names)
     click.echo(f"wlgen: created {len(accounts)} accounts and {len(source.qos)} QOS on "
                f"cluster {name}", err=True)
+
+
+def nest_accounts(cluster: Any, pairs: list[tuple[str, str]]) -> None:
+    """Move each account under its parent (parents first): add_accounts made them all
+    under root. Already there (an earlier run's) is fine: sacctmgr says so, exit 1."""
+    for account, parent in pairs:
+        done = cluster.exec("ctld", ["sacctmgr", "-i", "modify", "account", "where",
+                                     f"name={account}", "set", f"parent={parent}"])
+        out = (done.stdout + done.stderr).decode(errors="replace")
+        if done.returncode and not any(h in out for h in ("Nothing modified",
+                                                           "didn't affect anything")):
+            raise ClusterError(f"sacctmgr could not move account {account} under {parent}: "
+                               f"{out.strip().splitlines()[-1:]}")
