@@ -14,6 +14,8 @@ The dashboard page also looks its theme's stylesheet up through Django's static 
 which search graphite-web's source tree (webapp/content), not where Debian puts the
 files: :class:`StaticFinder` (STATICFILES_FINDERS) finds them where they are, else the
 page opens with an "Invalid theme 'default'" alert.
+
+``/wlgen/events/`` takes many events in one POST (wlgen_graphite_events.py).
 """
 from pathlib import Path
 
@@ -22,6 +24,8 @@ from django.contrib.staticfiles.finders import BaseFinder
 from django.http import HttpResponse
 from django.views.static import serve
 from graphite.urls import handler500, urlpatterns as graphite_urlpatterns  # noqa: F401
+
+from wlgen_graphite_events import post_events
 
 STATIC = Path("/usr/share/graphite-web/static")
 SHIM = "var htmlEncode = Ext.util.Format.htmlEncode;  /* graphite-web#2711 */\n"
@@ -46,5 +50,6 @@ def dashboard_js(request):
 
 
 urlpatterns = [url(r"^static/js/dashboard\.js$", dashboard_js),
+               url(r"^wlgen/events/?$", post_events),
                url(r"^static/(?P<path>.*)$", serve, {"document_root": str(STATIC)}),
                *graphite_urlpatterns]

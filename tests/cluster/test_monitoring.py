@@ -82,11 +82,11 @@ def test_cluster_monitoring_is_offered_only_while_its_carbon_answers(
         listening.listen()
         port = listening.getsockname()[1]
         facts = {"monitoring": {"carbon_port": port, "web_port": 2, "receiver_port": 3,
-                                "received": "r"}}
+                                "received": "/s/c1/monitoring/received.jsonl"}}
         state.save("c1", {"spec": ClusterSpec(name="c1").to_dict(), "facts": facts})
         assert monitoring.sink_settings("c1") == {
             "graphite": f"127.0.0.1:{port}", "graphite_web": "http://127.0.0.1:2",
-            "logstash": "tcp://127.0.0.1:3"}
+            "logstash": "tcp://127.0.0.1:3", "spool_dir": "/s/c1/monitoring/spool"}
     assert monitoring.sink_settings("c1") == {}  # state left behind, nothing listening
 
 

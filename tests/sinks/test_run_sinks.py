@@ -51,5 +51,6 @@ def test_storm_events_reach_every_sink_once(tmp_path, carbon, graphite_web, rsys
 
     accounting = json.loads((tmp_path / "run" / "accounting.json").read_text())
     for name in ("logstash", "annotations"):
-        assert accounting["sinks"][name] == {"sent": 90, "buffered": 0, "dropped": 0}, name
+        assert accounting["sinks"][name] == {"sent": 90, "buffered": 0, "dropped": 0,
+                                             "recovered": 0}, name
     assert "sink logstash" in result.stderr

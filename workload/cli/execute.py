@@ -14,6 +14,7 @@ from workload.cli.progress import Progress
 from workload.cli.summary import emit_summary
 from workload.run.runner import run_workload
 from workload.rundir import ACCOUNTING
+from workload.sinks.base import sink_detail
 from workload.sinks.config import SinkOptions
 from workload.sources.base import Source
 from workload.spec import JobSpec
@@ -90,7 +91,7 @@ def execute(source: Source, specs: Iterable[JobSpec], *, kind: str, backend: Bac
                  title=f"wlgen: {kind} {state}: {result.run_dir}")
     for report in result.sinks:
         click.echo(f"  sink {report.name:<14} sent {report.sent}, buffered {report.buffered}, "
-                   f"dropped {report.dropped}", err=True)
+                   f"dropped {report.dropped}" + sink_detail(report), err=True)
     if not result.complete:
         missing = result.metrics.get("unaccounted")
         if outcome.backend_error is not None:   # e.g. the cluster went away: one line

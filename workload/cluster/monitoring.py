@@ -65,10 +65,17 @@ class Endpoints:
     def logstash(self, scheme: str = "tcp") -> str:
         return f"{scheme}://127.0.0.1:{self.receiver_port}"
 
+    @property
+    def spool_dir(self) -> str:
+        """Where every run to this monitoring parks what it could not deliver yet: one
+        directory, so the next run sends what an earlier one left (workload/sinks/
+        delivery.py); in the cluster's state dir, so `down` removes it with the cluster."""
+        return str(Path(self.received).parent / "spool")
+
     def sink_settings(self) -> dict[str, str]:
         """SinkOptions field -> value: the layer workload/sinks/config.py merges."""
         return {"graphite": self.graphite, "graphite_web": self.graphite_web,
-                "logstash": self.logstash()}
+                "logstash": self.logstash(), "spool_dir": self.spool_dir}
 
     def env_lines(self) -> list[str]:
         """Shell lines that wire any later run (or another tool) to this monitoring."""

@@ -16,9 +16,24 @@ class SinkReport:
     sent: int
     buffered: int = 0   # still waiting (e.g. on disk) when the flush deadline passed
     dropped: int = 0    # lost for good; 0 unless the user set a bound
+    recovered: int = 0  # records earlier runs left in the spool, taken over (and in sent)
+    spool: str = ""     # where the buffered records wait (the next run sends them)
 
     def to_dict(self) -> dict[str, object]:
-        return {"sent": self.sent, "buffered": self.buffered, "dropped": self.dropped}
+        out: dict[str, object] = {"sent": self.sent, "buffered": self.buffered,
+                                  "dropped": self.dropped, "recovered": self.recovered}
+        if self.spool:
+            out["spool"] = self.spool
+        return out
+
+
+def sink_detail(report: SinkReport) -> str:
+    """What a report line adds beyond sent/buffered/dropped: earlier runs' records sent,
+    and where the records not delivered wait (the next run to that receiver sends them)."""
+    out = f", {report.recovered} of them left by earlier runs" if report.recovered else ""
+    if report.buffered > 0:
+        out += f"; the {report.buffered} not delivered wait in {report.spool or 'its spool'}"
+    return out
 
 
 class Sink(ABC):

@@ -5,7 +5,14 @@ network); a background thread encodes, batches and sends through a ``Transport``
 the receiver is down, or slower than the run, records are parked in a disk ``Spool`` and
 retried with exponential backoff; on reconnect the spool is replayed first, so order is
 kept. At the end of the run ``close(deadline_s)`` flushes for at most the deadline and
-reports sent / still buffered / dropped.
+reports sent / still buffered / dropped, and where the buffered records wait.
+
+Records still buffered at the deadline are not forgotten: a spool is named by its sink,
+its receiver and its run (``<sink>-<receiver key>-<run_id>.spool``), and the next
+``Delivery`` of the same sink to the same receiver with the same spool directory takes
+over every spool left there (see ``Spool.adopt``) and sends those records first. Runs
+against a cluster's monitoring share one spool directory (the cluster's, see
+workload/sinks/config.py), so what one run could not deliver goes with the next.
 
 Delivery is at-least-once: a record is forgotten only after the transport confirmed it.
 A receiver that dies after reading part of a batch but before confirming gets that part
@@ -14,13 +21,14 @@ again, so each record carries its run id and sequence number for deduplication.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
 import tempfile
 from abc import abstractmethod
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,7 +45,9 @@ _STOP = object()   # queue marker: the producer is done, drain and report
 class Transport(Protocol):
     """Sends one batch of records in order to one receiver."""
 
-    rejected: int   # records the receiver refused for good (counted as dropped)
+    @property
+    def rejected(self) -> int:
+        """Records the receiver refused for good (counted as dropped)."""
 
     def send(self, batch: list[bytes]) -> int:
         """Return how many leading records are confirmed delivered; raise OSError for none."""
@@ -52,9 +62,12 @@ class Delivery:
     def __init__(self, name: str, transport: Transport, encode: Callable[[Any], list[bytes]],
                  spool_path: Path, *, batch_max: int = 500, memory_max: int = 10_000,
                  buffer_max: int | None = None, backoff_s: float = 0.1,
-                 backoff_max_s: float = 5.0) -> None:
+                 backoff_max_s: float = 5.0, adopt: Iterable[Path] = ()) -> None:
         self.name, self._transport, self._encode = name, transport, encode
         self._spool = Spool(spool_path)
+        self.recovered = self._spool.adopt(adopt)   # left by earlier runs: sent first
+        if self.recovered:
+            log.info("%s: %d records left by earlier runs, sent first", name, self.recovered)
         self._batch_max, self._memory_max, self._buffer_max = batch_max, memory_max, buffer_max
         self._backoff_min, self._backoff_max = backoff_s, backoff_max_s
         self._backoff = backoff_s
@@ -90,7 +103,9 @@ class Delivery:
             log.warning("%s: %d records not delivered, kept in %s", self.name, buffered,
                         self._spool.path)
         dropped = self.dropped + self._transport.rejected
-        return SinkReport(self.name, sent=self.sent, buffered=buffered, dropped=dropped)
+        return SinkReport(self.name, sent=self.sent, buffered=buffered, dropped=dropped,
+                          recovered=self.recovered,
+                          spool=str(self._spool.path) if buffered else "")
 
     # -- the sender thread -------------------------------------------------------------
 
@@ -196,12 +211,31 @@ class QueuedSink(Sink):
     def encode(self, item: Any) -> list[bytes]:
         """Wire records (one line each) for one queued item; [] to skip it."""
 
+    @property
+    @abstractmethod
+    def destination(self) -> str:
+        """The receiver, as a URL or address: spools are kept apart by it."""
+
+    def spool_path(self, run_id: str) -> Path:
+        """``<sink>-<receiver key>-<run_id>.spool`` in the spool directory."""
+        return self.spool_dir / f"{self._spool_stem()}-{run_id}.spool"
+
+    def left_behind(self, run_id: str) -> list[Path]:
+        """Spools of this sink and receiver in the spool directory but not ``run_id``'s."""
+        own = self.spool_path(run_id)
+        return [p for p in self.spool_dir.glob(f"{self._spool_stem()}-*.spool") if p != own]
+
+    def _spool_stem(self) -> str:
+        key = hashlib.sha256(self.destination.encode()).hexdigest()[:12]
+        return f"{self.name}-{key}"
+
     def open(self, run_id: str) -> None:
         self.run_id = run_id
-        spool = self.spool_dir / f"{self.name}-{run_id}.spool"
-        self._delivery = Delivery(self.name, self.transport(), self.encode, spool,
-                                  batch_max=self.batch_max, buffer_max=self.buffer_max,
-                                  backoff_max_s=self.backoff_max_s)
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        self._delivery = Delivery(self.name, self.transport(), self.encode,
+                                  self.spool_path(run_id), batch_max=self.batch_max,
+                                  buffer_max=self.buffer_max, backoff_max_s=self.backoff_max_s,
+                                  adopt=self.left_behind(run_id))
 
     def emit(self, event: Event) -> None:
         self._put(event)

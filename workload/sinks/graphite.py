@@ -102,6 +102,10 @@ class GraphiteSink(QueuedSink):
                                          protocol=self.protocol, raise_send_errors=True)
         super().open(run_id)
 
+    @property
+    def destination(self) -> str:
+        return f"{self.protocol}://{self.host}:{self.port}"
+
     def transport(self) -> Transport:
         assert self._sender is not None   # set by open()
         return _GraphyteTransport(self._sender)

@@ -61,6 +61,10 @@ class LogstashSink(QueuedSink):
         self.scheme, self.host, self.port = parse_endpoint(url)
         self.type, self.hostname = type_, socket.gethostname()
 
+    @property
+    def destination(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}"
+
     def transport(self) -> Transport:
         if self.scheme == "udp":
             return DatagramTransport(self.host, self.port)

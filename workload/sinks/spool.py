@@ -4,16 +4,24 @@ Records are appended to a plain file and read back from a moving offset, so park
 event costs one buffered write. The file is compacted to the records still waiting when
 it closes: a spool left on disk holds exactly what was not delivered, and opening the
 same path again replays it first.
+
+A spool is locked (``flock``) by the process using it, for as long as it is open, so
+another process can tell a spool left behind (by a run that ended with records it could
+not deliver, or died) from one in use, and take it over with :meth:`Spool.adopt`.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from workload.errors import SinkError
 
 _CHUNK = 1 << 20
+log = logging.getLogger(__name__)
 
 
 class Spool:
@@ -23,6 +31,8 @@ class Spool:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = open(path, "ab")
+        # Held until close: marks the spool as in use (see adopt); ours alone by its name.
+        fcntl.flock(self._writer.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         # Reads use pread on a raw descriptor: no read buffer can go stale after a reset.
         self._fd = os.open(path, os.O_RDONLY)
         self._offset = 0
@@ -40,6 +50,22 @@ class Spool:
                 raise SinkError(f"spool {self.path}: a record must be one line")
         self._writer.write(b"\n".join(records) + b"\n")
         self._count += len(records)
+
+    def adopt(self, paths: Iterable[Path]) -> int:
+        """Take over the records of spools left behind at ``paths`` (oldest file first):
+        appended here, made durable, then their files removed. A spool another process
+        holds open (locked) is left alone. Returns how many records were taken."""
+        taken = 0
+        for path in sorted(paths, key=_mtime):
+            records = _take_left(path)
+            if records:
+                self.extend(records)
+                self._writer.flush()
+                os.fsync(self._writer.fileno())   # on disk here before gone from there
+                taken += len(records)
+            if records is not None:
+                path.unlink(missing_ok=True)
+        return taken
 
     def peek(self, limit: int) -> list[bytes]:
         """The oldest ``limit`` records, left in place until ``consume``."""
@@ -74,11 +100,47 @@ class Spool:
     def close(self) -> None:
         """Keep only the records still waiting; remove the file when there are none."""
         remaining = self.peek(self._count)
-        self._writer.close()
-        os.close(self._fd)
+        # Still locked while the file changes: an adopter sees the old file or the new.
         if not remaining:
             self.path.unlink(missing_ok=True)
-            return
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_bytes(b"\n".join(remaining) + b"\n")
-        os.replace(tmp, self.path)
+        else:
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_bytes(b"\n".join(remaining) + b"\n")
+            os.replace(tmp, self.path)
+        self._writer.close()
+        os.close(self._fd)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _take_left(path: Path) -> list[bytes] | None:
+    """A left-behind spool's whole records; None when it is in use or already gone."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return None   # its run is still going: it delivers (or leaves) them itself
+        try:
+            if os.stat(path).st_ino != os.fstat(fd).st_ino:
+                return None   # replaced while we opened it: the next look finds the new one
+        except OSError:
+            return None
+        data = b""
+        while chunk := os.read(fd, _CHUNK):
+            data += chunk
+    finally:
+        os.close(fd)
+    records = data.split(b"\n")
+    if records[-1]:
+        # A writer died mid-record: that partial line is no record. Said, not sent.
+        log.warning("%s: an incomplete last record (%d bytes) left out", path, len(records[-1]))
+    return [r for r in records[:-1] if r]

@@ -106,3 +106,52 @@ class HttpPostTransport:
 
     def close(self) -> None:
         """urllib opens a connection per request; nothing to release."""
+
+
+class EventsTransport:
+    """graphite-web annotations: a batch in one POST to ``<base>/wlgen/events/`` (a wlgen
+    monitoring container), else one POST each to ``<base>/events/`` (any graphite-web).
+
+    The bulk endpoint is all or nothing: a 5xx or a timeout raises OSError (the batch is
+    retried later); a 4xx means an event in it is malformed, so that batch goes one by
+    one and only the bad event is refused (counted in ``rejected``). A 404 the first
+    time means this graphite-web has no bulk endpoint: from then on, one POST an event.
+    """
+
+    def __init__(self, base: str, timeout: float = 10.0) -> None:
+        self.bulk_url, self.timeout = base + "/wlgen/events/", timeout
+        self.single = HttpPostTransport(base + "/events/", timeout)
+        self.bulk: bool | None = None   # None: not known yet
+
+    @property
+    def rejected(self) -> int:
+        return self.single.rejected
+
+    def send(self, batch: list[bytes]) -> int:
+        if self.bulk is not False and self._send_bulk(batch):
+            return len(batch)
+        return self.single.send(batch)
+
+    def _send_bulk(self, batch: list[bytes]) -> bool:
+        """True when graphite-web saved the whole batch; False: send it one by one."""
+        body = b"[" + b",".join(batch) + b"]"
+        request = urllib.request.Request(self.bulk_url, data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+                answer.read()
+        except urllib.error.HTTPError as err:
+            if err.code == 404 and self.bulk is None:
+                log.info("%s: no bulk events endpoint, one POST an event", self.bulk_url)
+                self.bulk = False
+                return False
+            if 400 <= err.code < 500:
+                return False   # a bad event in the batch: one by one finds it
+            raise OSError(f"POST {self.bulk_url} failed: HTTP {err.code}") from err
+        except OSError as err:   # refused, reset, timed out: graphite-web is away
+            raise OSError(f"POST {self.bulk_url} failed: {err}") from err
+        self.bulk = True
+        return True
+
+    def close(self) -> None:
+        """urllib opens a connection per request; nothing to release."""
