@@ -20,7 +20,7 @@ from workload.sources.sacct import FORMATS
 from workload.sources.sacct.tree import nested
 from workload.sources.trace import Window
 
-KEYS = ("fmt", "accounts", "qos", "anonymize", "anonymize_map")
+KEYS = ("fmt", "accounts", "qos", "anonymize", "anonymize_map", "partition_map")
 
 
 def _option(*decls: str, **kwargs: Any):
@@ -50,6 +50,10 @@ def accounting_options(func):
                      "pseudonyms (keyed by --seed)."),
         _option("--anonymize-map", type=click.Path(dir_okay=False),
                 help="Write the real -> pseudonym map here (JSON); without it none is kept."),
+        _option("--partition-map", metavar="SRC=DST,...",
+                help="Run jobs of the trace's partition SRC in the cluster's partition DST "
+                     "(each DST must exist; other partitions the cluster lacks go to its "
+                     "default partition)."),
     )):
         func = decorator(func)
     return func
@@ -65,7 +69,20 @@ def open_source(trace: str, accounting: dict[str, Any], *, strict: bool, use_mem
                         window=window)
     return AccountingSource(inner, anonymizer=Anonymizer(seed) if given.get("anonymize")
                             else None, anonymize_map=given.get("anonymize_map"),
-                            accounts=given.get("accounts"), qos=given.get("qos"))
+                            accounts=given.get("accounts"), qos=given.get("qos"),
+                            partition_map=partition_map(given.get("partition_map")))
+
+
+def partition_map(text: str | None) -> dict[str, str]:
+    """``--partition-map gpu=batch,long=batch`` -> {"gpu": "batch", "long": "batch"}."""
+    out: dict[str, str] = {}
+    for item in (text or "").split(","):
+        src, eq, dst = (x.strip() for x in item.partition("="))
+        if not (src and eq and dst) or src in out:
+            raise InputError("must be SRC=DST pairs separated by commas, each SRC once",
+                             field="--partition-map", value=text)
+        out[src] = dst
+    return out
 
 
 def prepare_accounts(source: AccountingSource, backend: str, cluster_name: object) -> None:

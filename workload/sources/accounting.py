@@ -9,7 +9,7 @@ dumps do not have. Skips are the inner source's own Counter: they show through.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from workload.errors import InputError
@@ -22,7 +22,8 @@ from workload.spec import JobSpec
 class AccountingSource(Source):
     def __init__(self, inner: Source, *, anonymizer: Anonymizer | None = None,
                  anonymize_map: str | Path | None = None, accounts: str | None = None,
-                 qos: str | None = None) -> None:
+                 qos: str | None = None, partition_map: Mapping[str, str] | None = None
+                 ) -> None:
         super().__init__()
         self.inner, self.anonymizer, self.anonymize_map = inner, anonymizer, anonymize_map
         self.skipped = inner.skipped
@@ -34,11 +35,18 @@ class AccountingSource(Source):
         self.unknown: Counter[str] = Counter()
         self.partitions: frozenset[str] | None = None
         self.notes_before: Counter[str] = Counter()
+        self.partition_map = dict(partition_map or {})   # trace partition -> cluster's
 
     def fit_partitions(self, partitions: Iterable[str]) -> None:
         """Jobs in a partition the cluster lacks go to its default one (counted in
-        ``unknown``): a site's partitions rarely exist where it is replayed."""
+        ``unknown``): a site's partitions rarely exist where it is replayed. Each
+        ``--partition-map`` target must be one of ``partitions``."""
         self.partitions = frozenset(partitions)
+        for target in self.partition_map.values():
+            if target not in self.partitions:
+                raise InputError(f"partition {target!r} is not on the cluster (it has "
+                                 f"{', '.join(sorted(self.partitions))})",
+                                 field="--partition-map", value=target)
         if hasattr(self.inner, "replica") and self.inner.names_partitions:
             # count now, so the run's settings say it
             again = self.replica()
@@ -58,7 +66,10 @@ class AccountingSource(Source):
                 self.unknown["account not in --accounts"] += 1
             if self.qos and spec.qos and spec.qos not in known_qos:
                 self.unknown["QOS not in --qos"] += 1
+            mapped = self.partition_map.get(spec.partition or "")
             spec = self.anonymizer.spec(spec) if self.anonymizer else spec
+            if mapped is not None:   # after the pseudonyms: the target is the cluster's
+                spec = spec.with_(partition=mapped)
             if self.partitions is not None and spec.partition not in (None, *self.partitions):
                 self.unknown["partition not on the cluster: its default partition used"] += 1
                 spec = spec.with_(partition=None)
@@ -112,6 +123,8 @@ class AccountingSource(Source):
                                "users": len({a.user for a in self.associations if a.user})}
         if self.qos_file:
             out["qos"] = {"file": self.qos_file, "names": [q.name for q in self.qos]}
+        if self.partition_map:
+            out["partition_map"] = dict(self.partition_map)
         if self.unknown or self.notes_before:
             out["unknown"] = dict(self.unknown or self.notes_before)
         return out
