@@ -172,7 +172,7 @@ def daemon_lines(cluster: Cluster) -> None:
 
 def _sources(cluster: Cluster) -> list[logs.Source]:
     from workload.cluster import proc
-    containers = {h: cluster.container(h) for h in ("ctld", "db", *cluster.spec.node_names)}
+    containers = {h: cluster.container(h) for h in ("ctld", "db", *cluster.spec.node_hosts)}
     return logs.locate(cluster.engine.name, containers,
                        lambda argv: proc.text(cluster.engine, argv, timeout=30))
 

@@ -60,7 +60,7 @@ def dashboard(name: str, png_file: Path | None, since: str, until: str) -> None:
     if ends is None:
         raise ClusterError(f"cluster {name} has no monitoring: "
                            f"`wlgen cluster up --name {name} --monitoring`")
-    nodes = handle.spec.node_names
+    nodes = handle.spec.node_hosts   # what the CPU and fabric layers are named by
     if png_file is None:
         # Saved again (`up` saved it): a cluster brought up by an older wlgen gets it, or
         # gets this version's graphs.

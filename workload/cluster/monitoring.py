@@ -163,7 +163,9 @@ def load_dashboard(cluster: Cluster, ends: Endpoints) -> str:
     returns its URL. Saved again it is replaced: the definition follows the code."""
     from workload.cluster import dashboard
     from workload.cluster.config import PARTITION
-    return dashboard.save(ends.graphite_web, cluster.name, cluster.spec.node_names,
+    # The node containers: what the CPU and fabric layers are named by (c1..cM with
+    # several slurmd a container), n1..nN otherwise.
+    return dashboard.save(ends.graphite_web, cluster.name, cluster.spec.node_hosts,
                           [PARTITION])
 
 

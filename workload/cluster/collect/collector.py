@@ -7,7 +7,8 @@ points share it and fall on carbon's slot boundaries):
   -> ``scheduler.*``, ``partition.<p>.*``, ``node.<n>.state|drain|not_responding|
   jobs_running`` and ``nodes.<state>`` (how many nodes are in each state);
 - nodes: each node container's cgroup from the host (nodes.py) -> ``node.<n>.cpu_percent|
-  mem_used_mb|pids``;
+  mem_used_mb|pids``, ``<n>`` the container's host name: the node itself, or ``c<J>``
+  for a container of several slurmd (their shared cgroup is read once);
 - fabric, when one is applied (`wlgen fabric apply`): each port's counters and rates
   (fabric.py) -> ``fabric.<port>.tx_bytes|rx_bytes|tx_packets|rx_packets`` and their
   ``_per_s``;
@@ -67,14 +68,21 @@ def slurm_metrics(text: str) -> dict[str, float]:
     return out
 
 
+def node_containers(cluster: Cluster) -> dict[str, str]:
+    """Node container host -> container name, each container once: n1..nN with one slurmd
+    a container, c1..cM with several (--nodes-per-container K), whose K slurmd share the
+    container's cgroup: sampled per Slurm node, the container was read K times and each
+    of its nodes showed the whole container's CPU."""
+    return {host: cluster.container(host) for host in cluster.spec.node_hosts}
+
+
 class Collector:
     """Samples cluster ``cluster`` (a running Cluster); :meth:`sample` is one interval."""
 
     def __init__(self, cluster: Cluster, *, exec_timeout_s: float = 20.0,
                  shipper: logs.ShipperThread | None = None) -> None:
         self.cluster, self.exec_timeout_s, self.logs = cluster, exec_timeout_s, shipper
-        containers = {n: cluster.container(n) for n in cluster.spec.node_names}
-        self.nodes = nodes.NodeReader(cluster.engine.name, containers,
+        self.nodes = nodes.NodeReader(cluster.engine.name, node_containers(cluster),
                                       lambda argv: proc.text(cluster.engine, argv, timeout=30))
         self._last: tuple[float, dict[str, nodes.Usage]] | None = None
         self.fabric = FabricLayer(cluster)

@@ -220,7 +220,9 @@ def for_cluster(cluster: Cluster, receiver: str) -> LogShipper:
     """The shipper of ``cluster``'s daemons (ctld, db, every node) to ``receiver``; its
     offsets and spool live in the cluster's monitoring state dir."""
     from workload.cluster import monitoring, proc
-    containers = {h: cluster.container(h) for h in ("ctld", "db", *cluster.spec.node_names)}
+    # Each container once (c1..cM with several slurmd a container: their lines share its
+    # log file, and name their node themselves, `slurmd-n3: ...`).
+    containers = {h: cluster.container(h) for h in ("ctld", "db", *cluster.spec.node_hosts)}
 
     def inspect(argv: list[str]) -> str:
         # check=False: a stopped-and-removed container fails the inspect of the others;
