@@ -76,7 +76,9 @@ def open_source(trace: str, accounting: dict[str, Any], *, strict: bool, use_mem
 def partition_map(text: str | None) -> dict[str, str]:
     """``--partition-map gpu=batch,long=batch`` -> {"gpu": "batch", "long": "batch"}."""
     out: dict[str, str] = {}
-    for item in (text or "").split(","):
+    if text is None:
+        return out
+    for item in text.split(","):
         src, eq, dst = (x.strip() for x in item.partition("="))
         if not (src and eq and dst) or src in out:
             raise InputError("must be SRC=DST pairs separated by commas, each SRC once",
