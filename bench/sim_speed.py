@@ -16,7 +16,8 @@ Children run with Python's bytecode cache on (in a temporary PYTHONPYCACHEPREFIX
 the source tree), filled by one untimed 100-job replay per source tree: an installed
 wlgen has its .pyc files, and compiling the sources again each run
 (PYTHONDONTWRITEBYTECODE) would be a large part of a short run's time. --baseline REV
-adds the textbook policies run with revision REV's workload/ (rows POLICY@REV).
+adds the same policies run with revision REV's workload/ (rows POLICY@REV; a revision
+before Slurm mode existed has no ``slurm`` policy: leave it out of --policies).
 
 AccaSim 1.1.3 (EASY backfilling, FirstFit, the same trace and system) is the "accasim"
 row where its interpreter exists (--accasim, default /tmp/accasim-venv/bin/python; set
@@ -117,7 +118,7 @@ def main() -> None:
     parser.add_argument("--accasim-max", type=int, default=100_000,
                         help="run AccaSim only on cases of fewer jobs than this")
     parser.add_argument("--baseline", metavar="REV",
-                        help="also run the textbook policies with git revision REV's workload/ "
+                        help="also run --policies with git revision REV's workload/ "
                              "(rows POLICY@REV), side by side under the same load")
     args = parser.parse_args()
     print(f"load average before: {load()} ({os.cpu_count()} CPUs)")
@@ -139,7 +140,7 @@ def main() -> None:
                     for policy in args.policies.split(",")]
             if base_env is not None:
                 rows += [(f"{policy}@{args.baseline}", partial(replay, trace, policy, env=base_env))
-                         for policy in args.policies.split(",") if policy != "slurm"]
+                         for policy in args.policies.split(",")]
             if Path(args.accasim).exists() and jobs < args.accasim_max:
                 rows.append(("accasim", partial(accasim, args.accasim, trace, procs, env=env)))
             for name, run in rows:
