@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,35 @@ def test_a_record_must_be_one_line(tmp_path: Path) -> None:
     with pytest.raises(SinkError, match="one line"):
         spool.extend([b"a\nb"])
     spool.close()
+
+
+def test_adopt_takes_spools_left_behind_oldest_first_and_removes_them(tmp_path: Path) -> None:
+    for name, records, age in (("old", [b"o1", b"o2"], 50), ("new", [b"n1"], 100)):
+        left = Spool(tmp_path / f"{name}.spool")
+        left.extend(records)
+        left.close()   # a run that ended with these undelivered
+        os.utime(left.path, (1e9 + age, 1e9 + age))   # "old" written first
+    mine = Spool(tmp_path / "mine.spool")
+    mine.extend([b"m1"])
+    assert mine.adopt([tmp_path / "new.spool", tmp_path / "old.spool"]) == 3
+    assert mine.peek(10) == [b"m1", b"o1", b"o2", b"n1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.spool"]
+    mine.close()
+
+
+def test_adopt_leaves_a_spool_in_use_alone(tmp_path: Path) -> None:
+    busy = Spool(tmp_path / "busy.spool")   # open: its run is still going
+    busy.extend([b"b1"])
+    busy.peek(1)                            # flushed to the file
+    mine = Spool(tmp_path / "mine.spool")
+    assert mine.adopt([busy.path]) == 0 and len(mine) == 0
+    busy.close()
+    assert mine.adopt([busy.path]) == 1 and mine.peek(5) == [b"b1"]
+    mine.close()
+
+
+def test_adopt_takes_whole_records_of_a_spool_cut_mid_record(tmp_path: Path) -> None:
+    (tmp_path / "cut.spool").write_bytes(b"r1\nr2\nr3-half")   # its writer died mid-record
+    mine = Spool(tmp_path / "mine.spool")
+    assert mine.adopt([tmp_path / "cut.spool"]) == 2 and mine.peek(5) == [b"r1", b"r2"]
+    mine.close()

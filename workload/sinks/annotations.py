@@ -53,7 +53,8 @@ class AnnotationSink(QueuedSink):
     batch_max = 200
 
     def __init__(self, url: str, *, filter_: str = "all", spool_dir: Path | None = None,
-                 buffer_max: int | None = None, backoff_max_s: float = 5.0) -> None:
+                 buffer_max: int | None = None, backoff_max_s: float = 5.0,
+                 timeout_s: float = 10.0) -> None:
         if filter_ not in FILTERS:
             raise InputError(f"must be one of {', '.join(FILTERS)}", field="annotate",
                              value=filter_)
@@ -63,13 +64,14 @@ class AnnotationSink(QueuedSink):
                          backoff_max_s=backoff_max_s)
         self.base, self.filter = url.rstrip("/"), filter_
         self.url = self.base + "/events/"
+        self.timeout_s = timeout_s   # one POST; beyond it graphite-web counts as away
 
     @property
     def destination(self) -> str:
         return self.base
 
     def transport(self) -> Transport:
-        return EventsTransport(self.base)
+        return EventsTransport(self.base, self.timeout_s)
 
     def emit(self, event: Event) -> None:
         if wanted(event, self.filter):   # filtered here: skipped events cost no queue put

@@ -1,0 +1,106 @@
+"""Every annotation reaches a cluster's graphite-web (issue 17 §3: nothing lost).
+
+Against the real monitoring container of a 1-node cluster: a burst of annotations far
+larger than graphite-web takes at once (one event a request, ~110/s on a quiet host)
+all arrive, also across a graphite-web frozen mid-burst (its requests time out and are
+retried); and what a run could not deliver, left in the spool, goes with the next run
+to the same graphite-web. Everything is read back through ``/events/get_data``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from workload.cluster import Cluster, ClusterSpec, proc, wait_for
+from workload.sinks.annotations import AnnotationSink
+from workload.sinks.synthetic import job_events
+
+from tests.clusters import per_run_name, session_cluster
+from tests.sinks.streams import run_sinks
+from workload.testing.require import require
+
+pytestmark = [pytest.mark.podman, pytest.mark.root, pytest.mark.slow]
+NAME = per_run_name("wlgen-notes")
+JOBS = 700          # 2,100 annotations: ~20 s of graphite-web's one-a-request /events/
+DEADLINE_S = 600    # bounded; a quiet host needs seconds
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    require("cluster")
+    with session_cluster(ClusterSpec(name=NAME, nodes=1, cpus=2, mem_mb=512,
+                                     monitoring=True), []) as up:
+        yield up
+
+
+def annotations(web: str, run_id: str, since: float) -> list[dict]:
+    # Synthetic events are 10 ms apart from ``since``: 2,100 reach 21 s past it.
+    query = urllib.parse.urlencode({"tags": f"wlgen {run_id}", "from": int(since) - 5,
+                                    "until": int(since) + 3600})
+    with urllib.request.urlopen(f"{web}/events/get_data?{query}", timeout=120) as answer:
+        return json.load(answer)
+
+
+def seqs(notes: list[dict]) -> set[int]:
+    return {json.loads(n["data"])["seq"] for n in notes}
+
+
+def freeze(cluster: Cluster, frozen: bool) -> None:
+    """Pause (or resume) the graphite container: its requests hang, as on a host too
+    busy to answer, and are read after it resumes."""
+    verb = "pause" if frozen else "unpause"
+    proc.run(cluster.engine, [cluster.engine.name, verb, cluster.container("graphite")],
+             timeout=60)
+
+
+def test_a_burst_larger_than_graphite_web_takes_at_once_all_arrives(
+        cluster: Cluster, tmp_path: Path) -> None:
+    web, since = cluster.monitoring.graphite_web, time.time()
+    sink = AnnotationSink(web, spool_dir=tmp_path, timeout_s=3)
+    events = list(job_events(JOBS, since))
+    sink.open("burst-a")
+    for event in events:   # all at once: the sender takes them in batches
+        sink.emit(event)
+    try:
+        wait_for(lambda: len(annotations(web, "burst-a", since)) >= 200, 300,
+                 "graphite-web taking the burst's first batch")
+        freeze(cluster, True)   # ... then stops answering mid-burst
+        spool = sink.spool_path("burst-a")
+        wait_for(lambda: spool.stat().st_size > 0, 120,
+                 "the sender parking the burst in its spool while graphite-web is away")
+    finally:
+        freeze(cluster, False)
+    report = sink.close(DEADLINE_S)
+    assert (report.sent, report.buffered, report.dropped) == (len(events), 0, 0)
+    notes = annotations(web, "burst-a", since)
+    # Each arrived; a batch graphite-web saved but answered after the timeout comes twice.
+    assert seqs(notes) == set(range(len(events)))
+
+
+def test_what_a_run_left_in_the_spool_goes_with_the_next_run(
+        cluster: Cluster, tmp_path: Path) -> None:
+    web, since = cluster.monitoring.graphite_web, time.time()
+    first = AnnotationSink(web, spool_dir=tmp_path, timeout_s=2)
+    freeze(cluster, True)   # graphite-web away for the whole first run
+    try:
+        [left] = run_sinks([first], job_events(20, since), "spool-a", deadline_s=1)
+    finally:
+        freeze(cluster, False)
+    assert (left.sent, left.buffered, left.dropped) == (0, 60, 0)
+    assert left.spool == str(first.spool_path("spool-a")) and Path(left.spool).exists()
+
+    second = AnnotationSink(web, spool_dir=tmp_path)
+    [report] = run_sinks([second], job_events(5, time.time()), "spool-b", deadline_s=DEADLINE_S)
+    assert (report.recovered, report.sent, report.buffered) == (60, 75, 0)
+    assert not Path(left.spool).exists() and not list(tmp_path.glob("*.spool"))
+    notes = wait_for(lambda: len(got := annotations(web, "spool-a", since)) >= 60 and got,
+                     60, "the first run's annotations in graphite-web")
+    assert seqs(notes) == set(range(60))
+    assert seqs(annotations(web, "spool-b", since)) == set(range(15))
