@@ -43,6 +43,7 @@ class JobSpec:
     cancel_after_s: float | None = None  # cancelled this long after it started
     array_job: int | None = None  # the source's array job id, and this job's task in it
     array_task: int | None = None
+    array_throttle: int | None = None   # the source array's %N: at most N tasks at once
 
     def with_(self, **changes: Any) -> "JobSpec":
         """A copy with some fields changed (specs are immutable); ``replace`` checks the

@@ -181,6 +181,18 @@ def test_dependency_in_slurm_ids_is_sent_and_anything_else_refused() -> None:
             sbatch_argv(spec, "r1", dependency=bad)
 
 
+def test_a_source_arrays_throttle_goes_with_its_array_only() -> None:
+    task = SPEC.with_(array_job=8, array_task=0, array_throttle=3)
+    assert "--array=0-5%3" in sbatch_argv(task, "r1", tasks=6)
+    alone = sbatch_argv(task, "r1")                  # one task: no array, nothing to throttle
+    assert not [a for a in alone if a.startswith("--array")]
+    assert "--array=0-5" in sbatch_argv(SPEC, "r1", tasks=6)
+    # Its tasks share an array with each other only, never with a job of the same shape.
+    from workload.backends.slurm.pack import shape
+    assert shape(task) == shape(task.with_(array_task=1, runtime_s=9))
+    assert shape(task) != shape(SPEC) and shape(task) != shape(task.with_(array_job=9))
+
+
 def test_a_gpu_job_on_one_node_asks_per_node() -> None:
     """--gres, not --gpus, for a job whose tasks share one node: Slurm 26.05.5 started a
     --gpus=2 array task with one GPU (tests/slurm/data/gpu/26.05/tres-per-job-short-*)."""

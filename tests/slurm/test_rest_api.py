@@ -243,6 +243,13 @@ def test_auth_statuses_and_the_tokens_user() -> None:
     assert token_user("not-a-jwt") is None
 
 
+def test_an_arrays_throttle_is_part_of_its_array_in_each_api() -> None:
+    task = SPEC.with_(array_job=8, array_task=0, array_throttle=3)
+    for api in (Api("v0.0.38"), Api("v0.0.42", "/"), Api("v0.0.44", "/")):
+        job = job_description(submit_request(task, "r1", "S", tasks=6), {}, api)["job"]
+        assert job["array"] == "0-5%3" and "array_throttle" not in job
+
+
 def test_a_gpu_job_on_one_node_asks_per_node_in_each_api() -> None:
     one = JobSpec(seq=0, submit_s=0, procs=1, runtime_s=3, time_limit_s=60, gpus=2)
     request = submit_request(one, "r1", "S", tasks=8)

@@ -95,6 +95,16 @@ def test_dependencies_map_to_replayed_jobs(release, name):
     assert second.depends == (("singleton", (first.source_id,)),)
 
 
+@pytest.mark.parametrize("release,name", MIXED)
+def test_an_arrays_throttle_comes_from_its_submit_line(release, name):
+    source, jobs = read(release, name)
+    if release == "22.05" and name == "sacct.json":   # no SubmitLine: throttle unknown
+        assert {s.array_throttle for s in jobs["arr"]} == {None}
+        return
+    assert len(jobs["arr"]) == 6 and {s.array_throttle for s in jobs["arr"]} == {3}
+    assert {s.array_throttle for s in jobs["ok"]} == {None}
+
+
 @pytest.mark.parametrize("release", RELEASES)
 def test_every_dump_of_a_release_gives_the_same_jobs(release):
     def key(spec: JobSpec) -> tuple:

@@ -23,7 +23,7 @@ FORMAT, VERSION = "wlgen-jobs", 1
 REQUIRED = ("seq", "submit_s", "procs", "runtime_s", "time_limit_s")
 _FIELDS = {f.name for f in fields(JobSpec)}
 _INT = {"seq", "procs", "nodes", "mem_per_cpu_mb", "source_id", "executable", "preceding",
-        "gpus", "exit_code", "array_job", "array_task"}
+        "gpus", "exit_code", "array_job", "array_task", "array_throttle"}
 _FLOAT = {"submit_s", "runtime_s", "time_limit_s", "think_s", "cancel_after_s"}
 _TEXT = {"user", "group", "account", "partition", "payload", "name", "qos", "gpu_type",
          "final_state"}

@@ -20,7 +20,8 @@ _VALUED = {"name": "job-name", "tasks": "ntasks", "time_limit_min": "time",
            "mem_per_cpu_mb": "mem-per-cpu", "account": "account", "partition": "partition",
            "qos": "qos", "reservation": "reservation", "constraint": "constraint",
            "gpus": "gpus", "gres": "gres", "dependency": "dependency"}
-_OTHER = {"script", "array", "exclusive", "requeue", "max_nodes"}   # below or on stdin
+# below, or on stdin
+_OTHER = {"script", "array", "exclusive", "requeue", "max_nodes", "array_throttle"}
 
 
 def sbatch_argv(request: SubmitRequest) -> list[str]:
@@ -34,7 +35,8 @@ def sbatch_argv(request: SubmitRequest) -> list[str]:
     if request.max_nodes is not None and request.nodes is None:
         argv.append(f"--nodes=1-{request.max_nodes}")
     if request.array != 1:
-        argv.append(f"--array=0-{request.array - 1}")
+        throttle = "" if request.array_throttle is None else f"%{request.array_throttle}"
+        argv.append(f"--array=0-{request.array - 1}{throttle}")
     if request.exclusive:
         argv.append("--exclusive")
     if request.requeue is not None:

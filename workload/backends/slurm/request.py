@@ -79,6 +79,8 @@ class SubmitRequest:
     max_nodes: int | None = None
     # sbatch --dependency with Slurm's ids ("afterok:12:13_4,afterany:9"), see depends.py
     dependency: str | None = None
+    # at most this many of the array's tasks at once (sbatch --array=0-K%N)
+    array_throttle: int | None = None
 
 
 def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | None = None,
@@ -109,8 +111,10 @@ def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | No
         mem_per_cpu_mb=None if mem is None else _count(mem, "mem_per_cpu_mb"),
         account=_name(spec.account or account, "account"),
         partition=_name(spec.partition or partition, "partition"),
-        array=_count(tasks, "tasks"), dependency=dependency or None, **_gpu_fields(spec),
-        **fields)
+        array=_count(tasks, "tasks"), dependency=dependency or None,
+        array_throttle=_count(spec.array_throttle, "array_throttle")
+        if spec.array_throttle is not None and tasks > 1 else None,
+        **_gpu_fields(spec), **fields)
 
 
 def _gpu_fields(spec: JobSpec) -> dict[str, Any]:

@@ -88,6 +88,8 @@ def job_description(request: SubmitRequest, environment: Mapping[str, str],
                              field=name, value=value)
         job.update(render(value, api))
     script = job.pop("script")
+    if request.array_throttle is not None and "array" in job:   # sbatch's "0-5%3"
+        job["array"] += f"%{request.array_throttle}"
     if api.legacy:
         return {"script": script, "job": {**job, "environment": dict(environment)}}
     return {"job": {**job, "script": script,
@@ -161,6 +163,7 @@ _FIELDS: dict[str, Render] = {
     "qos": _as("qos"), "reservation": _as("reservation"), "constraint": _as("constraints"),
     "exclusive": _exclusive, "requeue": _as("requeue"), "gpus": _gpus,
     "max_nodes": _max_nodes, "gres": _gres, "dependency": _as("dependency"),
+    "array_throttle": lambda value, api: {},   # part of "array": job_description
 }
 
 

@@ -119,4 +119,6 @@ def to_spec(record: SacctRecord, seq: int, t0: float, notes: Counter[str], *,
         exit_code=record.exit_code if record.exit_code else None,
         cancel_after_s=float(runtime(record)) if state == "CANCELLED" else None,
         payload_args=fail_args(record),
-        array_job=record.array_job, array_task=record.id.task)
+        array_job=record.array_job, array_task=record.id.task,
+        array_throttle=submitline.array_throttle(record.submit_line)
+        if record.array_job is not None else None)

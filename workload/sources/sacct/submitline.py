@@ -14,6 +14,7 @@ KINDS = frozenset({"after", "afterok", "afterany", "afternotok", "aftercorr",
 _DEPENDENCY = re.compile(r"(?:^|\s)(?:--dependency[= ]|-d\s?)(\S+)")
 _BEGIN = re.compile(r"(?:^|\s)(?:--begin[= ]|-b\s?)\S+")
 _NODES = re.compile(r"(?:^|\s)(?:--nodes[= ]|-N\s?)(\d+)")
+_THROTTLE = re.compile(r"(?:^|\s)(?:--array[= ]|-a\s?)\S*%(\d+)(?:\s|$)")
 
 
 def options(line: str | None) -> str:
@@ -54,6 +55,12 @@ def dependencies(line: str | None) -> tuple[tuple[tuple[str, tuple[int, ...]], .
 def used_begin(line: str | None) -> bool:
     """True when the job was submitted with ``--begin`` (its Eligible is its submit)."""
     return bool(_BEGIN.search(options(line)))
+
+
+def array_throttle(line: str | None) -> int | None:
+    """N of ``--array=0-5%N``: at most N of the array's tasks run at once (None: no limit)."""
+    match = _THROTTLE.search(options(line))
+    return int(match.group(1)) or None if match else None
 
 
 def node_count(line: str | None) -> int | None:
