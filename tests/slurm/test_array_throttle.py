@@ -1,7 +1,8 @@
 """A source array's throttle on real Slurm (issue 16): the stored 24.11 dump's
-``arr`` (``--array=0-5%3``, six 2-second tasks) is submitted as such (sacct's SubmitLine
-of the replayed array says ``%3``) and at most 3 of its tasks ran at once (sacct's Start
-and End), on a cluster with CPUs for all 6 at once (2 nodes x 4 CPUs, nothing else)."""
+``arr`` (``--array=0-5%3``, six 2-second tasks) is submitted as such, through sbatch
+(sacct's SubmitLine of the replayed array says ``%3``) and through slurmrestd, and at
+most 3 of its tasks ran at once (sacct's Start and End), on a cluster with CPUs for all
+6 at once (2 nodes x 4 CPUs, nothing else)."""
 
 from __future__ import annotations
 
@@ -48,19 +49,32 @@ def test_a_throttled_array_never_runs_more_than_its_throttle(wlgen, tmp_path):
     spec = ClusterSpec(name=per_run_name("wlgen-throttle"), nodes=2, cpus=4, mem_mb=2048,
                        suite="trixie")
     with session_cluster(spec, []) as cluster:
-        result = wlgen("replay", str(jobs), "--backend", "slurm", "--cluster", cluster.name,
-                       "--nodes", "2", "--cpus", "4", "--out", str(tmp_path / "r"), "--json")
-        assert result.exit_code == 0, result.output
-        metrics = json.loads(result.stdout)
-        assert (metrics["submitted"], metrics["completed"]) == (6, 6), metrics
+        for client in ("cli", "rest"):
+            rows = replay_array(wlgen, cluster, jobs, tmp_path / client, client)
+            assert {r[0].split("_")[0] for r in rows} == {rows[0][0].split("_")[0]}
+            if client == "cli":    # slurmrestd's jobs have no submit line
+                assert "--array=0-5%3" in rows[0][3], rows[0][3]
+            spans = [(datetime.fromisoformat(r[1]), datetime.fromisoformat(r[2]))
+                     for r in rows]
+            assert most_at_once(spans) == 3, (client, rows)
 
-        def tasks() -> list[list[str]] | None:   # accounting lags the queue
-            out = cluster.slurm(["sacct", "-a", "-X", "-P", "-n", "-S", "2000-01-01",
-                                 "-o", "JobID,Start,End,SubmitLine"])
-            rows = [x.split("|", 3) for x in out.splitlines() if "_" in x.split("|")[0]]
-            return rows if len(rows) == 6 and all(r[2] != "Unknown" for r in rows) else None
-        rows = wait_for(tasks, 60, "sacct to hold the 6 tasks ended")
-    assert {r[0].split("_")[0] for r in rows} == {rows[0][0].split("_")[0]}   # one array
-    assert "--array=0-5%3" in rows[0][3], rows[0][3]
-    spans = [(datetime.fromisoformat(r[1]), datetime.fromisoformat(r[2])) for r in rows]
-    assert most_at_once(spans) == 3, rows
+
+def replay_array(wlgen, cluster, jobs, out, client: str) -> list[list[str]]:
+    """Replay ``jobs`` through ``client``; sacct's JobID, Start, End, SubmitLine of the
+    replayed array's tasks once all have ended."""
+    result = wlgen("replay", str(jobs), "--backend", "slurm", "--cluster", cluster.name,
+                   "--slurm-client", client, "--nodes", "2", "--cpus", "4",
+                   "--out", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert (metrics["submitted"], metrics["completed"]) == (6, 6), metrics
+    ids = {json.loads(x)["job_id"].split("_")[0]
+           for x in (out / "events.jsonl").read_text().splitlines()}
+    assert len(ids) == 1, ids                                   # one array job
+
+    def tasks() -> list[list[str]] | None:   # accounting lags the queue
+        text = cluster.slurm(["sacct", "-a", "-X", "-P", "-n", "-j", next(iter(ids)),
+                              "-o", "JobID,Start,End,SubmitLine"])
+        rows = [x.split("|", 3) for x in text.splitlines()]
+        return rows if len(rows) == 6 and all(r[2] != "Unknown" for r in rows) else None
+    return wait_for(tasks, 60, "sacct to hold the 6 tasks ended")
