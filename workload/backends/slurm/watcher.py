@@ -106,30 +106,33 @@ class Watcher:
         """Release the run's jobs that Slurm held after a failed launch (a node died under
         them): held, they would pend forever and the run would never end. Their REQUEUED
         event is already out; released, they run again and end normally."""
-        ours = set(expected.values())
-        held = [r.job_id for r in records
-                if r.job_id in ours and r.state == PENDING and held_after_launch_failure(r)]
-        if held:
-            try:
-                self.client.release(held)
-                self.released += len(held)
-            except ClientFailure as error:
-                self.last_error = str(error)   # asked again on the next poll
+        self.released += self._pending_act(records, expected, held_after_launch_failure,
+                                           self.client.release)
 
     def _cancel_never(self, records: list[JobRecord], expected: dict[int, str]) -> None:
         """Cancel the run's jobs whose dependency can never be met, as slurmctld does with
         ``kill_invalid_depend`` (the container cluster does not set it, a site may not):
         left pending, the run would never end. They end CANCELLED, with that reason
         (squeue keeps it), as the simulator ends them."""
+        self.never += self._pending_act(records, expected, lambda r: r.reason == NEVER,
+                                        self.client.cancel)
+
+    def _pending_act(self, records: list[JobRecord], expected: dict[int, str],
+                     which: Callable[[JobRecord], bool],
+                     act: Callable[[list[str]], object]) -> int:
+        """``act`` on the run's pending jobs that ``which`` picks; how many (0 when it
+        failed: they are picked again on the next poll)."""
         ours = set(expected.values())
-        never = [r.job_id for r in records
-                 if r.job_id in ours and r.state == PENDING and r.reason == NEVER]
-        if never:
-            try:
-                self.client.cancel(never)
-                self.never += len(never)
-            except ClientFailure as error:
-                self.last_error = str(error)   # asked again on the next poll
+        ids = [r.job_id for r in records if r.job_id in ours and r.state == PENDING
+               and which(r)]
+        if not ids:
+            return 0
+        try:
+            act(ids)
+        except ClientFailure as error:
+            self.last_error = str(error)
+            return 0
+        return len(ids)
 
     def _query(self, query: Callable[[], list[JobRecord]]) -> list[JobRecord] | None:
         """Records, or None when the query failed (slurmctld down: try next poll)."""

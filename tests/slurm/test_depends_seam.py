@@ -1,0 +1,81 @@
+"""Dependencies through the Slurm backend at the Runner seam (no cluster): a child is
+held while its parent's sbatch has not answered, even with idle workers, then sent with
+the parent's Slurm id; a job Slurm shows pending with DependencyNeverSatisfied (stored
+real 24.11 squeue output, tests/slurm/data/README.md) is cancelled by the watcher and
+ends CANCELLED with that reason."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import simpy
+
+from workload.backends.slurm.backend import SlurmBackend
+from workload.backends.slurm.cli import CliClient
+from workload.backends.slurm.contact import Contact
+from workload.backends.slurm.runner import Done
+from workload.backends.slurm.tracker import Tracker
+from workload.backends.slurm.watcher import Watcher
+from workload.cluster import wait_for
+from workload.event import CANCELLED, END
+from workload.spec import JobSpec
+
+from tests.slurm.test_runner_seam import SBATCH_OK, Scripted, read
+
+PARENT = JobSpec(seq=0, submit_s=0, procs=1, runtime_s=1, time_limit_s=60, user="u1",
+                 source_id=500)
+CHILD = PARENT.with_(seq=1, source_id=501, depends=(("afterok", (500,)),))
+
+
+class SlowParent:
+    """sbatch answers: the parent's only once ``go`` is set; job ids 1258, 1259..."""
+
+    def __init__(self) -> None:
+        self.go, self.argvs = threading.Event(), []
+        self.next_id = 1258
+
+    def __call__(self, argv: Sequence[str]) -> Done:
+        if "--job-name=wlgen.t1.0" in argv:
+            assert self.go.wait(60), "the test never let the parent's sbatch answer"
+        self.argvs.append(list(argv))
+        job_id, self.next_id = self.next_id, self.next_id + 1
+        return Done(0, SBATCH_OK.out.replace("1258", str(job_id)), "")
+
+
+def test_a_child_waits_for_its_parents_answer_then_names_its_id() -> None:
+    sbatch = SlowParent()
+    backend = SlurmBackend(CliClient(Scripted(sbatch=[sbatch])), cluster_name="fake",
+                           workers=4, arrays=False, say=lambda line: None)
+    backend.attach(simpy.Environment(), lambda e: None, 0.0, "t1")
+    try:
+        assert backend.watcher is not None
+        backend.watcher.stop()
+        backend.submit(PARENT)
+        backend.submit(CHILD)                  # 3 idle workers: it still may not go
+        assert backend.parents.waiting() == 1 and sbatch.argvs == []
+        sbatch.go.set()
+        wait_for(lambda: len(sbatch.argvs) == 2, 30, "both sbatch calls")
+        parent_argv, child_argv = sbatch.argvs
+        assert not [a for a in parent_argv if a.startswith("--dependency")]
+        assert "--dependency=afterok:1258" in child_argv
+        assert backend.parents.waiting() == 0
+    finally:
+        backend.close()
+
+
+def test_a_dependency_never_satisfied_is_cancelled_and_ends_with_that_reason() -> None:
+    pending = Done(0, read("squeue_never_24.11.txt"), "")
+    cancelled = Done(0, read("squeue_never_cancelled_24.11.txt"), "")
+    runner = Scripted(squeue=[pending, cancelled], scancel=[Done(0, "", "")])
+    tracker, events = Tracker(), []
+    tracker.add(1, "32", CHILD, "batch", (0.0, 0.0))
+    watcher = Watcher(CliClient(runner), tracker, threading.Lock(), "wlgen.dep.",
+                      events.append, Contact("fake", 60))
+    watcher.poll()
+    assert runner.calls.count("scancel") == 1 and watcher.never == 1
+    watcher.poll()
+    end = [e for e in events if e.kind == END]
+    assert [(e.state, e.reason) for e in end] == [(CANCELLED, "DependencyNeverSatisfied")]
+    assert not [e for e in events if e.kind == "start"]   # it never ran
+    assert runner.calls.count("scancel") == 1   # once: then Slurm shows it ended
