@@ -277,8 +277,7 @@ class SlurmEngine:
             for job in self.running.values():
                 self._charge(job, at)
             self.fs.recompute()
-        for job in self.pending.values():
-            job.priority = self.prio.of(job, at)
+        self.prio.refresh(self.pending.values(), at)
         self._sorted = False
 
     def _charge(self, job: Job, until: float) -> None:

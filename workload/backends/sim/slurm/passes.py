@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from math import ceil, floor, isfinite
 
-from workload.backends.sim.slurm.plan import Profile, round_down
+from workload.backends.sim.slurm.plan import Profile
 from workload.event import PENDING
 
 
@@ -111,13 +112,20 @@ def backfill(engine) -> None:
                 if not nodes.free_total:
                     return
                 continue
-        job.reason = "Priority" if job.part.free >= job.procs else "Resources"
+        part = job.part
+        job.reason = "Priority" if part.free >= job.procs else "Resources"
         # backfill.c rounds a reservation's start and end DOWN to bf_resolution
         # (the table starts at now rounded down too, so nothing before now).
-        begin = max(now, round_down(start, res))
-        end = round_down(start + job.limit, res)
+        # plan.round_down() inline: half a million calls a KTH-class run.
+        begin = max(now, floor(start / res + 1e-9) * res if isfinite(start) else start)
+        end = start + job.limit
+        if isfinite(end):
+            end = floor(end / res + 1e-9) * res
         if end > begin:
-            profile.reserve(job.part.cells, _whole_nodes(job), begin, end)
+            # the whole nodes the job would use (a reservation holds node bitmaps)
+            per = part.per_node
+            count = job.nodes or ceil(job.procs / per)
+            profile.reserve(part.cells, min(count * per, part.total), begin, end)
 
 
 def _smallest_after(queue: list) -> list[float]:
@@ -131,9 +139,3 @@ def _smallest_after(queue: list) -> list[float]:
         out[i] = low
     return out
 
-
-def _whole_nodes(job) -> int:
-    """CPUs a backfill reservation holds: the whole nodes the job would use."""
-    per = job.part.per_node
-    count = job.nodes or math.ceil(job.procs / per)
-    return min(count * per, job.part.total)

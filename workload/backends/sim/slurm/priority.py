@@ -72,3 +72,20 @@ class Priorities:
         if s.w_fs:
             total += s.w_fs * job.assoc.fs
         return max(1, min(int(total), 0xFFFFFFFF))
+
+    def refresh(self, jobs, now: float) -> None:
+        """``job.priority = self.of(job, now)`` for each of ``jobs`` (every pending job,
+        each PriorityCalcPeriod): the same sums in the same order, the settings looked up
+        once, not once a job."""
+        s = self.s
+        w_age, max_age, w_fs = s.w_age, s.max_age_s, s.w_fs
+        age = bool(w_age and max_age)
+        accrue_always = "ACCRUE_ALWAYS" in s.flags
+        for job in jobs:
+            total = job.static_prio
+            if age:
+                since = job.submit if accrue_always else job.eligible
+                total += w_age * min(1.0, max(0.0, now - since) / max_age)
+            if w_fs:
+                total += w_fs * job.assoc.fs
+            job.priority = max(1, min(int(total), 0xFFFFFFFF))
