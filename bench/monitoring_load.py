@@ -21,8 +21,9 @@ Then, for run 2, what was read back against what was produced:
 - job events: events.jsonl lines vs the receiver's (``run_id``, ``seq``) and graphite-
   web's annotations tagged with the run;
 - run gauges: the graphite sink's ``sent`` points vs the non-null points carbon holds;
-- collector samples: its 1 s samples fall in carbon's 5 s slots for ``wlgen.cluster.*``
-  (containers/monitoring/storage-schemas.conf): every slot of the run has a point;
+- collector samples: started at 1 s, the collector makes carbon's slots for
+  ``wlgen.cluster.*`` 1 s (workload/cluster/collect/schema.py): how many of the run's
+  1 s slots hold a point (a sample that took longer than its second skips one);
 - daemon log lines: whole lines in each daemon's container log file vs distinct
   ``source``s among the receiver's ``slurm-log`` events (and how many came twice).
 
@@ -145,7 +146,7 @@ def collector_slots(cluster: Cluster, run: dict[str, Any], since: int, until: in
         series = render_points(web, f"{prefix}.{name}", since, until)
         slots = series[0]["datapoints"] if series else []
         empty = [t for v, t in slots if v is None]
-        print(f"  {name}: {len(slots) - len(empty)} of {len(slots)} 5 s slots of the run "
+        print(f"  {name}: {len(slots) - len(empty)} of {len(slots)} 1 s slots of the run "
               f"hold a point" + (f" (empty at {empty[:5]})" if empty else ""))
 
 
@@ -215,7 +216,7 @@ def main() -> None:
         ends = cluster.monitoring
         sinks = SinkOptions(graphite=ends.graphite, graphite_web=ends.graphite_web,
                             logstash=ends.logstash(), annotate=args.annotate,
-                            metrics_interval=1.0)
+                            metrics_interval=1.0, spool_dir=Path(ends.spool_dir))
         background.stop(cluster.dir)
         if not args.with_first:
             off = storm(cluster, args.jobs, None)

@@ -19,7 +19,9 @@ points share it and fall on carbon's slot boundaries):
 - the collector itself: ``collector.duration_ms`` (one sample's wall time) and
   ``collector.scheduler_ok`` (0 while ctld does not answer, e.g. during a restart).
 
-All under ``wlgen.cluster.<cluster>.``, sent to the cluster's carbon in one plaintext
+Before the first sample, carbon's slots for them are made the interval's (schema.py),
+so each series draws as a line. All under ``wlgen.cluster.<cluster>.``, sent to the
+cluster's carbon in one plaintext
 message through graphyte (``raise_send_errors``: a failure is an exception, not a log
 line). A layer that fails is left out of that interval and said once (never sent as
 zeros); samples carbon refused wait in a bounded outbox and go with the next send.
@@ -27,6 +29,7 @@ zeros); samples carbon refused wait in a bounded outbox and go with the next sen
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -36,7 +39,7 @@ import graphyte
 
 from workload.cluster import proc
 from workload.cluster.cluster import Cluster
-from workload.cluster.collect import logs, nodes, slurmstate
+from workload.cluster.collect import logs, nodes, schema, slurmstate
 from workload.cluster.collect.fabric import FabricLayer
 from workload.cluster.collect.sdiag import parse_sdiag
 from workload.errors import ClusterError
@@ -173,6 +176,7 @@ def monitor(cluster: Cluster, interval_s: float = DEFAULT_INTERVAL_S,
     if ends is None:
         raise ClusterError(f"cluster {cluster.name} has no monitoring: start it with "
                            f"`wlgen cluster up --name {cluster.name} --monitoring`")
+    resize_at = _match_slots(cluster, interval_s, say)
     shipper = _shipper(cluster, ends.logstash(), interval_s, say)
     collector = Collector(cluster, exec_timeout_s=max(interval_s * 2, 10), shipper=shipper)
     outbox = CarbonOutbox(ends.graphite, cluster.name)
@@ -182,7 +186,12 @@ def monitor(cluster: Cluster, interval_s: float = DEFAULT_INTERVAL_S,
             if not cluster.dir.exists():   # `down` removed it: nothing left to watch
                 say(f"cluster {cluster.name} is gone: collector stops")
                 break
+            if resize_at is not None and time.monotonic() >= resize_at:
+                _resize_later(cluster, say)
+                resize_at = None
             sample = collector.sample(when)
+            if resize_at is not None:   # carbon has the old schema yet: make new series
+                _create_missing(cluster, sample, interval_s, say)
             outbox.put(sample)
             try:
                 outbox.flush()
@@ -204,6 +213,39 @@ def monitor(cluster: Cluster, interval_s: float = DEFAULT_INTERVAL_S,
         say(f"{len(outbox.waiting)} samples not sent, {outbox.dropped} dropped "
             f"(carbon {ends.graphite} away)")
     return done
+
+
+def _match_slots(cluster: Cluster, interval_s: float, say: Say) -> float | None:
+    """Carbon's slots to the interval (schema.py); when it changed them, the monotonic time
+    to resize once more (after carbon re-read its schemas), else None."""
+    try:
+        changed = schema.match(cluster, interval_s)
+    except (ClusterError, ValueError) as err:   # samples still go, into the old slots
+        say(f"carbon's slots left as they are: {err}")
+        return None
+    if changed is None:
+        return None
+    say(changed)
+    return time.monotonic() + schema.RELOAD_S
+
+
+def _create_missing(cluster: Cluster, sample: Sample, interval_s: float, say: Say) -> None:
+    try:
+        schema.create_missing(cluster, [prefix(cluster.name) + name for name in sample.metrics],
+                              interval_s)
+    except ClusterError as err:
+        say(f"{sample.when}: new series left to carbon's old slots: {err}")
+
+
+def _resize_later(cluster: Cluster, say: Say) -> None:
+    """The series first written before carbon re-read its schemas, resized beside the
+    samples (a thread: resizing takes seconds, a sample must not wait for it)."""
+    def run() -> None:
+        try:
+            schema.resize(cluster)
+        except ClusterError as err:
+            say(f"carbon's new series not resized: {err}")
+    threading.Thread(target=run, name="wlgen-slots", daemon=True).start()
 
 
 def _shipper(cluster: Cluster, receiver: str, interval_s: float,
