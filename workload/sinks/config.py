@@ -5,7 +5,9 @@
 Precedence, per setting: option > environment variable > cluster monitoring > config
 file > default. Cluster monitoring: when the cluster the run names (``--cluster NAME``,
 default ``wlgen``) was started with ``wlgen cluster up --monitoring`` and its carbon
-answers, its graphite, graphite-web and log receiver (tcp) addresses are used. The
+answers, its graphite, graphite-web and log receiver (tcp) addresses are used, and its
+spool directory (shared by the runs to it, so one run's undelivered records go with the
+next: workload/sinks/delivery.py). The
 config file is ``--config FILE`` or ``$XDG_CONFIG_HOME/wlgen/config.yaml``
 (``~/.config/wlgen/config.yaml``); every key is checked and a broken rule is reported as
 ``file: field key.path=value: rule``. Example::
@@ -21,7 +23,9 @@ config file is ``--config FILE`` or ``$XDG_CONFIG_HOME/wlgen/config.yaml``
     sinks:
       buffer_max: 1000000            # drop beyond this many parked records (--sink-buffer-max)
       deadline: 30                   # flush deadline at the end of a run (--sink-deadline)
-      spool_dir: /var/tmp/wlgen      # where parked records wait (default: RUN_DIR/spool)
+      spool_dir: /var/tmp/wlgen      # where parked records wait, and where the next run
+                                     # finds those not delivered (default: the cluster's
+                                     # monitoring/spool, else RUN_DIR/spool)
 """
 
 from __future__ import annotations
@@ -158,9 +162,10 @@ class _Spooling(TypedDict):
 
 def build_sinks(options: SinkOptions, run_dir: Path | None = None) -> list[Sink]:
     """The network sinks ``options`` turn on, in a fixed order (graphite, annotations,
-    logstash). Records a receiver can't take yet wait in ``options.spool_dir``, else
-    ``RUN_DIR/spool``, else a temp dir. events.jsonl is not among them: the run's recorder
-    writes it (``JsonlSink`` exists for callers without one)."""
+    logstash). Records a receiver can't take yet wait in ``options.spool_dir`` (the
+    cluster's, for its monitoring), else ``RUN_DIR/spool``, else a temp dir. events.jsonl
+    is not among them: the run's recorder writes it (``JsonlSink`` exists for callers
+    without one)."""
     spool = options.spool_dir or (run_dir / SPOOL if run_dir else None)
     common: _Spooling = {"spool_dir": spool, "buffer_max": options.buffer_max}
     sinks: list[Sink] = []
