@@ -122,7 +122,8 @@ def main() -> None:
                              "(rows POLICY@REV), side by side under the same load")
     args = parser.parse_args()
     print(f"load average before: {load()} ({os.cpu_count()} CPUs)")
-    print(f"{'case':<10} {'policy':<7} {'jobs':>9} {'wall s':>8} {'cpu s':>7} {'jobs/s':>9} "
+    width = 7 + (len(args.baseline) + 1 if args.baseline else 0)   # "slurm@REV" rows
+    print(f"{'case':<10} {'policy':<{width}} {'jobs':>9} {'wall s':>8} {'cpu s':>7} {'jobs/s':>9} "
           f"{'peak MB':>8} {'util':>6} {'wait mean s':>12}")
     with tempfile.TemporaryDirectory(dir=os.environ.get("WLGEN_BENCH_TMP")) as tmp:
         env = child_env(Path(tmp) / "pycache")
@@ -146,7 +147,7 @@ def main() -> None:
             for name, run in rows:
                 runs = [run(out=Path(tmp) / f"{case}-{name}-{i}") for i in range(repeat)]
                 wall, cpu, rss, metrics = min(runs, key=lambda r: r[0])
-                print(f"{case:<10} {name:<7} {jobs:>9,} {wall:>8.2f} {cpu:>7.2f} "
+                print(f"{case:<10} {name:<{width}} {jobs:>9,} {wall:>8.2f} {cpu:>7.2f} "
                       f"{jobs / wall:>9,.0f} {rss:>8.0f} {metrics['utilization']:>6.2f} "
                       f"{metrics['wait_mean_s']:>12,.0f}",
                       flush=True)
