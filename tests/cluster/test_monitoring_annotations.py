@@ -20,6 +20,7 @@ import pytest
 
 from workload.cluster import Cluster, ClusterSpec, proc, wait_for
 from workload.sinks.annotations import AnnotationSink
+from workload.sinks.transports import EventsTransport
 from workload.sinks.synthetic import job_events
 
 from tests.clusters import per_run_name, session_cluster
@@ -104,3 +105,16 @@ def test_what_a_run_left_in_the_spool_goes_with_the_next_run(
                      60, "the first run's annotations in graphite-web")
     assert seqs(notes) == set(range(60))
     assert seqs(annotations(web, "spool-b", since)) == set(range(15))
+
+
+def test_a_malformed_event_in_a_batch_is_refused_alone(cluster: Cluster) -> None:
+    web, since = cluster.monitoring.graphite_web, time.time()
+    transport = EventsTransport(web)
+
+    def note(seq: int, tags: object = ("wlgen", "bad-batch")) -> bytes:
+        return json.dumps({"what": f"note {seq}", "tags": tags, "when": since + seq,
+                           "data": json.dumps({"seq": seq})}).encode()
+    # The batch is refused whole (400), then sent one by one: only the bad one is refused.
+    assert transport.send([note(0), note(1, tags=7), note(2), note(3)]) == 4
+    assert transport.rejected == 1
+    assert seqs(annotations(web, "bad-batch", since)) == {0, 2, 3}
