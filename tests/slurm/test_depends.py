@@ -66,3 +66,31 @@ def test_unknown_kinds_pass_through_for_the_request_to_refuse() -> None:
     parents.resolved(a, "5")
     odd = job(1, ("before", (100,)))
     assert parents.admit(odd) and parents.expression(odd) == "before:5"
+
+
+def test_a_parent_that_already_ended_is_judged_here_not_named_to_slurm() -> None:
+    """slurmctld refuses afterok/afternotok on a job it has purged (MinJobAge after its
+    end: "Job dependency problem"), so an ended parent never goes in --dependency."""
+    parents = Parents()
+    ok, failed = job(0), job(1)
+    for spec, slurm_id, state in ((ok, "5", "COMPLETED"), (failed, "6", "FAILED")):
+        parents.admit(spec)
+        parents.resolved(spec, slurm_id)
+        parents.ended(spec.seq, state)
+    runs = job(2, ("afterok", (100,)), ("afternotok", (101,)), ("afterany", (101,)))
+    assert parents.admit(runs) and not parents.doomed(runs)
+    assert parents.expression(runs) == ""
+    for kind, parent in (("afterok", 101), ("afternotok", 100)):
+        never = job(3 + parent - 100, (kind, (parent,)))
+        assert parents.admit(never) and parents.doomed(never), kind
+
+
+def test_a_job_ended_before_slurm_saw_it_decides_its_held_children() -> None:
+    parents = Parents()
+    doomed = job(0)
+    parents.admit(doomed)
+    after_ok, after_any = job(1, ("afterok", (100,))), job(2, ("afterany", (100,)))
+    assert not parents.admit(after_ok) and not parents.admit(after_any)
+    assert parents.resolved(doomed, None, "CANCELLED") == [after_ok, after_any]
+    assert parents.doomed(after_ok) and not parents.doomed(after_any)
+    assert parents.expression(after_any) == ""

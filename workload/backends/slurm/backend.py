@@ -23,7 +23,7 @@ from workload.backends.slurm import pack
 from workload.backends.slurm.client import ClientFailure, SlurmClient, User
 from workload.backends.slurm.command import impossible
 from workload.backends.slurm.contact import DEFAULT_TIMEOUT_S, Contact
-from workload.backends.slurm.depends import Parents
+from workload.backends.slurm.depends import NEVER, Parents
 from workload.backends.slurm.lag import Lag, to_stderr
 from workload.backends.slurm.paced import PacedQueries
 from workload.backends.slurm.pool import SubmitPool
@@ -35,7 +35,7 @@ from workload.backends.slurm.tracker import Tracker
 from workload.backends.slurm.users import UserMap
 from workload.backends.slurm.watcher import Watcher
 from workload.errors import BackendError, InputError
-from workload.event import END, PENDING, REJECTED, SUBMIT, Event
+from workload.event import CANCELLED, END, PENDING, REJECTED, SUBMIT, Event
 from workload.spec import JobSpec
 
 GIVE_UP_S = 180.0   # how long one submit keeps retrying through a busy or full slurmctld
@@ -92,8 +92,8 @@ class SlurmBackend(Backend):
                                key=self._shape if self.arrays else None,
                                max_group=pack.MAX_TASKS)
         self.paced = PacedQueries(self.client, self.pool.backlog)   # see paced.py
-        self.watcher = Watcher(self.paced, self.tracker, self.lock, self.prefix, emit,
-                               self.contact)
+        self.watcher = Watcher(self.paced, self.tracker, self.lock, self.prefix,
+                               self._noted, self.contact)
         self.watcher.start()
 
     def describe(self) -> ClusterInfo:
@@ -111,7 +111,7 @@ class SlurmBackend(Backend):
         if self.pool is None:
             raise BackendError("the Slurm backend is not attached to a run")
         if self.parents.admit(spec):   # else held until its parents have Slurm ids
-            self.pool.put(spec, self.epoch + spec.submit_s)
+            self._go(spec)
 
     def cancel(self, seqs: Iterable[int]) -> None:
         wanted = set(seqs)
@@ -197,7 +197,31 @@ class SlurmBackend(Backend):
         assert self.pool is not None
         for spec, job_id in zip(specs, job_ids):
             for child in self.parents.resolved(spec, job_id):
-                self.pool.put(child, self.epoch + child.submit_s)
+                self._go(child)
+
+    def _go(self, first: JobSpec) -> None:
+        """To the pool, unless a parent's end already rules it out: then it ends as the
+        simulator ends it, CANCELLED DependencyNeverSatisfied, never sent to Slurm (and
+        its own held children are decided in turn: a loop, as chains may be long)."""
+        assert self.pool is not None
+        todo = [first]
+        while todo:
+            spec = todo.pop(0)
+            if not self.parents.doomed(spec):
+                self.pool.put(spec, self.epoch + spec.submit_s)
+                continue
+            now = time.time()
+            common: dict[str, Any] = dict(user=spec.user, partition=spec.partition or "",
+                                          procs=spec.procs)
+            self.emit(Event(SUBMIT, now, spec.seq, "", PENDING, **common))
+            self.emit(Event(END, now, spec.seq, "", CANCELLED, reason=NEVER, **common))
+            todo += self.parents.resolved(spec, None, CANCELLED)
+
+    def _noted(self, event: Event) -> None:
+        """The watcher's events, each end noted for the children still to come."""
+        if event.kind == END:
+            self.parents.ended(event.seq, event.state)
+        self.emit(event)
 
     def _shape(self, spec: JobSpec) -> tuple[object, ...]:
         """Jobs of one shape and one ``--dependency`` may share an array."""

@@ -18,14 +18,22 @@ as Slurm means it), except:
 - ``aftercorr`` and ``afterburstbuffer`` become ``afterany``, as the simulator reads them
   (an array's tasks are replayed as jobs, so there is no task to correspond with).
 
-A dependency that can never be met leaves the job pending with the reason
-``DependencyNeverSatisfied``; the watcher cancels it (Slurm's ``kill_invalid_depend``).
+A parent that has already ended is judged here, not by Slurm: slurmctld forgets a job
+MinJobAge (300 s) after its end and then refuses ``afterok``/``afternotok`` on it ("Job
+dependency problem", 24.11), which a replay meets whenever a parent runs sooner than
+at the source. Such a parent is left out of ``--dependency`` when its end meets the
+kind, and when it cannot (``afterok`` on a failed job, ``afternotok`` on a completed
+one) the job is ``doomed``: the backend ends it CANCELLED DependencyNeverSatisfied
+without submitting it, as the simulator does. A job Slurm holds for a dependency that
+can never be met pends with that reason; the watcher cancels it
+(Slurm's ``kill_invalid_depend``).
 """
 
 from __future__ import annotations
 
 import threading
 
+from workload.event import COMPLETED
 from workload.spec import JobSpec
 
 NEVER = "DependencyNeverSatisfied"   # squeue's reason for such a job (22.05 .. 26.05)
@@ -35,63 +43,85 @@ _AS_SLURM = {"after": "after", "afterok": "afterok", "afternotok": "afternotok",
 
 
 class Parents:
-    """Which jobs of the run have Slurm ids yet, and the jobs held until theirs do.
+    """Which jobs of the run have Slurm ids (or have ended), and the jobs held until their
+    parents do.
 
     ``admit`` is called in submit order (the generator's thread), ``resolved`` by the
-    pool's workers once a job has an id or was refused; one lock covers both."""
+    pool's workers once a job has an id or was refused, ``ended`` as end events come
+    (the watcher's thread); one lock covers them."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.ids: dict[int, str | None] = {}        # source id -> Slurm id (None: not yet)
         self.refused: set[int] = set()
+        self.states: dict[int, str] = {}            # source id -> its final state
+        self.sources: dict[int, int] = {}           # seq -> source id (jobs that have one)
         self.held: dict[int, tuple[JobSpec, set[int]]] = {}   # seq -> (spec, parents due)
         self.children: dict[int, list[int]] = {}    # source id -> seqs of held jobs
         self.parents: dict[int, tuple[int, ...]] = {}   # seq -> parents it counts
         self.expressions: dict[int, str] = {}       # seq -> --dependency ("" for none)
+        self.never: set[int] = set()                # seqs whose dependency cannot be met
 
     def admit(self, spec: JobSpec) -> bool:
-        """Note ``spec`` as submitted; True when it may go to the pool now, False when it
-        is held until its parents have ids (``resolved`` hands it back)."""
+        """Note ``spec`` as submitted; True when it may go now (see ``doomed``), False
+        when it is held until its parents have ids (``resolved`` hands it back)."""
         with self.lock:
             if spec.source_id is not None:
                 self.ids.setdefault(spec.source_id, None)
+                self.sources[spec.seq] = spec.source_id
             if not spec.depends:
                 return True
             counted = tuple(dict.fromkeys(t for _, ids in spec.depends for t in ids
                                           if t in self.ids and t != spec.source_id))
             self.parents[spec.seq] = counted
-            due = {t for t in counted if self.ids[t] is None and t not in self.refused}
+            due = {t for t in counted if self._due(t)}
             if not due:
-                self.expressions[spec.seq] = self._expression(spec)
+                self._settle(spec)
                 return True
             self.held[spec.seq] = (spec, due)
             for parent in due:
                 self.children.setdefault(parent, []).append(spec.seq)
             return False
 
-    def resolved(self, spec: JobSpec, job_id: str | None) -> list[JobSpec]:
-        """``spec`` has Slurm id ``job_id`` (None: refused, it never ran): the held jobs
-        that no longer wait for any parent, in the order they were held."""
+    def resolved(self, spec: JobSpec, job_id: str | None, state: str | None = None
+                 ) -> list[JobSpec]:
+        """``spec`` has Slurm id ``job_id``; or, without one, it ended in ``state`` before
+        Slurm saw it (``doomed``), or was refused (no state: it never ran). The held
+        jobs that no longer wait for any parent, in the order they were held."""
         if spec.source_id is None:
             return []
         with self.lock:
-            if job_id is None:
-                self.refused.add(spec.source_id)
-            else:
+            if job_id is not None:
                 self.ids[spec.source_id] = job_id
+            elif state is not None:
+                self.states[spec.source_id] = state
+            else:
+                self.refused.add(spec.source_id)
             ready = []
             for seq in self.children.pop(spec.source_id, ()):
                 child, due = self.held[seq]
                 due.discard(spec.source_id)
                 if not due:
                     del self.held[seq]
-                    self.expressions[seq] = self._expression(child)
+                    self._settle(child)
                     ready.append(child)
             return ready
 
+    def ended(self, seq: int, state: str) -> None:
+        """Job ``seq`` ended in ``state`` (its end event): later children judge it here."""
+        with self.lock:
+            source = self.sources.get(seq)
+            if source is not None:
+                self.states[source] = state
+
+    def doomed(self, spec: JobSpec) -> bool:
+        """True when a parent's end already rules the job out (never submit it)."""
+        with self.lock:
+            return spec.seq in self.never
+
     def expression(self, spec: JobSpec) -> str | None:
-        """The ``--dependency`` value of an admitted, not held job ("" when every parent
-        was ignored); None for a job without dependencies."""
+        """The ``--dependency`` value of an admitted, not held job ("" when no parent is
+        left to wait for); None for a job without dependencies."""
         if not spec.depends:
             return None
         with self.lock:
@@ -102,13 +132,29 @@ class Parents:
         with self.lock:
             return len(self.held)
 
-    def _expression(self, spec: JobSpec) -> str:
-        """``afterok:12:13_4,afterany:9``: each kind with its parents' Slurm ids (lock held)."""
+    def _due(self, parent: int) -> bool:
+        """``parent`` has neither an id nor an end yet (lock held)."""
+        return (self.ids[parent] is None and parent not in self.refused
+                and parent not in self.states)
+
+    def _settle(self, spec: JobSpec) -> None:
+        """``spec``'s ``--dependency``: each kind with its parents' Slurm ids; a parent
+        already ended is judged here (see the module docstring). Lock held."""
         counted = set(self.parents[spec.seq])
         kinds: dict[str, list[str]] = {}
         for kind, targets in spec.depends:
-            ids = [self.ids[t] for t in targets if t in counted and t not in self.refused]
             # An unknown kind goes as it is: the request refuses it (REJECTED, saying why).
             slurm = kinds.setdefault(_AS_SLURM.get(kind, kind), [])
-            slurm += [i for i in ids if i is not None and i not in slurm]
-        return ",".join(f"{kind}:{':'.join(ids)}" for kind, ids in kinds.items() if ids)
+            for target in targets:
+                if target not in counted or target in self.refused:
+                    continue
+                state = self.states.get(target)
+                if state is None:
+                    job_id = self.ids[target]
+                    if job_id is not None and job_id not in slurm:
+                        slurm.append(job_id)
+                elif ((kind == "afterok" and state != COMPLETED)
+                      or (kind == "afternotok" and state == COMPLETED)):
+                    self.never.add(spec.seq)
+        self.expressions[spec.seq] = ",".join(f"{kind}:{':'.join(ids)}"
+                                              for kind, ids in kinds.items() if ids)
