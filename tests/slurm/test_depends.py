@@ -12,6 +12,15 @@ def job(seq: int, *depends: tuple[str, tuple[int, ...]], source: int | None = No
                    source_id=100 + seq if source is None else source, depends=depends)
 
 
+def submitted(*ids: str) -> Parents:
+    """Parents where jobs 0, 1... (source ids 100, 101...) got Slurm ``ids``."""
+    parents = Parents()
+    for seq, slurm_id in enumerate(ids):
+        parents.admit(job(seq))
+        parents.resolved(job(seq), slurm_id)
+    return parents
+
+
 def test_a_child_waits_for_its_parents_ids_then_names_them() -> None:
     parents = Parents()
     a, b = job(0), job(1)
@@ -26,21 +35,14 @@ def test_a_child_waits_for_its_parents_ids_then_names_them() -> None:
 
 
 def test_a_child_of_parents_with_ids_goes_at_once() -> None:
-    parents = Parents()
-    a = job(0)
-    parents.admit(a)
-    parents.resolved(a, "5")
+    parents = submitted("5")
     child = job(1, ("afterany", (100,)))
     assert parents.admit(child) and parents.expression(child) == "afterany:5"
-    assert parents.expression(a) is None       # no dependencies: no option
+    assert parents.expression(job(0)) is None  # no dependencies: no option
 
 
 def test_singleton_and_correspondence_become_afterany_and_kinds_merge() -> None:
-    parents = Parents()
-    a, b = job(0), job(1)
-    for spec, slurm_id in ((a, "5"), (b, "6")):
-        parents.admit(spec)
-        parents.resolved(spec, slurm_id)
+    parents = submitted("5", "6")
     child = job(2, ("singleton", (100,)), ("aftercorr", (101, 100)), ("after", (101,)))
     assert parents.admit(child)
     assert parents.expression(child) == "afterany:5:6,after:6"
@@ -60,10 +62,7 @@ def test_parents_outside_the_run_or_refused_are_ignored_as_the_simulator_does() 
 
 
 def test_unknown_kinds_pass_through_for_the_request_to_refuse() -> None:
-    parents = Parents()
-    a = job(0)
-    parents.admit(a)
-    parents.resolved(a, "5")
+    parents = submitted("5")
     odd = job(1, ("before", (100,)))
     assert parents.admit(odd) and parents.expression(odd) == "before:5"
 
@@ -71,12 +70,9 @@ def test_unknown_kinds_pass_through_for_the_request_to_refuse() -> None:
 def test_a_parent_that_already_ended_is_judged_here_not_named_to_slurm() -> None:
     """slurmctld refuses afterok/afternotok on a job it has purged (MinJobAge after its
     end: "Job dependency problem"), so an ended parent never goes in --dependency."""
-    parents = Parents()
-    ok, failed = job(0), job(1)
-    for spec, slurm_id, state in ((ok, "5", "COMPLETED"), (failed, "6", "FAILED")):
-        parents.admit(spec)
-        parents.resolved(spec, slurm_id)
-        parents.ended(spec.seq, state)
+    parents = submitted("5", "6")
+    parents.ended(0, "COMPLETED")
+    parents.ended(1, "FAILED")
     runs = job(2, ("afterok", (100,)), ("afternotok", (101,)), ("afterany", (101,)))
     assert parents.admit(runs) and not parents.doomed(runs)
     assert parents.expression(runs) == ""
