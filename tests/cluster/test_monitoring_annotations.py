@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from workload.cli.main import cli
 from workload.cluster import Cluster, ClusterSpec, proc, wait_for
 from workload.sinks.annotations import AnnotationSink
 from workload.sinks.transports import EventsTransport
@@ -118,3 +120,37 @@ def test_a_malformed_event_in_a_batch_is_refused_alone(cluster: Cluster) -> None
     assert transport.send([note(0), note(1, tags=7), note(2), note(3)]) == 4
     assert transport.rejected == 1
     assert seqs(annotations(web, "bad-batch", since)) == {0, 2, 3}
+
+
+def storm(cluster: Cluster, out: Path, *extra: str) -> dict:
+    """A real-time simulated storm naming the cluster (its sinks and spool come from the
+    cluster's monitoring alone); its accounting.json."""
+    result = CliRunner().invoke(cli, [
+        "storm", "--backend", "sim", "--cluster", cluster.name, "--realtime", "--jobs", "20",
+        "--rate", "10", "--runtime", "0.5", "--out", str(out), "--json", *extra],
+        catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads((out / "accounting.json").read_text())
+
+
+def test_a_runs_undelivered_annotations_go_with_the_next_run_to_the_cluster(
+        cluster: Cluster, tmp_path: Path) -> None:
+    web, since = cluster.monitoring.graphite_web, time.time()
+    freeze(cluster, True)   # graphite (carbon and graphite-web) away for the first run
+    try:
+        first = storm(cluster, tmp_path / "a", "--sink-deadline", "1")
+    finally:
+        freeze(cluster, False)
+    left = first["sinks"]["annotations"]
+    assert (left["sent"], left["buffered"], left["dropped"]) == (0, 60, 0)
+    assert Path(left["spool"]).parent == Path(cluster.monitoring.spool_dir)
+    run_a = json.loads((tmp_path / "a" / "metrics.json").read_text())["run_id"]
+
+    second = storm(cluster, tmp_path / "b")["sinks"]["annotations"]
+    assert (second["recovered"], second["sent"], second["buffered"]) == (60, 120, 0)
+    assert not Path(left["spool"]).exists()
+    recorded = {(e["seq"], e["kind"]) for e in map(json.loads, (tmp_path / "a" / "events.jsonl")
+                                                   .read_text().splitlines())}
+    notes = annotations(web, run_a, since)   # (a request the freeze held may land twice)
+    assert {(d["seq"], d["kind"]) for d in (json.loads(n["data"]) for n in notes)} == recorded
+    assert len(recorded) == 60
