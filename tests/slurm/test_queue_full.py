@@ -48,19 +48,24 @@ def test_a_storm_into_a_full_queue_waits_and_loses_nothing(full_cluster: Cluster
     assert metrics["rejected"] == 0 and metrics["unaccounted"] == 0
     # slurmctld did refuse jobs for a full queue ...
     assert "MaxJobCount limit from slurm.conf reached" in full_cluster.logs("ctld", tail=5000)
-    # ... and each job still exists exactly once in accounting, under its own tag (the
-    # run ends on squeue's word; accounting catches up a few seconds later).
+    # ... and each job still exists exactly once in accounting: one row per job of the
+    # run's events (late jobs of one shape go as one array, whose tasks share the first
+    # one's name: so by Slurm job id, 123 or 123_4, not by name). The run ends on
+    # squeue's word; accounting catches up a few seconds later.
     run_id = json.loads((run_dir / "settings.json").read_text())["run_id"]
-    wanted = sorted(f"wlgen.{run_id}.{seq}" for seq in range(30))
-    ours = wait_for(lambda: accounted_names(full_cluster, f"wlgen.{run_id}.", at_least=30),
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    ended = sorted(e["job_id"] for e in events if e["kind"] == "end")
+    assert len(set(ended)) == 30, ended
+    ours = wait_for(lambda: accounted_ids(full_cluster, f"wlgen.{run_id}.", at_least=30),
                     30, "the run in accounting")
-    assert sorted(ours) == wanted
+    assert sorted(ours) == ended
 
 
-def accounted_names(cluster: Cluster, prefix: str, at_least: int) -> list[str] | None:
-    """Names of the jobs in accounting that start with ``prefix``; None while fewer than
-    ``at_least`` are there."""
-    names = cluster.slurm(["sacct", "-a", "-X", "--noheader", "--parsable2",
-                           "--format=JobName", "--starttime=now-1hour"]).split()
-    ours = [name for name in names if name.startswith(prefix)]
+def accounted_ids(cluster: Cluster, prefix: str, at_least: int) -> list[str] | None:
+    """Job ids (array tasks as 123_4) of the accounting rows whose job name starts with
+    ``prefix``; None while fewer than ``at_least`` are there."""
+    out = cluster.slurm(["sacct", "-a", "-X", "--noheader", "--parsable2",
+                         "--format=JobID,JobName", "--starttime=now-1hour"])
+    ours = [job for job, _, name in (line.partition("|") for line in out.split())
+            if name.startswith(prefix)]
     return ours if len(ours) >= at_least else None
