@@ -86,7 +86,7 @@ def test_cluster_monitoring_is_offered_only_while_its_carbon_answers(
         state.save("c1", {"spec": ClusterSpec(name="c1").to_dict(), "facts": facts})
         assert monitoring.sink_settings("c1") == {
             "graphite": f"127.0.0.1:{port}", "graphite_web": "http://127.0.0.1:2",
-            "logstash": "tcp://127.0.0.1:3", "spool_dir": "/s/c1/monitoring/spool"}
+            "logstash": "tcp://127.0.0.1:3", "spool_dir": "/s/c1/monitoring/sink-spool"}
     assert monitoring.sink_settings("c1") == {}  # state left behind, nothing listening
 
 

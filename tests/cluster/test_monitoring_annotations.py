@@ -97,12 +97,12 @@ def test_what_a_run_left_in_the_spool_goes_with_the_next_run(
     finally:
         freeze(cluster, False)
     assert (left.sent, left.buffered, left.dropped) == (0, 60, 0)
-    assert left.spool == str(first.spool_path("spool-a")) and Path(left.spool).exists()
+    assert left.spool_file == str(first.spool_path("spool-a")) and Path(left.spool_file).exists()
 
     second = AnnotationSink(web, spool_dir=tmp_path)
     [report] = run_sinks([second], job_events(5, time.time()), "spool-b", deadline_s=DEADLINE_S)
     assert (report.recovered, report.sent, report.buffered) == (60, 75, 0)
-    assert not Path(left.spool).exists() and not list(tmp_path.glob("*.spool"))
+    assert not Path(left.spool_file).exists() and not list(tmp_path.glob("*.spool"))
     notes = wait_for(lambda: len(got := annotations(web, "spool-a", since)) >= 60 and got,
                      60, "the first run's annotations in graphite-web")
     assert seqs(notes) == set(range(60))
@@ -143,12 +143,12 @@ def test_a_runs_undelivered_annotations_go_with_the_next_run_to_the_cluster(
         freeze(cluster, False)
     left = first["sinks"]["annotations"]
     assert (left["sent"], left["buffered"], left["dropped"]) == (0, 60, 0)
-    assert Path(left["spool"]).parent == Path(cluster.monitoring.spool_dir)
+    assert Path(left["spool_file"]).parent == Path(cluster.monitoring.spool_dir)
     run_a = json.loads((tmp_path / "a" / "metrics.json").read_text())["run_id"]
 
     second = storm(cluster, tmp_path / "b")["sinks"]["annotations"]
     assert (second["recovered"], second["sent"], second["buffered"]) == (60, 120, 0)
-    assert not Path(left["spool"]).exists()
+    assert not Path(left["spool_file"]).exists()
     recorded = {(e["seq"], e["kind"]) for e in map(json.loads, (tmp_path / "a" / "events.jsonl")
                                                    .read_text().splitlines())}
     notes = annotations(web, run_a, since)   # (a request the freeze held may land twice)

@@ -57,8 +57,8 @@ def test_receiver_away_with_bound_reports_buffered_and_dropped(rsyslog: Rsyslog,
     sink = LogstashSink(rsyslog.url(), spool_dir=tmp_path, buffer_max=40)
     [report] = run_sinks([sink], job_events(20, 1.7e9), "run-bound", deadline_s=0.5)
     assert (report.sent, report.buffered, report.dropped) == (0, 40, 20)
-    assert report.spool == str(sink.spool_path("run-bound"))   # the report says where
-    assert len(Path(report.spool).read_bytes().splitlines()) == 40
+    assert report.spool_file == str(sink.spool_path("run-bound"))   # the report says where
+    assert len(Path(report.spool_file).read_bytes().splitlines()) == 40
 
 
 @pytest.mark.slow

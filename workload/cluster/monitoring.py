@@ -43,6 +43,7 @@ HOSTS = {"graphite": (5, "graphite"), "logs": (6, "receiver")}
 CARBON_PORT, WEB_PORT, RECEIVER_PORT = 2003, 8080, 5000
 OUTPUT_DIR = "/var/log/wlgen"  # in the receiver container
 RECEIVED = "received.jsonl"
+SINK_SPOOL = "sink-spool"  # in the state dir's monitoring/: the runs' shared spool
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ class Endpoints:
         """Where every run to this monitoring parks what it could not deliver yet: one
         directory, so the next run sends what an earlier one left (workload/sinks/
         delivery.py); in the cluster's state dir, so `down` removes it with the cluster."""
-        return str(Path(self.received).parent / "spool")
+        return str(Path(self.received).parent / SINK_SPOOL)
 
     def sink_settings(self) -> dict[str, str]:
         """SinkOptions field -> value: the layer workload/sinks/config.py merges."""

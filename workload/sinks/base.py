@@ -17,13 +17,13 @@ class SinkReport:
     buffered: int = 0   # still waiting (e.g. on disk) when the flush deadline passed
     dropped: int = 0    # lost for good; 0 unless the user set a bound
     recovered: int = 0  # records earlier runs left in the spool, taken over (and in sent)
-    spool: str = ""     # where the buffered records wait (the next run sends them)
+    spool_file: str = ""  # where the buffered records wait (the next run sends them)
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"sent": self.sent, "buffered": self.buffered,
                                   "dropped": self.dropped, "recovered": self.recovered}
-        if self.spool:
-            out["spool"] = self.spool
+        if self.spool_file:
+            out["spool_file"] = self.spool_file
         return out
 
 
@@ -32,7 +32,7 @@ def sink_detail(report: SinkReport) -> str:
     and where the records not delivered wait (the next run to that receiver sends them)."""
     out = f", {report.recovered} of them left by earlier runs" if report.recovered else ""
     if report.buffered > 0:
-        out += f"; the {report.buffered} not delivered wait in {report.spool or 'its spool'}"
+        out += f"; the {report.buffered} not delivered wait in {report.spool_file or 'its spool'}"
     return out
 
 

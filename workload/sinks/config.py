@@ -25,7 +25,7 @@ config file is ``--config FILE`` or ``$XDG_CONFIG_HOME/wlgen/config.yaml``
       deadline: 30                   # flush deadline at the end of a run (--sink-deadline)
       spool_dir: /var/tmp/wlgen      # where parked records wait, and where the next run
                                      # finds those not delivered (default: the cluster's
-                                     # monitoring/spool, else RUN_DIR/spool)
+                                     # monitoring/sink-spool, else RUN_DIR/spool)
 """
 
 from __future__ import annotations

@@ -105,7 +105,7 @@ class Delivery:
         dropped = self.dropped + self._transport.rejected
         return SinkReport(self.name, sent=self.sent, buffered=buffered, dropped=dropped,
                           recovered=self.recovered,
-                          spool=str(self._spool.path) if buffered else "")
+                          spool_file=str(self._spool.path) if buffered else "")
 
     # -- the sender thread -------------------------------------------------------------
 
