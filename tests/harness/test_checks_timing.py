@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from workload.checks import (FAIL, PASS, check_dependencies, check_started_after_submit,
                              check_within_time_limit)
-from workload.event import TIMEOUT
+from workload.event import COMPLETED, TIMEOUT
 from workload.spec import JobSpec
 from workload.testing import (Row, assert_dependencies, assert_within_time_limit,
                               observed_from_rows)
@@ -63,8 +65,49 @@ def test_a_dependant_that_starts_before_its_predecessor_ends_fails():
     rows = [Row(0, 0, 0, 10), Row(1, 0, 5, 15, preceding=0), Row(2, 0, 10, 20, preceding=0)]
     result = check_dependencies(observed_from_rows(rows))
     assert result.checked == 2 and result.failures == 1
-    assert result.violations[0] == {"seq": 1, "job_id": "j1", "start": 5, "depends_on": 0,
-                                    "dependency_end": 10}
+    assert result.violations[0] == {"seq": 1, "job_id": "j1", "start": 5, "kind": "afterany",
+                                    "depends_on": 0, "dependency_end": 10,
+                                    "dependency_state": COMPLETED,
+                                    "rule": "started before its parent ended"}
+
+
+def _with_depends(rows, depends):
+    """Rows as observed, seq -> ((kind, (parent seq, ...)), ...) as their requests'
+    dependencies (source ids are seq + 1, as row_request numbers them)."""
+    from dataclasses import replace
+
+    from workload.checks.observed import Observed
+    from workload.testing.handmade import hand_cluster, row_events, row_request
+    requests = {r.seq: replace(row_request(r), depends=tuple(
+        (kind, tuple(p + 1 for p in parents)) for kind, parents in depends.get(r.seq, ())))
+        for r in rows}
+    return Observed(row_events(rows), hand_cluster(), requests)
+
+
+@pytest.mark.parametrize("kind, parent_state, child_start, rule", [
+    ("afterok", COMPLETED, 10, ""),
+    ("afterok", "FAILED", 10, "ran although its parent ended FAILED"),
+    ("afternotok", "FAILED", 10, ""),
+    ("afternotok", COMPLETED, 10, "ran although its parent COMPLETED"),
+    ("afterany", "FAILED", 9, "started before its parent ended"),
+    ("after", COMPLETED, 2, ""),                       # after: once the parent began
+    ("after", COMPLETED, 0.5, "started before its parent started"),
+])
+def test_sbatch_dependency_kinds_are_checked_by_slurms_rules(kind, parent_state, child_start,
+                                                             rule):
+    rows = [Row(0, 0, 1, 10, state=parent_state), Row(1, 0, child_start, child_start + 5)]
+    result = check_dependencies(_with_depends(rows, {1: ((kind, (0,)),)}))
+    assert result.checked == 1
+    assert [v["rule"] for v in result.violations] == ([rule] if rule else [])
+    assert result.status == (FAIL if rule else PASS)
+
+
+def test_a_child_that_never_ran_and_parents_outside_the_run_are_not_judged():
+    rows = [Row(0, 0, 1, 10), Row(1, 0, None, 0, state="CANCELLED"), Row(2, 0, 11, 12)]
+    result = check_dependencies(_with_depends(rows, {1: (("afternotok", (0,)),),
+                                                     2: (("afterok", (0, 7)),)}))
+    assert result.checked == 1 and result.status == PASS
+    assert result.note == "1 parent(s) not in the run"
 
 
 def test_closed_loop_runs_respect_dependencies(wlgen_run):

@@ -1,36 +1,77 @@
-"""Dependencies respected: a job never starts before the job it depends on ended.
+"""Dependencies respected: a job never starts before its dependencies allow it to.
 
-A request's ``preceding`` names the predecessor by its source id (SWF field 17, or
-``sbatch --dependency=afterany``). Predecessors outside the run (cut by a window) can
-not be checked and are counted in the note.
+A request names its parents by source id, in two ways: ``preceding`` (SWF field 17, an
+``afterany``) and ``depends`` (``sbatch --dependency`` kinds, read from a sacct dump's
+SubmitLine; ``singleton`` already resolved to the earlier jobs it waited for). The rules
+are Slurm's (sbatch(1), --dependency):
+
+- ``after``: the child starts no earlier than its parent started;
+- every other kind: no earlier than its parent ended;
+- ``afterok``: it runs only if its parent COMPLETED; ``afternotok``: only if it did not.
+
+A child that never started is not checked (Slurm cancels or holds one whose dependency
+can never be met). Parents outside the run (cut by a window, not replayed) cannot be
+checked and are counted in the note.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from workload.checks.observed import Observed
 from workload.checks.result import CheckResult, Verdict, not_applicable
+from workload.event import COMPLETED
+from workload.run.schedule import JobRecord
+from workload.spec import JobSpec
 
 NAME = "dependencies"
 
 
 def check_dependencies(obs: Observed, *, tolerance_s: float = 0.0) -> CheckResult:
-    dependants = [s for s in obs.requests.values() if s.preceding is not None]
+    dependants = [s for s in obs.requests.values() if s.preceding is not None or s.depends]
     if not dependants:
         return not_applicable(NAME, "no job has a dependency")
     seq_of = {s.source_id: s.seq for s in obs.requests.values() if s.source_id is not None}
     jobs = obs.by_seq
     verdict, outside = Verdict(NAME), 0
     for spec in dependants:
-        pred_seq = seq_of.get(spec.preceding, -1) if spec.preceding is not None else -1
-        job, pred = jobs.get(spec.seq), jobs.get(pred_seq)
-        if pred is None:
-            outside += 1
-            continue
-        if job is None or job.start is None:
-            continue
-        verdict.count()
-        if job.start < pred.end - tolerance_s:
-            verdict.fail(seq=job.seq, job_id=job.job_id, start=job.start,
-                         depends_on=pred.seq, dependency_end=pred.end)
-    note = f"{outside} predecessor(s) not in the run" if outside else ""
+        job = jobs.get(spec.seq)
+        for kind, parent_id in _parents(spec):
+            parent = jobs.get(seq_of.get(parent_id, -1))
+            if parent is None:
+                outside += 1
+                continue
+            if job is None or job.start is None:
+                continue
+            verdict.count()
+            broken = _broken(kind, job, parent, tolerance_s)
+            if broken:
+                verdict.fail(seq=job.seq, job_id=job.job_id, start=job.start, kind=kind,
+                             depends_on=parent.seq, dependency_end=parent.end,
+                             dependency_state=parent.state, rule=broken)
+    note = f"{outside} parent(s) not in the run" if outside else ""
     return verdict.result(note)
+
+
+def _parents(spec: JobSpec) -> Iterator[tuple[str, int]]:
+    if spec.preceding is not None:
+        yield "afterany", spec.preceding
+    for kind, ids in spec.depends:
+        for parent in ids:
+            yield kind, parent
+
+
+def _broken(kind: str, job: JobRecord, parent: JobRecord, tolerance_s: float) -> str:
+    """The rule ``job`` broke against ``parent`` under ``kind``, or ""."""
+    assert job.start is not None
+    if kind == "after":
+        if parent.start is not None and job.start < parent.start - tolerance_s:
+            return "started before its parent started"
+        return ""
+    if job.start < parent.end - tolerance_s:
+        return "started before its parent ended"
+    if kind == "afterok" and parent.state != COMPLETED:
+        return f"ran although its parent ended {parent.state}"
+    if kind == "afternotok" and parent.state == COMPLETED:
+        return "ran although its parent COMPLETED"
+    return ""
