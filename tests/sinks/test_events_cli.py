@@ -53,3 +53,14 @@ def test_tail_reports_a_bad_line_with_its_number(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["events", "tail", str(tmp_path), "--until-done"])
     assert result.exit_code == 2
     assert "events.jsonl:1: not a lifecycle event" in result.output
+
+
+def test_an_undecodable_line_far_into_the_file_is_named_by_its_own_number(tmp_path):
+    # 300 good lines (well past a text reader's 8 KB read-ahead), then a Latin-1 byte.
+    good = [event.to_json() for event in job_events(100, 1.7e9)]
+    (tmp_path / "events.jsonl").write_bytes(
+        ("\n".join(good) + "\n").encode() + b'{"user": "ren\xe9"}\n')
+    (tmp_path / "metrics.json").write_text("{}")
+    result = CliRunner().invoke(cli, ["events", "tail", str(tmp_path), "--until-done"])
+    assert result.exit_code == 2
+    assert len(good) == 300 and "events.jsonl:301: not UTF-8 text" in result.output

@@ -59,13 +59,16 @@ def follow_lines(path: Path, stop: Callable[[], bool], poll_s: float = 0.2) -> I
         if stop():
             return
         _time.sleep(poll_s)
-    with open(path, encoding="utf-8") as source:
-        partial = ""
+    # Bytes, decoded a line at a time: a text reader decodes 8 KB ahead, so an
+    # undecodable byte would fail lines before its own and the caller would name the
+    # wrong line. A UnicodeDecodeError now comes exactly after the last line yielded.
+    with open(path, "rb") as source:
+        partial = b""
         while True:
             chunk = source.readline()
-            if chunk.endswith("\n"):
-                yield partial + chunk[:-1]
-                partial = ""
+            if chunk.endswith(b"\n"):
+                yield (partial + chunk[:-1]).decode("utf-8")
+                partial = b""
             elif chunk:
                 partial += chunk   # a writer's buffer split a line: wait for the rest
             elif stop():
