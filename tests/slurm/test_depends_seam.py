@@ -33,10 +33,12 @@ class SlowParent:
 
     def __init__(self) -> None:
         self.go, self.argvs = threading.Event(), []
+        self.asked = threading.Event()     # the parent's sbatch is in flight
         self.next_id = 1258
 
     def __call__(self, argv: Sequence[str]) -> Done:
         if "--job-name=wlgen.t1.0" in argv:
+            self.asked.set()
             assert self.go.wait(60), "the test never let the parent's sbatch answer"
         self.argvs.append(list(argv))
         job_id, self.next_id = self.next_id, self.next_id + 1
@@ -79,3 +81,29 @@ def test_a_dependency_never_satisfied_is_cancelled_and_ends_with_that_reason() -
     assert [(e.state, e.reason) for e in end] == [(CANCELLED, "DependencyNeverSatisfied")]
     assert not [e for e in events if e.kind == "start"]   # it never ran
     assert runner.calls.count("scancel") == 1   # once: then Slurm shows it ended
+
+
+def test_after_a_cancel_nothing_more_reaches_slurm_and_in_flight_jobs_are_cancelled() -> None:
+    # Ctrl-C with --cancel-on-exit: the runner cancels the jobs it saw submitted (none
+    # yet), then closes. The parent's sbatch answers in between: its job is cancelled
+    # at close, and its held child is never sent (it used to be, and kept running).
+    sbatch, cancels = SlowParent(), []
+
+    def scancel(argv: Sequence[str]) -> Done:
+        cancels.append(list(argv))
+        return Done(0, "", "")
+    backend = SlurmBackend(CliClient(Scripted(sbatch=[sbatch], scancel=[scancel])),
+                           cluster_name="fake", workers=4, arrays=False,
+                           say=lambda line: None)
+    backend.attach(simpy.Environment(), lambda e: None, 0.0, "t1")
+    assert backend.watcher is not None
+    backend.watcher.stop()
+    backend.submit(PARENT)
+    backend.submit(CHILD)
+    assert sbatch.asked.wait(30), "the parent's sbatch never started"
+    backend.cancel([])
+    sbatch.go.set()
+    backend.close()
+    assert [a for argv in sbatch.argvs for a in argv if a.startswith("--job-name")] == [
+        "--job-name=wlgen.t1.0"]
+    assert ["scancel", "1258"] in cancels

@@ -74,6 +74,7 @@ class SlurmBackend(Backend):
         base = patience or Patience(give_up_s=max(GIVE_UP_S, controller_timeout_s))
         self.contact = Contact(cluster_name, controller_timeout_s, clock=base.clock)
         self.closing = False
+        self.stopping = False      # cancel() was called: the run stops, nothing more goes
         self.patience = Patience(base.give_up_s, base.sleep, base.clock, self._stop_reason)
         self.lag = Lag(say)
         self.lock = threading.Lock()
@@ -114,10 +115,15 @@ class SlurmBackend(Backend):
             self._go(spec)
 
     def cancel(self, seqs: Iterable[int]) -> None:
+        """Cancel these jobs: a run cancels only as it stops (--cancel-on-exit), so from
+        here on nothing more is submitted (what is queued or held stays unsubmitted,
+        named as unaccounted) and close() cancels whatever a worker had in flight."""
         wanted = set(seqs)
         self.cancelled |= wanted
+        self.stopping = True
         if self.pool is not None:
             self.pool.drop(wanted)
+            self.pool.abandon()
         with self.lock:
             ids = [job for seq, job in self.tracker.unfinished().items() if seq in wanted]
         try:
@@ -136,8 +142,12 @@ class SlurmBackend(Backend):
         if self.pool is not None:
             self.pool.abandon()
             self.pool.stop()
-        if self.cancelled and self.contact.lost is None:
-            self.cancel(self.cancelled)   # jobs whose submit was in flight at cancel()
+        if self.stopping and self.contact.lost is None:
+            # Every job of the run still unfinished goes, also one a worker had in
+            # flight at cancel() (its answer came after).
+            with self.lock:
+                self.cancelled |= set(self.tracker.unfinished())
+            self.cancel(self.cancelled)
         if self.watcher is not None:
             self.watcher.stop()
         self.client.close()
@@ -204,6 +214,8 @@ class SlurmBackend(Backend):
         simulator ends it, CANCELLED DependencyNeverSatisfied, never sent to Slurm (and
         its own held children are decided in turn: a loop, as chains may be long)."""
         assert self.pool is not None
+        if self.closing or self.stopping:
+            return   # the run is over: held, never submitted (unaccounted, by seq)
         todo = [first]
         while todo:
             spec = todo.pop(0)
@@ -303,7 +315,7 @@ class SlurmBackend(Backend):
     def _stop_reason(self) -> str | None:
         if self.contact.lost is not None:
             return str(self.contact.lost)
-        return "the run is closing" if self.closing else None
+        return "the run is stopping" if self.closing or self.stopping else None
 
     def _reject(self, spec: JobSpec, why: str, latency: float, late: float) -> None:
         now = time.time()
