@@ -101,12 +101,15 @@ def prepare_accounts(source: AccountingSource, backend: str, cluster_name: objec
         click.echo("wlgen: note: --accounts/--qos are only created on a wlgen container "
                    "cluster (--cluster NAME); this Slurm keeps its own", err=True)
         return
+    # The tree first: a dump with a cycle or a missing parent is refused (exit 2) before
+    # anything on the cluster changes.
+    tree = [(source.pseudonym("account", a), source.pseudonym("account", p))
+            for a, p in nested(source.associations, source.accounts_file)]
     cluster = Cluster.load(str(name))
     add_qos(cluster, [(q.name, q.priority, q.max_wall_s) for q in source.qos])
     accounts = source.account_tree()
     add_accounts(cluster, accounts)
-    nest_accounts(cluster, [(source.pseudonym("account", a), source.pseudonym("account", p))
-                            for a, p in nested(source.associations, source.accounts_file)])
+    nest_accounts(cluster, tree)
     for user, account, names in source.user_qos():
         grant_qos(cluster, user, account, names)
     click.echo(f"wlgen: created {len(accounts)} accounts and {len(source.qos)} QOS on "
