@@ -56,7 +56,10 @@ def test_a_throttled_array_never_runs_more_than_its_throttle(wlgen, tmp_path):
                 assert "--array=0-5%3" in rows[0][3], rows[0][3]
             spans = [(datetime.fromisoformat(r[1]), datetime.fromisoformat(r[2]))
                      for r in rows]
-            assert most_at_once(spans) == 3, (client, rows)
+            # Never more than the throttle; more than one at once, so not serialised.
+            # (Exactly 3 is what a quiet host shows, but a loaded controller may start
+            # the third task a pass after the first two ended.)
+            assert 2 <= most_at_once(spans) <= 3, (client, rows)
 
 
 def replay_array(wlgen, cluster, jobs, out, client: str) -> list[list[str]]:
