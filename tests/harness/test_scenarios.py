@@ -116,15 +116,16 @@ def test_the_slurm_seam_builds_the_container_cluster_spec():
     assert spec.conf_extra == ("SchedulerType=sched/backfill\n"
                                "SchedulerParameters=bf_interval=5,bf_max_job_test=500\n"
                                "PriorityWeightFairshare=0\n")
-    with pytest.raises(InputError, match="the container cluster has one partition"):
+    with pytest.raises(InputError, match="the container cluster's nodes have one shape"):
         cluster_spec(load_scenario(SCENARIOS / "storm-500.yaml", [
-            "cluster.partitions=[{name: a, nodes: 4}, {name: b, nodes: 4}]"]))
+            "cluster.partitions=[{name: a, nodes: 4}, {name: b, nodes: 4, cpus: 8}]"]))
 
 
 def test_what_the_container_cluster_cannot_run_is_refused_with_the_key_at_fault():
     storm = SCENARIOS / "storm-500.yaml"
-    with pytest.raises(InputError, match="cluster.partitions='gpu'.*partition is 'batch'"):
-        cluster_spec(load_scenario(storm, ["cluster.partitions=[{name: gpu, nodes: 8}]"]))
+    with pytest.raises(InputError, match="cluster.partitions='gpu'.*nodes have one shape"):
+        cluster_spec(load_scenario(storm, ["cluster.partitions=[{name: a, nodes: 4}, "
+                                           "{name: gpu, nodes: 4, gpus: 2}]"]))
     with pytest.raises(InputError, match="cluster.fabric.topology='torus': torus is not built"):
         cluster_spec(load_scenario(storm, ["cluster.fabric={topology: torus}"]))
     fabric = cluster_spec(load_scenario(SCENARIOS / "fabric-alltoall.yaml"))

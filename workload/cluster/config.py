@@ -60,6 +60,9 @@ class ClusterSpec:
     # Slurm nodes per node container (issue 18): K slurmd daemons (`slurmd -N nX`) in
     # each; 1 is one node a container, as before.
     nodes_per_container: int = 1
+    # The partitions' slurm.conf lines, one a line (a scenario's, rendered from its
+    # SlurmConfig by workload.slurmconf.render); "" for the one partition batch on all.
+    partitions: str = ""
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -75,6 +78,7 @@ class ClusterSpec:
         if self.suite not in SUITES:
             raise ClusterShapeError(f"--slurm must be one of {', '.join(SUITES)}, "
                                     f"not {self.suite!r}")
+        _check_partitions(self.partitions)
         plugins = _job_submit_plugins(self.conf_extra)
         if self.job_submit_lua and plugins is not None and "lua" not in plugins:
             raise ClusterShapeError(f"a job_submit.lua is given but conf_extra's JobSubmitPlugins="
@@ -164,6 +168,14 @@ class ClusterSpec:
         return addrs
 
 
+def _check_partitions(text: str) -> None:
+    """Only PartitionName lines, each one line of checked slurm.conf text."""
+    for key, _, number in parse_lines(text, "partitions"):
+        if key != "PartitionName":
+            raise ClusterShapeError(f"partitions line {number} sets {key}: only "
+                                    "PartitionName lines belong there")
+
+
 def per_container_for(nodes: int) -> int:
     """Slurm nodes a container for a cluster of ``nodes`` when none is asked (scenarios):
     one up to MAX_NODES, else 16 (1,024 nodes: 64 containers), more past 3,200."""
@@ -225,7 +237,8 @@ def render_slurm_conf(spec: ClusterSpec) -> str:
         typed = f",gres/gpu:{spec.gpu_type}" if spec.gpu_type else ""   # sacct keeps the type
         lines[-1:-1] = ["GresTypes=gpu", f"AccountingStorageTRES=gres/gpu{typed}"]
     lines += _node_lines(spec, hosts)
-    lines.append(f"PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP")
+    lines += [line for line in spec.partitions.splitlines() if line.strip()] or [
+        f"PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP"]
     extra = [f"{k}={v}" for k, v, _ in parse_lines(spec.conf_extra, "--conf-extra")]
     if spec.job_submit_lua and _job_submit_plugins(spec.conf_extra) is None:
         extra.append("JobSubmitPlugins=lua")

@@ -169,7 +169,7 @@ def _clear_fabric(name: str) -> None:
 
 def _require_same_shape(running: ClusterSpec, wanted: ClusterSpec) -> None:
     keys = ("nodes", "cpus", "mem_mb", "suite", "engine", "conf_extra", "job_submit_lua",
-            "gpus", "gpu_type", "nodes_per_container")
+            "gpus", "gpu_type", "nodes_per_container", "partitions")
     if any(getattr(running, k) != getattr(wanted, k) for k in keys):
         raise ClusterError(
             f"cluster {running.name} is already up with {running.nodes} nodes x "

@@ -1,11 +1,17 @@
-"""A site's QOS on a container cluster (sacctmgr), for replays of its accounting."""
+"""QOS on a container cluster (sacctmgr): a site's, for replays of its accounting, and a
+scenario's (``qos:`` with its limits, an account's ``qos:`` as its jobs' default)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+import re
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from workload.cluster.wait import wait_for
 from workload.errors import ClusterError
+from workload.slurmconf import QosConf
+from workload.slurmconf.render import qos_words
 
 if TYPE_CHECKING:
     from workload.cluster.cluster import Cluster
@@ -15,19 +21,46 @@ _EXISTS = ("already exists", "Already existing", "Nothing new added",
 
 
 def qos_settings(priority: int, max_wall_s: float | None) -> list[str]:
-    """sacctmgr's ``set`` words for one QOS."""
-    out = [f"Priority={int(priority)}"]
-    if max_wall_s:
-        out.append(f"MaxWall={int(max_wall_s // 60)}")    # minutes
-    return out
+    """sacctmgr's ``set`` words for a QOS of a priority and a MaxWall (seconds)."""
+    return qos_words(QosConf("", priority, max_wall_s or math.inf))
 
 
 def add_qos(cluster: Cluster, wanted: Iterable[tuple[str, int, float | None]]) -> None:
     """Each (name, priority, max wall seconds): created, or set when it exists."""
-    for name, priority, wall in wanted:
-        settings = qos_settings(priority, wall)
-        _sacctmgr(cluster, ["add", "qos", name, *settings])
-        _sacctmgr(cluster, ["modify", "qos", "where", f"name={name}", "set", *settings])
+    apply_qos(cluster, [QosConf(name, priority, wall or math.inf)
+                        for name, priority, wall in wanted])
+
+
+def apply_qos(cluster: Cluster, confs: Iterable[QosConf]) -> None:
+    """Each QOS with all its settings and limits (qos_words): created, or set when it
+    exists (a reused cluster's QOS takes the scenario's values)."""
+    for conf in confs:
+        words = qos_words(conf)
+        _sacctmgr(cluster, ["add", "qos", conf.name, *words])
+        _sacctmgr(cluster, ["modify", "qos", "where", f"name={conf.name}", "set", *words])
+
+
+def default_qos(cluster: Cluster, account: str, users: Sequence[str], qos: str) -> None:
+    """Jobs of ``account`` run under ``qos`` unless they name one: the account's and its
+    users' associations may use it (and normal) and default to it. Returns once
+    slurmctld holds it for every user: a job submitted before would run under normal,
+    free of the QOS's limits."""
+    words = [f"QOS={','.join(sorted({qos, 'normal'}))}", f"DefaultQOS={qos}"]
+    _sacctmgr(cluster, ["modify", "account", "where", f"name={account}", "set", *words])
+    for user in users:
+        _sacctmgr(cluster, ["modify", "user", "where", f"name={user}", f"account={account}",
+                            "set", *words])
+    wait_for(lambda: set(users) <= _defaulted(cluster, account, qos), 30,
+             f"slurmctld to learn account {account}'s default QOS {qos}")
+
+
+def _defaulted(cluster: Cluster, account: str, qos: str) -> set[str]:
+    """Users of ``account`` whose association in slurmctld defaults to ``qos``."""
+    out = cluster.slurm(["scontrol", "-o", "show", "assoc_mgr", "flags=assoc",
+                         f"accounts={account}"])
+    return {m.group(1) for line in out.splitlines()
+            if (m := re.search(r"\bUserName=([^\s(]+)", line))
+            and re.search(rf"\bDefQOS={re.escape(qos)}\b", line)}
 
 
 def grant_qos(cluster: Cluster, user: str, account: str, names: Iterable[str]) -> None:

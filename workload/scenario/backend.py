@@ -1,12 +1,13 @@
 """A scenario's backend: the simulator, or real Slurm in a container cluster.
 
 For ``slurm``: the scenario becomes a ClusterSpec (``cluster_spec``: shape, Slurm
-version, slurm.conf overrides as ``conf_extra``), which lives for the ``with`` as a
-``workload.cluster.session`` (up, or reused when one of the same name and shape runs;
-the run's jobs cancelled at exit; down when the session made it, unless ``keep``). The
-scenario's fabric is shaped on it, its ``accounts`` become Slurm accounts with their
-users (``Cluster.add_accounts``; a ``job_submit: {lua: FILE}`` came with the spec and is
-mounted on the controller), and the one backend factory
+version, its partitions as slurm.conf lines, slurm.conf overrides as ``conf_extra``),
+which lives for the ``with`` as a ``workload.cluster.session`` (up, or reused when one
+of the same name and shape runs; the run's jobs cancelled at exit; down when the session
+made it, unless ``keep``). The scenario's fabric is shaped on it, its QOS are created
+with their limits and its ``accounts`` become Slurm accounts with their users and default
+QOS (``workload.cluster.qos``, ``Cluster.add_accounts``; a ``job_submit: {lua: FILE}``
+came with the spec and is mounted on the controller), and the one backend factory
 (``workload.backends.select.make_backend``) builds the backend on it by name, with the
 Slurm fault driver for the scenario's faults.
 """
@@ -24,7 +25,10 @@ from workload.backends.sim.calibrate import TEXTBOOK
 from workload.backends.sim.slurm import ignored as sim_ignored
 from workload.scenario.accounts import account_confs
 from workload.scenario.faults import sim_faults
+from workload.scenario.cluster import ClusterDef, PartitionDef
 from workload.scenario.model import Scenario
+from workload.slurmconf import PartitionConf
+from workload.slurmconf.render import node_range, partition_line
 
 SUITE_OF = {version: suite for suite, version in SUITES.items()}
 FABRIC_KINDS = {"flat": "flat", "fat-tree": "fattree"}
@@ -59,7 +63,7 @@ def slurm_session(scenario: Scenario, name: str, *, fresh: bool = False,
 
     with session(cluster_spec(scenario, name), fresh=fresh, keep=keep) as current:
         _apply_fabric(current.cluster, scenario)
-        _apply_accounts(current.cluster, scenario)
+        apply_accounts(current.cluster, scenario)
         backend = make_backend("slurm", current.cluster.describe(), cluster=name,
                                faults=scenario.faults)
         try:
@@ -70,12 +74,22 @@ def slurm_session(scenario: Scenario, name: str, *, fresh: bool = False,
                 current.track_prefix(prefix)
 
 
-def _apply_accounts(cluster, scenario: Scenario) -> None:
-    """The scenario's accounts and fair-share shares; jobs name theirs (JobSpec.account
-    from ``transforms.accounts``), the others run under the cluster's `wlgen`."""
-    if scenario.accounts:
-        cluster.add_accounts({account.name: (account.shares, list(account.users))
-                              for account in account_confs(scenario.accounts)})
+def apply_accounts(cluster, scenario: Scenario) -> None:
+    """The scenario's QOS (with their limits), its accounts and fair-share shares, and
+    each account's ``qos`` as its jobs' default, as the simulator has them; jobs name
+    their account (JobSpec.account from ``transforms.accounts``), the others run under
+    the cluster's `wlgen`."""
+    from workload.cluster.qos import apply_qos, default_qos
+
+    apply_qos(cluster, scenario.qos)
+    if not scenario.accounts:
+        return
+    confs = account_confs(scenario.accounts)
+    cluster.add_accounts({account.name: (account.shares, list(account.users))
+                          for account in confs})
+    for account in confs:
+        if account.qos:
+            default_qos(cluster, account.name, account.users, account.qos)
 
 
 def _scalar(fabric: Mapping[str, object], key: str, default: float) -> int | float | str:
@@ -103,28 +117,60 @@ def _apply_fabric(cluster, scenario: Scenario) -> None:
 
 
 def cluster_spec(scenario: Scenario, name: str = "wlgen") -> ClusterSpec:
-    """The container cluster for a scenario (one partition, one node shape)."""
+    """The container cluster for a scenario: its nodes (one shape), and its partitions
+    as slurm.conf lines rendered from the scenario's partition settings."""
     where = str(scenario.file)
-    parts = scenario.cluster.partitions
-    if len(parts) != 1:
-        raise InputError(f"the container cluster has one partition; this scenario has "
-                         f"{len(parts)} (run it with --backend sim)", file=where,
-                         field="cluster.partitions")
-    part = parts[0]
-    if part.name != PARTITION:
-        raise InputError(f"the container cluster's partition is {PARTITION!r}; name the "
-                         f"scenario's partition so", file=where, field="cluster.partitions",
-                         value=part.name)
     topology = scenario.cluster.fabric.get("topology")
     if topology is not None and topology not in FABRIC_KINDS:
         raise InputError(f"workload.fabric shapes {' and '.join(FABRIC_KINDS)} links; "
                          f"not {topology}", file=where, field="cluster.fabric.topology")
+    part = _node_shape(scenario.cluster.partitions, where)
+    nodes = scenario.cluster.nodes
     suite = SUITE_OF.get(scenario.cluster.slurm_version or "", "bookworm")
-    return ClusterSpec(name=name, nodes=part.nodes, cpus=part.cpus, mem_mb=part.memory_mb,
+    return ClusterSpec(name=name, nodes=nodes, cpus=part.cpus, mem_mb=part.memory_mb,
                        suite=suite, conf_extra=scenario.slurm.conf_lines(),
                        job_submit_lua=_job_submit_text(scenario), gpus=part.gpus,
                        gpu_type=part.gpu_type or "",
-                       nodes_per_container=per_container_for(part.nodes))
+                       nodes_per_container=per_container_for(nodes),
+                       partitions=partition_lines(scenario.cluster))
+
+
+def _node_shape(parts: tuple[PartitionDef, ...], where: str) -> PartitionDef:
+    """The one node shape of the container cluster (every node has the same CPUs,
+    memory and GPUs): the first partition's, which every other must share."""
+    first = parts[0]
+    for part in parts[1:]:
+        if part.same_nodes_as is None and _shape(part) != _shape(first):
+            raise InputError(f"the container cluster's nodes have one shape; partition "
+                             f"{part.name} differs from {first.name} (cpus, memory_mb, "
+                             f"gpus): run it with --backend sim", file=where,
+                             field="cluster.partitions", value=part.name)
+    return first
+
+
+def _shape(part: PartitionDef) -> tuple[int, int, int, str | None]:
+    return part.cpus, part.memory_mb, part.gpus, part.gpu_type
+
+
+def partition_lines(cluster: ClusterDef) -> str:
+    """The PartitionName lines of the scenario's partitions, with the nodes the
+    simulator gives them (ClusterDef.info: n1.. in partition order; a partition with
+    ``same_nodes_as`` gets that one's), "" for the single default ``batch`` partition
+    on every node (the container cluster's own line)."""
+    parts = cluster.partitions
+    default = cluster.default_partition
+    if len(parts) == 1 and parts[0].name == PARTITION and parts[0].slurm in (
+            None, PartitionConf(PARTITION)):
+        return ""
+    ranges, first = {}, 1
+    for part in parts:
+        if part.same_nodes_as is None:
+            ranges[part.name] = node_range(first, part.nodes)
+            first += part.nodes
+    lines = [partition_line(part.slurm or PartitionConf(part.name),
+                            ranges[part.same_nodes_as or part.name],
+                            default=part.name == default) for part in parts]
+    return "\n".join(lines) + "\n"
 
 
 def _job_submit_text(scenario: Scenario) -> str:
