@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from workload.errors import SinkError
-from workload.sinks.spool import Spool
+from workload.sinks import spool as spool_module
+from workload.sinks.spool import HEADER_LEN, Spool, header
 
 
 def test_records_come_back_in_order_until_consumed(tmp_path: Path) -> None:
@@ -19,7 +24,7 @@ def test_records_come_back_in_order_until_consumed(tmp_path: Path) -> None:
     spool.consume([b"a"])
     assert len(spool) == 2 and spool.peek(10) == [b"bb", b"ccc"]
     spool.consume([b"bb", b"ccc"])
-    assert len(spool) == 0 and spool.path.stat().st_size == 0   # reset when empty
+    assert len(spool) == 0 and spool.path.stat().st_size == HEADER_LEN   # reset when empty
     spool.extend([b"d"])
     assert spool.peek(5) == [b"d"]   # nothing stale after the reset
     spool.close()
@@ -31,7 +36,7 @@ def test_close_keeps_only_what_waits_and_reopen_replays_it(tmp_path: Path) -> No
     spool.extend([b"1", b"2", b"3"])
     spool.consume(spool.peek(1))
     spool.close()
-    assert path.read_bytes() == b"2\n3\n"
+    assert path.read_bytes() == header(HEADER_LEN) + b"2\n3\n"
     again = Spool(path)
     assert len(again) == 2 and again.peek(5) == [b"2", b"3"]
     again.consume(again.peek(5))
@@ -79,8 +84,106 @@ def test_adopt_leaves_a_spool_in_use_alone(tmp_path: Path) -> None:
     mine.close()
 
 
-def test_adopt_takes_whole_records_of_a_spool_cut_mid_record(tmp_path: Path) -> None:
+def test_adopt_takes_whole_records_of_a_spool_cut_mid_record_and_counts_the_cut_one(
+        tmp_path: Path) -> None:
     (tmp_path / "cut.spool").write_bytes(b"r1\nr2\nr3-half")   # its writer died mid-record
     mine = Spool(tmp_path / "mine.spool")
+    assert mine.cut == 0
     assert mine.adopt([tmp_path / "cut.spool"]) == 2 and mine.peek(5) == [b"r1", b"r2"]
+    assert mine.cut == 1   # lost, and said so (the sink's report counts it)
     mine.close()
+
+
+def test_reopening_a_spool_cut_mid_record_counts_it_and_appends_whole_lines(
+        tmp_path: Path) -> None:
+    path = tmp_path / "s.spool"
+    path.write_bytes(header(HEADER_LEN) + b"r1\nr2-half")
+    again = Spool(path)
+    again.extend([b"r3"])
+    assert again.cut == 1 and again.peek(5) == [b"r1", b"r3"]   # not b"r2-halfr3"
+    again.close()
+
+
+def test_two_runs_adopting_one_spool_at_once_take_it_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    left = Spool(tmp_path / "old.spool")
+    left.extend([b"r%d" % i for i in range(1000)])
+    left.close()
+    other = Spool(tmp_path / "b.spool")
+    taken: list[int] = []
+    real_fsync = os.fsync
+
+    def second_run_meanwhile(fd: int) -> None:
+        # The first adopter has the records and syncs them; the old file is still there.
+        real_fsync(fd)
+        if not taken:
+            taken.append(other.adopt([tmp_path / "old.spool"]))
+    monkeypatch.setattr(spool_module.os, "fsync", second_run_meanwhile)
+    mine = Spool(tmp_path / "a.spool")
+    assert mine.adopt([tmp_path / "old.spool"]) == 1000
+    assert taken == [0] and len(other) == 0   # it found the spool taken, not a copy
+    assert not (tmp_path / "old.spool").exists()
+    mine.close()
+    other.close()
+
+
+def test_adopters_racing_in_threads_never_both_take_a_spool(tmp_path: Path) -> None:
+    for round_ in range(20):
+        left = Spool(tmp_path / f"old{round_}.spool")
+        left.extend([b"r%d" % i for i in range(100)])
+        left.close()
+    got: dict[str, int] = {}
+
+    def adopt(name: str) -> None:
+        spool = Spool(tmp_path / f"{name}.run")
+        got[name] = spool.adopt(sorted(tmp_path.glob("old*.spool")))
+        spool.close()
+    threads = [threading.Thread(target=adopt, args=(n,)) for n in ("a", "b", "c")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(got.values()) == 2000 and not list(tmp_path.glob("old*.spool"))
+
+
+_KILLED_WRITER = """
+import sys
+from pathlib import Path
+from workload.sinks.spool import Spool
+spool = Spool(Path(sys.argv[1]))
+spool.extend([b"r%d" % i for i in range(100)])
+spool.consume(spool.peek(40))   # 40 delivered
+spool.peek(1)                   # flushed: the rest are on disk
+print("ready", flush=True)
+sys.stdin.read()                # SIGKILLed here, before close() could compact the file
+"""
+
+
+def test_a_killed_writers_spool_resends_only_what_was_not_delivered(tmp_path: Path) -> None:
+    path = tmp_path / "killed.spool"
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(path)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(60)
+    mine = Spool(tmp_path / "mine.spool")
+    assert mine.adopt([path]) == 60
+    assert mine.peek(100) == [b"r%d" % i for i in range(40, 100)]
+    mine.close()
+
+
+def test_a_spool_of_an_older_wlgen_without_header_is_read_whole(tmp_path: Path) -> None:
+    (tmp_path / "old.spool").write_bytes(b"r1\nr2\n")
+    mine = Spool(tmp_path / "mine.spool")
+    assert mine.adopt([tmp_path / "old.spool"]) == 2 and mine.peek(5) == [b"r1", b"r2"]
+    mine.close()
+    again = Spool(tmp_path / "plain.spool")
+    again.close()
+    (tmp_path / "plain.spool").write_bytes(b"p1\np2\n")
+    reopened = Spool(tmp_path / "plain.spool")
+    reopened.consume(reopened.peek(1))
+    assert reopened.peek(5) == [b"p2"]
+    reopened.close()
+    assert (tmp_path / "plain.spool").read_bytes() == header(HEADER_LEN) + b"p2\n"

@@ -1,13 +1,21 @@
 """A disk-backed FIFO of one-line records: where a sink parks what a receiver can't take yet.
 
 Records are appended to a plain file and read back from a moving offset, so parking an
-event costs one buffered write. The file is compacted to the records still waiting when
-it closes: a spool left on disk holds exactly what was not delivered, and opening the
-same path again replays it first.
+event costs one buffered write. The file starts with a fixed-width header line that
+holds that offset (``#wlgen-spool sent=<16 digits>``), rewritten in place (one
+``pwrite``) each time a batch is confirmed: a process killed at any point leaves a file
+that says which records were delivered, so whoever takes it over resends at most the
+batch that was in flight, not the whole spool. The file is compacted to the records
+still waiting when it closes: a spool left on disk holds exactly what was not delivered,
+and opening the same path again replays it first.
 
 A spool is locked (``flock``) by the process using it, for as long as it is open, so
 another process can tell a spool left behind (by a run that ended with records it could
-not deliver, or died) from one in use, and take it over with :meth:`Spool.adopt`.
+not deliver, or died) from one in use, and take it over with :meth:`Spool.adopt`, which
+holds that lock until the file is gone: two runs starting at once never both take it.
+
+A record cut mid-line (its writer killed during a write) cannot be sent: it is counted
+in :attr:`Spool.cut`, for the sink's report, never dropped unsaid.
 """
 
 from __future__ import annotations
@@ -15,13 +23,59 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from workload.errors import SinkError
 
 _CHUNK = 1 << 20
+_MAGIC = b"#wlgen-spool sent="
+_DIGITS = 16
+HEADER_LEN = len(_MAGIC) + _DIGITS + 1
 log = logging.getLogger(__name__)
+
+
+def header(offset: int) -> bytes:
+    """The header line saying records start at byte ``offset`` of the file."""
+    return _MAGIC + b"%0*d" % (_DIGITS, offset) + b"\n"
+
+
+class Content(NamedTuple):
+    """What a spool file holds: where its waiting records start, and how they end."""
+
+    start: int        # byte offset of the first record not yet delivered
+    records: list[bytes]
+    cut: int          # bytes of a last record cut mid-line (0: the file ends whole)
+    has_header: bool  # False: a file of an older wlgen, records from byte 0
+
+
+def parse(data: bytes, path: Path) -> Content:
+    """A spool file's bytes as its waiting records (see the module docstring)."""
+    has_header = data.startswith(_MAGIC)
+    start = 0
+    if has_header:
+        if len(data) < HEADER_LEN:      # killed while writing the header: no record yet
+            return Content(len(data), [], 0, True)
+        try:
+            start = int(data[len(_MAGIC):HEADER_LEN - 1])
+        except ValueError:
+            log.warning("%s: unreadable header, every record resent", path)
+            start = HEADER_LEN
+        # Past the end: the file was emptied but the header not yet rewritten (all sent).
+        start = min(max(start, HEADER_LEN), len(data))
+    lines = data[start:].split(b"\n")
+    cut = lines.pop()
+    return Content(start, [line for line in lines if line], len(cut), has_header)
+
+
+def _read_all(fd: int) -> bytes:
+    parts, pos = [], 0
+    while chunk := os.pread(fd, _CHUNK, pos):
+        parts.append(chunk)
+        pos += len(chunk)
+    return b"".join(parts)
 
 
 class Spool:
@@ -29,14 +83,25 @@ class Spool:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.cut = 0   # records found cut mid-line (here or in spools adopted): lost
         path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = open(path, "ab")
         # Held until close: marks the spool as in use (see adopt); ours alone by its name.
         fcntl.flock(self._writer.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        # Reads use pread on a raw descriptor: no read buffer can go stale after a reset.
-        self._fd = os.open(path, os.O_RDONLY)
-        self._offset = 0
-        self._count = path.read_bytes().count(b"\n")
+        # pread/pwrite on a raw descriptor: no read buffer can go stale after a reset, and
+        # the header is rewritten in place (the writer appends, whatever its position).
+        self._fd = os.open(path, os.O_RDWR)
+        content = parse(_read_all(self._fd), path)
+        if content.cut:   # a record we were writing when killed: cut off, counted
+            self._count_cut(path, content.cut)
+            os.ftruncate(self._fd, os.fstat(self._fd).st_size - content.cut)
+        self._has_header = content.has_header
+        if os.fstat(self._fd).st_size == 0:
+            self._writer.write(header(HEADER_LEN))
+            self._writer.flush()
+            self._has_header, content = True, Content(HEADER_LEN, [], 0, True)
+        self._offset = content.start
+        self._count = len(content.records)
 
     def __len__(self) -> int:
         return self._count
@@ -53,19 +118,28 @@ class Spool:
 
     def adopt(self, paths: Iterable[Path]) -> int:
         """Take over the records of spools left behind at ``paths`` (oldest file first):
-        appended here, made durable, then their files removed. A spool another process
-        holds open (locked) is left alone. Returns how many records were taken."""
+        appended here, made durable, then their files removed, each still locked until
+        it is gone. A spool another process holds open (locked) is left alone. Returns
+        how many records were taken (cut ones are counted in :attr:`cut`)."""
         taken = 0
         for path in sorted(paths, key=_mtime):
-            records = _take_left(path)
-            if records:
-                self.extend(records)
-                self._writer.flush()
-                os.fsync(self._writer.fileno())   # on disk here before gone from there
-                taken += len(records)
-            if records is not None:
+            with _locked(path) as data:
+                if data is None:
+                    continue
+                content = parse(data, path)
+                if content.cut:
+                    self._count_cut(path, content.cut)
+                if content.records:
+                    self.extend(content.records)
+                    self.sync()   # on disk here before gone from there
+                    taken += len(content.records)
                 path.unlink(missing_ok=True)
         return taken
+
+    def sync(self) -> None:
+        """Make the records parked so far durable (flushed and fsynced)."""
+        self._writer.flush()
+        os.fsync(self._writer.fileno())
 
     def peek(self, limit: int) -> list[bytes]:
         """The oldest ``limit`` records, left in place until ``consume``."""
@@ -84,18 +158,24 @@ class Spool:
         return records[:want]
 
     def consume(self, records: list[bytes]) -> None:
-        """Forget the first records returned by ``peek`` (they were delivered)."""
+        """Forget the first records returned by ``peek`` (they were delivered), in the
+        file's header too: a process killed after this never resends them."""
+        if not records:
+            return
         self._offset += sum(len(r) + 1 for r in records)
         self._count -= len(records)
         if self._count == 0:
             self._reset()
+        elif self._has_header:   # (a file of an older wlgen has none until its reset)
+            os.pwrite(self._fd, header(self._offset), 0)
 
     def _reset(self) -> None:
         # Nothing waits: start the file over so a long run never grows it without bound.
-        self._writer.flush()
+        # Killed between the two steps, the file is empty: nothing to resend either way.
         self._writer.truncate(0)
-        self._writer.seek(0)
-        self._offset = 0
+        self._writer.write(header(HEADER_LEN))
+        self._writer.flush()
+        self._has_header, self._offset = True, HEADER_LEN
 
     def close(self) -> None:
         """Keep only the records still waiting; remove the file when there are none."""
@@ -105,10 +185,15 @@ class Spool:
             self.path.unlink(missing_ok=True)
         else:
             tmp = self.path.with_suffix(".tmp")
-            tmp.write_bytes(b"\n".join(remaining) + b"\n")
+            tmp.write_bytes(header(HEADER_LEN) + b"\n".join(remaining) + b"\n")
             os.replace(tmp, self.path)
         self._writer.close()
         os.close(self._fd)
+
+    def _count_cut(self, path: Path, size: int) -> None:
+        self.cut += 1
+        log.warning("%s: its last record was cut mid-line (%d bytes): lost, counted", path,
+                    size)
 
 
 def _mtime(path: Path) -> float:
@@ -118,29 +203,22 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-def _take_left(path: Path) -> list[bytes] | None:
-    """A left-behind spool's whole records; None when it is in use or already gone."""
+@contextmanager
+def _locked(path: Path) -> Iterator[bytes | None]:
+    """A left-behind spool's bytes, its lock held until the block ends (the caller
+    removes the file inside it); None when it is in use or already gone."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
-        return None
+        yield None
+        return
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return None   # its run is still going: it delivers (or leaves) them itself
-        try:
-            if os.stat(path).st_ino != os.fstat(fd).st_ino:
-                return None   # replaced while we opened it: the next look finds the new one
-        except OSError:
-            return None
-        data = b""
-        while chunk := os.read(fd, _CHUNK):
-            data += chunk
+            # Replaced (or removed by an adopter) while we opened it: not this file.
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except OSError:   # its run is still going (or it is gone): not ours to take
+            same = False
+        yield _read_all(fd) if same else None
     finally:
         os.close(fd)
-    records = data.split(b"\n")
-    if records[-1]:
-        # A writer died mid-record: that partial line is no record. Said, not sent.
-        log.warning("%s: an incomplete last record (%d bytes) left out", path, len(records[-1]))
-    return [r for r in records[:-1] if r]
