@@ -7,6 +7,19 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
+class Component:
+    """One further component of a heterogeneous job (``sbatch ... : ...``; sacct's
+    ``13+1``): its own shape, asked for and started together with the job's first one."""
+
+    procs: int                    # tasks, one CPU each
+    nodes: int | None = None      # exact node count, or None for "any"
+    mem_per_cpu_mb: int | None = None
+    gpus: int = 0
+    gpu_type: str | None = None
+    partition: str | None = None  # None: the job's own
+
+
+@dataclass(frozen=True, slots=True)
 class JobSpec:
     """One job of a workload, as every source yields it and every backend submits it.
 
@@ -44,6 +57,23 @@ class JobSpec:
     array_job: int | None = None  # the source's array job id, and this job's task in it
     array_task: int | None = None
     array_throttle: int | None = None   # the source array's %N: at most N tasks at once
+    # A heterogeneous job's components after the first (sacct 13+1, 13+2...); the first
+    # is this spec's own procs, nodes, memory, GPUs and partition. () for ordinary jobs.
+    components: tuple[Component, ...] = ()
+
+    @property
+    def total_procs(self) -> int:
+        """Tasks of every component (``procs`` for an ordinary job)."""
+        return self.procs + sum(c.procs for c in self.components)
+
+    def first_component(self) -> Component:
+        """This spec's own shape as a Component (component 0 of a heterogeneous job)."""
+        return Component(self.procs, self.nodes, self.mem_per_cpu_mb, self.gpus,
+                         self.gpu_type, self.partition)
+
+    def all_components(self) -> tuple[Component, ...]:
+        """Every component, the first one first (one for an ordinary job)."""
+        return (self.first_component(), *self.components)
 
     def with_(self, **changes: Any) -> "JobSpec":
         """A copy with some fields changed (specs are immutable); ``replace`` checks the

@@ -13,7 +13,7 @@ from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
-from workload.spec import JobSpec
+from workload.spec import Component, JobSpec
 
 
 def spec_line(s: JobSpec) -> str:
@@ -59,8 +59,18 @@ def _rest(s: JobSpec) -> str:
     extra = _rest_of(s)
     if extra == _REST_DEFAULTS:
         return ""
-    return "".join(f',"{name}":{json.dumps(value)}' for name, value, default
+    return "".join(f',"{name}":{json.dumps(_plain(name, value))}' for name, value, default
                    in zip(_REST_NAMES, extra, _REST_DEFAULTS) if value != default)
+
+
+def _plain(name: str, value: Any) -> Any:
+    """A field as JSON holds it: a heterogeneous job's components as objects."""
+    return [component_dict(c) for c in value] if name == "components" else value
+
+
+def component_dict(component: Component) -> dict[str, Any]:
+    """One component of a heterogeneous job, every field by name."""
+    return {f.name: getattr(component, f.name) for f in fields(Component)}
 
 
 _ALWAYS = ("seq", "submit_s", "procs", "runtime_s", "time_limit_s", "nodes", "mem_per_cpu_mb",
@@ -69,7 +79,8 @@ _ALWAYS = ("seq", "submit_s", "procs", "runtime_s", "time_limit_s", "nodes", "me
 _REST_NAMES = tuple(f.name for f in fields(JobSpec) if f.name not in _ALWAYS)
 _REST_DEFAULTS = tuple(f.default for f in fields(JobSpec) if f.name not in _ALWAYS)
 _rest_of = attrgetter(*_REST_NAMES)   # one C call: most specs leave every one at its default
-_TUPLES = tuple(f.name for f in fields(JobSpec) if isinstance(f.default, tuple))
+_TUPLES = tuple(f.name for f in fields(JobSpec)
+                if isinstance(f.default, tuple) and f.name != "components")
 _s = json.encoder.encode_basestring_ascii
 
 
@@ -89,6 +100,8 @@ def spec_from_dict(data: Mapping[str, Any]) -> JobSpec:
     for name in _TUPLES:    # JSON has lists; specs hold (nested) tuples
         if name in known:
             known[name] = _tuples(known[name] or ())
+    if "components" in known:
+        known["components"] = tuple(Component(**c) for c in known["components"] or ())
     return JobSpec(**known)
 
 

@@ -21,7 +21,7 @@ def test_jsonl_gives_back_the_same_specs(wlgen, tmp_path, release):
     assert result.exit_code == 0, result.output
     source = SacctSource(path, kind="sacct")
     assert list(JsonlSource(out)) == list(source)
-    assert f"18 jobs written, {source.rows - 18} rows skipped ({source.rows} rows)" in \
+    assert f"19 jobs written, {source.rows - 19} rows skipped ({source.rows} rows)" in \
         result.stderr
     assert sniff(out) == "jsonl"
 
@@ -42,14 +42,19 @@ def test_swf_says_what_it_cannot_carry(wlgen, tmp_path):
     out = tmp_path / "jobs.swf"
     result = wlgen("convert", str(dump("26.05", "sacct-P-allocations.txt")), "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert "not carried by SWF: QOS names (numbered as queues): 18 jobs" in result.stderr
+    assert "not carried by SWF: QOS names (numbered as queues): 19 jobs" in result.stderr
     assert "not carried by SWF: dependencies beyond field 17" in result.stderr
     assert "not carried by SWF: cancel points (status 5 only): 1 jobs" in result.stderr
     text = out.read_text()
-    assert "; Note: not carried by SWF: job names (18 jobs)" in text
+    assert "; Note: not carried by SWF: job names (19 jobs)" in text
     specs = list(TraceSource(out))
     sacct = list(SacctSource(dump("26.05", "sacct-P-allocations.txt"), kind="sacct"))
-    assert [s.procs for s in specs] == [s.procs for s in sacct]
+    # a heterogeneous job is one record of all its components' tasks (1 + 2)
+    assert [s.procs for s in specs] == [s.total_procs for s in sacct]
+    assert [s.total_procs for s in sacct if s.components] == [3]
+    assert ("not carried by SWF: heterogeneous job components (one record of all their "
+            "tasks; each component's own tasks, nodes, memory and GPUs): 1 jobs") \
+        in result.stderr
     assert [s.time_limit_s for s in specs] == [s.time_limit_s for s in sacct]
     # A timed-out job's SWF run time is what it ran: its limit.
     assert [s.runtime_s for s in specs] == [min(s.runtime_s, s.time_limit_s) for s in sacct]

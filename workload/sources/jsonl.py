@@ -16,7 +16,7 @@ from typing import Any
 
 from workload.errors import InputError
 from workload.sources.base import Source
-from workload.spec import JobSpec
+from workload.spec import Component, JobSpec
 from workload.swf import Header
 
 FORMAT, VERSION = "wlgen-jobs", 1
@@ -80,7 +80,34 @@ def _value(name: str, value: Any, path: str, line: int) -> Any:
         return tuple(value)
     if name == "depends":
         return _depends(value, bad)
+    if name == "components":
+        return _components(value, bad)
     raise bad("unknown field")
+
+
+_COMPONENT = {f.name for f in fields(Component)}
+
+
+def _components(value: Any, bad) -> tuple[Component, ...]:
+    """A heterogeneous job's further components: objects of Component's fields, procs
+    a whole number >= 1, the rest as the job's own fields of those names."""
+    rule = f"must be a list of objects with procs and any of {', '.join(sorted(_COMPONENT))}"
+    if not isinstance(value, list):
+        raise bad(rule)
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) - _COMPONENT or "procs" not in item:
+            raise bad(rule)
+        for key, got in item.items():
+            if key in ("partition", "gpu_type"):
+                ok = got is None or isinstance(got, str)
+            else:
+                ok = (got is None and key not in ("procs", "gpus")) or (
+                    isinstance(got, int) and not isinstance(got, bool) and got >= 0)
+            if not ok or (key == "procs" and got < 1):
+                raise bad(f"{rule}; {key}={got!r} breaks it")
+        out.append(Component(**item))
+    return tuple(out)
 
 
 def _depends(value: Any, bad) -> tuple[tuple[str, tuple[int, ...]], ...]:

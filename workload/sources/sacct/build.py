@@ -19,15 +19,12 @@ UNFINISHED = frozenset({"PENDING", "RUNNING", "REQUEUED", "RESIZING", "SUSPENDED
                         "COMPLETING", "CONFIGURING", "STAGE_OUT", "SIGNALING", "REQUESTED",
                         "RESV_DEL_HOLD", "REQUEUE_FED", "REQUEUE_HOLD", "SPECIAL_EXIT",
                         "STOPPED", "POWER_UP_NODE", "UPDATE_DB", "REVOKED"})
-HET_REASON = "heterogeneous job component (no backend replays them yet)"
 #: A timed-out job's payload outlasts its limit by this much on replay: Slurm kills it.
 TIMEOUT_MARGIN_S = 60.0
 
 
 def unusable(record: SacctRecord) -> str | None:
     """Why a job row cannot be replayed, or None when it can."""
-    if record.id.het_offset is not None:
-        return HET_REASON
     if record.id.task_range:
         return "array tasks that never started (one row for the range)"
     if record.state in UNFINISHED:

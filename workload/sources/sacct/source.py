@@ -14,8 +14,8 @@ from pathlib import Path
 
 from workload.errors import InputError
 from workload.sources.base import Source
+from workload.sources.sacct import het, pipe
 from workload.sources.sacct import json as sacct_json
-from workload.sources.sacct import pipe
 from workload.sources.sacct.build import submit_time, to_spec, unusable
 from workload.sources.sacct.depends import Dependencies
 from workload.sources.sacct.record import SacctRecord
@@ -46,6 +46,7 @@ class SacctSource(Source):
         self.notes: Counter[str] = Counter()
         self.rows = 0
         self.steps = 0
+        self._further: dict[int, list[SacctRecord]] = {}
         self.records = self._read()
         self._read_skips = Counter(self.skipped)    # steps, malformed rows: once per read
         self.header = Header([("MaxJobs", str(len(self.usable()))),
@@ -100,16 +101,26 @@ class SacctSource(Source):
         return out
 
     def usable(self) -> list[SacctRecord]:
-        """Records that become jobs, in submit order; the others are counted in skipped."""
+        """Records that become jobs, in submit order; the others are counted in skipped
+        (a heterogeneous job's rows as het.py says)."""
         self.skipped.clear()     # in place: wrappers share this Counter
         self.skipped.update(self._read_skips)
+        self._further = het.further(self.records)
+        firsts = het.firsts(self.records)
         keep = []
         for record in self.records:
-            reason = unusable(record)
+            if record.id.het_offset:        # counted with its first component
+                if record.id.job not in firsts:
+                    self.skipped[het.NO_FIRST] += 1
+                continue
+            rest = self._further.get(record.id.job, []) if record.id.het_offset == 0 else []
+            reason = unusable(record) or het.unusable(rest)
             if reason:
-                self.skipped[reason] += 1
+                self.skipped[reason] += 1 + len(rest)
             else:
                 keep.append(record)
+                if rest:
+                    self.skipped[het.HET_COMPONENT] += len(rest)
         keep.sort(key=lambda r: (submit_time(r), r.line))
         return keep
 
@@ -121,14 +132,16 @@ class SacctSource(Source):
         t0 = submit_time(records[0])
         for seq, record in enumerate(records):
             spec = to_spec(record, seq, t0, self.notes, use_memory=self.use_memory)
-            yield spec.with_(depends=deps.of(record))
+            rest = self._further.get(record.id.job) if record.id.het_offset == 0 else None
+            parts = het.components(rest, use_memory=self.use_memory) if rest else ()
+            yield spec.with_(depends=deps.of(record), components=parts)
 
     def replica(self) -> "SacctSource":
         """The same jobs again (for a first pass over users), without re-reading."""
         again = object.__new__(SacctSource)
         Source.__init__(again)
         for name in ("path", "kind", "strict", "use_memory", "rows", "steps", "records",
-                     "_read_skips", "header"):
+                     "_read_skips", "header", "_further"):
             setattr(again, name, getattr(self, name))
         again.notes = Counter()
         return again
