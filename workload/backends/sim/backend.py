@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,16 @@ if TYPE_CHECKING:
 #: What Slurm mode does not model yet, named in settings.json ``sim_ignored``.
 GPUS_IGNORED = ("GPUs (gres/gpu): allocated per node, but backfill plans and reservations "
                 "count CPUs only")
+
+
+#: What the simulator approximates of a heterogeneous job, counted in metrics.json
+#: ``sim_approximated`` (jobs a reason) when a run has one.
+HET_PARTITION = ("heterogeneous job components in another partition than the job's "
+                 "first: run in the first one's")
+HET_BACKFILL = ("heterogeneous jobs (Slurm mode): backfill plans one reservation of all "
+                "components' CPUs (Slurm plans each component)")
+HET_BUILTIN = ("heterogeneous jobs (Slurm mode, sched/builtin): started by the main loop "
+               "(Slurm starts them from backfill only)")
 
 
 def make_cluster_info(nodes: int, cpus: int, mem_mb: int = 64_000, *,
@@ -72,6 +83,7 @@ class SimBackend(Backend):
             # Said, never silent: backfill's plan does not see GPUs.
             self.ignored.append(GPUS_IGNORED)
         self.cluster: SimCluster | SlurmEngine | None = None
+        self.approximated: Counter[str] = Counter()
 
     def attach(self, env: simpy.Environment, emit: Emit, epoch: float, run_id: str = "") -> None:
         self.epoch = epoch
@@ -92,6 +104,8 @@ class SimBackend(Backend):
 
     def submit(self, spec: JobSpec) -> None:
         cluster = self._attached()
+        if spec.components:
+            self._approximates(spec)
         if not self.realtime:
             cluster.submit(spec)
             return
@@ -99,6 +113,17 @@ class SimBackend(Backend):
         # submit began against its intended time, and how long it took.
         began = time.time()
         cluster.submit(spec, timing=(time.time() - began, began - (self.epoch + spec.submit_s)))
+
+    def _approximates(self, spec: JobSpec) -> None:
+        """Count what the run approximates of a heterogeneous job (named, never silent)."""
+        if any(c.partition not in (None, spec.partition) for c in spec.components):
+            self.approximated[HET_PARTITION] += 1
+        if self.slurm is not None:
+            backfill = self.slurm.get("SchedulerType") == "sched/backfill"
+            self.approximated[HET_BACKFILL if backfill else HET_BUILTIN] += 1
+
+    def report(self) -> dict[str, object]:
+        return {"sim_approximated": dict(self.approximated)} if self.approximated else {}
 
     def cancel(self, seqs: Iterable[int]) -> None:
         self._attached().cancel(seqs)

@@ -141,9 +141,9 @@ class SimCluster:
         part.queue.remove(job)
         job.state, job.start = RUNNING, self.env.now
         names = self.part_nodes[job.partition]
+        held = job.gpu_held if not job.comps else [g for c in job.comps for g in c.gpu_held]
         self._event(START, job, RUNNING, nodes=tuple([names[n] for n, _ in alloc]),
-                    gpus=tuple([f"{names[n]}:{i}" for n, i in job.gpu_held])
-                    if job.gpu_held else ())
+                    gpus=tuple([f"{names[n]}:{i}" for n, i in held]) if held else ())
         end = self.env.timeout(planned_end(job.spec, job.limit)[0], value=job)
         end.callbacks.append(self._on_end)
 

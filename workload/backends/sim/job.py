@@ -13,7 +13,7 @@ class SimJob:
 
     __slots__ = ("spec", "seq", "procs", "nodes", "mem", "limit", "submit", "start",
                  "alloc", "state", "partition", "order", "gpus", "gpu_type", "gpu_plan",
-                 "gpu_held", "job_id")
+                 "gpu_held", "job_id", "comps")
 
     def __init__(self, spec: JobSpec, submit: float, partition: str) -> None:
         self.spec, self.seq, self.procs = spec, spec.seq, spec.procs
@@ -28,6 +28,13 @@ class SimJob:
         self.gpu_plan: list[tuple[int, int]] = []   # (node index, GPUs) found, not yet taken
         self.gpu_held: list[tuple[int, int]] = []   # (node index, GPU index) while running
         self.job_id = f"sim-{spec.seq}"             # formatted once for its three events
+        # A heterogeneous job: one SimJob a component (each with its own shape), all
+        # started and ended together; the job itself counts all their CPUs.
+        self.comps: tuple[SimJob, ...] = ()
+        if spec.components:
+            self.comps = tuple(SimJob(part, submit, partition) for part in component_specs(spec))
+            self.procs, self.nodes, self.mem = spec.total_procs, None, None
+            self.gpus = sum(c.gpus for c in self.comps)
 
     @property
     def expected_end(self) -> float:
@@ -42,4 +49,12 @@ class SimJob:
     @property
     def simple(self) -> bool:
         """True when any free cores anywhere will do (no node count, no memory)."""
-        return self.nodes is None and self.mem is None and not self.gpus
+        return self.nodes is None and self.mem is None and not self.gpus and not self.comps
+
+
+def component_specs(spec: JobSpec) -> list[JobSpec]:
+    """A heterogeneous job's components, each as a spec of its own shape (the simulators
+    place each one; the job's partition is theirs, see sim/backend.py HET_APPROXIMATED)."""
+    return [spec.with_(procs=c.procs, nodes=c.nodes, mem_per_cpu_mb=c.mem_per_cpu_mb,
+                       gpus=c.gpus, gpu_type=c.gpu_type, components=())
+            for c in spec.all_components()]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from itertools import islice, repeat
+from typing import Any
 
 from workload.backends.base import NodeInfo
 from workload.backends.sim.gpus import GpuPool
@@ -38,6 +40,8 @@ class Partition:
 
     def impossible(self, job: SimJob) -> str | None:
         """Why the job can never run here, even on an idle partition; None if it can."""
+        if job.comps:
+            return het_impossible(job, self.impossible, self.total_cpus, self.name)
         if job.gpus:
             most = job.nodes if job.nodes is not None else min(job.procs, len(self.cpus))
             reason = self.gpu.impossible(job, self.name, most)
@@ -64,6 +68,8 @@ class Partition:
         """Where the job would run now, or None if it does not fit yet."""
         if job.procs > self.free_total:
             return None
+        if job.comps:
+            return self._together(job)
         if job.gpus:
             return self._with_gpus(job)
         return self._spread(job) if job.nodes is None else self._pinned(job, job.nodes)
@@ -109,7 +115,40 @@ class Partition:
             return None
         return list(zip(chosen, pinned_counts(per_node, nodes, job.procs)))
 
+    def _together(self, job: SimJob) -> Allocation | None:
+        """A heterogeneous job: every component placed now, one after the other on what
+        the earlier ones left (components may share a node, as in Slurm), or None. Each
+        component keeps its allocation (``alloc``, GPUs in ``gpu_plan``) for ``take``;
+        the job's allocation is their sum by node."""
+        placed: list[SimJob] = []
+        try:
+            for comp in job.comps:
+                alloc = self.find(comp)
+                if alloc is None:
+                    return None
+                plan = list(comp.gpu_plan)
+                self._hold(comp, alloc)
+                placed.append(comp)
+                comp.gpu_plan = plan
+        finally:
+            for comp in placed:
+                plan = comp.gpu_plan
+                comp.gpu_plan = []
+                self._unhold(comp)
+                comp.gpu_plan = plan
+        return merged(job.comps)
+
     def take(self, job: SimJob, alloc: Allocation) -> None:
+        if job.comps:
+            for comp in job.comps:
+                self._hold(comp, comp.alloc)
+        else:
+            self._hold(job, alloc)
+        job.alloc = alloc
+        self.running[job.seq] = job
+
+    def _hold(self, job: SimJob, alloc: Allocation) -> None:
+        """Take ``alloc``'s cores, memory and planned GPUs for ``job`` (one component)."""
         # One discard a node, never difference_update: that one may resize the set, which
         # changes its iteration order and so which nodes the next jobs get.
         free, discard = self.free, self.free_nodes.discard
@@ -125,9 +164,14 @@ class Partition:
         if job.gpu_plan:
             self.gpu.take(job)
         job.alloc = alloc
-        self.running[job.seq] = job
 
     def release(self, job: SimJob) -> None:
+        for part in job.comps or (job,):
+            self._unhold(part)
+        del self.running[job.seq]
+
+    def _unhold(self, job: SimJob) -> None:
+        """Give back what ``_hold`` took (the job keeps ``alloc``: it says where it ran)."""
         free, add, up = self.free, self.free_nodes.add, self.up
         freed = 0
         for node, cores in job.alloc:
@@ -141,7 +185,6 @@ class Partition:
                 self.free_mem[node] += job.mem * cores
         if job.gpu_held:
             self.gpu.release(job)
-        del self.running[job.seq]
 
     def jobs_on(self, node: int) -> list[SimJob]:
         """Running jobs with CPUs on ``node`` (asked only when a node fails)."""
@@ -159,6 +202,28 @@ class Partition:
         else:
             self.free_total -= self.free[node]
             self.free_nodes.discard(node)
+
+
+def het_impossible(job: Any, alone: Callable[[Any], str | None], total: int,
+                   name: str) -> str | None:
+    """Why a heterogeneous job can never run: a component that could not run alone, or
+    more CPUs in all than the partition has (either simulator's job: SimJob or Job)."""
+    for number, comp in enumerate(job.comps):
+        why = alone(comp)
+        if why:
+            return f"heterogeneous job component {number}: {why}"
+    if job.procs > total:
+        return f"{job.procs} CPUs requested in all components, partition {name} has {total}"
+    return None
+
+
+def merged(parts: Iterable[Any]) -> Allocation:
+    """The components' allocations as one: cores summed by node, in first-use order."""
+    cores: dict[int, int] = {}
+    for part in parts:
+        for node, count in part.alloc:
+            cores[node] = cores.get(node, 0) + count
+    return list(cores.items())
 
 
 def pinned_counts(per_node: int, nodes: int, procs: int) -> list[int]:

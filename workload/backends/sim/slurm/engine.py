@@ -143,7 +143,7 @@ class SlurmEngine:
     def _reject(self, spec: JobSpec, now: float, why: str, latency, error) -> None:
         for kind, state in ((SUBMIT, PENDING), (END, REJECTED)):
             self.emit(Event(kind, self.epoch + now, spec.seq, f"sim-{spec.seq}", state,
-                            spec.user, spec.partition or "", spec.procs,
+                            spec.user, spec.partition or "", spec.total_procs,
                             reason=why if kind == END else "",
                             submit_latency_s=latency if kind == SUBMIT else None,
                             submit_error_s=error if kind == SUBMIT else None))

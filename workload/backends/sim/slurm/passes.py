@@ -41,6 +41,11 @@ def main(engine, depth: int) -> None:
         if job.part.name in failed:
             job.reason = "Priority"
             continue
+        if job.comps and engine.s.backfill:
+            # heterogeneous_jobs.shtml: "only scheduled by the backfill scheduler"; the
+            # main loop "lacks logic for concurrently scheduling all components". (With
+            # sched/builtin it starts them here: sim/backend.py HET_BUILTIN says so.)
+            continue
         why = engine.limits(job)
         if why:
             job.reason = why

@@ -6,7 +6,8 @@ import math
 
 from workload.backends.base import ClusterInfo
 from workload.backends.sim.gpus import GpuPool
-from workload.backends.sim.partition import pinned_counts
+from workload.backends.sim.job import component_specs
+from workload.backends.sim.partition import het_impossible, merged, pinned_counts
 from workload.backends.sim.slurm.fairshare import Assoc
 from workload.event import PENDING
 from workload.slurmconf import PartitionConf, QosConf
@@ -29,7 +30,7 @@ class Job:
     __slots__ = ("spec", "seq", "procs", "nodes", "mem", "limit", "part", "qos", "user",
                  "assoc", "submit", "eligible", "static_prio", "priority", "reason", "state",
                  "alloc", "start", "part_factor", "qos_priority", "charged", "key", "planned",
-                 "gpus", "gpu_type", "gpu_plan", "gpu_held")
+                 "gpus", "gpu_type", "gpu_plan", "gpu_held", "comps")
 
     def __init__(self, spec: JobSpec, now: float, part: Part, limit: float,
                  qos: QosConf | None) -> None:
@@ -51,6 +52,13 @@ class Job:
         self.gpus, self.gpu_type = spec.gpus, spec.gpu_type     # GpuPool's (issue 16)
         self.gpu_plan: list[tuple[int, int]] = []
         self.gpu_held: list[tuple[int, int]] = []
+        # A heterogeneous job: a Job a component, placed together (Nodes.find); the job
+        # counts all their CPUs and GPUs.
+        self.comps: tuple[Job, ...] = ()
+        if spec.components:
+            self.comps = tuple(Job(one, now, part, limit, qos) for one in component_specs(spec))
+            self.procs, self.nodes, self.mem = spec.total_procs, None, None
+            self.gpus = sum(c.gpus for c in self.comps)
 
     def sort_key(self) -> tuple:
         """sort_job_queue2: partition PriorityTier, priority (both descending), submit
@@ -105,6 +113,8 @@ class Nodes:
         ``skip``, or None."""
         if job.part.free < job.procs:
             return None
+        if job.comps:
+            return self._together(job, skip)
         if job.gpus:
             return self.gpu.place(job, job.part.nodes, lambda n: self.usable(n, job.mem, skip))
         if job.nodes is None and job.mem is None:     # the common case, kept tight
@@ -134,7 +144,35 @@ class Nodes:
             return None
         return list(zip(chosen, pinned_counts(per, job.nodes, job.procs)))
 
+    def _together(self, job: Job, skip: frozenset[int] | set[int]
+                  ) -> list[tuple[int, int]] | None:
+        """Every component of a heterogeneous job placed now, each on what the earlier
+        ones left (components may share a node), or None; each keeps its ``alloc`` and
+        GPU plan for ``take``."""
+        placed: list[Job] = []
+        try:
+            for comp in job.comps:
+                alloc = self.find(comp, skip)
+                if alloc is None:
+                    return None
+                plan = list(comp.gpu_plan)
+                self.take(comp, alloc)
+                placed.append(comp)
+                comp.gpu_plan = plan
+        finally:
+            for comp in placed:
+                plan, comp.gpu_plan, kept = comp.gpu_plan, [], comp.alloc
+                self.give(comp)
+                comp.gpu_plan, comp.alloc = plan, kept
+        return merged(job.comps)
+
     def take(self, job: Job, alloc: list[tuple[int, int]]) -> None:
+        if job.comps:
+            for comp in job.comps:
+                self.take(comp, comp.alloc)
+            job.gpu_held = [g for comp in job.comps for g in comp.gpu_held]
+            job.alloc = alloc
+            return
         for node, cores in alloc:
             self.free[node] -= cores
             if job.mem:
@@ -146,6 +184,11 @@ class Nodes:
         job.alloc = alloc
 
     def give(self, job: Job) -> None:
+        if job.comps:
+            for comp in job.comps:
+                self.give(comp)
+            job.gpu_held, job.alloc = [], []
+            return
         for node, cores in job.alloc:
             self.free[node] += cores
             if job.mem:
@@ -162,6 +205,8 @@ class Nodes:
             self._count(node, self.free[node] if up else -self.free[node])
 
     def impossible(self, job: Job) -> str | None:
+        if job.comps:
+            return het_impossible(job, self.impossible, job.part.total, job.part.name)
         nodes = job.part.nodes
         if job.gpus:
             most = job.nodes if job.nodes is not None else min(job.procs, len(nodes))
