@@ -99,6 +99,12 @@ class Service:
                 self._proc.wait(5)
         self._proc = None
 
+    def freeze(self, frozen: bool) -> None:
+        """Stop (SIGSTOP) or continue the process: connections are accepted by the kernel
+        and not answered, as by a receiver too busy to run; read once it continues."""
+        assert self._proc is not None, f"{self.name} is not running"
+        self._proc.send_signal(signal.SIGSTOP if frozen else signal.SIGCONT)
+
     def tail(self, lines: int = 30) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
@@ -151,15 +157,20 @@ class Carbon(Service):
         return port_open(self.port) and port_open(self.query_port)
 
 
+MONITORING = Path(__file__).parents[2] / "containers" / "monitoring"
+
+
 class GraphiteWeb(Service):
-    """graphite-web (Debian) under runserver, reading ``carbon``'s whisper files and cache."""
+    """graphite-web (Debian) under runserver, reading ``carbon``'s whisper files and cache.
+    With ``bulk``, it also serves the monitoring image's ``/wlgen/events/`` (the image's
+    URL conf, containers/monitoring/wlgen_graphite_urls.py), as a cluster's does."""
 
     name = "graphite-web"
 
-    def __init__(self, root: Path, carbon: Carbon) -> None:
+    def __init__(self, root: Path, carbon: Carbon, bulk: bool = False) -> None:
         super().__init__(root)
         self.port = free_port()
-        self.carbon = carbon
+        self.carbon, self.bulk = carbon, bulk
         self._write_settings()
         self._migrated = False
 
@@ -181,10 +192,14 @@ class GraphiteWeb(Service):
             "FUNCTION_PLUGINS": [],
         }
         text = "".join(f"{key} = {value!r}\n" for key, value in settings.items())
+        if self.bulk:   # as the image's settings: app settings first, then its URL conf
+            text += ("from graphite.app_settings import *  # noqa\n"
+                     "ROOT_URLCONF = 'wlgen_graphite_urls'\n")
         (self.root / "wlgen_graphite_settings.py").write_text(text)
 
     def env(self) -> dict[str, str]:
-        return {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(self.root),
+        path = f"{self.root}:{MONITORING}" if self.bulk else str(self.root)
+        return {"PATH": "/usr/bin:/bin", "PYTHONPATH": path,
                 "GRAPHITE_SETTINGS_MODULE": "wlgen_graphite_settings",
                 "DJANGO_SETTINGS_MODULE": "graphite.settings"}
 

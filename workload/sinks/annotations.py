@@ -9,8 +9,10 @@ get in before the run's flush deadline. A wlgen monitoring container also serves
 events in one request and one transaction, the same rows stored. The sink sends
 batches there, and one event a request to ``/events/`` on a graphite-web without it
 (404). A 5xx or a timeout is the receiver being away: the batch waits in the spool and
-is retried with backoff (a batch the server saved but did not confirm in time comes
-twice: delivery is at least once). ``failures`` or ``startend`` still spare a busy host.
+is retried with backoff, half as large after a timeout; each event carries a key (run
+id and sequence number) by which the bulk endpoint stores a batch it saved but did not
+confirm in time only once (graphite-web's own ``/events/`` has no such key: there,
+delivery is at least once). ``failures`` or ``startend`` still spare a busy host.
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ class AnnotationSink(QueuedSink):
     def annotation(self, event: Event) -> dict[str, Any]:
         tags = ["wlgen", self.run_id, event.kind, event.state, event.partition, event.user]
         data = {"run_id": self.run_id, **event.to_dict()}
+        # key: the bulk endpoint stores an event once whatever the retries (graphite-web's
+        # own /events/ ignores it).
         return {"what": f"job {event.job_id} {event.kind} {event.state}",
                 "tags": [tag(t) for t in tags if t],
-                "data": json.dumps(data), "when": event.time}
+                "data": json.dumps(data), "when": event.time,
+                "key": f"{self.run_id}:{event.seq}"}

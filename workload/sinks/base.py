@@ -18,12 +18,15 @@ class SinkReport:
     dropped: int = 0    # lost for good; 0 unless the user set a bound
     recovered: int = 0  # records earlier runs left in the spool, taken over (and in sent)
     spool_file: str = ""  # where the buffered records wait (the next run sends them)
+    cut: int = 0        # records found cut mid-line in a spool (its writer killed): in dropped
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"sent": self.sent, "buffered": self.buffered,
                                   "dropped": self.dropped, "recovered": self.recovered}
         if self.spool_file:
             out["spool_file"] = self.spool_file
+        if self.cut:
+            out["cut"] = self.cut
         return out
 
 
@@ -31,6 +34,9 @@ def sink_detail(report: SinkReport) -> str:
     """What a report line adds beyond sent/buffered/dropped: earlier runs' records sent,
     and where the records not delivered wait (the next run to that receiver sends them)."""
     out = f", {report.recovered} of them left by earlier runs" if report.recovered else ""
+    if report.cut:
+        out += (f"; {report.cut} of the dropped cut mid-line in a spool (a writer killed "
+                "while writing it)")
     if report.buffered > 0:
         out += f"; the {report.buffered} not delivered wait in {report.spool_file or 'its spool'}"
     return out

@@ -40,6 +40,7 @@ from workload.sinks.spool import Spool
 log = logging.getLogger(__name__)
 
 _STOP = object()   # queue marker: the producer is done, drain and report
+GRACE_S = 5.0      # past the deadline, for a send in flight to be confirmed (not resent)
 
 
 class Transport(Protocol):
@@ -57,7 +58,13 @@ class Transport(Protocol):
 
 
 class Delivery:
-    """Queue + sender thread + backoff + spool for one sink. See the module docstring."""
+    """Queue + sender thread + backoff + spool for one sink. See the module docstring.
+
+    The spool and the records in memory are the sender thread's, except under ``_lock``,
+    which it never holds across a send: ``close`` takes them over at the deadline even
+    while a send is still in flight, so every record not confirmed is in the spool file
+    before the report says it waits there.
+    """
 
     def __init__(self, name: str, transport: Transport, encode: Callable[[Any], list[bytes]],
                  spool_path: Path, *, batch_max: int = 500, memory_max: int = 10_000,
@@ -73,6 +80,8 @@ class Delivery:
         self._backoff = backoff_s
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._pending: deque[bytes] = deque()   # encoded, in memory; empty while the spool isn't
+        self._lock = threading.Lock()           # spool, pending, encode: see the class docstring
+        self._closed = False                    # close() took them over
         self._stop = threading.Event()          # deadline passed: give up sending
         self._draining = False
         self.sent = self.dropped = 0
@@ -84,58 +93,92 @@ class Delivery:
         self._queue.put(item)
 
     def close(self, deadline_s: float) -> SinkReport:
-        """Send what is left for at most ``deadline_s`` seconds, then report."""
+        """Send what is left for at most ``deadline_s`` seconds (and :data:`GRACE_S` for
+        a send in flight to be confirmed), park the rest in the spool file, then report."""
         self._queue.put(_STOP)
         self._thread.join(max(0.0, deadline_s))
         self._stop.set()
-        self._thread.join(10.0)   # a send in flight ends within the transport's timeout
-        if self._thread.is_alive():
-            # Still inside a send: its spool and transport stay its own; count, don't touch.
-            log.error("%s: sender thread still busy at the deadline", self.name)
-            buffered = len(self._spool) + len(self._pending)
-        else:
-            self._take(block=False)   # what the thread never saw goes to disk too
+        self._thread.join(GRACE_S)
+        with self._lock:
+            self._closed = True   # a send still in flight is abandoned: its batch is parked
+            self._take(self._get(block=False))   # what the thread never saw goes to disk too
             self._park(self._pending)
-            self._transport.close()
             buffered = len(self._spool)
             self._spool.close()
+        if self._thread.is_alive():
+            log.warning("%s: a send was still in flight at the deadline: its batch is kept "
+                        "in the spool too (it may arrive twice)", self.name)
+        else:
+            self._transport.close()
         if buffered:
             log.warning("%s: %d records not delivered, kept in %s", self.name, buffered,
                         self._spool.path)
-        dropped = self.dropped + self._transport.rejected
+        cut = self._spool.cut
+        dropped = self.dropped + self._transport.rejected + cut
         return SinkReport(self.name, sent=self.sent, buffered=buffered, dropped=dropped,
-                          recovered=self.recovered,
+                          recovered=self.recovered, cut=cut,
                           spool_file=str(self._spool.path) if buffered else "")
 
     # -- the sender thread -------------------------------------------------------------
 
     def _run(self) -> None:
         try:
-            while not self._stop.is_set():
-                self._take(block=not (self._pending or self._spool))
-                if self._draining and not (self._pending or self._spool):
-                    return
-                self._send_some()
+            while self._step():
+                pass
         except Exception:   # a bug here must not silently stop delivery: say so loudly
             log.exception("%s: sender thread crashed", self.name)
             self._stop.set()
 
-    def _take(self, block: bool) -> None:
-        """Move queued items into pending (memory) or the spool, encoding them."""
+    def _step(self) -> bool:
+        """Take what was queued and send one batch; False when there is nothing more to do."""
+        with self._lock:
+            if self._closed or self._stop.is_set():
+                return False
+            idle = not (self._pending or self._spool)
+        items = self._get(block=idle)   # unlocked: waits up to 0.2 s for the queue
+        with self._lock:
+            if self._closed:
+                return False
+            self._take(items)
+            if self._draining and not (self._pending or self._spool):
+                return False
+            from_spool = bool(self._spool)
+            batch = self._spool.peek(self._batch_max) if from_spool else \
+                [self._pending[i] for i in range(min(self._batch_max, len(self._pending)))]
+        if not batch:
+            return True
+        done = self._try_send(batch)   # unlocked: close() may take over meanwhile
+        with self._lock:
+            if self._closed:
+                return False
+            self._confirm(batch, done, from_spool)
+        if done < len(batch):
+            self._stop.wait(self._backoff)
+            self._backoff = min(self._backoff * 2, self._backoff_max)
+        else:
+            self._backoff = self._backoff_min
+        return True
+
+    def _get(self, block: bool) -> list[Any]:
+        """The items queued so far (waiting up to 0.2 s for a first one when ``block``)."""
         try:
-            item = self._queue.get(timeout=0.2) if block else self._queue.get_nowait()
+            items = [self._queue.get(timeout=0.2) if block else self._queue.get_nowait()]
         except queue.Empty:
-            return
-        fresh: list[bytes] = []
+            return []
         while True:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                return items
+
+    def _take(self, items: list[Any]) -> None:
+        """Move queued items into pending (memory) or the spool, encoding them."""
+        fresh: list[bytes] = []
+        for item in items:
             if item is _STOP:
                 self._draining = True
             else:
                 fresh.extend(self._encode(item))
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
         self._accept(fresh)
 
     def _accept(self, fresh: list[bytes]) -> None:
@@ -156,15 +199,8 @@ class Delivery:
             batch = batch[:room]
         self._spool.extend(batch)
 
-    def _send_some(self) -> None:
-        from_spool = bool(self._spool)
-        if from_spool:
-            batch = self._spool.peek(self._batch_max)
-        else:
-            batch = [self._pending[i] for i in range(min(self._batch_max, len(self._pending)))]
-        if not batch:
-            return
-        done = self._try_send(batch)
+    def _confirm(self, batch: list[bytes], done: int, from_spool: bool) -> None:
+        """Forget the ``done`` leading records of ``batch``, which the receiver has."""
         self.sent += done
         if from_spool:
             self._spool.consume(batch[:done])
@@ -173,10 +209,6 @@ class Delivery:
                 self._pending.popleft()
         if done < len(batch):
             self._park(self._pending)   # the receiver is away: memory is not a safe place
-            self._stop.wait(self._backoff)
-            self._backoff = min(self._backoff * 2, self._backoff_max)
-        else:
-            self._backoff = self._backoff_min
 
     def _try_send(self, batch: list[bytes]) -> int:
         try:

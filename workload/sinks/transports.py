@@ -7,6 +7,8 @@ a healthy link.
 
 from __future__ import annotations
 
+import http.client
+import json
 import logging
 import socket
 import urllib.error
@@ -95,7 +97,9 @@ class HttpPostTransport:
                 log.error("%s refused an event (HTTP %d): %s", self.url, err.code, body[:200])
                 return True   # retrying cannot help; move on
             return self._unavailable(err, first)
-        except OSError as err:
+        except (OSError, http.client.HTTPException) as err:
+            # HTTPException (a cut answer, a bad status line: a dying graphite-web) is no
+            # OSError, and would end the sender thread: it is the receiver being away too.
             return self._unavailable(err, first)
 
     @staticmethod
@@ -113,27 +117,52 @@ class EventsTransport:
     monitoring container), else one POST each to ``<base>/events/`` (any graphite-web).
 
     The bulk endpoint is all or nothing: a 5xx or a timeout raises OSError (the batch is
-    retried later); a 4xx means an event in it is malformed, so that batch goes one by
-    one and only the bad event is refused (counted in ``rejected``). A 404 the first
-    time means this graphite-web has no bulk endpoint: from then on, one POST an event.
+    retried later); a 400 names the index of a malformed event, which is refused alone
+    (counted in ``rejected``; graphite-web's own ``/events/`` answers 500 to most of them,
+    so one POST an event would retry it for ever) and the rest goes again. A 404 the
+    first time means this graphite-web has no bulk endpoint: from then on, one POST an
+    event.
+
+    A batch slower than the timeout may still be saved: the bulk endpoint skips events
+    whose key (run id and sequence number, see ``AnnotationSink``) it has already saved,
+    so the retry stores nothing twice. The retry also sends half as many events at once
+    (``limit``, doubled again after each batch confirmed), as after a 413 (too large).
     """
 
     def __init__(self, base: str, timeout: float = 10.0) -> None:
         self.bulk_url, self.timeout = base + "/wlgen/events/", timeout
         self.single = HttpPostTransport(base + "/events/", timeout)
         self.bulk: bool | None = None   # None: not known yet
+        self.limit: int | None = None   # events a POST (None: the whole batch)
+        self.refused = 0                # malformed events the bulk endpoint named
 
     @property
     def rejected(self) -> int:
-        return self.single.rejected
+        return self.single.rejected + self.refused
 
     def send(self, batch: list[bytes]) -> int:
-        if self.bulk is not False and self._send_bulk(batch):
-            return len(batch)
-        return self.single.send(batch)
+        if self.bulk is False:
+            return self.single.send(batch)
+        part = batch[:self.limit] if self.limit else batch
+        left = list(part)
+        while left:
+            answer = self._send_bulk(left)
+            if answer is _SAVED:
+                break
+            if answer is _NO_BULK:
+                return self.single.send(batch)
+            if answer is _UNSAID:   # refused without naming an event: one by one finds it
+                return self.single.send(part)
+            assert isinstance(answer, int)
+            self.refused += 1
+            log.error("%s refused an event: %s", self.bulk_url, left.pop(answer)[:200])
+        if self.limit:
+            self.limit = None if self.limit * 2 >= len(batch) else self.limit * 2
+        return len(part)
 
-    def _send_bulk(self, batch: list[bytes]) -> bool:
-        """True when graphite-web saved the whole batch; False: send it one by one."""
+    def _send_bulk(self, batch: list[bytes]) -> object:
+        """_SAVED, the index of an event refused as malformed, _UNSAID (refused, no index)
+        or _NO_BULK (this graphite-web has no bulk endpoint); OSError: retry later."""
         body = b"[" + b",".join(batch) + b"]"
         request = urllib.request.Request(self.bulk_url, data=body, method="POST",
                                          headers={"Content-Type": "application/json"})
@@ -141,17 +170,52 @@ class EventsTransport:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                 answer.read()
         except urllib.error.HTTPError as err:
-            if err.code == 404 and self.bulk is None:
-                log.info("%s: no bulk events endpoint, one POST an event", self.bulk_url)
-                self.bulk = False
-                return False
-            if 400 <= err.code < 500:
-                return False   # a bad event in the batch: one by one finds it
-            raise OSError(f"POST {self.bulk_url} failed: HTTP {err.code}") from err
-        except OSError as err:   # refused, reset, timed out: graphite-web is away
-            raise OSError(f"POST {self.bulk_url} failed: {err}") from err
+            return self._refusal(err, batch)
+        except (OSError, http.client.HTTPException) as err:
+            # Refused, reset, timed out, an answer cut short: graphite-web is away.
+            if _timed_out(err):
+                self._halve(batch, f"had no answer in {self.timeout:g} s")
+            raise OSError(f"POST {self.bulk_url} failed: {err!r}") from err
         self.bulk = True
-        return True
+        return _SAVED
+
+    def _refusal(self, err: urllib.error.HTTPError, batch: list[bytes]) -> object:
+        if err.code == 404 and self.bulk is None:
+            log.info("%s: no bulk events endpoint, one POST an event", self.bulk_url)
+            self.bulk = False
+            return _NO_BULK
+        if err.code == 413 and len(batch) > 1:   # too large: retried at half the size
+            self._halve(batch, "were too large a body")
+        elif err.code == 400:
+            index = _index(err)
+            return index if index is not None and 0 <= index < len(batch) else _UNSAID
+        elif 400 <= err.code < 500:
+            return _UNSAID
+        raise OSError(f"POST {self.bulk_url} failed: HTTP {err.code}") from err
+
+    def _halve(self, batch: list[bytes], why: str) -> None:
+        self.limit = max(1, len(batch) // 2)
+        log.info("%s: %d events %s, %d a POST from now", self.bulk_url, len(batch), why,
+                 self.limit)
 
     def close(self) -> None:
         """urllib opens a connection per request; nothing to release."""
+
+
+_SAVED, _NO_BULK, _UNSAID = object(), object(), object()
+
+
+def _index(err: urllib.error.HTTPError) -> int | None:
+    """The ``index`` of the bad event a 400 of the bulk endpoint names, if it names one."""
+    try:
+        said = json.loads(err.read())
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+    index = said.get("index") if isinstance(said, dict) else None
+    return index if isinstance(index, int) and not isinstance(index, bool) else None
+
+
+def _timed_out(err: BaseException) -> bool:
+    """A timeout, raised as itself or as urllib's URLError around it."""
+    return isinstance(err, TimeoutError) or isinstance(getattr(err, "reason", None),
+                                                      TimeoutError)
