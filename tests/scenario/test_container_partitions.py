@@ -79,15 +79,15 @@ def test_partitions_of_different_node_shapes_are_refused_with_the_key(tmp_path):
 def test_qos_words_carry_every_limit_the_simulator_enforces():
     limited = QosConf("limited", priority=10, max_wall_s=90 * 60, max_jobs_pu=3,
                       max_submit_pu=5, grp_cpus=16)
-    assert qos_words(limited) == ["Priority=10", "MaxWall=90", "MaxJobsPU=3",
-                                  "MaxSubmitPU=5", "GrpTRES=cpu=16"]
+    assert qos_words(limited) == ["Priority=10", "MaxWall=90", "MaxJobsPerUser=3",
+                                  "MaxSubmitJobsPerUser=5", "GrpTRES=cpu=16"]
     assert qos_words(QosConf("plain")) == ["Priority=0"]
     assert qos_words(QosConf("short", max_wall_s=150)) == ["Priority=0", "MaxWall=2"]
 
 
 def test_the_tier_qos_scenarios_qos_is_the_one_rendered():
     assert [qos_words(q) for q in load_scenario(TIER_QOS).qos] == [
-        ["Priority=0", "MaxJobsPU=3"]]
+        ["Priority=0", "MaxJobsPerUser=3"]]
 
 
 def test_hostlists_and_unlimited_times():

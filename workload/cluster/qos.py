@@ -4,7 +4,6 @@ scenario's (``qos:`` with its limits, an account's ``qos:`` as its jobs' default
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -43,31 +42,34 @@ def apply_qos(cluster: Cluster, confs: Iterable[QosConf]) -> None:
 def default_qos(cluster: Cluster, account: str, users: Sequence[str], qos: str) -> None:
     """Jobs of ``account`` run under ``qos`` unless they name one: the account's and its
     users' associations may use it (and normal) and default to it. Returns once
-    slurmctld holds it for every user: a job submitted before would run under normal,
-    free of the QOS's limits."""
+    slurmctld gives it to a job of each user: a job submitted before would run under
+    normal, free of the QOS's limits."""
     words = [f"QOS={','.join(sorted({qos, 'normal'}))}", f"DefaultQOS={qos}"]
     _sacctmgr(cluster, ["modify", "account", "where", f"name={account}", "set", *words])
     for user in users:
         _sacctmgr(cluster, ["modify", "user", "where", f"name={user}", f"account={account}",
                             "set", *words])
-    wait_for(lambda: set(users) <= _defaulted(cluster, account, qos), 30,
-             f"slurmctld to learn account {account}'s default QOS {qos}")
+        _wait_for_qos(cluster, user, account, qos)
 
 
-def _defaulted(cluster: Cluster, account: str, qos: str) -> set[str]:
-    """Users of ``account`` whose association in slurmctld defaults to ``qos``."""
-    out = cluster.slurm(["scontrol", "-o", "show", "assoc_mgr", "flags=assoc",
-                         f"accounts={account}"])
-    return {m.group(1) for line in out.splitlines()
-            if (m := re.search(r"\bUserName=([^\s(]+)", line))
-            and re.search(rf"\bDefQOS={re.escape(qos)}\b", line)}
+def _wait_for_qos(cluster: Cluster, user: str, account: str, qos: str) -> None:
+    wait_for(lambda: probe_qos(cluster, user, account) == qos, 60,
+             f"slurmctld to give {user}'s jobs in account {account} QOS {qos}", interval=1.0)
 
 
-def grant_qos(cluster: Cluster, user: str, account: str, names: Iterable[str]) -> None:
-    """The QOS ``user`` may use in ``account`` (normal stays among them)."""
-    allowed = sorted(set(names) | {"normal"})
-    _sacctmgr(cluster, ["modify", "user", "where", f"name={user}", f"account={account}",
-                        "set", f"QOS={','.join(allowed)}"])
+def probe_qos(cluster: Cluster, user: str, account: str) -> str:
+    """The QOS slurmctld gives a job of ``user`` in ``account`` now, read from a held job
+    submitted and cancelled at once (Slurm 22.05's ``scontrol show assoc_mgr`` does not
+    show an association's QOS, and sacctmgr shows slurmdbd's, which slurmctld learns
+    later)."""
+    script = (f"id=$(runuser -u {user} -- sbatch --parsable -H -A {account} -J "
+              "wlgen-qos-probe -n1 -t1 -o /dev/null --wrap true) || exit 1; "
+              "squeue -h -j $id -o %q; scancel $id")
+    done = cluster.exec("ctld", ["sh", "-c", script], timeout=60)
+    if done.returncode != 0:
+        raise ClusterError(f"could not probe the QOS of {user} in {account}: "
+                           f"{done.stderr.decode(errors='replace').strip()[-200:]}")
+    return done.stdout.decode(errors="replace").strip()
 
 
 def _sacctmgr(cluster: Cluster, argv: list[str]) -> None:

@@ -34,14 +34,16 @@ def partition_line(conf: PartitionConf, nodes: str, *, default: bool) -> str:
 
 
 def qos_words(conf: QosConf) -> list[str]:
-    """sacctmgr's ``set`` words for one QOS (``sacctmgr add qos NAME WORDS...``)."""
+    """sacctmgr's ``set`` words for one QOS (``sacctmgr add qos NAME WORDS...``): the
+    long names sacctmgr's man page gives (its ``add qos`` refuses the column names
+    MaxJobsPU/MaxSubmitPU that ``show qos format=`` prints)."""
     words = [f"Priority={int(conf.priority)}"]
     if math.isfinite(conf.max_wall_s) and conf.max_wall_s:
         words.append(f"MaxWall={_minutes(conf.max_wall_s, math.floor)}")
     if conf.max_jobs_pu is not None:
-        words.append(f"MaxJobsPU={conf.max_jobs_pu}")
+        words.append(f"MaxJobsPerUser={conf.max_jobs_pu}")
     if conf.max_submit_pu is not None:
-        words.append(f"MaxSubmitPU={conf.max_submit_pu}")
+        words.append(f"MaxSubmitJobsPerUser={conf.max_submit_pu}")
     if conf.grp_cpus is not None:
         words.append(f"GrpTRES=cpu={conf.grp_cpus}")
     return words
