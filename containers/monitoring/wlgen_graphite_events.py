@@ -13,14 +13,28 @@ by one update per distinct tag string. What is stored is what
 
 A batch is all or nothing: a malformed event refuses the whole batch with 400 and the
 index of the first bad one (the client then sends the batch one by one, so only the bad
-event is refused). Reached as ``http://<graphite-web>/wlgen/events/``; the wlgen
-annotation sink uses it when it answers and falls back to ``/events/`` when it does not.
+event is refused). Malformed: not an object, no ``what`` string (at most 255
+characters), ``data`` not a string, ``when`` not a finite epoch within datetime's years,
+``tags`` neither an array of strings nor a string, ``key`` not a string. graphite-web's
+own view answers 500 to most of those, which a client retries for ever. A body that is
+not ``application/json`` is refused with 415, one longer than Django's
+DATA_UPLOAD_MAX_MEMORY_SIZE with 413 (the client halves its batches).
+
+Idempotent: an event may carry a ``key`` (the wlgen sink sends ``<run id>:<seq>``); an
+event whose key was saved before is skipped, not stored twice. A batch that took longer
+than the client's timeout was still committed here, and the client sends it again: the
+keys make that retry harmless. The keys live in a table of their own
+(``wlgen_event_key``), written in the same transaction as the events. Reached as
+``http://<graphite-web>/wlgen/events/``; the wlgen annotation sink uses it when it
+answers and falls back to ``/events/`` when it does not.
 """
 import json
+import math
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils.timezone import now
 from django.views.decorators.csrf import csrf_exempt
@@ -29,27 +43,66 @@ from graphite.util import epoch_to_dt
 from tagging.models import Tag, TaggedItem
 from tagging.utils import parse_tag_input
 
+LAST_EPOCH = 253402300799   # 9999-12-31 23:59:59 UTC, datetime's last second
+KEYS = "wlgen_event_key"
+
+
+def _when(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError('"when" must be a number (epoch seconds)')
+    if not math.isfinite(value) or not 0 <= value <= LAST_EPOCH:
+        raise ValueError(f'"when" must be an epoch between 0 and {LAST_EPOCH}')
+    return epoch_to_dt(value)
+
+
+def _tags(tags):
+    if tags is None or isinstance(tags, str):
+        return tags or ""
+    if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
+        return " ".join(tags)
+    raise ValueError('"tags" must be an array of strings or a space-separated string')
+
 
 def _row(event):
-    """(Event without its tags, its tag string) for one posted object; ValueError if bad."""
+    """(Event without its tags, its tag string, its key or None) for one posted object;
+    ValueError naming the rule it breaks."""
     if not isinstance(event, dict):
         raise ValueError("an event must be a JSON object")
-    tags = event.get("tags")
-    if isinstance(tags, list):
-        tags = " ".join(str(t) for t in tags)
-    elif tags is not None and not isinstance(tags, str):
-        raise ValueError('"tags" must be an array or space-separated string')
-    when = epoch_to_dt(float(event["when"])) if "when" in event else now()
+    what, data, key = event.get("what"), event.get("data", ""), event.get("key")
+    if not isinstance(what, str) or not what or len(what) > 255:
+        raise ValueError('"what" must be a string of 1 to 255 characters')
+    if not isinstance(data, str):
+        raise ValueError('"data" must be a string (JSON text, not an object)')
+    if key is not None and not isinstance(key, str):
+        raise ValueError('"key" must be a string')
+    tags = _tags(event.get("tags"))
+    when = _when(event["when"]) if "when" in event else now()
     # No tags yet: set here, TagField's post_save would update the tag links one query
     # at a time, which is what this view exists to avoid. The column is set afterwards.
-    row = Event(what=event.get("what"), when=when, data=event.get("data", ""))
-    return row, tags or ""
+    return Event(what=what, when=when, data=data), tags, key
+
+
+def _refusal(request):
+    """An answer refusing the request as a whole, or None."""
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    if request.content_type != "application/json":
+        return JsonResponse({"error": "Content-Type must be application/json"}, status=415)
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return JsonResponse({"error": "bad Content-Length"}, status=400)
+    if limit is not None and length > limit:
+        return JsonResponse({"error": f"body over {limit} bytes"}, status=413)
+    return None
 
 
 @csrf_exempt
 def post_events(request):
-    if request.method != "POST":
-        return HttpResponse(status=405)
+    refused = _refusal(request)
+    if refused is not None:
+        return refused
     try:
         events = json.loads(request.body)
     except ValueError as err:
@@ -60,19 +113,35 @@ def post_events(request):
     for index, event in enumerate(events):
         try:
             rows.append(_row(event))
-        except (ValueError, TypeError, KeyError) as err:
+        except (ValueError, TypeError, OverflowError) as err:
             return JsonResponse({"error": str(err), "index": index}, status=400)
     with transaction.atomic():
-        ctype = ContentType.objects.get_for_model(Event)
-        tags, links, by_text = {}, [], defaultdict(list)
-        for row, text in rows:
-            row.save()
-            by_text[text].append(row.pk)
-            for name in parse_tag_input(text):
-                if name not in tags:
-                    tags[name] = Tag.objects.get_or_create(name=name)[0]
-                links.append(TaggedItem(tag=tags[name], content_type=ctype, object_id=row.pk))
-        TaggedItem.objects.bulk_create(links)
-        for text, pks in by_text.items():   # a run's events share a few tag strings
-            Event.objects.filter(pk__in=pks).update(tags=text)
-    return JsonResponse({"saved": len(rows)})
+        saved = _save([row for row in rows if _first_time(row[2])])
+    return JsonResponse({"saved": saved, "duplicates": len(rows) - saved})
+
+
+def _first_time(key):
+    """True when ``key`` (None: no key) was never saved; records it (same transaction)."""
+    if key is None:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {KEYS} (key TEXT PRIMARY KEY)")
+        cursor.execute(f"INSERT OR IGNORE INTO {KEYS} (key) VALUES (%s)", [key])
+        return cursor.rowcount == 1
+
+
+def _save(rows):
+    """Insert the events, their tags and tag links in bulk; how many were saved."""
+    ctype = ContentType.objects.get_for_model(Event)
+    tags, links, by_text = {}, [], defaultdict(list)
+    for row, text, _ in rows:
+        row.save()
+        by_text[text].append(row.pk)
+        for name in parse_tag_input(text):
+            if name not in tags:
+                tags[name] = Tag.objects.get_or_create(name=name)[0]
+            links.append(TaggedItem(tag=tags[name], content_type=ctype, object_id=row.pk))
+    TaggedItem.objects.bulk_create(links)
+    for text, pks in by_text.items():   # a run's events share a few tag strings
+        Event.objects.filter(pk__in=pks).update(tags=text)
+    return len(rows)
