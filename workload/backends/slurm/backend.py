@@ -20,6 +20,8 @@ import simpy
 
 from workload.backends.base import Backend, ClusterInfo, Emit
 from workload.backends.slurm import pack
+from workload.backends.slurm.cancel import GIVE_UP_S as CANCEL_GIVE_UP_S
+from workload.backends.slurm.cancel import cancel_retrying
 from workload.backends.slurm.client import ClientFailure, SlurmClient, User
 from workload.backends.slurm.command import impossible
 from workload.backends.slurm.contact import DEFAULT_TIMEOUT_S, Contact
@@ -76,11 +78,17 @@ class SlurmBackend(Backend):
         self.closing = False
         self.stopping = False      # cancel() was called: the run stops, nothing more goes
         self.patience = Patience(base.give_up_s, base.sleep, base.clock, self._stop_reason)
+        # Cancels go on while the run stops (that is when most are sent): only a lost
+        # controller ends their retries early.
+        self.cancel_patience = Patience(min(base.give_up_s, CANCEL_GIVE_UP_S), base.sleep,
+                                        base.clock, self._lost_reason)
         self.lag = Lag(say)
         self.lock = threading.Lock()
         self.tracker = Tracker()
         self.parents = Parents()   # dependencies: source ids -> Slurm ids (depends.py)
         self.cancelled: set[int] = set()
+        self.released: dict[int, float] = {}   # seq -> when a held job was released
+        self.unsent: set[int] = set()   # released after the run stopped: never submitted
         self.info: ClusterInfo | None = None
         self.pool: SubmitPool | None = None
         self.watcher: Watcher | None = None
@@ -91,10 +99,11 @@ class SlurmBackend(Backend):
         self.prefix = run_prefix(self.run_id)
         self.pool = SubmitPool(self._submit_group, self.workers,
                                key=self._shape if self.arrays else None,
-                               max_group=pack.MAX_TASKS)
+                               max_group=pack.MAX_TASKS, failed=self._failed_group)
         self.paced = PacedQueries(self.client, self.pool.backlog)   # see paced.py
         self.watcher = Watcher(self.paced, self.tracker, self.lock, self.prefix,
-                               self._noted, self.contact)
+                               self._noted, self.contact, patience=self.cancel_patience,
+                               say=self.lag.say)
         self.watcher.start()
 
     def describe(self) -> ClusterInfo:
@@ -117,7 +126,7 @@ class SlurmBackend(Backend):
     def cancel(self, seqs: Iterable[int]) -> None:
         """Cancel these jobs: a run cancels only as it stops (--cancel-on-exit), so from
         here on nothing more is submitted (what is queued or held stays unsubmitted,
-        named as unaccounted) and close() cancels whatever a worker had in flight."""
+        named by ``unsubmitted``) and close() cancels whatever a worker had in flight."""
         wanted = set(seqs)
         self.cancelled |= wanted
         self.stopping = True
@@ -126,10 +135,27 @@ class SlurmBackend(Backend):
             self.pool.abandon()
         with self.lock:
             ids = [job for seq, job in self.tracker.unfinished().items() if seq in wanted]
+        if ids:
+            self._cancel_now(ids)
+
+    def _cancel_now(self, ids: list[str]) -> None:
+        """Cancel ``ids`` through a busy or unreachable controller (the one retry loop);
+        when that fails, say which jobs may still be in Slurm's queue (the watcher still
+        reports each end it sees, cancelled or not)."""
         try:
-            self.client.cancel(ids)
-        except ClientFailure:
-            pass   # the watcher still reports each job's end, cancelled or not
+            cancel_retrying(self.client, ids, self.cancel_patience,
+                            f"cancelling {len(ids)} job(s)")
+        except BackendError as error:
+            self.lag.say(f"wlgen: could not cancel job(s) {' '.join(ids[:20])}"
+                         f"{' ...' if len(ids) > 20 else ''} on {self.cluster_name}: {error}; "
+                         f"they may still be in its queue")
+
+    def unsubmitted(self) -> list[int]:
+        """Jobs handed to ``submit`` that never reached Slurm: held for a parent, queued
+        for a worker or released after the run stopped (the run names them as never
+        submitted, not as unaccounted)."""
+        pool = self.pool.never_sent() if self.pool is not None else set()
+        return sorted(self.unsent | pool | set(self.parents.held_seqs()))
 
     def failure(self) -> BackendError | None:
         return self.contact.lost
@@ -167,13 +193,14 @@ class SlurmBackend(Backend):
     # -- submitting ----------------------------------------------------------------------
     def _submit_group(self, specs: list[JobSpec], intended: float) -> None:
         """Submit jobs of one shape due at one instant (or already late, see pool.py): one
-        request, an array when several."""
+        request, an array when several. Each job's lateness counts from its own
+        intended time (``_intended``): the group may hold late jobs of several instants."""
+        specs = self._sendable(specs)
+        if not specs:
+            return
         began = time.time()
-        late = began - intended   # the first job's: the earliest of a caught-up group
-        # Each job's own lateness, when the group is late jobs of several instants (the
-        # pool puts later ones behind): a group of one instant shares the first's.
-        lates = ([began - (self.epoch + spec.submit_s) for spec in specs]
-                 if specs[-1].submit_s != specs[0].submit_s else [late] * len(specs))
+        lates = [began - self._intended(spec) for spec in specs]
+        late = max(lates)   # the earliest job's, as the pool's ``intended`` was
         assert self.pool is not None
         self.lag.note(late, self.pool.backlog())
         try:
@@ -183,8 +210,7 @@ class SlurmBackend(Backend):
             job_id = self._sbatch(request, user)
         except Split:
             self.pool.pause_catch_up(CATCH_UP_PAUSE_S)
-            for spec in specs:
-                self._submit_group([spec], self.epoch + spec.submit_s)
+            self._one_by_one(specs)
             return
         except (InputError, BackendError) as error:
             if self.contact.lost is None:   # else: unfinished, named in accounting.json
@@ -202,11 +228,59 @@ class SlurmBackend(Backend):
         self._resolved(specs, [job_id] if len(specs) == 1 else
                        [pack.task_id(job_id, i) for i in range(len(specs))])
 
+    def _one_by_one(self, specs: list[JobSpec]) -> None:
+        for spec in specs:
+            self._submit_group([spec], self._intended(spec))
+
+    def _sendable(self, specs: list[JobSpec]) -> list[JobSpec]:
+        """``specs`` as they may go now. Their ``--dependency`` is rendered at send time
+        (a parent that ended while they waited for a worker is judged by wlgen, never
+        named to a Slurm that may have purged it): those a parent's end now rules out
+        end here; a group whose jobs no longer share one ``--dependency`` goes one by
+        one (an array has one)."""
+        if not specs[0].depends:
+            return specs   # the group's key holds its dependency: none has one
+        doomed = [spec for spec in specs if self.parents.doomed(spec)]
+        for spec in doomed:
+            for child in self._end_never(spec):
+                self._go(child)
+        gone = {spec.seq for spec in doomed}
+        specs = [spec for spec in specs if spec.seq not in gone]
+        if len({self.parents.expression(spec) for spec in specs}) > 1:
+            self._one_by_one(specs)
+            return []
+        return specs
+
+    def _intended(self, spec: JobSpec) -> float:
+        """When ``spec`` was meant to be submitted: its time in the workload, or when it
+        was released, for a job held until its parents had Slurm ids (its wait for them
+        is not submit lateness)."""
+        return self.released.get(spec.seq, self.epoch + spec.submit_s)
+
+    def _failed_group(self, specs: list[JobSpec], intended: float, error: Exception) -> None:
+        """A submit raised what no rule expects (a bug, not Slurm's answer): its jobs end
+        REJECTED with the error's words (said on stderr too), their held children are
+        decided, and the pool's worker lives on for the groups behind it. A job already
+        tracked (accepted by Slurm) is left to the watcher."""
+        why = f"wlgen could not submit it: {type(error).__name__}: {error}"
+        self.lag.say(f"wlgen: {len(specs)} job(s) (seq {specs[0].seq}...) failed to "
+                     f"submit: {why}")
+        with self.lock:
+            tracked = self.tracker.tracks
+            specs = [spec for spec in specs if spec.seq not in tracked]
+        now = time.time()
+        for spec in specs:
+            self._reject(spec, why, 0.0, now - self._intended(spec))
+        self._resolved(specs, [None] * len(specs))
+
     def _resolved(self, specs: list[JobSpec], job_ids: list[str | None]) -> None:
-        """These jobs have Slurm ids (None: refused): the jobs held for them go now."""
+        """These jobs have Slurm ids (None: refused): the jobs held for them go now,
+        their intended submit time the moment they are released."""
         assert self.pool is not None
         for spec, job_id in zip(specs, job_ids):
+            self.released.pop(spec.seq, None)
             for child in self.parents.resolved(spec, job_id):
+                self.released[child.seq] = max(time.time(), self.epoch + child.submit_s)
                 self._go(child)
 
     def _go(self, first: JobSpec) -> None:
@@ -215,19 +289,26 @@ class SlurmBackend(Backend):
         its own held children are decided in turn: a loop, as chains may be long)."""
         assert self.pool is not None
         if self.closing or self.stopping:
-            return   # the run is over: held, never submitted (unaccounted, by seq)
+            self.unsent.add(first.seq)   # the run is over: never submitted
+            return
         todo = [first]
         while todo:
             spec = todo.pop(0)
-            if not self.parents.doomed(spec):
-                self.pool.put(spec, self.epoch + spec.submit_s)
-                continue
-            now = time.time()
-            common: dict[str, Any] = dict(user=spec.user, partition=spec.partition or "",
-                                          procs=spec.procs)
-            self.emit(Event(SUBMIT, now, spec.seq, "", PENDING, **common))
-            self.emit(Event(END, now, spec.seq, "", CANCELLED, reason=NEVER, **common))
-            todo += self.parents.resolved(spec, None, CANCELLED)
+            if self.parents.doomed(spec):
+                todo += self._end_never(spec)
+            else:
+                self.pool.put(spec, self._intended(spec))
+
+    def _end_never(self, spec: JobSpec) -> list[JobSpec]:
+        """End ``spec`` CANCELLED DependencyNeverSatisfied without sending it; the held
+        jobs this decides."""
+        now = time.time()
+        common: dict[str, Any] = dict(user=spec.user, partition=spec.partition or "",
+                                      procs=spec.procs)
+        self.emit(Event(SUBMIT, now, spec.seq, "", PENDING, **common))
+        self.emit(Event(END, now, spec.seq, "", CANCELLED, reason=NEVER, **common))
+        self.released.pop(spec.seq, None)
+        return self.parents.resolved(spec, None, CANCELLED)
 
     def _noted(self, event: Event) -> None:
         """The watcher's events, each end noted for the children still to come."""
@@ -313,9 +394,11 @@ class SlurmBackend(Backend):
             self.contact.missed(str(failure))
 
     def _stop_reason(self) -> str | None:
-        if self.contact.lost is not None:
-            return str(self.contact.lost)
-        return "the run is stopping" if self.closing or self.stopping else None
+        return self._lost_reason() or (
+            "the run is stopping" if self.closing or self.stopping else None)
+
+    def _lost_reason(self) -> str | None:
+        return str(self.contact.lost) if self.contact.lost is not None else None
 
     def _reject(self, spec: JobSpec, why: str, latency: float, late: float) -> None:
         now = time.time()

@@ -54,9 +54,18 @@ class CliClient:
             raise ClientFailure(str(error), REJECT) from None
 
     def cancel(self, job_ids: Sequence[str]) -> None:
-        # Not checked: scancel exits 1 for jobs that ended meanwhile, which is fine here.
+        """scancel in chunks. A job that ended meanwhile, or was purged since, is no
+        failure: scancel says nothing and exits 0 (22.05-26.05). Anything else it says
+        with a non-zero exit (denied: 210, no controller: 8, on 24.11) is ClientFailure,
+        after the other chunks were sent."""
+        failures = []
         for i in range(0, len(job_ids), CANCEL_CHUNK):
-            self._run(["scancel", *job_ids[i:i + CANCEL_CHUNK]], timeout=QUERY_TIMEOUT_S)
+            done = self._run(["scancel", *job_ids[i:i + CANCEL_CHUNK]],
+                             timeout=QUERY_TIMEOUT_S)
+            if done.rc != 0:
+                failures.append(done.err.strip()[-300:] or f"scancel exited {done.rc}")
+        if failures:
+            raise ClientFailure("; ".join(failures))
 
     def queue(self, name: str | None = None) -> list[JobRecord]:
         if name is None and self.gpus_seen:

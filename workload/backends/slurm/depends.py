@@ -59,8 +59,6 @@ class Parents:
         self.held: dict[int, tuple[JobSpec, set[int]]] = {}   # seq -> (spec, parents due)
         self.children: dict[int, list[int]] = {}    # source id -> seqs of held jobs
         self.parents: dict[int, tuple[int, ...]] = {}   # seq -> parents it counts
-        self.expressions: dict[int, str] = {}       # seq -> --dependency ("" for none)
-        self.never: set[int] = set()                # seqs whose dependency cannot be met
 
     def admit(self, spec: JobSpec) -> bool:
         """Note ``spec`` as submitted; True when it may go now (see ``doomed``), False
@@ -76,7 +74,6 @@ class Parents:
             self.parents[spec.seq] = counted
             due = {t for t in counted if self._due(t)}
             if not due:
-                self._settle(spec)
                 return True
             self.held[spec.seq] = (spec, due)
             for parent in due:
@@ -88,9 +85,12 @@ class Parents:
         """``spec`` has Slurm id ``job_id``; or, without one, it ended in ``state`` before
         Slurm saw it (``doomed``), or was refused (no state: it never ran). The held
         jobs that no longer wait for any parent, in the order they were held."""
-        if spec.source_id is None:
-            return []
+        if spec.source_id is None and not spec.depends:
+            return []   # a storm's job: nothing to note (no lock taken per job)
         with self.lock:
+            self.parents.pop(spec.seq, None)   # sent or decided: never rendered again
+            if spec.source_id is None:
+                return []
             if job_id is not None:
                 self.ids[spec.source_id] = job_id
             elif state is not None:
@@ -103,7 +103,6 @@ class Parents:
                 due.discard(spec.source_id)
                 if not due:
                     del self.held[seq]
-                    self._settle(child)
                     ready.append(child)
             return ready
 
@@ -115,33 +114,45 @@ class Parents:
                 self.states[source] = state
 
     def doomed(self, spec: JobSpec) -> bool:
-        """True when a parent's end already rules the job out (never submit it)."""
-        with self.lock:
-            return spec.seq in self.never
+        """True when the parents' ends now rule the job out (never submit it)."""
+        return self.render(spec)[1]
 
     def expression(self, spec: JobSpec) -> str | None:
-        """The ``--dependency`` value of an admitted, not held job ("" when no parent is
-        left to wait for); None for a job without dependencies."""
+        """The ``--dependency`` value of an admitted, not held job as the parents stand
+        now ("" when no parent is left to wait for); None for a job without dependencies."""
+        return self.render(spec)[0]
+
+    def render(self, spec: JobSpec) -> tuple[str | None, bool]:
+        """(``--dependency``, doomed) of an admitted, not held job, from its parents'
+        Slurm ids and ends as they are now: asked again when sbatch runs, so a parent
+        that ended while the job waited for a worker is judged here, never named to a
+        Slurm that may have purged it (see the module docstring)."""
         if not spec.depends:
-            return None
+            return None, False
         with self.lock:
-            return self.expressions[spec.seq]
+            return self._render(spec)
 
     def waiting(self) -> int:
         """Jobs held for their parents now."""
         with self.lock:
             return len(self.held)
 
+    def held_seqs(self) -> list[int]:
+        """The jobs held for their parents now (when the run stops: never submitted)."""
+        with self.lock:
+            return sorted(self.held)
+
     def _due(self, parent: int) -> bool:
         """``parent`` has neither an id nor an end yet (lock held)."""
         return (self.ids[parent] is None and parent not in self.refused
                 and parent not in self.states)
 
-    def _settle(self, spec: JobSpec) -> None:
-        """``spec``'s ``--dependency``: each kind with its parents' Slurm ids; a parent
-        already ended is judged here (see the module docstring). Lock held."""
+    def _render(self, spec: JobSpec) -> tuple[str, bool]:
+        """``render`` with the lock held: each kind with its parents' Slurm ids, a parent
+        already ended judged by its end (met: left out; cannot be met: doomed)."""
         counted = set(self.parents[spec.seq])
         kinds: dict[str, list[str]] = {}
+        met = unmet = 0
         for kind, targets in spec.depends:
             # An unknown kind goes as it is: the request refuses it (REJECTED, saying why).
             slurm = kinds.setdefault(_AS_SLURM.get(kind, kind), [])
@@ -153,8 +164,15 @@ class Parents:
                     job_id = self.ids[target]
                     if job_id is not None and job_id not in slurm:
                         slurm.append(job_id)
-                elif ((kind == "afterok" and state != COMPLETED)
-                      or (kind == "afternotok" and state == COMPLETED)):
-                    self.never.add(spec.seq)
-        self.expressions[spec.seq] = ",".join(f"{kind}:{':'.join(ids)}"
-                                              for kind, ids in kinds.items() if ids)
+                elif _fails(kind, state):
+                    unmet += 1
+                else:
+                    met += 1
+        return ",".join(f"{kind}:{':'.join(ids)}" for kind, ids in kinds.items() if ids), \
+            bool(unmet)
+
+
+def _fails(kind: str, state: str) -> bool:
+    """True when a parent that ended in ``state`` can never meet ``kind``."""
+    return ((kind == "afterok" and state != COMPLETED)
+            or (kind == "afternotok" and state == COMPLETED))

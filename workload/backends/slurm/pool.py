@@ -21,6 +21,9 @@ from workload.errors import InputError
 from workload.spec import JobSpec
 
 Work = Callable[[list[JobSpec], float], None]
+#: What a worker does with a group whose ``work`` raised unexpectedly (a bug, never
+#: Slurm's answer): the jobs must still end somewhere, and the worker lives on.
+Failed = Callable[[list[JobSpec], float, Exception], None]
 Key = Callable[[JobSpec], Hashable]
 Group = tuple[list[JobSpec], float, Hashable]   # (specs, intended instant, their key)
 CATCH_UP_SCAN = 256   # queued groups a worker looks through for late mates (bounded work)
@@ -36,8 +39,10 @@ class SubmitPool:
     one. ``intended`` is the first (earliest) job's instant; ``clock`` is wall time."""
 
     def __init__(self, work: Work, workers: int = 8, *, key: Key | None = None,
-                 max_group: int = 1, clock: Callable[[], float] = time.time) -> None:
+                 max_group: int = 1, clock: Callable[[], float] = time.time,
+                 failed: Failed | None = None) -> None:
         self.work, self.workers, self.clock = work, workers, clock
+        self.failed = failed
         self.catch_up_from = float("-inf")   # wall time from which late groups pack again
         self.key, self.max_group = key, max(1, max_group) if key else 1
         self.items: deque[Group | None] = deque()   # None: the stop marker, one per worker
@@ -47,6 +52,7 @@ class SubmitPool:
         self.mutex = threading.Lock()
         self.ready = threading.Condition(self.mutex)
         self.dropped: set[int] = set()
+        self.unsent: set[int] = set()   # seqs put and never handed to ``work`` (see ``never_sent``)
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self._loop, daemon=True,
                                          name=f"wlgen-submit-{i}") for i in range(workers)]
@@ -102,11 +108,21 @@ class SubmitPool:
             self.dropped |= seqs
 
     def abandon(self) -> None:
-        """Forget what is still queued (the run is over: nothing more is submitted)."""
+        """Forget what is still queued (the run is over: nothing more is submitted); the
+        jobs forgotten are named by ``never_sent``."""
         with self.mutex:
+            forgotten = [s.seq for item in self.items if item is not None for s in item[0]]
             self.items.clear()
             self.open.clear()
             self.queued = 0
+        with self.lock:
+            self.unsent.update(forgotten)
+
+    def never_sent(self) -> set[int]:
+        """The jobs put here that no worker submitted: forgotten by ``abandon`` or
+        ``drop``ped while queued (a run counts them as never submitted)."""
+        with self.lock:
+            return set(self.unsent)
 
     def _take(self) -> Group | None:
         """The next group to submit (None: stop), waiting for one."""
@@ -149,9 +165,21 @@ class SubmitPool:
         while (item := self._take()) is not None:
             group, intended, _ = item
             with self.lock:
+                self.unsent.update(s.seq for s in group if s.seq in self.dropped)
                 group = [s for s in group if s.seq not in self.dropped]
             if group:
-                self.work(group, intended)
+                self._work(group, intended)
+
+    def _work(self, group: list[JobSpec], intended: float) -> None:
+        """``work`` the group; an exception it lets through (a bug) goes to ``failed``
+        with the group instead of ending this thread, which would strand every group
+        queued behind it."""
+        try:
+            self.work(group, intended)
+        except Exception as error:   # noqa: BLE001 (handed on with the jobs, never dropped)
+            if self.failed is None:
+                raise
+            self.failed(group, intended, error)
 
     def stop(self, timeout: float = 30) -> None:
         """Finish what is queued, then end the threads."""

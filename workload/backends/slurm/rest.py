@@ -25,7 +25,7 @@ from workload.backends.slurm.restapi import (Api, job_description, parse_db_jobs
                                              parse_default_partition, parse_jobs, parse_nodes,
                                              parse_release, parse_submit, pick_api)
 from workload.backends.slurm.restclient import RestClient, RestFailure, token_user
-from workload.backends.slurm.retry import REJECT
+from workload.backends.slurm.retry import REJECT, RETRY, classify
 from workload.cluster.config import JOBS_PATH
 from workload.errors import BackendError, InputError
 
@@ -104,11 +104,26 @@ class RestSlurmClient:
         return job_id
 
     def cancel(self, job_ids: Sequence[str]) -> None:
+        """DELETE each job; one that already ended (or was purged since) is no failure,
+        any other answer raises ClientFailure naming the jobs (RETRY when slurmrestd or
+        slurmctld did not answer, REJECT when Slurm said no)."""
+        failed: list[tuple[str, str, str]] = []
         for job_id in job_ids:
             try:
-                self.http.call("DELETE", self.api.job(job_id))
-            except (RestFailure, ValueError):
-                pass   # e.g. it ended meanwhile, as scancel; the watcher sees every end
+                failed += [(job_id, *f) for f in cancel_failures(
+                    self.http.call("DELETE", self.api.job(job_id)))]
+            except RestFailure as error:
+                errors = _errors(error.doc)
+                if errors:   # Slurm's words (22.05 answers 500 with them)
+                    failed += [(job_id, *f) for f in cancel_failures(error.doc)]
+                else:        # no answer of Slurm's: refused, reset, timed out, token
+                    failed.append((job_id, str(error),
+                                   REJECT if error.auth else classify(str(error))))
+        if failed:
+            verdict = REJECT if all(v == REJECT for _, _, v in failed) else RETRY
+            words = "; ".join(f"job {job}: {text}" for job, text, _ in failed[:5])
+            raise ClientFailure(f"slurmrestd at {self.http.url}: cancelling {words}"
+                                f"{' ...' if len(failed) > 5 else ''}", verdict)
 
     def queue(self, name: str | None = None) -> list[JobRecord]:
         records = parse_jobs(self._call("GET", self.api.slurm("jobs")))
@@ -147,6 +162,50 @@ class RestSlurmClient:
             return self.http.call(method, path, body, user=user, query=query)
         except RestFailure as error:
             raise ClientFailure(f"slurmrestd at {self.http.url}: {error}") from None
+
+
+#: Slurm's codes for a job that has already ended: ESLURM_ALREADY_DONE ("Job/step already
+#: completing or completed") and ESLURM_INVALID_JOB_ID (purged MinJobAge after its end).
+ENDED_CODES = frozenset({2017, 2021})
+#: Slurm's own errors (ESLURM_*) start here; below are system errors of the request
+#: itself (24.11 answers a DELETE with slurmctld down as 500, error 1 "Operation not
+#: permitted" from slurm_kill_jobs()), which a later try may not meet.
+ESLURM = 2000
+
+
+def cancel_failures(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(Slurm's words, RETRY or REJECT) of each failure a DELETE job answer reports. A
+    job that has already ended is no failure."""
+    return [(words or f"error {code}", REJECT if code >= ESLURM else RETRY)
+            for code, words in _errors(doc) if code not in ENDED_CODES]
+
+
+def _errors(doc: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """(code, words) of the errors in an answer: per job in ``status`` (v0.0.40+, with
+    HTTP 200) and in ``errors`` (v0.0.38 answers 500 with them); code 0 is none."""
+    out = []
+    for item in _dicts(doc.get("status")):
+        error = item.get("error")
+        if isinstance(error, dict):
+            out.append((_code(error.get("code")),
+                        str(error.get("message") or error.get("string") or "")))
+    for error in _dicts(doc.get("errors")):
+        out.append((_code(error.get("error_number")),
+                    str(error.get("description") or error.get("error") or "")))
+    return [(code, words) for code, words in out if code]
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _code(value: object) -> int:
+    if value is None:
+        return 0
+    try:
+        return int(value)   # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 1   # unreadable: a failure all the same, one worth trying again
 
 
 def connect(client: RestClient) -> tuple[Api, bool, str | None]:

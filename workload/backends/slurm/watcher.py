@@ -11,17 +11,22 @@ failure is reported to the Contact, which decides when the controller is lost.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import time
 from collections.abc import Callable
 
+from workload.backends.slurm.cancel import GIVE_UP_S, cancel_retrying
 from workload.backends.slurm.client import ClientFailure, SlurmClient
 from workload.backends.slurm.contact import Contact
 from workload.backends.slurm.depends import NEVER
+from workload.backends.slurm.lag import to_stderr
 from workload.backends.slurm.parse import JobRecord
+from workload.backends.slurm.retry import Patience
 from workload.backends.slurm.tracker import Tracker
-from workload.event import PENDING, Event
+from workload.errors import BackendError
+from workload.event import CANCELLED, PENDING, Event
 
 MIN_INTERVAL_S, MAX_INTERVAL_S = 0.25, 3.0
 HELD_AFTER_LAUNCH_FAILURE = "launch failed requeued held"   # squeue's reason, 22.05+
@@ -33,13 +38,18 @@ class Watcher:
     through ``emit``."""
 
     def __init__(self, client: SlurmClient, tracker: Tracker, lock: threading.Lock,
-                 prefix: str, emit: Callable[[Event], None], contact: Contact) -> None:
+                 prefix: str, emit: Callable[[Event], None], contact: Contact, *,
+                 patience: Patience | None = None,
+                 say: Callable[[str], None] = to_stderr) -> None:
         self.client, self.tracker, self.lock = client, tracker, lock
-        self.prefix, self.emit, self.contact = prefix, emit, contact
+        self.prefix, self.emit, self.contact, self.say = prefix, emit, contact, say
         self.stopping = threading.Event()
+        given = patience or Patience(GIVE_UP_S)
+        # Cancels are tried again (retry.py) until then, or until the run stops.
+        self.patience = Patience(given.give_up_s, given.sleep, given.clock, self._stop_reason)
         self.polls = self.errors = 0
         self.last_error = ""
-        self.changed = self.released = self.cancelled = self.never = 0
+        self.changed = self.released = self.cancelled = self.never = self.abandoned = 0
         self.thread = threading.Thread(target=self._loop, daemon=True, name="wlgen-watcher")
 
     def start(self) -> None:
@@ -113,9 +123,39 @@ class Watcher:
         """Cancel the run's jobs whose dependency can never be met, as slurmctld does with
         ``kill_invalid_depend`` (the container cluster does not set it, a site may not):
         left pending, the run would never end. They end CANCELLED, with that reason
-        (squeue keeps it), as the simulator ends them."""
-        self.never += self._pending_act(records, expected, lambda r: r.reason == NEVER,
-                                        self.client.cancel)
+        (squeue keeps it), as the simulator ends them.
+
+        A cancel Slurm refuses, or that gets no answer for the patience's give-up time,
+        does not keep the run waiting: the jobs end in the run's record CANCELLED with
+        the reason and why they are still pending in Slurm, said on stderr too."""
+        ours = set(expected.values())
+        stuck = [r for r in records if r.job_id in ours and r.state == PENDING
+                 and r.reason == NEVER]
+        if not stuck:
+            return
+        try:
+            cancel_retrying(self.client, [r.job_id for r in stuck], self.patience,
+                            f"cancelling {len(stuck)} job(s) pending {NEVER}")
+        except BackendError as error:
+            if self._stop_reason() is None:   # else: unfinished, named as the run stops
+                self._abandon(stuck, expected, str(error))
+            return
+        self.never += len(stuck)
+
+    def _abandon(self, stuck: list[JobRecord], expected: dict[int, str], why: str) -> None:
+        """End ``stuck`` (pending, never to start) in the run's record: wlgen could not
+        cancel them, and waits for them no longer."""
+        self.last_error = why[-300:]
+        self.abandoned += len(stuck)
+        ids = " ".join(r.job_id for r in stuck)
+        self.say(f"wlgen: job(s) {ids} can never start ({NEVER}) and could not be "
+                 f"cancelled: {why}; the run stops waiting for them (still pending in "
+                 f"Slurm: scancel {ids})")
+        now = time.time()
+        ended = [dataclasses.replace(r, state=CANCELLED, end=now,
+                                     reason=f"{NEVER} (not cancelled: {why})"[:300])
+                 for r in stuck]
+        self._apply(ended, expected)
 
     def _pending_act(self, records: list[JobRecord], expected: dict[int, str],
                      which: Callable[[JobRecord], bool],
@@ -133,6 +173,11 @@ class Watcher:
             self.last_error = str(error)
             return 0
         return len(ids)
+
+    def _stop_reason(self) -> str | None:
+        if self.contact.lost is not None:
+            return str(self.contact.lost)
+        return "the run is stopping" if self.stopping.is_set() else None
 
     def _query(self, query: Callable[[], list[JobRecord]]) -> list[JobRecord] | None:
         """Records, or None when the query failed (slurmctld down: try next poll)."""
