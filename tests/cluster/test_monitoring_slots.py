@@ -5,17 +5,21 @@ real cluster whose collector, started at 1 s, leaves a point in every 1 s slot."
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from workload.cluster import Cluster, ClusterSpec
 from workload.cluster.collect import background, schema
 from workload.cluster.collect.collector import monitor, prefix
+from workload.cluster.proc import failure
+from workload.errors import ClusterError
 
 from tests.clusters import per_run_name, session_cluster
 from workload.testing.require import require
@@ -35,6 +39,45 @@ def test_another_interval_rewrites_only_the_cluster_rule() -> None:
     assert one.replace("1s:86400", "5s:86400") == text   # [default] and comments kept
     with pytest.raises(ValueError, match="wlgen_cluster"):
         schema.with_retention("[default]\npattern = .*\nretentions = 1s:1d\n", 1)
+
+
+class Graphite(Cluster):
+    """A cluster seen through its graphite container at the exec seam: the storage
+    schemas file it holds, and whisper-auto-resize failing (exit 1, a permission error's
+    last line) until ``resizes`` is set."""
+
+    def __init__(self, schemas: str) -> None:
+        super().__init__(ClusterSpec(name="wlgen-fake", nodes=1, monitoring=True))
+        self.schemas, self.resizes = schemas, False
+
+    def exec(self, host: str, argv: Sequence[str], **kwargs: Any
+             ) -> subprocess.CompletedProcess:
+        assert host == "graphite", host
+        argv = list(argv)
+        done = subprocess.CompletedProcess(argv, 0, b"", b"")
+        if argv == ["cat", schema.SCHEMAS]:
+            done.stdout = self.schemas.encode()
+        elif argv[0] == "sh":   # cat > new && mv new SCHEMAS
+            self.schemas = kwargs["input"].decode()
+        elif argv[0] == "whisper-auto-resize" and not self.resizes:
+            done = subprocess.CompletedProcess(argv, 1, b"", RESIZE_DENIED)
+            raise failure(argv, done)
+        return done
+
+
+RESIZE_DENIED = (b"PermissionError: [Errno 13] Permission denied: '/var/lib/graphite/whisper/"
+                 b"wlgen/cluster/wlgen-fake/collector/duration_ms.wsp'\n")
+
+
+def test_a_failed_resize_puts_the_rule_back_so_the_next_start_resizes() -> None:
+    graphite = Graphite(SHIPPED.read_text())
+    with pytest.raises(ClusterError, match=r"not resized to 1s:86400, so the rule was put "
+                                           r"back to 5s:86400: .*Permission denied"):
+        schema.match(graphite, 1)
+    assert graphite.schemas == SHIPPED.read_text()   # as it was: the rule and the series
+    graphite.resizes = True
+    assert "1 s slots now (5s:86400 -> 1s:86400)" in (schema.match(graphite, 1) or "")
+    assert schema.current(graphite.schemas) == "1s:86400"
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from workload.cluster.cluster import Cluster
+from workload.errors import ClusterError
 
 SCHEMAS = "/etc/wlgen/storage-schemas.conf"   # in the monitoring image
 WHISPER = "/var/lib/graphite/whisper"
@@ -57,17 +58,36 @@ def with_retention(schemas: str, interval_s: float) -> str:
 def match(cluster: Cluster, interval_s: float) -> str | None:
     """Make ``cluster``'s carbon keep its layers in slots of ``interval_s``; a line to
     say when it changed something, None when the slots were already so.
-    ClusterError when the graphite container does not answer."""
+
+    The rule and the series change together: when the resize fails, the rule is put
+    back (else the next start would find the rule already so and never resize), and
+    the ClusterError says so; also when the graphite container does not answer."""
     text = cluster.exec(HOST, ["cat", SCHEMAS], timeout=30, check=True).stdout.decode()
     wanted = retention(interval_s)
     was = current(text)
     if was == wanted:
         return None
-    cluster.exec(HOST, ["sh", "-c", f"cat > {SCHEMAS}.new && mv {SCHEMAS}.new {SCHEMAS}"],
-                 input=with_retention(text, interval_s).encode(), timeout=30, check=True)
-    resize(cluster)
+    _write(cluster, with_retention(text, interval_s))
+    try:
+        resize(cluster)
+    except ClusterError as err:
+        try:
+            _write(cluster, text)
+        except ClusterError as again:
+            raise ClusterError(
+                f"the series were not resized to {wanted} ({err}) and the rule could not "
+                f"be put back to {was} ({again}): new series get {wanted}, the old keep "
+                f"{was}") from None
+        raise ClusterError(f"the series were not resized to {wanted}, so the rule was put "
+                           f"back to {was}: {err}") from None
     return (f"carbon keeps wlgen.cluster.* in {slot_s(interval_s)} s slots now "
             f"({was} -> {wanted}), the series so far resized")
+
+
+def _write(cluster: Cluster, schemas: str) -> None:
+    """Replace the storage schemas file in one step (carbon never reads half of it)."""
+    cluster.exec(HOST, ["sh", "-c", f"cat > {SCHEMAS}.new && mv {SCHEMAS}.new {SCHEMAS}"],
+                 input=schemas.encode(), timeout=30, check=True)
 
 
 def resize(cluster: Cluster) -> None:
