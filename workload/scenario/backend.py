@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from workload.backends.base import Backend
 from workload.backends.select import make_backend
 from workload.cluster.config import PARTITION, SUITES, ClusterSpec, per_container_for
-from workload.errors import InputError
+from workload.errors import ClusterShapeError, InputError
 from workload.backends.sim.calibrate import TEXTBOOK
 from workload.backends.sim.slurm import ignored as sim_ignored
 from workload.scenario.accounts import account_confs
@@ -127,12 +127,16 @@ def cluster_spec(scenario: Scenario, name: str = "wlgen") -> ClusterSpec:
     part = _node_shape(scenario.cluster.partitions, where)
     nodes = scenario.cluster.nodes
     suite = SUITE_OF.get(scenario.cluster.slurm_version or "", "bookworm")
-    return ClusterSpec(name=name, nodes=nodes, cpus=part.cpus, mem_mb=part.memory_mb,
-                       suite=suite, conf_extra=scenario.slurm.conf_lines(),
-                       job_submit_lua=_job_submit_text(scenario), gpus=part.gpus,
-                       gpu_type=part.gpu_type or "",
-                       nodes_per_container=per_container_for(nodes),
-                       partitions=partition_lines(scenario.cluster))
+    per = scenario.cluster.nodes_per_container or per_container_for(nodes)
+    try:
+        return ClusterSpec(name=name, nodes=nodes, cpus=part.cpus, mem_mb=part.memory_mb,
+                           suite=suite, conf_extra=scenario.slurm.conf_lines(),
+                           job_submit_lua=_job_submit_text(scenario), gpus=part.gpus,
+                           gpu_type=part.gpu_type or "", nodes_per_container=per,
+                           partitions=partition_lines(scenario.cluster))
+    except ClusterShapeError as err:    # the rule, said of the scenario's keys
+        raise InputError(f"the container cluster cannot hold it: {err}", file=where,
+                         field="cluster.nodes_per_container", value=per) from None
 
 
 def _node_shape(parts: tuple[PartitionDef, ...], where: str) -> PartitionDef:

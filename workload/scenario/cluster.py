@@ -11,13 +11,14 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from workload.backends.base import ClusterInfo, NodeInfo
-from workload.cluster.config import SUITES
+from workload.cluster.config import MAX_PER_CONTAINER, SUITES
 from workload.errors import InputError
 from workload.gres import parse_gpus
 from workload.scenario.schema import Key, opt
 from workload.slurmconf import PartitionConf, minutes_text_to_s
 
-KEYS = ("name", "nodes", "cpus", "memory_mb", "gpus", "partitions", "fabric", "slurm_version")
+KEYS = ("name", "nodes", "cpus", "memory_mb", "gpus", "partitions", "fabric", "slurm_version",
+        "nodes_per_container")
 PARTITION_KEYS = ("name", "nodes", "cpus", "memory_mb", "gpus", "default", "same_nodes_as",
                   # Slurm's partition settings (PartitionName=...), which the simulator honours
                   "PriorityTier", "PriorityJobFactor", "MaxTime", "DefaultTime", "MaxNodes")
@@ -48,6 +49,10 @@ class ClusterDef:
     partitions: tuple[PartitionDef, ...]
     fabric: dict[str, object] = field(default_factory=dict)
     slurm_version: str | None = None
+    # Slurm nodes a container on real Slurm (several slurmd each); None: the container
+    # cluster's own choice (cluster.config.per_container_for). The simulator has no
+    # containers.
+    nodes_per_container: int | None = None
 
     @property
     def nodes(self) -> int:
@@ -76,6 +81,7 @@ class ClusterDef:
 
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "slurm_version": self.slurm_version, "fabric": self.fabric,
+                "nodes_per_container": self.nodes_per_container,
                 "partitions": [{**asdict(p), "slurm": p.slurm and _finite(asdict(p.slurm))}
                                for p in self.partitions]}
 
@@ -101,7 +107,8 @@ def parse_cluster(key: Key | None) -> ClusterDef:
                               gpu_type=gpus[1]),)
     version = opt(keys, "slurm_version", "text", None, choices=tuple(SUITES.values()))
     fabric = _fabric(keys["fabric"]) if "fabric" in keys else {}
-    return ClusterDef(opt(keys, "name", "text", "sim"), parts, fabric, version)
+    per = opt(keys, "nodes_per_container", "integer", None, low=1, high=MAX_PER_CONTAINER)
+    return ClusterDef(opt(keys, "name", "text", "sim"), parts, fabric, version, per)
 
 
 def _gpus(keys: dict[str, Key], default: tuple[int, str | None]) -> tuple[int, str | None]:
