@@ -98,6 +98,11 @@ class Backend(ABC):
         not ended by then is left unfinished and named as such."""
         return None
 
+    def unsubmitted(self) -> list[int]:
+        """Jobs handed to ``submit`` that never reached the scheduler (held for a parent
+        or queued when the run stopped): counted as not submitted, not as unaccounted."""
+        return []
+
     def report(self) -> dict[str, object]:
         """The backend's own figures for the run's metrics (e.g. ``submit_lag_max_s``)."""
         return {}

@@ -65,19 +65,22 @@ class Recorder:
         self.requests.close()
         self.swf.close()
 
-    def finish(self, extra: dict[str, object], reports: Sequence[SinkReport] = ()
-               ) -> dict[str, object]:
-        """Write metrics.json and accounting.json (with the sinks' reports); return metrics."""
+    def finish(self, extra: dict[str, object], reports: Sequence[SinkReport] = (),
+               unsent: Sequence[int] = ()) -> dict[str, object]:
+        """Write metrics.json and accounting.json (with the sinks' reports); return metrics.
+        ``unsent``: jobs handed to the backend that it never sent (not_submitted_seqs)."""
         metrics = {**self.metrics.result(), **extra}
         # Handed to the backend and never ended: with a submit event, or without one (still
         # waiting for a submit worker, or accepted but never seen, when the run stopped).
-        unfinished = sorted(set(self.schedule.unfinished) | self.swf.specs.keys())
+        unfinished = sorted((set(self.schedule.unfinished) | self.swf.specs.keys())
+                            - set(unsent))
         metrics["unaccounted"] = len(unfinished)
         write_accounting(self.run_dir, {
             "submitted": self.metrics.submitted,
             "ended": sum(self.metrics.states.values()),
             "by_state": dict(self.metrics.states),
             "unaccounted_seqs": unfinished,
+            "not_submitted_seqs": sorted(unsent),
             "events": self.events_written,
             "sinks": {r.name: r.to_dict() for r in reports},
         })

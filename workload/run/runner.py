@@ -84,18 +84,19 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
                           run_id=run_id, on_progress=on_progress)
     with stop_on_interrupt(generator.request_stop):
         outcome = _run(generator, backend, cancel_on_exit)
+        unsent = backend.unsubmitted()
         counted.close()
         skipped_by_reason = skipped() if skipped else {}
         recorder.metrics.skipped = sum(skipped_by_reason.values())
         extra = {"run_id": run_id, "backend": backend.name, **_ending(outcome),
                  "not_submitted": _not_submitted(outcome, counted.taken, expected,
-                                                 recorder.metrics.skipped),
+                                                 recorder.metrics.skipped, len(unsent)),
                  "wall_s": round(outcome.wall_s, 3), "events": recorder.events_written,
                  "open_loop_fallbacks": outcome.open_loop_fallbacks, **backend.report(),
                  **skip_counts(skipped_by_reason)}
         recorder.close()
         reports = relay.finish() if relay else []
-        metrics = recorder.finish(extra, reports)
+        metrics = recorder.finish(extra, reports, unsent)
     if outcome.input_error is not None:
         raise outcome.input_error
     return RunResult(run_id, run_dir, metrics, outcome, reports)
@@ -141,11 +142,12 @@ def _ending(outcome: Outcome) -> dict[str, object]:
 
 
 def _not_submitted(outcome: Outcome, taken: int, expected: int | None,
-                   skipped: int) -> int | None:
+                   skipped: int, unsent: int = 0) -> int | None:
     """Jobs the run never submitted: those it took from the workload and held (waiting
-    for their time, or a predecessor) plus, when the workload's size is known, those it
-    never took. None: unknown (the rest of the input was not read, its size not given)."""
-    held = taken - outcome.submitted
+    for their time, or a predecessor), those handed to the backend that it never sent
+    (``unsent``) plus, when the workload's size is known, those it never took. None:
+    unknown (the rest of the input was not read, its size not given)."""
+    held = taken - outcome.submitted + unsent
     if outcome.exhausted:
         return held
     if expected is None:
