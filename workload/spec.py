@@ -51,6 +51,7 @@ class JobSpec:
     gpus: int = 0                 # GPUs for the whole job (sacct gres/gpu), 0 for none
     gpu_type: str | None = None   # gres/gpu:TYPE
     depends: tuple[tuple[str, tuple[int, ...]], ...] = ()  # (afterok|afterany|..., source_ids)
+    depends_any: bool = False     # depends joined by "?" (Slurm: any one suffices), not ","
     final_state: str | None = None   # how the source job ended when not COMPLETED
     exit_code: int | None = None     # its exit code (128+signal when killed)
     cancel_after_s: float | None = None  # cancelled this long after it started

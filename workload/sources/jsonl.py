@@ -80,6 +80,10 @@ def _value(name: str, value: Any, path: str, line: int) -> Any:
         return tuple(value)
     if name == "depends":
         return _depends(value, bad)
+    if name == "depends_any":
+        if not isinstance(value, bool):
+            raise bad("must be true or false")
+        return value
     if name == "components":
         return _components(value, bad)
     raise bad("unknown field")

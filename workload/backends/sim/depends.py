@@ -52,8 +52,10 @@ class Holds:
         return out
 
     def verdict(self, job: SimJob) -> bool | None:
-        """True: may run; False: never will; None: wait."""
-        waiting = False
+        """True: may run; False: never will; None: wait. Dependencies joined by ``?``
+        (``depends_any``) need one parent that meets its kind, not all of them."""
+        any_of = job.spec.depends_any
+        waiting = unmet = False
         for kind, ids in job.spec.depends:
             for target in ids:
                 if target not in self.submitted:
@@ -61,8 +63,11 @@ class Holds:
                 state = self.ended.get(target)
                 if state is None:
                     waiting = True
-                elif kind == "afterok" and state != COMPLETED:
-                    return False
-                elif kind == "afternotok" and state == COMPLETED:
-                    return False
-        return None if waiting else True
+                elif ((kind == "afterok" and state != COMPLETED)
+                      or (kind == "afternotok" and state == COMPLETED)):
+                    if not any_of:
+                        return False
+                    unmet = True
+                elif any_of:
+                    return True
+        return None if waiting else not unmet

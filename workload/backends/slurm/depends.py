@@ -10,7 +10,8 @@ The same rules as the simulator's (``sim/depends.py``): a parent counts only if 
 submitted to the run before the dependent job (others are ignored), and a parent Slurm
 refused (REJECTED: it never ran) is ignored too, as the simulator never holds a job on
 a rejected one. The kinds go to Slurm as they are (``after``: once the parent started,
-as Slurm means it), except:
+as Slurm means it), joined by ``,`` (all of them) or, for a job whose source joined them
+by ``?`` (``JobSpec.depends_any``), by ``?`` (any one suffices), except:
 
 - ``singleton`` becomes ``afterany`` on the earlier jobs of the same name and user that
   the source found (every replayed job has its own Slurm name, so Slurm's own singleton
@@ -168,8 +169,14 @@ class Parents:
                     unmet += 1
                 else:
                     met += 1
-        return ",".join(f"{kind}:{':'.join(ids)}" for kind, ids in kinds.items() if ids), \
-            bool(unmet)
+        parts = [f"{kind}:{':'.join(ids)}" for kind, ids in kinds.items() if ids]
+        if not spec.depends_any:
+            return ",".join(parts), bool(unmet)
+        # Slurm's "?": any one suffices. One met already is enough (nothing to send);
+        # it is doomed only when every parent counted has ended unmet.
+        if met:
+            return "", False
+        return "?".join(parts), bool(unmet) and not parts
 
 
 def _fails(kind: str, state: str) -> bool:

@@ -26,9 +26,10 @@ from workload.spec import JobSpec
 WORKDIR = "/tmp"   # every node has it and every user may write there
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 _WORD = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-# --dependency as depends.py writes it: known kinds, each with Slurm job (or task) ids.
-_DEPENDENCY = re.compile(r"^(after|afterok|afternotok|afterany)(:\d+(_\d+)?)+"
-                         r"(,(after|afterok|afternotok|afterany)(:\d+(_\d+)?)+)*$")
+# --dependency as depends.py writes it: known kinds, each with Slurm job (or task) ids,
+# joined by "," (all of them) or by "?" (any one), never both (Slurm has no mix).
+_KIND_IDS = r"(after|afterok|afternotok|afterany)(:\d+(_\d+)?)+"
+_DEPENDENCY = re.compile(rf"^{_KIND_IDS}((,{_KIND_IDS})*|(\?{_KIND_IDS})*)$")
 #: Options a caller may add (``extra={"qos": "normal"}``) and the rule for their values;
 #: flags take "". Anything else is refused, never passed through.
 EXTRA_OPTIONS: dict[str, re.Pattern[str]] = {

@@ -42,23 +42,22 @@ class Dependencies:
             self.same[key].append(record)
         self.known = {r.raw_id for r in everything} | {r.id.job for r in everything}
 
-    def of(self, record: SacctRecord) -> Depends:
+    def of(self, record: SacctRecord) -> tuple[Depends, bool]:
+        """The dependencies, and whether any one of them suffices (joined by ``?``)."""
         if record.submit_line is None:
             self.notes["no SubmitLine: dependencies and --begin unknown"] += 1
-            return ()
+            return (), False
         try:
             parts, any_of = submitline.dependencies(record.submit_line)
         except ValueError as err:
             self.notes[f"SubmitLine --dependency unread: {err}"] += 1
-            return ()
-        if any_of:
-            self.notes["dependency joined by '?' (any of) replayed as all of"] += 1
+            return (), False
         out = []
         for kind, ids in parts:
             targets = self._earlier(record) if kind == "singleton" else self._targets(ids)
             if targets or kind == "singleton":
                 out.append((kind, tuple(targets)))
-        return tuple(out)
+        return tuple(out), any_of and bool(out)
 
     def _earlier(self, record: SacctRecord) -> list[int]:
         """The earlier jobs of the same name and user still unfinished when ``record``

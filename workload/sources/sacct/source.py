@@ -134,7 +134,8 @@ class SacctSource(Source):
             spec = to_spec(record, seq, t0, self.notes, use_memory=self.use_memory)
             rest = self._further.get(record.id.job) if record.id.het_offset == 0 else None
             parts = het.components(rest, use_memory=self.use_memory) if rest else ()
-            yield spec.with_(depends=deps.of(record), components=parts)
+            depends, any_of = deps.of(record)
+            yield spec.with_(depends=depends, depends_any=any_of, components=parts)
 
     def replica(self) -> "SacctSource":
         """The same jobs again (for a first pass over users), without re-reading."""
