@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from workload.sinks.annotations import AnnotationSink
+from workload.sinks.synthetic import job_events
 from workload.sinks.transports import EventsTransport
 
 from .receivers import Carbon, GraphiteWeb, wait_for
@@ -115,3 +118,16 @@ def test_a_body_not_json_or_too_long_is_refused_whole(bulk_web: GraphiteWeb) -> 
     status, said = post(bulk_web, huge)
     assert status == 413 and "bytes" in said["error"]
     assert stored(bulk_web, "bulk", since) == []
+
+
+def test_each_event_of_a_job_has_a_key_of_its_own_and_keeps_it() -> None:
+    # In a run a job's events share its seq (synthetic ones do not): submit, start, a
+    # requeue's second start later, end.
+    submit, start, end = list(job_events(1, 1.7e9))[:3]
+    one_job = [replace(e, seq=0) for e in (submit, start, end)]
+    one_job.insert(2, replace(one_job[1], time=one_job[1].time + 60))
+    sink = AnnotationSink("http://127.0.0.1:1")
+    sink.run_id = "run-a"
+    keys = [sink.annotation(e)["key"] for e in one_job]
+    assert len(set(keys)) == 4 and all(k.startswith("run-a:0:") for k in keys)
+    assert [sink.annotation(e)["key"] for e in one_job] == keys   # a retry sends the same

@@ -10,8 +10,8 @@ events in one request and one transaction, the same rows stored. The sink sends
 batches there, and one event a request to ``/events/`` on a graphite-web without it
 (404). A 5xx or a timeout is the receiver being away: the batch waits in the spool and
 is retried with backoff, half as large after a timeout; each event carries a key (run
-id and sequence number) by which the bulk endpoint stores a batch it saved but did not
-confirm in time only once (graphite-web's own ``/events/`` has no such key: there,
+id, job seq, kind, state, time) by which the bulk endpoint stores a batch it saved but
+did not confirm in time only once (graphite-web's own ``/events/`` has no such key: there,
 delivery is at least once). ``failures`` or ``startend`` still spare a busy host.
 """
 
@@ -85,9 +85,12 @@ class AnnotationSink(QueuedSink):
     def annotation(self, event: Event) -> dict[str, Any]:
         tags = ["wlgen", self.run_id, event.kind, event.state, event.partition, event.user]
         data = {"run_id": self.run_id, **event.to_dict()}
-        # key: the bulk endpoint stores an event once whatever the retries (graphite-web's
-        # own /events/ ignores it).
         return {"what": f"job {event.job_id} {event.kind} {event.state}",
                 "tags": [tag(t) for t in tags if t],
-                "data": json.dumps(data), "when": event.time,
-                "key": f"{self.run_id}:{event.seq}"}
+                "data": json.dumps(data), "when": event.time, "key": self.key(event)}
+
+    def key(self, event: Event) -> str:
+        """What the bulk endpoint stores an event once by, whatever the retries
+        (graphite-web's own /events/ ignores it). A job's events share its seq: the kind,
+        state and time tell them apart (a requeued job starts again, later)."""
+        return f"{self.run_id}:{event.seq}:{event.kind}:{event.state}:{event.time!r}"

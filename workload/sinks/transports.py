@@ -124,7 +124,7 @@ class EventsTransport:
     event.
 
     A batch slower than the timeout may still be saved: the bulk endpoint skips events
-    whose key (run id and sequence number, see ``AnnotationSink``) it has already saved,
+    whose key (run id, job seq, kind, state, time: ``AnnotationSink.key``) it has saved,
     so the retry stores nothing twice. The retry also sends half as many events at once
     (``limit``, doubled again after each batch confirmed), as after a 413 (too large).
     """
