@@ -31,6 +31,9 @@ def test_an_any_of_job_goes_to_slurm_with_question_marks() -> None:
     child = any_of(2, ("afterok", (100,)), ("afternotok", (101,)))
     assert parents.admit(child)
     assert parents.expression(child) == "afterok:5?afternotok:6"   # was afterok:5,afternotok:6
+    # One kind, two parents: each its own part (Slurm reads afterok:5:6 as both).
+    same = any_of(3, ("afterok", (100, 101)))
+    assert parents.admit(same) and parents.expression(same) == "afterok:5?afterok:6"
     request = submit_request(child, "t1", "#!/bin/sh\n", dependency="afterok:5?afternotok:6")
     assert request.dependency == "afterok:5?afternotok:6"
 

@@ -169,13 +169,15 @@ class Parents:
                     unmet += 1
                 else:
                     met += 1
-        parts = [f"{kind}:{':'.join(ids)}" for kind, ids in kinds.items() if ids]
         if not spec.depends_any:
-            return ",".join(parts), bool(unmet)
-        # Slurm's "?": any one suffices. One met already is enough (nothing to send);
-        # it is doomed only when every parent counted has ended unmet.
+            return ",".join(f"{kind}:{':'.join(ids)}" for kind, ids in kinds.items()
+                            if ids), bool(unmet)
+        # Slurm's "?": any one suffices, each parent its own part ("afterok:4:5" would
+        # need both). One met already is enough (nothing to send); the job is doomed
+        # only when every parent counted has ended unmet.
         if met:
             return "", False
+        parts = [f"{kind}:{job_id}" for kind, ids in kinds.items() for job_id in ids]
         return "?".join(parts), bool(unmet) and not parts
 
 
