@@ -80,3 +80,14 @@ class JobSpec:
         """A copy with some fields changed (specs are immutable); ``replace`` checks the
         names, the fields' own annotations say the types (Any: one per field)."""
         return replace(self, **changes)
+
+
+def component_specs(spec: JobSpec) -> list[JobSpec]:
+    """A heterogeneous job's components, each as a spec of its own shape (the rest of
+    each is the job's); ``[spec]`` for an ordinary job."""
+    if not spec.components:
+        return [spec]
+    return [spec.with_(procs=c.procs, nodes=c.nodes, mem_per_cpu_mb=c.mem_per_cpu_mb,
+                       gpus=c.gpus, gpu_type=c.gpu_type,
+                       partition=c.partition or spec.partition, components=())
+            for c in spec.all_components()]

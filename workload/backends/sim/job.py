@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from workload.event import PENDING
-from workload.spec import JobSpec
+from workload.spec import JobSpec, component_specs
 
 
 class SimJob:
@@ -51,10 +51,3 @@ class SimJob:
         """True when any free cores anywhere will do (no node count, no memory)."""
         return self.nodes is None and self.mem is None and not self.gpus and not self.comps
 
-
-def component_specs(spec: JobSpec) -> list[JobSpec]:
-    """A heterogeneous job's components, each as a spec of its own shape (the simulators
-    place each one; the job's partition is theirs, see sim/backend.py HET_APPROXIMATED)."""
-    return [spec.with_(procs=c.procs, nodes=c.nodes, mem_per_cpu_mb=c.mem_per_cpu_mb,
-                       gpus=c.gpus, gpu_type=c.gpu_type, components=())
-            for c in spec.all_components()]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import fields
 
-from workload.backends.slurm.request import SubmitRequest
+from workload.backends.slurm.request import ComponentRequest, SubmitRequest
 from workload.errors import InputError
-from workload.spec import JobSpec
+from workload.spec import JobSpec, component_specs
 
 #: Fields that become one ``--option=value`` each, in this order, when set.
 _VALUED = {"name": "job-name", "tasks": "ntasks", "time_limit_min": "time",
@@ -21,7 +21,11 @@ _VALUED = {"name": "job-name", "tasks": "ntasks", "time_limit_min": "time",
            "qos": "qos", "reservation": "reservation", "constraint": "constraint",
            "gpus": "gpus", "gres": "gres", "dependency": "dependency"}
 # below, or on stdin
-_OTHER = {"script", "array", "exclusive", "requeue", "max_nodes", "array_throttle"}
+_OTHER = {"script", "array", "exclusive", "requeue", "max_nodes", "array_throttle",
+          "components"}
+#: A heterogeneous job's further component: one ``--option=value`` each, after a ":".
+_COMPONENT = {"tasks": "ntasks", "nodes": "nodes", "mem_per_cpu_mb": "mem-per-cpu",
+              "partition": "partition", "gpus": "gpus", "gres": "gres"}
 
 
 def sbatch_argv(request: SubmitRequest) -> list[str]:
@@ -41,7 +45,22 @@ def sbatch_argv(request: SubmitRequest) -> list[str]:
         argv.append("--exclusive")
     if request.requeue is not None:
         argv.append("--requeue" if request.requeue else "--no-requeue")
+    for part in request.components:
+        argv += [":", *component_options(part)]
     return argv
+
+
+def component_options(part: ComponentRequest) -> list[str]:
+    """One further component's options (what follows its ":" on sbatch's command line)."""
+    unknown = _unknown_fields(type(part))
+    if unknown:
+        raise InputError("sbatch_argv cannot render this component field",
+                         field=unknown[0], value=getattr(part, unknown[0]))
+    out = [f"--{option}={getattr(part, name)}" for name, option in _COMPONENT.items()
+           if getattr(part, name) is not None]
+    if part.max_nodes is not None and part.nodes is None:
+        out.append(f"--nodes=1-{part.max_nodes}")
+    return out
 
 
 def _refuse_unknown(request: SubmitRequest) -> None:
@@ -58,8 +77,9 @@ def _unknown_fields(kind: type) -> tuple[str, ...]:
     """Fields of a request type that this module cannot render (per type: cached, as
     ``fields()`` was a tenth of the submit path's own time)."""
     if kind not in _UNKNOWN:
-        _UNKNOWN[kind] = tuple(f.name for f in fields(kind)
-                               if f.name not in _VALUED and f.name not in _OTHER)
+        known = (set(_COMPONENT) | {"max_nodes"} if kind is ComponentRequest
+                 else set(_VALUED) | _OTHER)
+        _UNKNOWN[kind] = tuple(f.name for f in fields(kind) if f.name not in known)
     return _UNKNOWN[kind]
 
 
@@ -68,7 +88,10 @@ def impossible(spec: JobSpec, nodes: int, cpus_per_node: int, mem_mb: int,
     """Why ``spec`` can never run on ``nodes`` x ``cpus_per_node`` (None if it can).
 
     Slurm without EnforcePartLimits accepts such a job and keeps it pending forever,
-    so the backend refuses it up front, as the simulator does."""
+    so the backend refuses it up front, as the simulator does. A heterogeneous job: each
+    component as a job of its own, and all their CPUs on the cluster at once."""
+    if spec.components:
+        return _het_impossible(spec, nodes, cpus_per_node, mem_mb, gpus_per_node)
     wanted_nodes = spec.nodes or 1
     if wanted_nodes > nodes:
         return f"asks for {wanted_nodes} nodes, the cluster has {nodes}"
@@ -84,4 +107,16 @@ def impossible(spec: JobSpec, nodes: int, cpus_per_node: int, mem_mb: int,
     if spec.gpus > most:
         return (f"asks for {spec.gpus} GPUs, " + (f"at most {most} on its nodes" if most
                                                  else "the cluster has none"))
+    return None
+
+
+def _het_impossible(spec: JobSpec, nodes: int, cpus_per_node: int, mem_mb: int,
+                    gpus_per_node: int) -> str | None:
+    for number, part in enumerate(component_specs(spec)):
+        why = impossible(part, nodes, cpus_per_node, mem_mb, gpus_per_node)
+        if why:
+            return f"heterogeneous job component {number} {why}"
+    if spec.total_procs > nodes * cpus_per_node:
+        return (f"asks for {spec.total_procs} CPUs in all components, the cluster has "
+                f"{nodes * cpus_per_node}")
     return None

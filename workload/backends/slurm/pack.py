@@ -25,11 +25,13 @@ def shape(spec: JobSpec) -> tuple[object, ...]:
     """What must be equal for two jobs to share one array: everything sbatch or the
     script sees except the run time (the limit counts as Slurm sees it, in minutes). The
     tasks of a source array with a throttle (``%N``) share an array only with each other,
-    so that the throttle holds for them and no other job."""
+    so that the throttle holds for them and no other job. A heterogeneous job shares
+    with none: Slurm has no arrays of them (heterogeneous_jobs.shtml, Limitations)."""
     return (time_limit(spec.time_limit_s), spec.procs, spec.nodes, spec.mem_per_cpu_mb,
             spec.user, spec.group, spec.account, spec.partition, spec.qos, spec.payload,
             spec.payload_args, spec.gpus, spec.gpu_type, spec.depends,
-            spec.array_throttle and (spec.array_job, spec.array_throttle))
+            spec.array_throttle and (spec.array_job, spec.array_throttle),
+            spec.components and ("heterogeneous", spec.seq))
 
 
 def task_id(job_id: str, index: int) -> str:

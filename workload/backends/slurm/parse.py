@@ -159,7 +159,7 @@ def parse_squeue(text: str) -> list[JobRecord]:
             _rows(text, _SQ_FIELDS, "squeue"):
         out.append(_record(job, state, why, submit, start, end, user, part, cpus, nodes, name,
                            squeue_exit_code(code), priority(prio)))
-    return out
+    return merge_het(out)
 
 
 def parse_sacct(text: str) -> list[JobRecord]:
@@ -169,7 +169,43 @@ def parse_sacct(text: str) -> list[JobRecord]:
             _rows(text, _SA_FIELDS, "sacct"):
         out.append(_record(job, state, why, submit, start, end, user, part, cpus, nodes, name,
                            exit_code(code)))
-    return out
+    return merge_het(out)
+
+
+def merge_het(records: list[JobRecord]) -> list[JobRecord]:
+    """A heterogeneous job's component records (``17+0``, ``17+1``: squeue, sacct and
+    slurmrestd show one a component) as one record under the id sbatch printed ("17"),
+    so the tracker sees one job. Slurm starts the components together and they end
+    together: the job started at the first component's start, ended when the last one
+    did (until then it shows the first unfinished component's state), with the first
+    component's state and exit code (its batch script's), every component's CPUs, nodes
+    and GPUs. Other records pass through in their order."""
+    groups: dict[str, list[JobRecord]] = {}
+    out: list[JobRecord | str] = []
+    for rec in records:
+        base, plus, offset = rec.job_id.partition("+")
+        if not plus or not offset.isdigit():
+            out.append(rec)
+            continue
+        if base not in groups:
+            groups[base] = []
+            out.append(base)
+        groups[base].append(rec)
+    return [_joined(groups[item]) if isinstance(item, str) else item for item in out]
+
+
+def _joined(parts: list[JobRecord]) -> JobRecord:
+    parts = sorted(parts, key=lambda r: int(r.job_id.partition("+")[2]))
+    first = parts[0]
+    open_ = [r for r in parts if r.end is None]
+    now = open_[0] if open_ else first
+    starts = [r.start for r in parts if r.start is not None]
+    nodes = tuple(dict.fromkeys(n for r in parts for n in r.nodes))
+    return JobRecord(first.job_id.partition("+")[0], first.name, now.state, now.raw_state,
+                     now.reason, first.submit, min(starts) if starts else None,
+                     None if open_ else max(r.end for r in parts if r.end is not None),
+                     first.user, first.partition, sum(r.cpus for r in parts), nodes,
+                     first.exit_code, first.priority, tuple(g for r in parts for g in r.gpus))
 
 
 def parse_ping(text: str) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 
 from workload.backends.slurm.tags import job_name
 from workload.errors import InputError
-from workload.spec import JobSpec
+from workload.spec import Component, JobSpec
 
 WORKDIR = "/tmp"   # every node has it and every user may write there
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
@@ -42,6 +42,22 @@ EXTRA_OPTIONS: dict[str, re.Pattern[str]] = {
     "output": re.compile(r"^[A-Za-z0-9_./%-]{1,256}$"),
     "chdir": re.compile(r"^/[A-Za-z0-9_./-]{0,255}$"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentRequest:
+    """One further component of a heterogeneous job (``sbatch ... : OPTIONS``): the
+    options Slurm resets for each component (heterogeneous_jobs.shtml: --ntasks,
+    --mem-per-cpu... are not propagated), every value already checked. The others (name,
+    time, account, QOS, dependency...) are the job's."""
+
+    tasks: int
+    nodes: int | None = None
+    mem_per_cpu_mb: int | None = None
+    partition: str | None = None
+    gpus: str | None = None
+    gres: str | None = None
+    max_nodes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +98,8 @@ class SubmitRequest:
     dependency: str | None = None
     # at most this many of the array's tasks at once (sbatch --array=0-K%N)
     array_throttle: int | None = None
+    # a heterogeneous job's components after the first (never with ``array`` > 1)
+    components: tuple[ComponentRequest, ...] = ()
 
 
 def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | None = None,
@@ -102,6 +120,9 @@ def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | No
         raise InputError(f"must match {_DEPENDENCY.pattern}", field="dependency",
                          value=dependency)
     mem = spec.mem_per_cpu_mb if spec.mem_per_cpu_mb is not None else mem_per_cpu_mb
+    if spec.components and tasks > 1:
+        raise InputError("a heterogeneous job cannot be an array (Slurm has no arrays of "
+                         "them)", field="components", value=len(spec.components))
     fields = extra_fields(extra or {})
     if spec.qos is not None:
         fields["qos"] = _name(spec.qos, "qos")
@@ -115,8 +136,23 @@ def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | No
         array=_count(tasks, "tasks"), dependency=dependency or None,
         array_throttle=_count(spec.array_throttle, "array_throttle")
         if spec.array_throttle is not None and tasks > 1 else None,
+        components=tuple(_component(c, mem_per_cpu_mb, partition) for c in spec.components),
         **_gpu_fields(spec), **fields)
 
+
+def _component(part: Component, mem_per_cpu_mb: int | None,
+               partition: str | None) -> ComponentRequest:
+    """A further component's request; the same defaults as the job's own (a component
+    without memory would take a whole node's with CR_CPU_Memory)."""
+    mem = part.mem_per_cpu_mb if part.mem_per_cpu_mb is not None else mem_per_cpu_mb
+    shape = JobSpec(seq=0, submit_s=0, procs=part.procs, runtime_s=0, time_limit_s=60,
+                    nodes=part.nodes, gpus=part.gpus, gpu_type=part.gpu_type)
+    return ComponentRequest(
+        tasks=_count(part.procs, "components.procs"),
+        nodes=None if part.nodes is None else _count(part.nodes, "components.nodes"),
+        mem_per_cpu_mb=None if mem is None else _count(mem, "components.mem_per_cpu_mb"),
+        partition=_name(part.partition or partition, "components.partition"),
+        **_gpu_fields(shape))
 
 def _gpu_fields(spec: JobSpec) -> dict[str, Any]:
     """The GPU request: per node (``gres``) for a job on one node, else for the whole

@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from workload.backends.slurm.parse import (JobRecord, expand_hostlist, gpu_indices,
-                                           parse_gres, wait_status_exit)
+                                           merge_het, parse_gres, wait_status_exit)
 from workload.backends.slurm.request import SubmitRequest
 from workload.backends.slurm.states import normalize
 from workload.errors import InputError
@@ -90,10 +90,34 @@ def job_description(request: SubmitRequest, environment: Mapping[str, str],
     script = job.pop("script")
     if request.array_throttle is not None and "array" in job:   # sbatch's "0-5%3"
         job["array"] += f"%{request.array_throttle}"
+    env: Any = dict(environment) if api.legacy else [f"{k}={v}" for k, v in
+                                                     environment.items()]
+    if request.components:
+        return het_description(job, script, env, request, api)
     if api.legacy:
-        return {"script": script, "job": {**job, "environment": dict(environment)}}
-    return {"job": {**job, "script": script,
-                    "environment": [f"{k}={v}" for k, v in environment.items()]}}
+        return {"script": script, "job": {**job, "environment": env}}
+    return {"job": {**job, "script": script, "environment": env}}
+
+
+def het_description(first: dict[str, Any], script: str, env: Any, request: SubmitRequest,
+                    api: Api) -> dict[str, Any]:
+    """A heterogeneous job's body: ``jobs``, one description a component (the first is
+    the request's own; each further one the job's options with its own shape, as sbatch
+    resets the shape options for each component). The script goes where the API takes
+    it (v0.0.38: beside ``jobs``; later: in the first component)."""
+    shape = ("tasks", "nodes", "minimum_nodes", "maximum_nodes", "memory_per_cpu",
+             "partition", "gpus", "gres", "tres_per_job", "tres_per_node")
+    common = {k: v for k, v in first.items() if k not in shape}
+    jobs = [{**first, "environment": env}]
+    for part in request.components:
+        own: dict[str, Any] = {}
+        for name in _field_names(type(part)):
+            own.update(_FIELDS[name](getattr(part, name), api))
+        jobs.append({**common, **own, "environment": env})
+    if api.legacy:
+        return {"script": script, "jobs": jobs}
+    jobs[0]["script"] = script
+    return {"jobs": jobs}
 
 
 Render = Callable[[Any, Api], dict[str, Any]]
@@ -164,6 +188,7 @@ _FIELDS: dict[str, Render] = {
     "exclusive": _exclusive, "requeue": _as("requeue"), "gpus": _gpus,
     "max_nodes": _max_nodes, "gres": _gres, "dependency": _as("dependency"),
     "array_throttle": lambda value, api: {},   # part of "array": job_description
+    "components": lambda value, api: {},       # het_description renders them
 }
 
 
@@ -197,8 +222,9 @@ def parse_jobs(doc: Mapping[str, Any]) -> list[JobRecord]:
     per task."""
     out = []
     for j in doc.get("jobs") or ():
-        for job_id in _task_ids(j.get("job_id"), j.get("array_job_id"),
-                                j.get("array_task_id"), j.get("array_task_string")):
+        het = _het_id(j.get("het_job_id"), j.get("het_job_offset"))
+        for job_id in het or _task_ids(j.get("job_id"), j.get("array_job_id"),
+                                       j.get("array_task_id"), j.get("array_task_string")):
             out.append(_record(job_id, str(j.get("name") or ""), _state(j.get("job_state")),
                                str(j.get("state_reason") or ""), j.get("submit_time"),
                                j.get("start_time"), j.get("end_time"),
@@ -206,7 +232,7 @@ def parse_jobs(doc: Mapping[str, Any]) -> list[JobRecord]:
                                _int(j.get("cpus")), str(j.get("nodes") or ""),
                                _queue_exit(j.get("exit_code")), _priority(j.get("priority")),
                                j.get("gres_detail")))
-    return out
+    return merge_het(out)
 
 
 def parse_db_jobs(doc: Mapping[str, Any]) -> list[JobRecord]:
@@ -214,8 +240,9 @@ def parse_db_jobs(doc: Mapping[str, Any]) -> list[JobRecord]:
     out = []
     for j in doc.get("jobs") or ():
         state, times = j.get("state") or {}, j.get("time") or {}
-        array = j.get("array") or {}
-        job_id = _task_ids(j.get("job_id"), array.get("job_id"), array.get("task_id"), "")
+        array, het = j.get("array") or {}, j.get("het") or {}
+        job_id = _het_id(het.get("job_id"), het.get("job_offset")) or _task_ids(
+            j.get("job_id"), array.get("job_id"), array.get("task_id"), "")
         out.append(_record(job_id[0] if job_id else str(j.get("job_id")),
                            str(j.get("name") or ""),
                            _state(state.get("current")), str(state.get("reason") or ""),
@@ -223,7 +250,16 @@ def parse_db_jobs(doc: Mapping[str, Any]) -> list[JobRecord]:
                            str(j.get("user") or ""), str(j.get("partition") or ""),
                            _int((j.get("required") or {}).get("CPUs")),
                            str(j.get("nodes") or ""), _db_exit(j.get("exit_code"))))
-    return out
+    return merge_het(out)
+
+
+def _het_id(job: Any, offset: Any) -> list[str]:
+    """["17+1"] for component 1 of heterogeneous job 17, as squeue names it (merge_het
+    makes the components one record); [] for any other job (id 0, or no offset)."""
+    het, index = _number_of(job), _number_of(offset)
+    if not het or index is None or index >= 0xFFFFFFF0:   # NO_VAL: not a component
+        return []
+    return [f"{int(het)}+{int(index)}"]
 
 
 def _task_ids(job_id: Any, array_id: Any, task: Any, pending: Any) -> list[str]:

@@ -67,7 +67,7 @@ class Tracker:
     def add(self, seq: int, job_id: str, spec: JobSpec, partition: str,
             timing: tuple[float, float]) -> None:
         """A job sbatch accepted (or one found again by its tag after a lost answer)."""
-        self.tracks[seq] = Track(job_id, spec.user, partition, spec.procs, timing,
+        self.tracks[seq] = Track(job_id, spec.user, partition, spec.total_procs, timing,
                                  cancel_after=spec.cancel_after_s)
 
     def add_array(self, job_id: str, specs: list[JobSpec], partition: str,

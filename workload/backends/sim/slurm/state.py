@@ -6,12 +6,11 @@ import math
 
 from workload.backends.base import ClusterInfo
 from workload.backends.sim.gpus import GpuPool
-from workload.backends.sim.job import component_specs
 from workload.backends.sim.partition import het_impossible, merged, pinned_counts
 from workload.backends.sim.slurm.fairshare import Assoc
 from workload.event import PENDING
 from workload.slurmconf import PartitionConf, QosConf
-from workload.spec import JobSpec
+from workload.spec import JobSpec, component_specs
 
 
 class Part:
