@@ -147,3 +147,25 @@ def test_a_cancel_that_goes_through_on_a_later_try_ends_as_slurm_says() -> None:
     watcher.poll()
     assert [(e.state, e.reason) for e in events if e.kind == END] == [
         (CANCELLED, "DependencyNeverSatisfied")]
+
+
+def test_a_stopping_run_that_cannot_cancel_its_jobs_says_which_may_still_run() -> None:
+    import simpy
+
+    from workload.backends.slurm.backend import SlurmBackend
+
+    said: list[str] = []
+    runner = Scripted(scancel=[DENIED])
+    backend = SlurmBackend(CliClient(runner), cluster_name="fake", say=said.append)
+    backend.attach(simpy.Environment(), lambda e: None, 0.0, "t1")
+    try:
+        assert backend.watcher is not None
+        backend.watcher.stop()
+        backend.tracker.add(CHILD.seq, "32", CHILD, "batch", (0.0, 0.0))
+        backend.cancel([CHILD.seq])               # --cancel-on-exit as the run stops
+    finally:
+        backend.close()
+    assert runner.calls.count("scancel") >= 1
+    assert [line for line in said if line.startswith("wlgen: could not cancel job(s) 32 on "
+                                                     "fake:")
+            and "Access/permission denied" in line]

@@ -21,7 +21,7 @@ import simpy
 from workload.backends.base import Backend, ClusterInfo, Emit
 from workload.backends.slurm import pack
 from workload.backends.slurm.cancel import GIVE_UP_S as CANCEL_GIVE_UP_S
-from workload.backends.slurm.cancel import cancel_retrying
+from workload.backends.slurm.cancel import cancel_or_say
 from workload.backends.slurm.client import ClientFailure, SlurmClient, User
 from workload.backends.slurm.command import impossible
 from workload.backends.slurm.contact import DEFAULT_TIMEOUT_S, Contact
@@ -135,20 +135,9 @@ class SlurmBackend(Backend):
             self.pool.abandon()
         with self.lock:
             ids = [job for seq, job in self.tracker.unfinished().items() if seq in wanted]
-        if ids:
-            self._cancel_now(ids)
-
-    def _cancel_now(self, ids: list[str]) -> None:
-        """Cancel ``ids`` through a busy or unreachable controller (the one retry loop);
-        when that fails, say which jobs may still be in Slurm's queue (the watcher still
-        reports each end it sees, cancelled or not)."""
-        try:
-            cancel_retrying(self.client, ids, self.cancel_patience,
-                            f"cancelling {len(ids)} job(s)")
-        except BackendError as error:
-            self.lag.say(f"wlgen: could not cancel job(s) {' '.join(ids[:20])}"
-                         f"{' ...' if len(ids) > 20 else ''} on {self.cluster_name}: {error}; "
-                         f"they may still be in its queue")
+        if ids:   # the watcher still reports each end it sees, cancelled or not
+            cancel_or_say(self.client, ids, self.cancel_patience, self.lag.say,
+                          self.cluster_name)
 
     def unsubmitted(self) -> list[int]:
         """Jobs handed to ``submit`` that never reached Slurm: held for a parent, queued

@@ -11,7 +11,7 @@ be in Slurm's queue.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from workload.backends.slurm.client import ClientFailure
@@ -43,3 +43,17 @@ def cancel_retrying(client: Canceller, job_ids: Sequence[str], patience: Patienc
                 raise   # Slurm's own no: asking again changes nothing
             raise Unanswered(str(failure)) from failure
     retry(attempt, again=Unanswered, patience=patience, what=what)
+
+
+def cancel_or_say(client: Canceller, job_ids: Sequence[str], patience: Patience,
+                  say: Callable[[str], None], cluster: str) -> bool:
+    """``cancel_retrying``; when it fails, ``say`` which jobs may still be in the cluster's
+    queue (a run stopping with --cancel-on-exit). True when they were cancelled."""
+    try:
+        cancel_retrying(client, job_ids, patience, f"cancelling {len(job_ids)} job(s)")
+    except BackendError as error:
+        shown = " ".join(job_ids[:20]) + (" ..." if len(job_ids) > 20 else "")
+        say(f"wlgen: could not cancel job(s) {shown} on {cluster}: {error}; they may "
+            f"still be in its queue")
+        return False
+    return True
