@@ -36,6 +36,14 @@ def test_replay_accounts_for_every_row(wlgen, tmp_path, release, name):
     ends = {e["state"]: e for e in ends if e["kind"] == "end"}
     if not (release == "22.05" and name == "sacct.json"):   # its JSON loses the code
         assert ends["FAILED"]["exit_code"] == 3
+    # the heterogeneous job (1 + 2 CPUs) started and ended once, as one job of 3 CPUs
+    requests = [json.loads(x) for x in (tmp_path / "r" / "requests.jsonl").read_text()
+                .splitlines()]
+    (het,) = [r["seq"] for r in requests if r.get("components")]
+    events = [json.loads(x) for x in (tmp_path / "r" / "events.jsonl").read_text()
+              .splitlines()]
+    assert [(e["kind"], e["procs"]) for e in events if e["seq"] == het] == [
+        ("submit", 3), ("start", 3), ("end", 3)]
     settings = json.loads((tmp_path / "r" / "settings.json").read_text())
     assert settings["source"]["format"] == sniff(path) and settings["source"]["rows"] == rows
 

@@ -1,8 +1,9 @@
 """A stored sacct dump replayed on a real 24.11 container cluster: accounts, shares and
 QOS created first, every row accounted for, jobs keep their account and QOS, the
 failed, timed-out and cancelled-while-running jobs end as they did, and the jobs with
-dependencies (afterok, afterany, afternotok, singleton) start after their parents end;
-the account tree of a nested --accounts dump is created as it is."""
+dependencies (afterok, afterany, afternotok, singleton) start after their parents end,
+the heterogeneous job runs as one job of its two components; the account tree of a
+nested --accounts dump is created as it is."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ def test_replay_on_slurm_creates_accounts_and_keeps_end_states(wlgen, tmp_path):
         assert metrics["unaccounted"] == 0
         assert (metrics["failed"], metrics["timeout"]) == (1, 1)
         assert metrics["rejected"] == 0
+        assert metrics["submitted"] == 19      # the heterogeneous job is one of them
         assert_children_started_after_parents(cluster, tmp_path / "r")
+        assert_het_job_ran_as_its_components(cluster, tmp_path / "r")
         accounting = cluster.slurm(["sacct", "-a", "-X", "-P", "-n", "-S", "2000-01-01",
                                     "-o", "User,Account,QOS,State,ExitCode"])
         rows_seen = {tuple(line.split("|")) for line in accounting.splitlines()}
@@ -91,3 +94,21 @@ def assert_children_started_after_parents(cluster, run: Path) -> None:
     got = wait_for(times, 60, "sacct to hold the parents and children")
     for child, parent in pairs:
         assert got[child][0] >= got[parent][1], (child, got[child], parent, got[parent])
+
+
+def assert_het_job_ran_as_its_components(cluster, run: Path) -> None:
+    """The dump's heterogeneous job (``-n1`` : ``-n2``) ran as one job of two components
+    with those CPU counts, started together (sacct)."""
+    requests = [json.loads(line) for line in (run / "requests.jsonl").read_text().splitlines()]
+    (seq,) = [r["seq"] for r in requests if r.get("components")]
+    events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
+    (job,) = {e["job_id"] for e in events if e["seq"] == seq and e["kind"] == "start"}
+
+    def rows() -> dict[str, list[str]] | None:   # accounting lags the queue
+        out = cluster.slurm(["sacct", "-a", "-X", "-P", "-n", "-j", job,
+                             "-o", "JobID,NCPUS,Start,State"])
+        got = {r[0]: r for r in (x.split("|") for x in out.splitlines())}
+        return got if {f"{job}+0", f"{job}+1"} <= set(got) else None
+    got = wait_for(rows, 60, "sacct to hold the heterogeneous job")
+    first, second = got[f"{job}+0"], got[f"{job}+1"]
+    assert (first[1], second[1]) == ("1", "2") and first[2] == second[2], got
