@@ -104,3 +104,20 @@ def test_wlgen_check_judges_an_any_of_child_by_its_best_parent() -> None:
     status, rules = judged(5, "FAILED")
     assert status == FAIL and rules == ["started before its parent ended; no other parent "
                                         "of its any-of (?) dependency allowed it"]
+
+
+def test_a_wlgen_jobs_file_keeps_any_of_and_refuses_a_non_boolean(tmp_path) -> None:
+    import json
+
+    from workload.sources.jsonl import JsonlSource, write_jsonl
+
+    either = any_of(2, ("afterok", (100, 101)))
+    path = tmp_path / "jobs.jsonl"
+    write_jsonl(path, [job(0), job(1), either])
+    assert list(JsonlSource(path))[2] == either
+    lines = path.read_text().splitlines()
+    bad = json.loads(lines[-1]) | {"depends_any": "yes"}
+    path.write_text("\n".join([*lines[:-1], json.dumps(bad)]) + "\n")
+    with pytest.raises(InputError) as caught:
+        list(JsonlSource(path))
+    assert caught.value.field == "depends_any" and "true or false" in str(caught.value)
