@@ -121,3 +121,17 @@ def test_a_wlgen_jobs_file_keeps_any_of_and_refuses_a_non_boolean(tmp_path) -> N
     with pytest.raises(InputError) as caught:
         list(JsonlSource(path))
     assert caught.value.field == "depends_any" and "true or false" in str(caught.value)
+
+
+def test_a_sacct_dump_with_question_marks_gives_any_of_jobs(tmp_path) -> None:
+    from tests.sources.conftest import dump
+    from workload.sources.sacct import SacctSource
+
+    text = dump("26.05", "sacct-P-allocations.txt").read_text()
+    assert text.count("--dependency=afterok:1 ") == 1
+    path = tmp_path / "sacct.txt"
+    path.write_text(text.replace("--dependency=afterok:1 ", "--dependency=afterok:1?afterany:2 "))
+    specs = {s.name: s for s in SacctSource(path, kind="sacct")}
+    either = specs["after-ok"]
+    assert either.depends == (("afterok", (1,)), ("afterany", (2,))) and either.depends_any
+    assert not specs["after-any"].depends_any       # a "," or a single kind: all of them
