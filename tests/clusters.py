@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from workload.cluster import Cluster, ClusterSpec, session
+from workload.testing.require import require
 
 # Random rather than the pid: two runs in different pid namespaces (CI containers on
 # one rootful podman) can share a pid. 6 hex digits keep the longest test name
@@ -48,3 +49,13 @@ def owned_cluster(spec: ClusterSpec,
     cleanup = (lambda cluster: None) if before_down is None else before_down
     with session(spec, fresh=True, before_down=cleanup) as current:
         yield current.cluster
+
+
+@contextmanager
+def monitored_cluster(name: str) -> Iterator[Cluster]:
+    """A fresh 1-node cluster ``name`` with monitoring (carbon, graphite-web, the log
+    receiver), owned and removed as by ``owned_cluster``; skips without an engine."""
+    require("cluster")
+    with owned_cluster(ClusterSpec(name=name, nodes=1, cpus=2, mem_mb=512,
+                                   monitoring=True)) as cluster:
+        yield cluster

@@ -35,9 +35,8 @@ from workload.cluster.engine import Engine
 from workload.cluster.images import MONITORING, context_digest, context_files
 from workload.sinks.config import resolve
 
-from tests.clusters import per_run_name, session_cluster
+from tests.clusters import monitored_cluster, per_run_name
 
-from workload.testing.require import require
 
 NAME = per_run_name("wlgen-mon")
 
@@ -116,10 +115,8 @@ def test_env_of_a_cluster_without_monitoring_is_one_clear_line(
 @pytest.fixture(scope="module")
 def watched() -> Iterator[Cluster]:
     """A 1-node cluster with monitoring, removed at the end of the module."""
-    require("cluster")
-    with session_cluster(ClusterSpec(name=NAME, nodes=1, cpus=2, mem_mb=512,
-                                     monitoring=True), []) as cluster:
-        yield cluster
+    with monitored_cluster(NAME) as up:
+        yield up
 
 
 def _get(url: str, **query: object) -> object:
