@@ -7,7 +7,7 @@ ends CANCELLED with that reason."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import simpy
 
@@ -29,15 +29,17 @@ CHILD = PARENT.with_(seq=1, source_id=501, depends=(("afterok", (500,)),))
 
 
 class SlowParent:
-    """sbatch answers: the parent's only once ``go`` is set; job ids 1258, 1259..."""
+    """sbatch answers: the parent's (by default job wlgen.t1.0, ``slow`` picks another)
+    only once ``go`` is set; job ids 1258, 1259..."""
 
-    def __init__(self) -> None:
-        self.go, self.argvs = threading.Event(), []
+    def __init__(self, slow: Callable[[Sequence[str]], bool] = lambda argv:
+                 "--job-name=wlgen.t1.0" in argv) -> None:
+        self.go, self.argvs, self.slow = threading.Event(), [], slow
         self.asked = threading.Event()     # the parent's sbatch is in flight
         self.next_id = 1258
 
     def __call__(self, argv: Sequence[str]) -> Done:
-        if "--job-name=wlgen.t1.0" in argv:
+        if self.slow(argv):
             self.asked.set()
             assert self.go.wait(60), "the test never let the parent's sbatch answer"
         self.argvs.append(list(argv))

@@ -7,43 +7,30 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
 
 import simpy
 
 from workload.backends.slurm.backend import SlurmBackend
 from workload.backends.slurm.cli import CliClient
-from workload.backends.slurm.runner import Done
 from workload.cluster import wait_for
 from workload.event import CANCELLED, COMPLETED, END, FAILED, Event
 
 from tests.slurm.test_depends_seam import CHILD, PARENT, SlowParent
-from tests.slurm.test_runner_seam import SBATCH_OK, Scripted
+from tests.slurm.test_runner_seam import Scripted
 
 BLOCKER = PARENT.with_(seq=2, source_id=None)   # keeps the only worker busy
 
 
-class Blocking:
-    """sbatch answers at once (ids 1258, 1259...), except job ``seq`` 2's, which waits
-    for ``go``."""
-
-    def __init__(self) -> None:
-        self.go, self.busy, self.argvs = threading.Event(), threading.Event(), []
-        self.next_id = 1258
-
-    def __call__(self, argv: Sequence[str]) -> Done:
-        if "--job-name=wlgen.t1.2" in argv:
-            self.busy.set()
-            assert self.go.wait(60), "the test never let the blocker's sbatch answer"
-        self.argvs.append(list(argv))
-        job_id, self.next_id = self.next_id, self.next_id + 1
-        return Done(0, SBATCH_OK.out.replace("1258", str(job_id)), "")
+def blocking() -> SlowParent:
+    """sbatch answers at once (ids 1258, 1259...), except job seq 2's (BLOCKER), which
+    waits for ``go``."""
+    return SlowParent(lambda argv: "--job-name=wlgen.t1.2" in argv)
 
 
-def child_waits_while_its_parent_ends(parent_state: str) -> tuple[Blocking, list[Event]]:
+def child_waits_while_its_parent_ends(parent_state: str) -> tuple[SlowParent, list[Event]]:
     """PARENT gets id 1258; CHILD (afterok on it) waits in the pool behind BLOCKER while
     the parent ends in ``parent_state``; then the worker goes on."""
-    sbatch, events = Blocking(), []
+    sbatch, events = blocking(), []
     backend = SlurmBackend(CliClient(Scripted(sbatch=[sbatch])), cluster_name="fake",
                            workers=1, arrays=False, say=lambda line: None)
     backend.attach(simpy.Environment(), events.append, time.time(), "t1")
@@ -53,7 +40,7 @@ def child_waits_while_its_parent_ends(parent_state: str) -> tuple[Blocking, list
         backend.submit(PARENT)
         wait_for(lambda: len(sbatch.argvs) == 1, 30, "the parent's sbatch")
         backend.submit(BLOCKER)
-        assert sbatch.busy.wait(30), "the blocker's sbatch never started"
+        assert sbatch.asked.wait(30), "the blocker's sbatch never started"
         backend.submit(CHILD)            # its parent has an id: to the pool, behind
         # The watcher's end event of the parent, while the child still waits.
         backend._noted(Event(END, time.time(), PARENT.seq, "1258", parent_state))

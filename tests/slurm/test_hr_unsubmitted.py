@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 from workload.backends.slurm.backend import SlurmBackend
 from workload.backends.slurm.cli import CliClient
-from workload.backends.slurm.runner import Done
 from workload.cluster import wait_for
 from workload.run.runner import run_workload
 from workload.spec import JobSpec
@@ -21,19 +20,10 @@ from tests.slurm.test_depends_seam import CHILD, PARENT, SlowParent
 from tests.slurm.test_runner_seam import Scripted
 
 
-class SlowFirst(SlowParent):
-    """SlowParent for a run whose id is made by the run: job seq 0 is the parent."""
-
-    def __call__(self, argv: Sequence[str]) -> Done:
-        if any(a.startswith("--job-name=") and a.endswith(".0") for a in argv):
-            self.asked.set()
-            assert self.go.wait(60), "the test never let the parent's sbatch answer"
-        self.argvs.append(list(argv))
-        return Done(0, "1258\n", "")
-
-
 def test_a_child_held_when_the_run_is_interrupted_is_not_submitted(tmp_path: Path) -> None:
-    sbatch = SlowFirst()
+    # The run makes its own id: job seq 0 (the parent) is the one named ``*.0``.
+    sbatch = SlowParent(lambda argv: any(a.startswith("--job-name=") and a.endswith(".0")
+                                         for a in argv))
     backend = SlurmBackend(CliClient(Scripted(sbatch=[sbatch])), cluster_name="fake",
                            workers=2, arrays=False, say=lambda line: None)
 
