@@ -60,3 +60,16 @@ def test_jsonl_refuses_a_bad_component(tmp_path, bad):
     with pytest.raises(InputError) as err:
         list(JsonlSource(path))
     assert err.value.field == "components" and err.value.line == 2
+
+
+def test_resizing_to_a_cluster_resizes_every_component():
+    from workload.sources.transforms import scale_procs
+    from workload.spec import JobSpec
+    spec = JobSpec(seq=0, submit_s=0, procs=2, runtime_s=1, time_limit_s=60,
+                   components=(Component(4, nodes=2),))
+    # 8 processors -> 16: twice the tasks; --whole-nodes pins ceil(8 / 4) nodes
+    (plain,) = scale_procs([spec], from_procs=8, to_procs=16, cpus_per_node=4)
+    assert (plain.procs, plain.components) == (4, (Component(8),))
+    (whole,) = scale_procs([spec], from_procs=8, to_procs=16, cpus_per_node=4,
+                           whole_nodes=True)
+    assert (whole.nodes, whole.components) == (1, (Component(8, nodes=2),))

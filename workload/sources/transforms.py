@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from collections.abc import Iterable, Iterator, Mapping
 
 from workload.errors import InputError
@@ -46,6 +47,11 @@ def scale_procs(specs: Iterable[JobSpec], *, from_procs: int, to_procs: int,
         nodes = math.ceil(procs / cpus_per_node) if whole_nodes else None
         if procs != spec.procs or nodes != spec.nodes:
             spec = spec.with_(procs=procs, nodes=nodes)
+        if spec.components:   # a heterogeneous job's other components, each the same way
+            spec = spec.with_(components=tuple(
+                replace(c, procs=(p := min(to_procs, max(1, round(c.procs * factor)))),
+                        nodes=math.ceil(p / cpus_per_node) if whole_nodes else None)
+                for c in spec.components))
         yield spec
 
 
