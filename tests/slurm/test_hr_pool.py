@@ -12,11 +12,16 @@ import simpy
 from workload.backends.slurm.backend import SlurmBackend
 from workload.backends.slurm.cli import CliClient
 from workload.backends.slurm.pool import SubmitPool
+from workload.backends.slurm.runner import Done
 from workload.cluster import wait_for
 from workload.event import END, REJECTED, SUBMIT, Event
 from workload.spec import JobSpec
 
-from tests.slurm.test_runner_seam import SBATCH_OK, SPEC, Scripted
+from tests.slurm import test_runner_seam
+from tests.slurm.test_runner_seam import QUEUE_FULL, SBATCH_OK, SPEC, Scripted
+
+# The seam's fixtures: a backend with a fake clock (no real waiting).
+clock, make = test_runner_seam.clock, test_runner_seam.make
 
 
 def test_a_raising_work_goes_to_failed_and_the_only_worker_lives_on() -> None:
@@ -61,3 +66,17 @@ def test_a_runner_that_raises_rejects_that_job_with_the_reason_and_the_next_goes
     assert backend.tracker.tracks[1].job_id == "1258"
     assert runner.calls.count("sbatch") == 2
     assert [line for line in said if "failed to submit" in line and "seq 0" in line]
+
+
+def test_a_raise_among_the_jobs_of_a_split_array_rejects_that_job_once(make) -> None:
+    # The array meets a full queue and goes job by job; the second job's sbatch raises.
+    # It ends REJECTED once, the first and third are submitted, nothing else is decided
+    # twice (the pool's handler would have rejected the whole group again).
+    runner = Scripted(sbatch=[QUEUE_FULL, Done(0, "70\n", ""), RuntimeError("boom"),
+                              Done(0, "72\n", "")])
+    backend, emitted = make(runner)
+    backend._submit_group([SPEC.with_(seq=s) for s in range(3)], 0.0)
+    assert backend.tracker.unfinished() == {0: "70", 2: "72"}
+    assert [(e.kind, e.seq, e.state) for e in emitted] == [(SUBMIT, 1, "PENDING"),
+                                                           (END, 1, REJECTED)]
+    assert "RuntimeError: boom" in emitted[1].reason

@@ -218,8 +218,11 @@ class SlurmBackend(Backend):
                        [pack.task_id(job_id, i) for i in range(len(specs))])
 
     def _one_by_one(self, specs: list[JobSpec]) -> None:
-        for spec in specs:
-            self._submit_group([spec], self._intended(spec))
+        for spec in specs:   # each its own failure: those before it are already decided
+            try:
+                self._submit_group([spec], self._intended(spec))
+            except Exception as error:   # noqa: BLE001 (reported with the job, see pool.py)
+                self._failed_group([spec], self._intended(spec), error)
 
     def _sendable(self, specs: list[JobSpec]) -> list[JobSpec]:
         """``specs`` as they may go now. Their ``--dependency`` is rendered at send time
@@ -241,16 +244,14 @@ class SlurmBackend(Backend):
         return specs
 
     def _intended(self, spec: JobSpec) -> float:
-        """When ``spec`` was meant to be submitted: its time in the workload, or when it
-        was released, for a job held until its parents had Slurm ids (its wait for them
-        is not submit lateness)."""
+        """When ``spec`` was meant to be submitted: its time in the workload, or its release
+        for a job held for its parents' Slurm ids (that wait is not submit lateness)."""
         return self.released.get(spec.seq, self.epoch + spec.submit_s)
 
     def _failed_group(self, specs: list[JobSpec], intended: float, error: Exception) -> None:
         """A submit raised what no rule expects (a bug, not Slurm's answer): its jobs end
-        REJECTED with the error's words (said on stderr too), their held children are
-        decided, and the pool's worker lives on for the groups behind it. A job already
-        tracked (accepted by Slurm) is left to the watcher."""
+        REJECTED with the error's words (on stderr too), their held children are decided,
+        the worker lives on. A job already tracked (Slurm took it) is the watcher's."""
         why = f"wlgen could not submit it: {type(error).__name__}: {error}"
         self.lag.say(f"wlgen: {len(specs)} job(s) (seq {specs[0].seq}...) failed to "
                      f"submit: {why}")
