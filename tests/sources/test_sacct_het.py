@@ -22,7 +22,7 @@ def test_het_rows_become_one_job_of_two_components(release, name):
     (het,) = [spec for spec in source if spec.name == "het"]
     # mixed_workload.sh: `#SBATCH -n1`, `#SBATCH hetjob`, `#SBATCH -n2`; 512 MB a CPU each
     assert (het.procs, het.mem_per_cpu_mb, het.partition) == (1, 512, "batch")
-    assert het.components == (Component(2, None, 512, 0, None, "batch"),)
+    assert het.components == (Component(2, None, 512, 0, None, None),)   # the job's partition
     assert het.total_procs == 3 and het.runtime_s == 2.0
     assert source.skipped[HET_COMPONENT] == 1 and not source.skipped[NO_FIRST]
 
@@ -45,7 +45,7 @@ def test_jsonl_keeps_components(tmp_path):
     write_jsonl(path, [het])
     line = json.loads(path.read_text().splitlines()[1])
     assert line["components"] == [{"procs": 2, "nodes": None, "mem_per_cpu_mb": None,
-                                   "gpus": 0, "gpu_type": None, "partition": "batch"}]
+                                   "gpus": 0, "gpu_type": None, "partition": None}]
     assert list(JsonlSource(path)) == [het]
 
 
@@ -73,3 +73,24 @@ def test_resizing_to_a_cluster_resizes_every_component():
     (whole,) = scale_procs([spec], from_procs=8, to_procs=16, cpus_per_node=4,
                            whole_nodes=True)
     assert (whole.nodes, whole.components) == (1, (Component(8, nodes=2),))
+
+
+def test_a_component_in_its_own_partition_is_mapped_like_the_job(tmp_path):
+    from workload.sources.accounting import AccountingSource
+    lines = dump("24.11", "sacct-P-allocations.txt").read_text().splitlines(keepends=True)
+    moved = tmp_path / "moved.txt"   # component 1 of the het job in partition "gpu"
+    moved.write_text("".join(line.replace("|het|bob|bob|wlgen|batch|", "|het|bob|bob|wlgen|gpu|")
+                             if line.startswith("17+1|") else line for line in lines))
+    inner = SacctSource(moved, kind="sacct")
+    (het,) = [s for s in inner if s.components]
+    assert het.components[0].partition == "gpu" and het.partition == "batch"
+    source = AccountingSource(inner, partition_map={"gpu": "long"})
+    source.fit_partitions(["batch", "long"])
+    (het,) = [s for s in source if s.components]
+    assert het.components[0].partition == "long"
+    source = AccountingSource(SacctSource(moved, kind="sacct"))
+    source.fit_partitions(["batch"])
+    (het,) = [s for s in source if s.components]
+    assert het.components[0].partition is None      # the job's own, counted
+    assert source.unknown["heterogeneous job component's partition not on the cluster: "
+                          "the job's used"] == 1

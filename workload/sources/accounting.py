@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from workload.errors import InputError
@@ -73,9 +74,25 @@ class AccountingSource(Source):
             if self.partitions is not None and spec.partition not in (None, *self.partitions):
                 self.unknown["partition not on the cluster: its default partition used"] += 1
                 spec = spec.with_(partition=None)
+            if any(c.partition is not None for c in spec.components):
+                spec = spec.with_(components=tuple(replace(c, partition=self._placed(
+                    c.partition)) for c in spec.components))
             yield spec
         if self.anonymizer and self.anonymize_map:
             self.anonymizer.write_map(self.anonymize_map)
+
+    def _placed(self, real: str | None) -> str | None:
+        """A heterogeneous job's component's own partition as the job's is placed:
+        mapped, else its pseudonym, and None (the job's) when the cluster lacks it."""
+        if real is None:
+            return None
+        name = self.partition_map.get(real) or (
+            self.anonymizer.pseudonym("partition", real) if self.anonymizer else real)
+        if self.partitions is not None and name not in self.partitions:
+            self.unknown["heterogeneous job component's partition not on the cluster: "
+                         "the job's used"] += 1
+            return None
+        return name
 
     def pseudonym(self, kind: str, real: str) -> str:
         """``real`` as the jobs show it: its pseudonym when anonymizing."""

@@ -47,14 +47,18 @@ def unusable(rows: list[SacctRecord]) -> str | None:
     return None
 
 
-def components(rows: list[SacctRecord], *, use_memory: bool) -> tuple[Component, ...]:
+def components(rows: list[SacctRecord], first: SacctRecord, *,
+               use_memory: bool) -> tuple[Component, ...]:
     """The further components, each with its own shape. A component's node count is
-    ReqNodes when above one (the submit line is the whole job's, so its -N is not)."""
+    ReqNodes when above one (the submit line is the whole job's, so its -N is not); its
+    partition is None when it is the first component's (so whatever maps or replaces
+    the job's partition holds for it too)."""
     out = []
     for row in rows:
         procs = int(row.req_cpus or row.alloc_cpus or 1)
         nodes = row.req_nodes if row.req_nodes and row.req_nodes > 1 else None
         out.append(Component(procs, nodes,
                              mem_per_cpu(row, procs) if use_memory else None,
-                             row.gpus, row.gpu_type, row.partition))
+                             row.gpus, row.gpu_type,
+                             None if row.partition == first.partition else row.partition))
     return tuple(out)

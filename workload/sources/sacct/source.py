@@ -133,7 +133,7 @@ class SacctSource(Source):
         for seq, record in enumerate(records):
             spec = to_spec(record, seq, t0, self.notes, use_memory=self.use_memory)
             rest = self._further.get(record.id.job) if record.id.het_offset == 0 else None
-            parts = het.components(rest, use_memory=self.use_memory) if rest else ()
+            parts = het.components(rest, record, use_memory=self.use_memory) if rest else ()
             depends, any_of = deps.of(record)
             yield spec.with_(depends=depends, depends_any=any_of, components=parts)
 
