@@ -23,8 +23,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE with 413 (the client halves its batches).
 Idempotent: an event may carry a ``key`` (the wlgen sink sends run id, job seq, kind,
 state and time, ``AnnotationSink.key``); an event whose key was saved before is
 skipped, not stored twice. A batch that took longer than the client's timeout was still
-committed here, and the client sends it again: the keys make that retry harmless. The keys live in a table of their own
-(``wlgen_event_key``), written in the same transaction as the events. Reached as
+committed here, and the client sends it again: the keys make that retry harmless. The
+keys live in a table of their own (``wlgen_event_key``), written in the same
+transaction as the events. Reached as
 ``http://<graphite-web>/wlgen/events/``; the wlgen annotation sink uses it when it
 answers and falls back to ``/events/`` when it does not.
 """
