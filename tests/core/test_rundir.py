@@ -16,7 +16,7 @@ from workload.rundir import (DEFAULT_SIM_EPOCH, RUN_FILES, read_cluster, read_re
                              spec_from_dict, spec_line)
 from workload.run.runner import run_workload
 from workload.sources import StormSource
-from workload.spec import JobSpec
+from workload.spec import Component, JobSpec
 
 
 def storm_run(tmp_path, name="run", **kw):
@@ -44,14 +44,17 @@ def test_a_spec_line_names_every_field_and_reads_back():
     assert spec_from_dict(plain) == spec
     # Every field a spec can carry is written when it is not its default.
     other = {f.name: f.default for f in fields(JobSpec)}
-    rich = spec.with_(**{name: _non_default(value) for name, value in other.items()
+    rich = spec.with_(**{name: _non_default(value, name) for name, value in other.items()
                          if name not in plain})
     data = json.loads(spec_line(rich))
     assert list(data) == [f.name for f in fields(JobSpec)]
     assert spec_from_dict(data) == rich
 
 
-def _non_default(default):
+def _non_default(default, name: str = ""):
+    if name == "components":      # a heterogeneous job's further components
+        return (Component(2, nodes=1, mem_per_cpu_mb=64, gpus=1, gpu_type="x",
+                          partition="p2"),)
     if isinstance(default, tuple):
         return (("afterok", (1, 2)),)
     if isinstance(default, int) and not isinstance(default, bool):
