@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from workload.cli.main import cli
+from workload.sinks.logstash import LogstashSink
 
 from .receivers import wait_for
 
@@ -54,3 +55,25 @@ def test_storm_events_reach_every_sink_once(tmp_path, carbon, graphite_web, rsys
         assert accounting["sinks"][name] == {"sent": 90, "buffered": 0, "dropped": 0,
                                              "recovered": 0}, name
     assert "sink logstash" in result.stderr
+
+
+def test_a_record_cut_in_a_dead_runs_spool_is_counted_in_accounting(tmp_path, rsyslog):
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir()
+    left = LogstashSink(rsyslog.url("tcp"), spool_dir=spool_dir).spool_path("dead-run")
+    whole = [json.dumps({"type": "wlgen", "seq": 1000 + i, "kind": "left"}) for i in range(2)]
+    left.write_text("\n".join(whole) + '\n{"type": "wlgen", "se')   # its writer killed
+    config = tmp_path / "config.yaml"
+    config.write_text(f"sinks: {{spool_dir: {spool_dir}}}\n")
+    result = CliRunner().invoke(cli, [
+        "storm", "--config", str(config), "--jobs", "5", "--rate", "50", "--runtime", "0.1",
+        "--realtime", "--backend", "sim", "--out", str(tmp_path / "run"),
+        "--logstash", rsyslog.url("tcp")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    accounting = json.loads((tmp_path / "run" / "accounting.json").read_text())
+    assert accounting["sinks"]["logstash"] == {"sent": 17, "buffered": 0, "dropped": 1,
+                                               "recovered": 2, "cut": 1}
+    assert "1 of the dropped cut mid-line" in result.stderr
+    received = wait_for(lambda: (r := rsyslog.records()) and len(r) >= 17 and r, 30,
+                        "17 records in rsyslog")
+    assert sorted(r["seq"] for r in received if r.get("kind") == "left") == [1000, 1001]
