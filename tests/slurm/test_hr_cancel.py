@@ -45,6 +45,7 @@ class StoredRest:
     def __init__(self, version: str, deleted: str, status: int = 200) -> None:
         self.version, self.deleted, self.status = version, deleted, status
         self.deletes = 0
+        self.posts: list[tuple[str, Any]] = []
 
     def call(self, method: str, path: str, body: Any = None, *, user: str | None = None,
              query: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -52,6 +53,9 @@ class StoredRest:
             return load(self.version, "openapi-paths")
         if method == "GET":
             return load(self.version, "partitions")
+        if method == "POST":
+            self.posts.append((path, body))
+            return load(self.version, "release")
         self.deletes += 1
         doc = load(self.version, self.deleted)
         if self.status != 200:
@@ -169,3 +173,11 @@ def test_a_stopping_run_that_cannot_cancel_its_jobs_says_which_may_still_run() -
     assert [line for line in said if line.startswith("wlgen: could not cancel job(s) 32 on "
                                                      "fake:")
             and "Access/permission denied" in line]
+
+
+@pytest.mark.parametrize("version", ["v0.0.38", "v0.0.42", "v0.0.44"])
+def test_rest_releases_a_held_job_as_scontrol_release_does(version: str) -> None:
+    # It raised "not offered", and a job held after a failed launch pended for ever.
+    http = StoredRest(version, "cancel")
+    RestSlurmClient(http).release(["5"])  # type: ignore[arg-type]
+    assert http.posts == [(f"/slurm/{version}/job/5", {"hold": False})]

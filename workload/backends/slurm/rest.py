@@ -145,9 +145,14 @@ class RestSlurmClient:
         return [r for r in parse_db_jobs(doc) if r.job_id in wanted]
 
     def release(self, job_ids: Sequence[str]) -> None:
-        # slurmrestd has no release verb in every API version wlgen speaks: a job held
-        # after a failed launch stays held, and the watcher says so (see Watcher).
-        raise ClientFailure("slurmrestd: releasing held jobs is not offered", REJECT)
+        """POST job/{id} with ``{"hold": false}``: what ``scontrol release`` does (tried on
+        22.05, 24.11 and 26.05: a held job pends again and runs). Without it a job held
+        after a failed launch would pend for ever and the run never end."""
+        for job_id in job_ids:
+            answer = self._call("POST", self.api.job(job_id), {"hold": False})
+            if _errors(answer):
+                raise ClientFailure(f"slurmrestd at {self.http.url}: releasing job {job_id}: "
+                                    f"{'; '.join(w for _, w in _errors(answer))}")
 
     def warm(self, user: User) -> None:
         """Nothing to warm: a token per user is made on first use."""
