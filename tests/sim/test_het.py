@@ -101,9 +101,12 @@ def test_slurm_mode_starts_them_from_backfill_only():
     assert start.procs == 6 and set(start.nodes) == {"n1", "n2"}
 
 
-def test_slurm_mode_names_what_it_approximates():
-    _, backend = textbook(BLOCKED, slurm=conf())
-    assert backend.report() == {"sim_approximated": {HET_BACKFILL: 1}}
+def test_slurm_mode_names_what_it_approximates(capsys):
+    _, backend = textbook([*BLOCKED, BLOCKED[1].with_(seq=2)], slurm=conf())
+    assert backend.report() == {"sim_approximated": {HET_BACKFILL: 2}}
+    said = capsys.readouterr().err.splitlines()
+    assert said == [f"wlgen: simulator approximates: {HET_BACKFILL} (metrics.json "
+                    "sim_approximated counts the jobs)"]      # once, not once a job
     events, backend = textbook(BLOCKED, slurm=conf(SchedulerType="sched/builtin"))
     assert starts(events)[1] == 100    # no backfill: the main loop starts it at J0's end
     assert backend.report() == {"sim_approximated": {HET_BUILTIN: 1}}

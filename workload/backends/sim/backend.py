@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -115,12 +116,19 @@ class SimBackend(Backend):
         cluster.submit(spec, timing=(time.time() - began, began - (self.epoch + spec.submit_s)))
 
     def _approximates(self, spec: JobSpec) -> None:
-        """Count what the run approximates of a heterogeneous job (named, never silent)."""
+        """Count what the run approximates of a heterogeneous job: each reason is said on
+        stderr the first time, and counted in metrics.json (never silent)."""
+        reasons = []
         if any(c.partition not in (None, spec.partition) for c in spec.components):
-            self.approximated[HET_PARTITION] += 1
+            reasons.append(HET_PARTITION)
         if self.slurm is not None:
             backfill = self.slurm.get("SchedulerType") == "sched/backfill"
-            self.approximated[HET_BACKFILL if backfill else HET_BUILTIN] += 1
+            reasons.append(HET_BACKFILL if backfill else HET_BUILTIN)
+        for reason in reasons:
+            if not self.approximated[reason]:
+                print(f"wlgen: simulator approximates: {reason} (metrics.json "
+                      f"sim_approximated counts the jobs)", file=sys.stderr, flush=True)
+            self.approximated[reason] += 1
 
     def report(self) -> dict[str, object]:
         return {"sim_approximated": dict(self.approximated)} if self.approximated else {}
