@@ -72,6 +72,14 @@ def probe_qos(cluster: Cluster, user: str, account: str) -> str:
     return done.stdout.decode(errors="replace").strip()
 
 
+def grant_qos(cluster: Cluster, user: str, account: str, names: Iterable[str]) -> None:
+    """The QOS ``user`` may use in ``account`` (normal stays among them): a replay's
+    ``--qos``/``--accounts`` dumps (cli/accounting.py)."""
+    allowed = sorted(set(names) | {"normal"})
+    _sacctmgr(cluster, ["modify", "user", "where", f"name={user}", f"account={account}",
+                        "set", f"QOS={','.join(allowed)}"])
+
+
 def _sacctmgr(cluster: Cluster, argv: list[str]) -> None:
     done = cluster.exec("ctld", ["sacctmgr", "-i", *argv])
     out = (done.stdout + done.stderr).decode(errors="replace")
