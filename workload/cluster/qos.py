@@ -4,6 +4,7 @@ scenario's (``qos:`` with its limits, an account's ``qos:`` as its jobs' default
 from __future__ import annotations
 
 import math
+import shlex
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -62,7 +63,9 @@ def probe_qos(cluster: Cluster, user: str, account: str) -> str:
     submitted and cancelled at once (Slurm 22.05's ``scontrol show assoc_mgr`` does not
     show an association's QOS, and sacctmgr shows slurmdbd's, which slurmctld learns
     later)."""
-    script = (f"id=$(runuser -u {user} -- sbatch --parsable -H -A {account} -J "
+    # Names reach a shell here: quoted, whatever checked them before.
+    script = (f"id=$(runuser -u {shlex.quote(user)} -- sbatch --parsable -H "
+              f"-A {shlex.quote(account)} -J "
               "wlgen-qos-probe -n1 -t1 -o /dev/null --wrap true) || exit 1; "
               "squeue -h -j $id -o %q; scancel $id")
     done = cluster.exec("ctld", ["sh", "-c", script], timeout=60)
