@@ -74,6 +74,7 @@ def test_a_batch_saved_after_the_clients_timeout_is_not_stored_twice(
     assert transport.limit == 20   # the retry sends half as many at once
     wait_for(lambda: len(stored(bulk_web, "late", since)) == 40, 120,
              "graphite-web saving the batch it read after the timeout")
+    transport.timeout = 120   # the retries must not time out on a loaded host
     sent = 0
     while sent < len(batch):
         sent += transport.send(batch[sent:])
