@@ -118,7 +118,7 @@ def test_what_a_run_left_in_the_spool_goes_with_the_next_run(
 
 def test_a_malformed_event_in_a_batch_is_refused_alone(cluster: Cluster) -> None:
     web, since = cluster.monitoring.graphite_web, time.time()
-    transport = EventsTransport(web)
+    transport = EventsTransport(web, timeout=120)
 
     def note(seq: int, tags: object = ("wlgen", "bad-batch")) -> bytes:
         return json.dumps({"what": f"note {seq}", "tags": tags, "when": since + seq,

@@ -103,7 +103,7 @@ def test_the_transport_refuses_the_bad_event_alone_and_sends_the_rest_in_bulk(
     since = time.time()
     batch = [note(0, since), {**note(1, since), "data": {"x": 1}}, note(2, since),
              {**note(3, since), "when": 1e300}, note(4, since)]
-    transport = EventsTransport(bulk_web.url)
+    transport = EventsTransport(bulk_web.url, timeout=120)
     assert transport.send([json.dumps(e).encode() for e in batch]) == 5
     assert transport.rejected == 2 and transport.bulk is True
     assert stored(bulk_web, "bulk", since) == [0, 2, 4]
