@@ -61,11 +61,19 @@ class JobSpec:
     # A heterogeneous job's components after the first (sacct 13+1, 13+2...); the first
     # is this spec's own procs, nodes, memory, GPUs and partition. () for ordinary jobs.
     components: tuple[Component, ...] = ()
+    # ``gpus`` are spread evenly over the job's pinned ``nodes``, gpus/nodes on each
+    # (sbatch --gpus-per-node); False: for the whole job, wherever Slurm finds them.
+    gpus_per_node: bool = False
 
     @property
     def total_procs(self) -> int:
         """Tasks of every component (``procs`` for an ordinary job)."""
         return self.procs + sum(c.procs for c in self.components)
+
+    @property
+    def gpus_each(self) -> int:
+        """GPUs on each node of a ``gpus_per_node`` job (0 for any other)."""
+        return self.gpus // self.nodes if self.gpus_per_node and self.nodes else 0
 
     def first_component(self) -> Component:
         """This spec's own shape as a Component (component 0 of a heterogeneous job)."""

@@ -208,3 +208,18 @@ def test_a_gpu_job_on_one_node_asks_per_node() -> None:
     spread = sbatch_argv(one.with_(procs=3), "r1")
     assert "--gpus=2" in spread and "--nodes=1-3" in spread
     assert not [a for a in spread if a.startswith("--gres")]
+
+
+def test_gpus_per_node_are_asked_per_node_on_a_multi_node_job() -> None:
+    # 4 GPUs over 2 pinned nodes, per node: --gpus-per-node=2 (a job-wide --gpus=4 is
+    # what Slurm 26.05.5 could under-allocate), typed as sbatch writes it.
+    spec = JobSpec(seq=0, submit_s=0, procs=2, runtime_s=1, time_limit_s=60, nodes=2,
+                   gpus=4, gpu_type="a100", gpus_per_node=True)
+    argv = render(submit_request(spec, "r", ""))
+    assert "--gpus-per-node=a100:2" in argv and not [a for a in argv if a.startswith(
+        ("--gpus=", "--gres="))]
+    job_wide = render(submit_request(spec.with_(gpus_per_node=False), "r", ""))
+    assert "--gpus=a100:4" in job_wide
+    for bad in (spec.with_(nodes=None), spec.with_(gpus=3)):   # no pin; 3 over 2 nodes
+        with pytest.raises(InputError, match="GPUs per node"):
+            submit_request(bad, "r", "")

@@ -258,3 +258,12 @@ def test_a_gpu_job_on_one_node_asks_per_node_in_each_api() -> None:
     job = job_description(request, {}, Api("v0.0.44", "/"))["job"]
     assert job["tres_per_node"] == "gres/gpu:2" and "tres_per_job" not in job
     assert (job["minimum_nodes"], job["maximum_nodes"]) == (1, 1)
+
+
+def test_gpus_per_node_reach_both_api_shapes() -> None:
+    spec = JobSpec(seq=0, submit_s=0, procs=2, runtime_s=1, time_limit_s=60, nodes=2,
+                   gpus=4, gpus_per_node=True)
+    request = submit_request(spec, "r", "#!/bin/sh\n")
+    assert job_description(request, {}, Api("v0.0.38"))["job"]["gpus_per_node"] == "2"
+    job = job_description(request, {}, Api("v0.0.44"))["job"]
+    assert job["tres_per_node"] == "gres/gpu:2" and "tres_per_job" not in job

@@ -25,6 +25,7 @@ _FIELDS = {f.name for f in fields(JobSpec)}
 _INT = {"seq", "procs", "nodes", "mem_per_cpu_mb", "source_id", "executable", "preceding",
         "gpus", "exit_code", "array_job", "array_task", "array_throttle"}
 _FLOAT = {"submit_s", "runtime_s", "time_limit_s", "think_s", "cancel_after_s"}
+_BOOL = {"gpus_per_node"}
 _TEXT = {"user", "group", "account", "partition", "payload", "name", "qos", "gpu_type",
          "final_state"}
 
@@ -70,6 +71,10 @@ def _value(name: str, value: Any, path: str, line: int) -> Any:
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
             raise bad("must be a number >= 0")
         return float(value)
+    if name in _BOOL:
+        if not isinstance(value, bool):
+            raise bad("must be true or false")
+        return value
     if name in _TEXT:
         if not isinstance(value, str):
             raise bad("must be a string")

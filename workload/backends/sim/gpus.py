@@ -22,6 +22,7 @@ class GpuJob(Protocol):
     procs: int
     nodes: int | None
     gpus: int
+    gpus_each: int        # GPUs on each pinned node (JobSpec.gpus_per_node), else 0
     gpu_type: str | None
     gpu_plan: list[tuple[int, int]]
     gpu_held: list[tuple[int, int]]
@@ -47,6 +48,11 @@ class GpuPool:
         among = range(len(self.count)) if nodes is None else nodes
         counts = sorted((self.count[i] for i in among if self.fits_type(i, job)),
                         reverse=True)
+        if job.gpus_each:
+            have = sum(1 for c in counts if c >= job.gpus_each)
+            return None if have >= max_nodes else (
+                f"{job.gpus_each} GPUs on each of {max_nodes} nodes requested, partition "
+                f"{part} has {have} such nodes")
         best = sum(counts[:max_nodes])
         if best >= job.gpus:
             return None
@@ -65,12 +71,14 @@ class GpuPool:
         pool = self.by_free([n for n in nodes if usable(n)], job)
         if job.nodes is not None:
             per = math.ceil(job.procs / job.nodes)
-            chosen = [n for n in pool if usable(n) >= per][:job.nodes]
+            each = job.gpus_each
+            chosen = [n for n in pool if usable(n) >= per and (not each or (
+                self.fits_type(n, job) and len(self.free[n]) >= each))][:job.nodes]
             if len(chosen) < job.nodes:
                 return None
             alloc: list[tuple[int, int]] | None = list(
                 zip(chosen, pinned_counts(per, job.nodes, job.procs)))
-            plan = self.plan(job, chosen)
+            plan = [(n, each) for n in chosen] if each else self.plan(job, chosen)
         else:
             plan = self.plan(job, pool)
             alloc = None if plan is None else _fill(job, [n for n, _ in plan], pool, usable)

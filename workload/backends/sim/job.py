@@ -13,7 +13,7 @@ class SimJob:
 
     __slots__ = ("spec", "seq", "procs", "nodes", "mem", "limit", "submit", "start",
                  "alloc", "state", "partition", "order", "gpus", "gpu_type", "gpu_plan",
-                 "gpu_held", "job_id", "comps")
+                 "gpu_held", "job_id", "comps", "gpus_each")
 
     def __init__(self, spec: JobSpec, submit: float, partition: str) -> None:
         self.spec, self.seq, self.procs = spec, spec.seq, spec.procs
@@ -25,6 +25,7 @@ class SimJob:
         self.partition = partition
         self.order = -1                          # position in its partition's queue
         self.gpus, self.gpu_type = spec.gpus, spec.gpu_type
+        self.gpus_each = spec.gpus_each
         self.gpu_plan: list[tuple[int, int]] = []   # (node index, GPUs) found, not yet taken
         self.gpu_held: list[tuple[int, int]] = []   # (node index, GPU index) while running
         self.job_id = f"sim-{spec.seq}"             # formatted once for its three events

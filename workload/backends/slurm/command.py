@@ -19,7 +19,8 @@ _VALUED = {"name": "job-name", "tasks": "ntasks", "time_limit_min": "time",
            "output": "output", "chdir": "chdir", "nodes": "nodes",
            "mem_per_cpu_mb": "mem-per-cpu", "account": "account", "partition": "partition",
            "qos": "qos", "reservation": "reservation", "constraint": "constraint",
-           "gpus": "gpus", "gres": "gres", "dependency": "dependency"}
+           "gpus": "gpus", "gres": "gres", "gpus_per_node": "gpus-per-node",
+           "dependency": "dependency"}
 # below, or on stdin
 _OTHER = {"script", "array", "exclusive", "requeue", "max_nodes", "array_throttle",
           "components"}

@@ -29,7 +29,7 @@ def shape(spec: JobSpec) -> tuple[object, ...]:
     with none: Slurm has no arrays of them (heterogeneous_jobs.shtml, Limitations)."""
     return (time_limit(spec.time_limit_s), spec.procs, spec.nodes, spec.mem_per_cpu_mb,
             spec.user, spec.group, spec.account, spec.partition, spec.qos, spec.payload,
-            spec.payload_args, spec.gpus, spec.gpu_type, spec.depends,
+            spec.payload_args, spec.gpus, spec.gpu_type, spec.gpus_per_node, spec.depends,
             spec.array_throttle and (spec.array_job, spec.array_throttle),
             spec.components and ("heterogeneous", spec.seq))
 

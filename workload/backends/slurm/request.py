@@ -90,6 +90,10 @@ class SubmitRequest:
     # node with one GPU free and gave it that one (AllocTRES gres/gpu=1, stored in
     # tests/slurm/data/gpu/26.05/tres-per-job-short-*), which --gres never did.
     gres: str | None = None
+    # sbatch --gpus-per-node: "N" or "TYPE:N" on each of the job's pinned nodes, for a
+    # multi-node job whose spec says so (JobSpec.gpus_per_node): Slurm 26.05.5 gave a
+    # job-wide --gpus fewer GPUs than asked across nodes (tests/slurm/data/gpu/26.05).
+    gpus_per_node: str | None = None
     # At most this many nodes (``--nodes=1-N``) when ``nodes`` is unset: GPU jobs say
     # their tasks' count, since Slurm 24.11 spread a 1-task --gpus=2 job over two nodes
     # (a node holding GPUs and no task; the simulator never does that).
@@ -160,6 +164,12 @@ def _gpu_fields(spec: JobSpec) -> dict[str, Any]:
     gpus = _gpus(spec)
     if gpus is None:
         return {}
+    if spec.gpus_per_node and spec.nodes != 1:
+        if not spec.nodes or spec.gpus % spec.nodes:
+            raise InputError("GPUs per node need a pinned node count (nodes) that divides "
+                             "gpus", field="gpus_per_node", value=(spec.gpus, spec.nodes))
+        each = spec.with_(gpus=spec.gpus_each)
+        return {"gpus_per_node": _gpus(each)}
     if spec.nodes == 1 or (spec.nodes is None and spec.procs == 1):
         return {"gres": f"gpu:{gpus}", "max_nodes": 1 if spec.nodes is None else None}
     return {"gpus": gpus, "max_nodes": spec.procs if spec.nodes is None else None}

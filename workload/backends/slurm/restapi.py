@@ -106,7 +106,7 @@ def het_description(first: dict[str, Any], script: str, env: Any, request: Submi
     resets the shape options for each component). The script goes where the API takes
     it (v0.0.38: beside ``jobs``; later: in the first component)."""
     shape = ("tasks", "nodes", "minimum_nodes", "maximum_nodes", "memory_per_cpu",
-             "partition", "gpus", "gres", "tres_per_job", "tres_per_node")
+             "partition", "gpus", "gres", "gpus_per_node", "tres_per_job", "tres_per_node")
     common = {k: v for k, v in first.items() if k not in shape}
     jobs = [{**first, "environment": env}]
     for part in request.components:
@@ -178,6 +178,14 @@ def _gres(value: str | None, api: Api) -> dict[str, Any]:
     return {"gres": value} if api.legacy else {"tres_per_node": f"gres/{value}"}
 
 
+def _gpus_per_node(value: str | None, api: Api) -> dict[str, Any]:
+    """GPUs on each node as sbatch --gpus-per-node asks: v0.0.38's ``gpus_per_node``
+    ("2", "a100:2"), later ``tres_per_node`` ("gres/gpu:2", "gres/gpu:a100:2")."""
+    if value is None:
+        return {}
+    return {"gpus_per_node": value} if api.legacy else {"tres_per_node": f"gres/gpu:{value}"}
+
+
 #: SubmitRequest field -> job description field(s), for both API shapes.
 _FIELDS: dict[str, Render] = {
     "name": _as("name"), "tasks": _as("tasks"), "time_limit_min": _as("time_limit"),
@@ -187,6 +195,7 @@ _FIELDS: dict[str, Render] = {
     "qos": _as("qos"), "reservation": _as("reservation"), "constraint": _as("constraints"),
     "exclusive": _exclusive, "requeue": _as("requeue"), "gpus": _gpus,
     "max_nodes": _max_nodes, "gres": _gres, "dependency": _as("dependency"),
+    "gpus_per_node": _gpus_per_node,
     "array_throttle": lambda value, api: {},   # part of "array": job_description
     "components": lambda value, api: {},       # het_description renders them
 }

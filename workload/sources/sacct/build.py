@@ -118,4 +118,12 @@ def to_spec(record: SacctRecord, seq: int, t0: float, notes: Counter[str], *,
         payload_args=fail_args(record),
         array_job=record.array_job, array_task=record.id.task,
         array_throttle=submitline.array_throttle(record.submit_line)
-        if record.array_job is not None else None)
+        if record.array_job is not None else None,
+        gpus_per_node=per_node_gpus(record))
+
+
+def per_node_gpus(record: SacctRecord) -> bool:
+    """The job asked ``--gpus-per-node=N`` on its pinned nodes and got N on each (its
+    GPUs are then replayed per node, as sbatch --gpus-per-node)."""
+    each, nodes = submitline.gpus_per_node(record.submit_line), node_pin(record)
+    return bool(each and nodes and record.gpus == each * nodes)

@@ -14,6 +14,7 @@ KINDS = frozenset({"after", "afterok", "afterany", "afternotok", "aftercorr",
 _DEPENDENCY = re.compile(r"(?:^|\s)(?:--dependency[= ]|-d\s?)(\S+)")
 _BEGIN = re.compile(r"(?:^|\s)(?:--begin[= ]|-b\s?)\S+")
 _NODES = re.compile(r"(?:^|\s)(?:--nodes[= ]|-N\s?)(\d+)")
+_GPUS_PER_NODE = re.compile(r"(?:^|\s)--gpus-per-node[= ](?:[A-Za-z0-9_.-]+:)?(\d+)(?:\s|$)")
 _THROTTLE = re.compile(r"(?:^|\s)(?:--array[= ]|-a\s?)\S*%(\d+)(?:\s|$)")
 
 
@@ -61,6 +62,12 @@ def array_throttle(line: str | None) -> int | None:
     """N of ``--array=0-5%N``: at most N of the array's tasks run at once (None: no limit)."""
     match = _THROTTLE.search(options(line))
     return int(match.group(1)) or None if match else None
+
+
+def gpus_per_node(line: str | None) -> int | None:
+    """N of ``--gpus-per-node=N`` (or ``=TYPE:N``), None when the line has none."""
+    match = _GPUS_PER_NODE.search(options(line))
+    return int(match.group(1)) if match else None
 
 
 def node_count(line: str | None) -> int | None:

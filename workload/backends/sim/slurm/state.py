@@ -29,7 +29,7 @@ class Job:
     __slots__ = ("spec", "seq", "procs", "nodes", "mem", "limit", "part", "qos", "user",
                  "assoc", "submit", "eligible", "static_prio", "priority", "reason", "state",
                  "alloc", "start", "part_factor", "qos_priority", "charged", "key", "planned",
-                 "gpus", "gpu_type", "gpu_plan", "gpu_held", "comps")
+                 "gpus", "gpu_type", "gpu_plan", "gpu_held", "comps", "gpus_each")
 
     def __init__(self, spec: JobSpec, now: float, part: Part, limit: float,
                  qos: QosConf | None) -> None:
@@ -49,6 +49,7 @@ class Job:
         self.key: tuple = ()
         self.planned: list[tuple[float, int, int]] = []   # (end on the grid, cell, CPUs)
         self.gpus, self.gpu_type = spec.gpus, spec.gpu_type     # GpuPool's (issue 16)
+        self.gpus_each = spec.gpus_each
         self.gpu_plan: list[tuple[int, int]] = []
         self.gpu_held: list[tuple[int, int]] = []
         # A heterogeneous job: a Job a component, placed together (Nodes.find); the job
