@@ -16,7 +16,8 @@ workload/sinks/config.py), so what one run could not deliver goes with the next.
 
 Delivery is at-least-once: a record is forgotten only after the transport confirmed it.
 A receiver that dies after reading part of a batch but before confirming gets that part
-again, so each record carries its run id and sequence number for deduplication.
+again, so each record carries its run id, job seq, kind and time for deduplication (a
+job's events share its seq). The window is one batch: see Spool (its header) and close.
 """
 
 from __future__ import annotations
