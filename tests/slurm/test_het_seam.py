@@ -1,6 +1,6 @@
 """Heterogeneous jobs on the Slurm backend without a cluster: the sbatch argv and the
-slurmrestd bodies built, and the stored real outputs of one (tests/data/het/, 22.05 and
-24.11: squeue, sacct and slurmrestd name each component, `10+0`, `10+1`) read as one
+slurmrestd bodies built, and the stored real outputs of one (tests/data/het/, 22.05,
+24.11 and 26.05: squeue, sacct and slurmrestd name each component, `10+0`, `10+1`) read as one
 job that started and ended once, with all its components' CPUs and nodes."""
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from workload.spec import Component, JobSpec
 
 DATA = Path(__file__).parents[1] / "data" / "het"
 SEAM = Path(__file__).parent / "data"
-RELEASES = {"22.05": ("10", "v0.0.38"), "24.11": ("22", "v0.0.42")}   # sbatch's id, API
+RELEASES = {"22.05": ("10", "v0.0.38"), "24.11": ("22", "v0.0.42"),   # sbatch's id, API
+            "26.05": ("10", "v0.0.44")}
 HET = JobSpec(seq=0, submit_s=0, procs=1, runtime_s=8, time_limit_s=60, user="u1",
               mem_per_cpu_mb=100, components=(Component(2, nodes=1, mem_per_cpu_mb=200),))
 
