@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import simpy
 
-from workload.backends.sim.backend import (HET_BACKFILL, HET_BUILTIN, HET_PARTITION,
-                                           SimBackend, make_cluster_info)
+from workload.backends.sim.backend import (HET_BACKFILL, HET_BUILTIN, HET_LIMITS,
+                                           HET_PARTITION, SimBackend, make_cluster_info)
 from workload.event import END, REJECTED, START
 from workload.spec import Component
 
@@ -103,10 +103,11 @@ def test_slurm_mode_starts_them_from_backfill_only():
 
 def test_slurm_mode_names_what_it_approximates(capsys):
     _, backend = textbook([*BLOCKED, BLOCKED[1].with_(seq=2)], slurm=conf())
-    assert backend.report() == {"sim_approximated": {HET_BACKFILL: 2}}
+    assert backend.report() == {"sim_approximated": {HET_BACKFILL: 2, HET_LIMITS: 2}}
     said = capsys.readouterr().err.splitlines()
-    assert said == [f"wlgen: simulator approximates: {HET_BACKFILL} (metrics.json "
-                    "sim_approximated counts the jobs)"]      # once, not once a job
+    assert said == [f"wlgen: simulator approximates: {reason} (metrics.json "
+                    "sim_approximated counts the jobs)" for reason in (HET_BACKFILL, HET_LIMITS)]
+    # (each once, not once a job)
     events, backend = textbook(BLOCKED, slurm=conf(SchedulerType="sched/builtin"))
     assert starts(events)[1] == 100    # no backfill: the main loop starts it at J0's end
-    assert backend.report() == {"sim_approximated": {HET_BUILTIN: 1}}
+    assert backend.report() == {"sim_approximated": {HET_BUILTIN: 1, HET_LIMITS: 1}}

@@ -34,6 +34,8 @@ HET_PARTITION = ("heterogeneous job components in another partition than the job
                  "first: run in the first one's")
 HET_BACKFILL = ("heterogeneous jobs (Slurm mode): backfill plans one reservation of all "
                 "components' CPUs (Slurm plans each component)")
+HET_LIMITS = ("heterogeneous jobs (Slurm mode): count as one job against QOS job limits "
+              "(Slurm counts each component as a job)")
 HET_BUILTIN = ("heterogeneous jobs (Slurm mode, sched/builtin): started by the main loop "
                "(Slurm starts them from backfill only)")
 
@@ -123,7 +125,7 @@ class SimBackend(Backend):
             reasons.append(HET_PARTITION)
         if self.slurm is not None:
             backfill = self.slurm.get("SchedulerType") == "sched/backfill"
-            reasons.append(HET_BACKFILL if backfill else HET_BUILTIN)
+            reasons += [HET_BACKFILL if backfill else HET_BUILTIN, HET_LIMITS]
         for reason in reasons:
             if not self.approximated[reason]:
                 print(f"wlgen: simulator approximates: {reason} (metrics.json "
