@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -18,12 +19,24 @@ DATA = Path(__file__).parent / "data"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    _hear_ctrl_c()
     if os.geteuid() != 0 or not shutil.which("podman"):
         return   # no rootful container cluster can have been made here
     from workload.cluster import reap
 
     for name in reap():
         print(f"tests: removed cluster {name} of a test session that died", file=sys.stderr)
+
+
+def _hear_ctrl_c() -> None:
+    """Tests of Ctrl-C send SIGINT, to this process or to a wlgen child, and expect what a
+    terminal gives. A suite started in the background by a non-interactive shell (`cmd &`,
+    as a CI wrapper may) inherits SIGINT ignored, and so would every child (an ignored
+    signal stays ignored across exec): wlgen then rightly keeps ignoring it, as under
+    nohup, and those tests would hang or fail. A handled SIGINT here resets to the default
+    in children at exec."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
