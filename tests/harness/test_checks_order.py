@@ -112,3 +112,15 @@ def test_easy_queue_order_follows_slurm_job_ids_within_a_second():
     assert check_easy_reservation(observed_from_rows(rows, hand_cluster(1, 4))).status == PASS
     by_seq = [Row(r.seq, r.submit, r.start, r.end, procs=r.procs, limit=r.limit) for r in rows]
     assert check_easy_reservation(observed_from_rows(by_seq, hand_cluster(1, 4))).status == FAIL
+
+
+def test_a_heterogeneous_job_is_as_hard_as_all_its_components():
+    # A is 1 CPU + a 3-CPU component: it asks 4 CPUs at once, so B (2 CPUs, later) may
+    # start first. Judged by its first component alone, A would look easier than B.
+    from workload.spec import Component
+
+    rows = [Row(0, 0, 20, 30, procs=1), Row(1, 1, 5, 15, procs=2)]
+    obs = observed_from_rows(rows, hand_cluster(1, 4))
+    assert check_priority_order(obs).status == FAIL          # two ordinary jobs: overtaken
+    obs.requests[0] = obs.requests[0].with_(components=(Component(3),))
+    assert check_priority_order(obs).status == PASS

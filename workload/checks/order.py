@@ -74,8 +74,13 @@ def arrival(job_id: str) -> tuple[int, ...]:
 
 
 def _shape(spec: JobSpec, fcfs: bool) -> tuple[int, float, int, int]:
-    return ((0, 0.0, 0, 0) if fcfs else
-            (spec.procs, spec.time_limit_s, spec.mem_per_cpu_mb or 0, spec.gpus))
+    """What a job asks, to tell an easier job from a harder one: a heterogeneous job asks
+    all its components' tasks and GPUs at once (its largest memory a CPU)."""
+    if fcfs:
+        return (0, 0.0, 0, 0)
+    parts = spec.all_components()
+    return (spec.total_procs, spec.time_limit_s,
+            max(c.mem_per_cpu_mb or 0 for c in parts), sum(c.gpus for c in parts))
 
 
 def _group(jobs: list[JobRecord], requests: dict[int, JobSpec], tol: float, fcfs: bool,
