@@ -45,8 +45,9 @@ def child_waits_while_its_parent_ends(parent_state: str) -> tuple[SlowParent, li
         # The watcher's end event of the parent, while the child still waits.
         backend._noted(Event(END, time.time(), PARENT.seq, "1258", parent_state))
         sbatch.go.set()
-        wait_for(lambda: backend.pool is not None and backend.pool.backlog() == 0
-                 and CHILD.seq not in backend.released, 30, "the child's turn")
+        # The child is decided: sent (tracked) or ended unsent (decided).
+        wait_for(lambda: CHILD.seq in backend.tracker.tracks
+                 or CHILD.seq in backend.decided, 30, "the child's turn")
     finally:
         backend.close()
     return sbatch, events

@@ -14,8 +14,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
-
 import simpy
 
 from workload.backends.base import Backend, ClusterInfo, Emit
@@ -25,19 +23,20 @@ from workload.backends.slurm.cancel import cancel_or_say
 from workload.backends.slurm.client import ClientFailure, SlurmClient, User
 from workload.backends.slurm.command import impossible
 from workload.backends.slurm.contact import DEFAULT_TIMEOUT_S, Contact
-from workload.backends.slurm.depends import NEVER, Parents
+from workload.backends.slurm.depends import Parents
+from workload.backends.slurm.held import HeldRelease
 from workload.backends.slurm.lag import Lag, to_stderr
 from workload.backends.slurm.paced import PacedQueries
 from workload.backends.slurm.pool import SubmitPool
 from workload.backends.slurm.request import SubmitRequest, submit_request
-from workload.backends.slurm.retry import AMBIGUOUS, Patience, busy, retry
+from workload.backends.slurm.retry import AMBIGUOUS, GaveUp, Patience, busy, retry
 from workload.backends.slurm.script import build_batch_script
 from workload.backends.slurm.tags import run_prefix
 from workload.backends.slurm.tracker import Tracker
 from workload.backends.slurm.users import UserMap
 from workload.backends.slurm.watcher import Watcher
 from workload.errors import BackendError, InputError
-from workload.event import CANCELLED, END, PENDING, REJECTED, SUBMIT, Event
+from workload.event import END, Event
 from workload.spec import JobSpec
 
 GIVE_UP_S = 180.0   # how long one submit keeps retrying through a busy or full slurmctld
@@ -55,7 +54,7 @@ class Split(BackendError):
 CATCH_UP_PAUSE_S = 60.0   # after a Split, late jobs are not packed for this long
 
 
-class SlurmBackend(Backend):
+class SlurmBackend(HeldRelease, Backend):
     """Real Slurm through ``client``; see the module docstring."""
 
     name = "slurm"
@@ -87,8 +86,10 @@ class SlurmBackend(Backend):
         self.tracker = Tracker()
         self.parents = Parents()   # dependencies: source ids -> Slurm ids (depends.py)
         self.cancelled: set[int] = set()
+        self.cancels_sent: set[str] = set()   # job ids a stop's cancel was tried on
         self.released: dict[int, float] = {}   # seq -> when a held job was released
         self.unsent: set[int] = set()   # released after the run stopped: never submitted
+        self.decided: set[int] = set()  # ended without Slurm (held.py): decided once
         self.info: ClusterInfo | None = None
         self.pool: SubmitPool | None = None
         self.watcher: Watcher | None = None
@@ -133,8 +134,10 @@ class SlurmBackend(Backend):
         if self.pool is not None:
             self.pool.drop(wanted)
             self.pool.abandon()
-        with self.lock:
-            ids = [job for seq, job in self.tracker.unfinished().items() if seq in wanted]
+        with self.lock:   # each job once: close() cancels only what no call has tried
+            ids = [job for seq, job in self.tracker.unfinished().items()
+                   if seq in wanted and job not in self.cancels_sent]
+            self.cancels_sent.update(ids)
         if ids:   # the watcher still reports each end it sees, cancelled or not
             cancel_or_say(self.client, ids, self.cancel_patience, self.lag.say,
                           self.cluster_name)
@@ -143,8 +146,11 @@ class SlurmBackend(Backend):
         """Jobs handed to ``submit`` that never reached Slurm: held for a parent, queued
         for a worker or released after the run stopped (the run names them as never
         submitted, not as unaccounted)."""
+        # Held first: a job leaves ``held`` before it reaches the pool or ``unsent``,
+        # so read in this order a job moving meanwhile is still named (once).
+        held = set(self.parents.held_seqs())
         pool = self.pool.never_sent() if self.pool is not None else set()
-        return sorted(self.unsent | pool | set(self.parents.held_seqs()))
+        return sorted(held | self.unsent | pool)
 
     def failure(self) -> BackendError | None:
         return self.contact.lost
@@ -184,7 +190,7 @@ class SlurmBackend(Backend):
         """Submit jobs of one shape due at one instant (or already late, see pool.py): one
         request, an array when several. Each job's lateness counts from its own
         intended time (``_intended``): the group may hold late jobs of several instants."""
-        specs = self._sendable(specs)
+        specs, dependency = self._sendable(specs)
         if not specs:
             return
         began = time.time()
@@ -193,7 +199,7 @@ class SlurmBackend(Backend):
         assert self.pool is not None
         self.lag.note(late, self.pool.backlog())
         try:
-            request = self._request(specs)
+            request = self._request(specs, dependency)
             self._check_fits(specs[0])
             user = User(specs[0].user, self._ensure_user(specs[0].user))
             job_id = self._sbatch(request, user)
@@ -202,7 +208,11 @@ class SlurmBackend(Backend):
             self._one_by_one(specs)
             return
         except (InputError, BackendError) as error:
-            if self.contact.lost is None:   # else: unfinished, named in accounting.json
+            if isinstance(error, GaveUp) and error.stopped and self.contact.lost is None:
+                # The run stopped while this was retried: never submitted, as are the
+                # children still held for it (no Slurm answer decided anything).
+                self.unsent.update(spec.seq for spec in specs)
+            elif self.contact.lost is None:   # else: unfinished, named in accounting.json
                 for spec, spec_late in zip(specs, lates):
                     self._reject(spec, str(error), time.time() - began, spec_late)
                 self._resolved(specs, [None] * len(specs))
@@ -224,82 +234,6 @@ class SlurmBackend(Backend):
             except Exception as error:   # noqa: BLE001 (reported with the job, see pool.py)
                 self._failed_group([spec], self._intended(spec), error)
 
-    def _sendable(self, specs: list[JobSpec]) -> list[JobSpec]:
-        """``specs`` as they may go now. Their ``--dependency`` is rendered at send time
-        (a parent that ended while they waited for a worker is judged by wlgen, never
-        named to a Slurm that may have purged it): those a parent's end now rules out
-        end here; a group whose jobs no longer share one ``--dependency`` goes one by
-        one (an array has one)."""
-        if not specs[0].depends:
-            return specs   # the group's key holds its dependency: none has one
-        doomed = [spec for spec in specs if self.parents.doomed(spec)]
-        for spec in doomed:
-            for child in self._end_never(spec):
-                self._go(child)
-        gone = {spec.seq for spec in doomed}
-        specs = [spec for spec in specs if spec.seq not in gone]
-        if len({self.parents.expression(spec) for spec in specs}) > 1:
-            self._one_by_one(specs)
-            return []
-        return specs
-
-    def _intended(self, spec: JobSpec) -> float:
-        """When ``spec`` was meant to be submitted: its time in the workload, or its release
-        for a job held for its parents' Slurm ids (that wait is not submit lateness)."""
-        return self.released.get(spec.seq, self.epoch + spec.submit_s)
-
-    def _failed_group(self, specs: list[JobSpec], intended: float, error: Exception) -> None:
-        """A submit raised what no rule expects (a bug, not Slurm's answer): its jobs end
-        REJECTED with the error's words (on stderr too), their held children are decided,
-        the worker lives on. A job already tracked (Slurm took it) is the watcher's."""
-        why = f"wlgen could not submit it: {type(error).__name__}: {error}"
-        self.lag.say(f"wlgen: {len(specs)} job(s) (seq {specs[0].seq}...) failed to "
-                     f"submit: {why}")
-        with self.lock:
-            tracked = self.tracker.tracks
-            specs = [spec for spec in specs if spec.seq not in tracked]
-        now = time.time()
-        for spec in specs:
-            self._reject(spec, why, 0.0, now - self._intended(spec))
-        self._resolved(specs, [None] * len(specs))
-
-    def _resolved(self, specs: list[JobSpec], job_ids: list[str | None]) -> None:
-        """These jobs have Slurm ids (None: refused): the jobs held for them go now,
-        their intended submit time the moment they are released."""
-        assert self.pool is not None
-        for spec, job_id in zip(specs, job_ids):
-            self.released.pop(spec.seq, None)
-            for child in self.parents.resolved(spec, job_id):
-                self.released[child.seq] = max(time.time(), self.epoch + child.submit_s)
-                self._go(child)
-
-    def _go(self, first: JobSpec) -> None:
-        """To the pool, unless a parent's end already rules it out: then it ends as the
-        simulator ends it, CANCELLED DependencyNeverSatisfied, never sent to Slurm (and
-        its own held children are decided in turn: a loop, as chains may be long)."""
-        assert self.pool is not None
-        if self.closing or self.stopping:
-            self.unsent.add(first.seq)   # the run is over: never submitted
-            return
-        todo = [first]
-        while todo:
-            spec = todo.pop(0)
-            if self.parents.doomed(spec):
-                todo += self._end_never(spec)
-            else:
-                self.pool.put(spec, self._intended(spec))
-
-    def _end_never(self, spec: JobSpec) -> list[JobSpec]:
-        """End ``spec`` CANCELLED DependencyNeverSatisfied without sending it; the held
-        jobs this decides."""
-        now = time.time()
-        common: dict[str, Any] = dict(user=spec.user, partition=spec.partition or "",
-                                      procs=spec.procs)
-        self.emit(Event(SUBMIT, now, spec.seq, "", PENDING, **common))
-        self.emit(Event(END, now, spec.seq, "", CANCELLED, reason=NEVER, **common))
-        self.released.pop(spec.seq, None)
-        return self.parents.resolved(spec, None, CANCELLED)
-
     def _noted(self, event: Event) -> None:
         """The watcher's events, each end noted for the children still to come."""
         if event.kind == END:
@@ -310,14 +244,16 @@ class SlurmBackend(Backend):
         """Jobs of one shape and one ``--dependency`` may share an array."""
         return (*pack.shape(spec), self.parents.expression(spec))
 
-    def _request(self, specs: list[JobSpec]) -> SubmitRequest:
+    def _request(self, specs: list[JobSpec], dependency: str | None) -> SubmitRequest:
+        """The request of ``specs``, with the ``--dependency`` ``_sendable`` rendered for
+        them (never rendered again: a parent's end noted since is Slurm's to judge)."""
         first = specs[0]
         script = (build_batch_script(first, launcher=self.launcher) if len(specs) == 1
                   else pack.array_script(specs, launcher=self.launcher))
         return submit_request(first, self.run_id, script, account=self.account,
                               partition=self.partition, mem_per_cpu_mb=self.mem_per_cpu_mb,
                               extra=self.extra, tasks=len(specs),
-                              dependency=self.parents.expression(first))
+                              dependency=dependency)
 
     def _check_fits(self, spec: JobSpec) -> None:
         info = self.describe()
@@ -384,17 +320,7 @@ class SlurmBackend(Backend):
             self.contact.missed(str(failure))
 
     def _stop_reason(self) -> str | None:
-        return self._lost_reason() or (
-            "the run is stopping" if self.closing or self.stopping else None)
+        return self.contact.stop_reason(self.closing or self.stopping)
 
     def _lost_reason(self) -> str | None:
-        return str(self.contact.lost) if self.contact.lost is not None else None
-
-    def _reject(self, spec: JobSpec, why: str, latency: float, late: float) -> None:
-        now = time.time()
-        partition = spec.partition or self.partition or ""
-        common: dict[str, Any] = dict(user=spec.user, partition=partition, procs=spec.procs)
-        self.emit(Event(SUBMIT, now, spec.seq, "", PENDING, submit_latency_s=latency,
-                        submit_error_s=late, **common))
-        self.emit(Event(END, now, spec.seq, "", REJECTED, reason=why[:300], **common))
-
+        return self.contact.stop_reason(False)

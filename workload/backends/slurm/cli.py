@@ -19,7 +19,7 @@ from workload.backends.slurm.parse import (SACCT_ARGV, SINFO_ARGV, SQUEUE_ARGV,
                                            parse_version)
 from workload.backends.slurm.request import SubmitRequest
 from workload.backends.slurm.restapi import parse_jobs
-from workload.backends.slurm.retry import AMBIGUOUS, REJECT
+from workload.backends.slurm.retry import AMBIGUOUS, REJECT, classify
 from workload.backends.slurm.runner import Done, Runner, RunnerLost
 
 SBATCH_TIMEOUT_S = 60.0
@@ -56,16 +56,25 @@ class CliClient:
     def cancel(self, job_ids: Sequence[str]) -> None:
         """scancel in chunks. A job that ended meanwhile, or was purged since, is no
         failure: scancel says nothing and exits 0 (22.05-26.05). Anything else it says
-        with a non-zero exit (denied: 210, no controller: 8, on 24.11) is ClientFailure,
-        after the other chunks were sent."""
-        failures = []
+        with a non-zero exit (denied: 210, no controller: 8, on 24.11) is ClientFailure.
+        After a refusal the other chunks are sent; after no answer they are not (each
+        would wait as long: one try stays one timeout), and the failure says how many
+        jobs were not tried."""
+        failures, verdict = [], REJECT
         for i in range(0, len(job_ids), CANCEL_CHUNK):
             done = self._run(["scancel", *job_ids[i:i + CANCEL_CHUNK]],
                              timeout=QUERY_TIMEOUT_S)
-            if done.rc != 0:
-                failures.append(done.err.strip()[-300:] or f"scancel exited {done.rc}")
+            if done.rc == 0:
+                continue
+            failures.append(done.err.strip()[-300:] or f"scancel exited {done.rc}")
+            if classify(failures[-1]) != REJECT:
+                verdict = classify(failures[-1])
+                left = len(job_ids) - i - CANCEL_CHUNK
+                if left > 0:
+                    failures.append(f"{left} job(s) not tried")
+                break
         if failures:
-            raise ClientFailure("; ".join(failures))
+            raise ClientFailure("; ".join(failures), verdict)
 
     def queue(self, name: str | None = None) -> list[JobRecord]:
         if name is None and self.gpus_seen:

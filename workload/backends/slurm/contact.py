@@ -55,6 +55,13 @@ class Contact:
                     f"(--controller-timeout {self.timeout_s:g}); last error: "
                     f"{self.last_error or 'none'}")
 
+    def stop_reason(self, stopping: bool) -> str | None:
+        """Why retries should stop now: the controller is lost, or (``stopping``) the
+        run is stopping; None to go on (the backend's and the watcher's one rule)."""
+        if self.lost is not None:
+            return str(self.lost)
+        return "the run is stopping" if stopping else None
+
     def silent_s(self) -> float:
         """Seconds the controller has left requests unanswered (0 while it answers)."""
         with self.lock:

@@ -49,6 +49,7 @@ class SubmitPool:
         self.open: dict[Hashable, list[JobSpec]] = {}   # groups of ``instant`` not yet full
         self.instant: float | None = None
         self.queued = 0   # jobs put and not yet taken (a count: read on every take)
+        self.closed = False   # ``abandon``ed: puts are refused (named by ``never_sent``)
         self.mutex = threading.Lock()
         self.ready = threading.Condition(self.mutex)
         self.dropped: set[int] = set()
@@ -60,19 +61,30 @@ class SubmitPool:
             thread.start()
 
     def put(self, spec: JobSpec, intended: float) -> None:
+        """Queue ``spec``; once ``abandon``ed, it is never sent (``never_sent``): checked
+        under the mutex ``abandon`` takes, so no put lands behind the stop markers."""
         key = self._key_of(spec)
         with self.mutex:
-            if intended != self.instant:
-                self.open.clear()
-                self.instant = intended
-            group = self.open.get(key)
-            if group is None:
-                group = self.open[key] = []
-                self._append((group, intended, key))
-            group.append(spec)
-            self.queued += 1
-            if len(group) >= self.max_group:
-                del self.open[key]
+            refused = self.closed
+            if not refused:
+                self._join(spec, intended, key)
+        if refused:
+            with self.lock:
+                self.unsent.add(spec.seq)
+
+    def _join(self, spec: JobSpec, intended: float, key: Hashable) -> None:
+        """Put ``spec`` in its group of ``intended`` (``mutex`` held)."""
+        if intended != self.instant:
+            self.open.clear()
+            self.instant = intended
+        group = self.open.get(key)
+        if group is None:
+            group = self.open[key] = []
+            self._append((group, intended, key))
+        group.append(spec)
+        self.queued += 1
+        if len(group) >= self.max_group:
+            del self.open[key]
 
     def _key_of(self, spec: JobSpec) -> Hashable:
         if self.max_group == 1:
@@ -112,6 +124,7 @@ class SubmitPool:
         jobs forgotten are named by ``never_sent``."""
         with self.mutex:
             forgotten = [s.seq for item in self.items if item is not None for s in item[0]]
+            self.closed = True
             self.items.clear()
             self.open.clear()
             self.queued = 0

@@ -106,24 +106,33 @@ class RestSlurmClient:
     def cancel(self, job_ids: Sequence[str]) -> None:
         """DELETE each job; one that already ended (or was purged since) is no failure,
         any other answer raises ClientFailure naming the jobs (RETRY when slurmrestd or
-        slurmctld did not answer, REJECT when Slurm said no)."""
+        slurmctld did not answer, REJECT when Slurm said no). After a refusal the other
+        jobs are tried; after no answer they are not (each would wait as long: one try
+        stays one timeout), and the failure says how many were not tried."""
         failed: list[tuple[str, str, str]] = []
-        for job_id in job_ids:
-            try:
-                failed += [(job_id, *f) for f in cancel_failures(
-                    self.http.call("DELETE", self.api.job(job_id)))]
-            except RestFailure as error:
-                errors = _errors(error.doc)
-                if errors:   # Slurm's words (22.05 answers 500 with them)
-                    failed += [(job_id, *f) for f in cancel_failures(error.doc)]
-                else:        # no answer of Slurm's: refused, reset, timed out, token
-                    failed.append((job_id, str(error),
-                                   REJECT if error.auth else classify(str(error))))
+        for n, job_id in enumerate(job_ids):
+            failed += self._cancel_one(job_id)
+            if failed and failed[-1][2] != REJECT:
+                left = len(job_ids) - n - 1
+                if left:
+                    failed.append(("...", f"{left} job(s) not tried", failed[-1][2]))
+                break
         if failed:
             verdict = REJECT if all(v == REJECT for _, _, v in failed) else RETRY
             words = "; ".join(f"job {job}: {text}" for job, text, _ in failed[:5])
             raise ClientFailure(f"slurmrestd at {self.http.url}: cancelling {words}"
                                 f"{' ...' if len(failed) > 5 else ''}", verdict)
+
+    def _cancel_one(self, job_id: str) -> list[tuple[str, str, str]]:
+        """(job, words, verdict) of each failure of one DELETE ([]: cancelled or ended)."""
+        try:
+            return [(job_id, *f) for f in cancel_failures(
+                self.http.call("DELETE", self.api.job(job_id)))]
+        except RestFailure as error:
+            if _errors(error.doc):   # Slurm's words (22.05 answers 500 with them)
+                return [(job_id, *f) for f in cancel_failures(error.doc)]
+            # no answer of Slurm's: refused, reset, timed out, token
+            return [(job_id, str(error), REJECT if error.auth else classify(str(error)))]
 
     def queue(self, name: str | None = None) -> list[JobRecord]:
         records = parse_jobs(self._call("GET", self.api.slurm("jobs")))
@@ -172,17 +181,25 @@ class RestSlurmClient:
 #: Slurm's codes for a job that has already ended: ESLURM_ALREADY_DONE ("Job/step already
 #: completing or completed") and ESLURM_INVALID_JOB_ID (purged MinJobAge after its end).
 ENDED_CODES = frozenset({2017, 2021})
-#: Slurm's own errors (ESLURM_*) start here; below are system errors of the request
-#: itself (24.11 answers a DELETE with slurmctld down as 500, error 1 "Operation not
-#: permitted" from slurm_kill_jobs()), which a later try may not meet.
-ESLURM = 2000
+#: Slurm's own job errors (ESLURM_*, slurm_errno.h) are 2000-2999; below are system
+#: errors of the request itself (24.11 answers a DELETE with slurmctld down as 500,
+#: error 1 "Operation not permitted" from slurm_kill_jobs()), which a later try may not
+#: meet, and above are communication and database errors (5004 "Socket timed out on
+#: send/recv operation", 7000 no database connection): a busy controller, not a no.
+ESLURM = range(2000, 3000)
 
 
 def cancel_failures(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(Slurm's words, RETRY or REJECT) of each failure a DELETE job answer reports. A
     job that has already ended is no failure."""
-    return [(words or f"error {code}", REJECT if code >= ESLURM else RETRY)
+    return [(words or f"error {code}", _verdict(code, words))
             for code, words in _errors(doc) if code not in ENDED_CODES]
+
+
+def _verdict(code: int, words: str) -> str:
+    """REJECT only for Slurm's own job errors whose words say no as sbatch's would
+    (retry.classify), so the CLI and REST clients file one answer alike; else RETRY."""
+    return REJECT if code in ESLURM and classify(words) == REJECT else RETRY
 
 
 def _errors(doc: Mapping[str, Any]) -> list[tuple[int, str]]:

@@ -52,7 +52,12 @@ def backoff(attempt: int, base: float = 0.2, cap: float = 5.0) -> float:
 
 
 class GaveUp(BackendError):
-    """Retries ran out (deadline or stop); the last failure is ``__cause__``."""
+    """Retries ran out (deadline or stop); the last failure is ``__cause__``. ``stopped``
+    is the stop's reason when a stop ended them (None: the deadline did)."""
+
+    def __init__(self, text: str, stopped: str | None = None) -> None:
+        super().__init__(text)
+        self.stopped = stopped
 
 
 @dataclass(frozen=True)
@@ -81,5 +86,5 @@ def retry(call: Callable[[], T], *, again: type[Exception] | tuple[type[Exceptio
             stop = patience.stop()
             if stop or patience.clock() + wait > deadline:
                 why = stop or f"gave up after {attempt} attempts in {patience.give_up_s:g} s"
-                raise GaveUp(f"{what}: {why}: {error}") from error
+                raise GaveUp(f"{what}: {why}: {error}", stop) from error
         patience.sleep(wait)

@@ -85,16 +85,24 @@ class Tracker:
         """seq -> job id of every accepted job without an end event yet."""
         return {seq: t.job_id for seq, t in self.tracks.items() if not t.ended}
 
-    def due_cancels(self, now: float) -> list[str]:
-        """Job ids of running jobs whose source was cancelled this far into its run
-        (``JobSpec.cancel_after_s``, from Slurm's own start time): each given once."""
+    def due_cancels(self, now: float) -> list[tuple[int, str]]:
+        """(seq, job id) of running jobs whose source was cancelled this far into its run
+        (``JobSpec.cancel_after_s``, from Slurm's own start time): each given once, or
+        again after ``cancel_again``."""
         out = []
         while self._cancels and self._cancels[0][0] <= now:
             _, seq, started = heapq.heappop(self._cancels)
             track = self.tracks.get(seq)
             if track is not None and not track.ended and track.started == started:
-                out.append(track.job_id)
+                out.append((seq, track.job_id))
         return out
+
+    def cancel_again(self, seq: int, when: float) -> None:
+        """A due cancel failed: hand job ``seq`` out again at ``when`` (if it still runs
+        the same start then)."""
+        track = self.tracks.get(seq)
+        if track is not None and track.started is not None:
+            heapq.heappush(self._cancels, (when, seq, track.started))
 
     def next_cancel(self) -> float | None:
         """When the earliest pending cancel is due (None: none is)."""

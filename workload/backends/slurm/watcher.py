@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from workload.backends.slurm.cancel import GIVE_UP_S, cancel_retrying
+from workload.backends.slurm.cancel import GIVE_UP_S
 from workload.backends.slurm.client import ClientFailure, SlurmClient
 from workload.backends.slurm.contact import Contact
 from workload.backends.slurm.depends import NEVER
@@ -25,10 +25,10 @@ from workload.backends.slurm.lag import to_stderr
 from workload.backends.slurm.parse import JobRecord
 from workload.backends.slurm.retry import Patience
 from workload.backends.slurm.tracker import Tracker
-from workload.errors import BackendError
 from workload.event import CANCELLED, PENDING, Event
 
 MIN_INTERVAL_S, MAX_INTERVAL_S = 0.25, 3.0
+CANCEL_AGAIN_S = 1.0       # a due cancel that failed is tried again this much later
 HELD_AFTER_LAUNCH_FAILURE = "launch failed requeued held"   # squeue's reason, 22.05+
 ACCOUNTING_CHUNK = 400     # job ids per accounting query
 
@@ -44,9 +44,10 @@ class Watcher:
         self.client, self.tracker, self.lock = client, tracker, lock
         self.prefix, self.emit, self.contact, self.say = prefix, emit, contact, say
         self.stopping = threading.Event()
-        given = patience or Patience(GIVE_UP_S)
-        # Cancels are tried again (retry.py) until then, or until the run stops.
-        self.patience = Patience(given.give_up_s, given.sleep, given.clock, self._stop_reason)
+        # A cancel that gets no answer is tried again on later polls (never with a
+        # sleep inside one: the poll goes on) until give_up_s after its first failure.
+        self.patience = patience or Patience(GIVE_UP_S)
+        self.failing: dict[str, float] = {}   # job id -> its cancel's first failure
         self.polls = self.errors = 0
         self.last_error = ""
         self.changed = self.released = self.cancelled = self.never = self.abandoned = 0
@@ -101,16 +102,26 @@ class Watcher:
 
     def _cancel_due(self) -> None:
         """Cancel the jobs whose source was cancelled at this point of its run (a sacct
-        replay: the simulator does the same); their end comes from Slurm as CANCELLED."""
+        replay: the simulator does the same); their end comes from Slurm as CANCELLED.
+        A cancel that fails is tried again on a later poll, up to the patience."""
         with self.lock:
-            ids = self.tracker.due_cancels(time.time())
-        if ids:
-            try:
-                self.client.cancel(ids)
-                self.cancelled += len(ids)
-            except ClientFailure as error:
-                self.last_error = str(error)   # the job then runs to its end, as reported
-                self.errors += 1
+            due = self.tracker.due_cancels(time.time())
+        if not due:
+            return
+        ids = [job for _, job in due]
+        error = self._cancel(ids)
+        if error is None:
+            self.cancelled += len(ids)
+            return
+        over = self._given_up(ids, error)
+        with self.lock:
+            for seq, job in due:
+                if job not in over:
+                    self.tracker.cancel_again(seq, time.time() + CANCEL_AGAIN_S)
+        if over:
+            self.say(f"wlgen: could not cancel job(s) {' '.join(over)} at the point of "
+                     f"their run where their source was cancelled: {error}; they run to "
+                     f"their end")
 
     def _release_held(self, records: list[JobRecord], expected: dict[int, str]) -> None:
         """Release the run's jobs that Slurm held after a failed launch (a node died under
@@ -131,16 +142,44 @@ class Watcher:
         ours = set(expected.values())
         stuck = [r for r in records if r.job_id in ours and r.state == PENDING
                  and r.reason == NEVER]
-        if not stuck:
+        if not stuck or self._stop_reason() is not None:   # stopping: named as unfinished
             return
+        error = self._cancel([r.job_id for r in stuck])
+        if error is None:
+            self.never += len(stuck)
+            return
+        over = self._given_up([r.job_id for r in stuck], error)
+        if over:
+            self._abandon([r for r in stuck if r.job_id in over], expected,
+                          next(iter(over.values())))
+
+    def _cancel(self, ids: list[str]) -> ClientFailure | None:
+        """One try at cancelling ``ids`` (no retry loop: the next poll is the retry);
+        the failure, if any."""
         try:
-            cancel_retrying(self.client, [r.job_id for r in stuck], self.patience,
-                            f"cancelling {len(stuck)} job(s) pending {NEVER}")
-        except BackendError as error:
-            if self._stop_reason() is None:   # else: unfinished, named as the run stops
-                self._abandon(stuck, expected, str(error))
-            return
-        self.never += len(stuck)
+            self.client.cancel(ids)
+        except ClientFailure as error:
+            self.last_error = str(error)[-300:]
+            self.errors += 1
+            return error
+        for job in ids:
+            self.failing.pop(job, None)
+        return None
+
+    def _given_up(self, ids: list[str], error: ClientFailure) -> dict[str, str]:
+        """Of ``ids`` whose cancel just failed, those to try no more, each with why:
+        all when Slurm said no, else those failing for the patience's give-up time."""
+        now = self.patience.clock()
+        out = {}
+        for job in ids:
+            first = self.failing.setdefault(job, now)
+            if error.refused:
+                out[job] = str(error)
+            elif now - first >= self.patience.give_up_s:
+                out[job] = f"gave up after {now - first:.0f} s: {error}"
+        for job in out:
+            self.failing.pop(job, None)
+        return out
 
     def _abandon(self, stuck: list[JobRecord], expected: dict[int, str], why: str) -> None:
         """End ``stuck`` (pending, never to start) in the run's record: wlgen could not
@@ -175,9 +214,7 @@ class Watcher:
         return len(ids)
 
     def _stop_reason(self) -> str | None:
-        if self.contact.lost is not None:
-            return str(self.contact.lost)
-        return "the run is stopping" if self.stopping.is_set() else None
+        return self.contact.stop_reason(self.stopping.is_set())
 
     def _query(self, query: Callable[[], list[JobRecord]]) -> list[JobRecord] | None:
         """Records, or None when the query failed (slurmctld down: try next poll)."""
