@@ -124,3 +124,13 @@ def test_a_heterogeneous_job_is_as_hard_as_all_its_components():
     assert check_priority_order(obs).status == FAIL          # two ordinary jobs: overtaken
     obs.requests[0] = obs.requests[0].with_(components=(Component(3),))
     assert check_priority_order(obs).status == PASS
+
+
+def test_a_job_waiting_for_its_parent_may_be_passed_while_it_waits():
+    # A (1 CPU) waits for P until 20; B (1 CPU, later) starts at 2 on a free CPU. Slurm
+    # does the same (A pends Dependency): not a violation. Without the dependency it is.
+    rows = [Row(0, 0, 0, 20, procs=2), Row(1, 1, 20, 30, procs=1, preceding=0),
+            Row(2, 2, 2, 12, procs=1)]
+    assert check_priority_order(observed_from_rows(rows, hand_cluster(1, 4))).status == PASS
+    rows[1] = Row(1, 1, 20, 30, procs=1)
+    assert check_priority_order(observed_from_rows(rows, hand_cluster(1, 4))).status == FAIL

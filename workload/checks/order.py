@@ -14,7 +14,9 @@ received them, and that is its tie-break among equal priorities, while concurren
 submitters may deliver seq 15 after seq 16. Otherwise (the simulator) by seq.
 
 With ``fcfs=True`` every earlier job counts, not only easier ones (strict FCFS, no
-backfilling). Requeued jobs are left out (a requeue sends a job to the back).
+backfilling). Requeued jobs are left out (a requeue sends a job to the back), and so are,
+as the job overtaken, jobs not eligible from their submit on (a dependency, an array
+throttle: ``eligible_at_submit``).
 
 "Before" is the queue order of the scheduler that made the schedule
 (workload.checks.queue): submit order for textbook runs and priority/basic; Slurm's
@@ -103,5 +105,13 @@ def _group(jobs: list[JobRecord], requests: dict[int, JobSpec], tol: float, fcfs
         if candidates[a] > job.start + tol:
             verdict.fail(seq=job.seq, job_id=job.job_id, submit=job.submit, start=job.start,
                          overtook=int(latest_seq[a]), overtaken_start=float(candidates[a]))
-        if job.start > latest[b]:
+        if job.start > latest[b] and eligible_at_submit(requests[job.seq]):
             latest[b], latest_seq[b] = job.start, job.seq
+
+
+def eligible_at_submit(spec: JobSpec) -> bool:
+    """Whether a job could start from its submit on. One waiting for a parent, or an
+    array task under its array's %N throttle, may rightly be passed by later jobs while
+    it waits (Slurm: reason Dependency, JobArrayTaskLimit); when it became eligible is
+    not in the record, so it is never counted as overtaken (it may still overtake)."""
+    return not (spec.depends or spec.preceding is not None or spec.array_throttle)
