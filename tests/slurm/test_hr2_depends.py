@@ -122,3 +122,21 @@ def test_a_refused_heterogeneous_job_counts_every_components_cpus() -> None:
         wait_for(lambda: len(events) == 2, 30, "the refusal")
     assert [(e.kind, e.state, e.procs) for e in events] == [
         (SUBMIT, "PENDING", 3), (END, REJECTED, 3)]
+
+
+def test_a_held_childs_wait_shows_in_the_workload_lag_not_in_its_own() -> None:
+    # The workload's clock began 500 s ago: PARENT, CHILD and GRANDCHILD were all due
+    # then. Each is late from its release; against the workload, all 500 s and more.
+    sbatch = SlowParent()
+    grandchild = CHILD.with_(seq=3, source_id=503, depends=(("afterok", (501,)),))
+    with seam_backend(Scripted(sbatch=[sbatch]), workers=2, arrays=False,
+                      epoch=time.time() - 500) as backend:
+        for spec in (PARENT, CHILD, grandchild):
+            backend.submit(spec)
+        assert sbatch.asked.wait(30)
+        sbatch.go.set()
+        wait_for(lambda: grandchild.seq in backend.tracker.tracks, 30, "the chain")
+        own = backend.tracker.tracks[grandchild.seq].timing[1]
+        report = backend.report()
+    assert 0 <= own < 250
+    assert report["submit_lag_workload_max_s"] >= 500  # type: ignore[operator]

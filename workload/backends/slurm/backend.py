@@ -156,7 +156,8 @@ class SlurmBackend(HeldRelease, Backend):
         return self.contact.lost
 
     def report(self) -> dict[str, object]:
-        return {"submit_lag_max_s": round(self.lag.max_s, 3)}
+        return {"submit_lag_max_s": round(self.lag.max_s, 3),
+                "submit_lag_workload_max_s": round(self.lag.workload_max_s, 3)}
 
     def close(self) -> None:
         self.closing = True
@@ -198,6 +199,7 @@ class SlurmBackend(HeldRelease, Backend):
         late = max(lates)   # the earliest job's, as the pool's ``intended`` was
         assert self.pool is not None
         self.lag.note(late, self.pool.backlog())
+        self.lag.note_workload(began - min(self.epoch + spec.submit_s for spec in specs))
         try:
             request = self._request(specs, dependency)
             self._check_fits(specs[0])

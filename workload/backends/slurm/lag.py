@@ -3,7 +3,10 @@
 Each submission's lag is how late it began against its intended time (the trace's,
 compressed). When the cluster (or this machine) cannot keep up the lag grows, and the
 user hears it in one line at most every ``every_s`` seconds; the run's largest lag goes
-into its metrics as ``submit_lag_max_s``.
+into its metrics as ``submit_lag_max_s``. A job held for its parents' Slurm ids counts
+its lag from its release (waiting for a parent is not submitting late); the largest lag
+against the workload's own times, that wait included (a chain A -> B -> C all due at 0
+is late by B's and C's waits too: wlgen's own backlog), is ``submit_lag_workload_max_s``.
 """
 
 from __future__ import annotations
@@ -28,8 +31,14 @@ class Lag:
                  every_s: float = EVERY_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.say, self.above_s, self.every_s, self.clock = say, above_s, every_s, clock
         self.max_s = 0.0
+        self.workload_max_s = 0.0   # against the workload's times (see the module)
         self.said_at: float | None = None
         self.lock = threading.Lock()
+
+    def note_workload(self, lag_s: float) -> None:
+        """One submission began ``lag_s`` after its job's time in the workload."""
+        with self.lock:
+            self.workload_max_s = max(self.workload_max_s, lag_s)
 
     def note(self, lag_s: float, queued: int) -> None:
         """One submission began ``lag_s`` late with ``queued`` jobs still waiting."""
