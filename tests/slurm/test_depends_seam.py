@@ -21,6 +21,7 @@ from workload.cluster import wait_for
 from workload.event import CANCELLED, END
 from workload.spec import JobSpec
 
+from tests.slurm.seam import seam_backend
 from tests.slurm.test_runner_seam import SBATCH_OK, Scripted, read
 
 PARENT = JobSpec(seq=0, submit_s=0, procs=1, runtime_s=1, time_limit_s=60, user="u1",
@@ -49,12 +50,8 @@ class SlowParent:
 
 def test_a_child_waits_for_its_parents_answer_then_names_its_id() -> None:
     sbatch = SlowParent()
-    backend = SlurmBackend(CliClient(Scripted(sbatch=[sbatch])), cluster_name="fake",
-                           workers=4, arrays=False, say=lambda line: None)
-    backend.attach(simpy.Environment(), lambda e: None, 0.0, "t1")
-    try:
-        assert backend.watcher is not None
-        backend.watcher.stop()
+    with seam_backend(Scripted(sbatch=[sbatch]), workers=4, arrays=False,
+                      epoch=0.0) as backend:
         backend.submit(PARENT)
         backend.submit(CHILD)                  # 3 idle workers: it still may not go
         assert backend.parents.waiting() == 1 and sbatch.argvs == []
@@ -64,8 +61,6 @@ def test_a_child_waits_for_its_parents_answer_then_names_its_id() -> None:
         assert not [a for a in parent_argv if a.startswith("--dependency")]
         assert "--dependency=afterok:1258" in child_argv
         assert backend.parents.waiting() == 0
-    finally:
-        backend.close()
 
 
 def test_a_dependency_never_satisfied_is_cancelled_and_ends_with_that_reason() -> None:

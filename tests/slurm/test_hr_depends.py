@@ -15,6 +15,7 @@ from workload.backends.slurm.cli import CliClient
 from workload.cluster import wait_for
 from workload.event import CANCELLED, COMPLETED, END, FAILED, Event
 
+from tests.slurm.seam import seam_backend
 from tests.slurm.test_depends_seam import CHILD, PARENT, SlowParent
 from tests.slurm.test_runner_seam import Scripted
 
@@ -31,12 +32,8 @@ def child_waits_while_its_parent_ends(parent_state: str) -> tuple[SlowParent, li
     """PARENT gets id 1258; CHILD (afterok on it) waits in the pool behind BLOCKER while
     the parent ends in ``parent_state``; then the worker goes on."""
     sbatch, events = blocking(), []
-    backend = SlurmBackend(CliClient(Scripted(sbatch=[sbatch])), cluster_name="fake",
-                           workers=1, arrays=False, say=lambda line: None)
-    backend.attach(simpy.Environment(), events.append, time.time(), "t1")
-    try:
-        assert backend.watcher is not None
-        backend.watcher.stop()
+    with seam_backend(Scripted(sbatch=[sbatch]), emit=events.append, workers=1,
+                      arrays=False) as backend:
         backend.submit(PARENT)
         wait_for(lambda: len(sbatch.argvs) == 1, 30, "the parent's sbatch")
         backend.submit(BLOCKER)
@@ -48,8 +45,6 @@ def child_waits_while_its_parent_ends(parent_state: str) -> tuple[SlowParent, li
         # The child is decided: sent (tracked) or ended unsent (decided).
         wait_for(lambda: CHILD.seq in backend.tracker.tracks
                  or CHILD.seq in backend.decided, 30, "the child's turn")
-    finally:
-        backend.close()
     return sbatch, events
 
 
@@ -74,14 +69,10 @@ def test_a_parent_that_failed_while_its_child_waited_ends_the_child_unsent() -> 
 
 def test_a_held_childs_lateness_counts_from_its_release() -> None:
     sbatch = SlowParent()
-    backend = SlurmBackend(CliClient(Scripted(sbatch=[sbatch])), cluster_name="fake",
-                           workers=2, arrays=False, say=lambda line: None)
     # The workload's clock began 500 s ago: both jobs were due then. The parent is
     # that late; the child could not go before its parent's answer, so it is not.
-    backend.attach(simpy.Environment(), lambda e: None, time.time() - 500, "t1")
-    try:
-        assert backend.watcher is not None
-        backend.watcher.stop()
+    with seam_backend(Scripted(sbatch=[sbatch]), workers=2, arrays=False,
+                      epoch=time.time() - 500) as backend:
         backend.submit(PARENT)
         backend.submit(CHILD)
         assert sbatch.asked.wait(30)
@@ -89,8 +80,6 @@ def test_a_held_childs_lateness_counts_from_its_release() -> None:
         wait_for(lambda: CHILD.seq in backend.tracker.tracks, 30, "the child's sbatch")
         parent_late = backend.tracker.tracks[PARENT.seq].timing[1]
         child_late = backend.tracker.tracks[CHILD.seq].timing[1]
-    finally:
-        backend.close()
     assert parent_late >= 500
     assert 0 <= child_late < 250         # it was >= 500 when counted from the workload
 

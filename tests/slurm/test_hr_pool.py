@@ -5,12 +5,8 @@ submits the next group."""
 from __future__ import annotations
 
 import threading
-import time
 
-import simpy
 
-from workload.backends.slurm.backend import SlurmBackend
-from workload.backends.slurm.cli import CliClient
 from workload.backends.slurm.pool import SubmitPool
 from workload.backends.slurm.runner import Done
 from workload.cluster import wait_for
@@ -18,6 +14,7 @@ from workload.event import END, REJECTED, SUBMIT, Event
 from workload.spec import JobSpec
 
 from tests.slurm import test_runner_seam
+from tests.slurm.seam import seam_backend
 from tests.slurm.test_runner_seam import QUEUE_FULL, SBATCH_OK, SPEC, Scripted
 
 # The seam's fixtures: a backend with a fake clock (no real waiting).
@@ -49,17 +46,11 @@ def test_a_runner_that_raises_rejects_that_job_with_the_reason_and_the_next_goes
     events: list[Event] = []
     said: list[str] = []
     runner = Scripted(sbatch=[RuntimeError("relay protocol: unexpected frame"), SBATCH_OK])
-    backend = SlurmBackend(CliClient(runner), cluster_name="fake", workers=1,
-                           arrays=False, say=said.append)
-    backend.attach(simpy.Environment(), events.append, time.time(), "t1")
-    try:
-        assert backend.watcher is not None
-        backend.watcher.stop()
+    with seam_backend(runner, emit=events.append, say=said.append, workers=1,
+                      arrays=False) as backend:
         backend.submit(SPEC)
         backend.submit(SPEC.with_(seq=1))
         wait_for(lambda: 1 in backend.tracker.tracks, 30, "the second job's sbatch")
-    finally:
-        backend.close()
     assert [(e.kind, e.seq, e.state) for e in events] == [(SUBMIT, 0, "PENDING"),
                                                           (END, 0, REJECTED)]
     assert "RuntimeError: relay protocol: unexpected frame" in events[1].reason
