@@ -140,3 +140,21 @@ def test_a_held_childs_wait_shows_in_the_workload_lag_not_in_its_own() -> None:
         report = backend.report()
     assert 0 <= own < 250
     assert report["submit_lag_workload_max_s"] >= 500  # type: ignore[operator]
+
+
+def test_a_job_ended_unsent_in_its_group_is_not_rejected_when_the_group_fails() -> None:
+    # The parent failed: CHILD (afterok) is doomed and ends unsent when its group is
+    # taken; OTHER (afterany) goes, and its sbatch raises. The pool hands the whole
+    # group to _failed_group: CHILD, already decided, must not end a second time.
+    other = PARENT.with_(seq=2, source_id=502, depends=(("afterany", (500,)),))
+    events: list[Event] = []
+    with seam_backend(Scripted(sbatch=[RuntimeError("boom")]), emit=events.append,
+                      workers=1, arrays=False) as backend:
+        for spec in (PARENT, CHILD, other):
+            backend.parents.admit(spec)
+        backend.parents.resolved(PARENT, "1258")
+        backend.parents.ended(PARENT.seq, FAILED)
+        assert backend.pool is not None
+        backend.pool._work([CHILD, other], 0.0)     # as a worker takes the group
+    ends = sorted((e.seq, e.state) for e in events if e.kind == END)
+    assert ends == [(CHILD.seq, "CANCELLED"), (other.seq, REJECTED)]
