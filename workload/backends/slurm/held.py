@@ -15,11 +15,11 @@ import threading
 import time
 from typing import Any
 
+from workload.backends.base import Emit
 from workload.backends.slurm.depends import NEVER, Parents
 from workload.backends.slurm.lag import Lag
 from workload.backends.slurm.pool import SubmitPool
 from workload.backends.slurm.tracker import Tracker
-from workload.backends.base import Emit
 from workload.event import CANCELLED, END, PENDING, REJECTED, SUBMIT, Event
 from workload.spec import JobSpec
 
