@@ -15,7 +15,7 @@ KEYS = ("invariants", "metrics")
 # run writes"); ``skipped_<reason>`` counts come per reason.
 OTHER_METRICS = ("node_fail", "rejected", "unaccounted", "ended", "events", "not_submitted",
                  "open_loop_fallbacks", "out_of_memory", "preempted", "wall_s",
-                 "submit_lag_max_s")
+                 "submit_lag_max_s", "submit_lag_workload_max_s")
 METRICS = REQUIRED_KEYS + REALTIME_KEYS + OTHER_METRICS
 
 
