@@ -49,10 +49,12 @@ class Transport(Protocol):
 
     @property
     def rejected(self) -> int:
-        """Records the receiver refused for good (counted as dropped)."""
+        """Records the receiver refused for good, so far; only ever among the leading
+        records a ``send`` returned (never one still to be sent again)."""
 
     def send(self, batch: list[bytes]) -> int:
-        """Return how many leading records are confirmed delivered; raise OSError for none."""
+        """Return how many leading records are settled (confirmed delivered, or refused
+        for good and counted in ``rejected``); raise OSError for none."""
 
     def close(self) -> None:
         """Release connections."""
@@ -85,7 +87,7 @@ class Delivery:
         self._closed = False                    # close() took them over
         self._stop = threading.Event()          # deadline passed: give up sending
         self._draining = False
-        self.sent = self.dropped = 0
+        self.sent = self.dropped = self.refused = 0
         self._thread = threading.Thread(target=self._run, name=f"wlgen-sink-{name}", daemon=True)
         self._thread.start()
 
@@ -115,7 +117,7 @@ class Delivery:
             log.warning("%s: %d records not delivered, kept in %s", self.name, buffered,
                         self._spool.path)
         cut = self._spool.cut
-        dropped = self.dropped + self._transport.rejected + cut
+        dropped = self.dropped + self.refused + cut
         return SinkReport(self.name, sent=self.sent, buffered=buffered, dropped=dropped,
                           recovered=self.recovered, cut=cut,
                           spool_file=str(self._spool.path) if buffered else "")
@@ -148,12 +150,13 @@ class Delivery:
                 [self._pending[i] for i in range(min(self._batch_max, len(self._pending)))]
         if not batch:
             return True
-        done = self._try_send(batch)   # unlocked: close() may take over meanwhile
+        done, refused = self._try_send(batch)   # unlocked: close() may take over meanwhile
         with self._lock:
-            if self._closed:
+            if self._closed:   # the batch is parked, refused records too: none counted
                 return False
-            self._confirm(batch, done, from_spool)
-        if done < len(batch):
+            self.refused += refused
+            self._confirm(batch, done, refused, from_spool)
+        if done == 0:   # the receiver is away; one that settled part of it is not
             self._stop.wait(self._backoff)
             self._backoff = min(self._backoff * 2, self._backoff_max)
         else:
@@ -200,9 +203,10 @@ class Delivery:
             batch = batch[:room]
         self._spool.extend(batch)
 
-    def _confirm(self, batch: list[bytes], done: int, from_spool: bool) -> None:
-        """Forget the ``done`` leading records of ``batch``, which the receiver has."""
-        self.sent += done
+    def _confirm(self, batch: list[bytes], done: int, refused: int, from_spool: bool) -> None:
+        """Forget the ``done`` leading records of ``batch``, which the receiver has (or
+        refused for good: ``refused`` of them, counted as dropped, not sent)."""
+        self.sent += done - refused
         if from_spool:
             self._spool.consume(batch[:done])
         else:
@@ -211,13 +215,16 @@ class Delivery:
         if done < len(batch):
             self._park(self._pending)   # the receiver is away: memory is not a safe place
 
-    def _try_send(self, batch: list[bytes]) -> int:
+    def _try_send(self, batch: list[bytes]) -> tuple[int, int]:
+        """(leading records settled, how many of them were refused)."""
+        before = self._transport.rejected
         try:
-            return self._transport.send(batch)
+            done = self._transport.send(batch)
         except OSError as err:
             log.info("%s: receiver unavailable (%s), retrying in %.1fs", self.name, err,
                      self._backoff)
-            return 0
+            done = 0
+        return done, self._transport.rejected - before
 
 
 class QueuedSink(Sink):

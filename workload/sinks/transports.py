@@ -71,17 +71,58 @@ class DatagramTransport:
         self._sock.close()
 
 
+ALONE_TRIES = 5   # a record answered 500 (or refused unsaid) this many times alone: refused
+
+
+class Refusals:
+    """Records a receiver refused for good, counted once each. A record is counted only
+    when the send that refused it reports it among its leading settled records (so
+    ``Delivery`` forgets it at once and never sends or counts it again), and a record
+    the receiver keeps failing on its own (graphite-web's own ``/events/`` answers 500
+    to a malformed event) is refused after :data:`ALONE_TRIES` tries, not retried for
+    ever with everything behind it waiting."""
+
+    def __init__(self, where: str) -> None:
+        self.where, self.count = where, 0
+        self._tries: dict[bytes, int] = {}
+
+    def refuse(self, record: bytes, why: str) -> None:
+        self.count += 1
+        self._tries.pop(record, None)
+        log.error("%s refused an event (%s): %s", self.where, why, record[:200])
+
+    def failed_alone(self, record: bytes, why: str) -> bool:
+        """Note one more failure of ``record`` sent alone; True when that refused it."""
+        tries = self._tries.get(record, 0) + 1
+        if tries < ALONE_TRIES:
+            self._tries[record] = tries
+            return False
+        self.refuse(record, f"{why}, {tries} times alone")
+        return True
+
+    def settled(self, records: list[bytes]) -> None:
+        for record in records:
+            self._tries.pop(record, None)
+
+
 class HttpPostTransport:
-    """One JSON body per POST. A 4xx answer is final for that record: counted as rejected."""
+    """One JSON body per POST. A 4xx answer is final for that record, and so is a 500
+    answered :data:`ALONE_TRIES` times: counted as rejected."""
 
     def __init__(self, url: str, timeout: float = 5.0) -> None:
         self.url, self.timeout = url, timeout
-        self.rejected = 0
+        self.refusals = Refusals(url)
+
+    @property
+    def rejected(self) -> int:
+        return self.refusals.count
 
     def send(self, batch: list[bytes]) -> int:
         for done, body in enumerate(batch):
             if not self._post(body, first=done == 0):
+                self.refusals.settled(batch[:done])
                 return done
+        self.refusals.settled(batch)
         return len(batch)
 
     def _post(self, body: bytes, first: bool) -> bool:
@@ -93,9 +134,10 @@ class HttpPostTransport:
             return True
         except urllib.error.HTTPError as err:
             if 400 <= err.code < 500:
-                self.rejected += 1
-                log.error("%s refused an event (HTTP %d): %s", self.url, err.code, body[:200])
+                self.refusals.refuse(body, f"HTTP {err.code}")
                 return True   # retrying cannot help; move on
+            if err.code == 500 and self.refusals.failed_alone(body, "HTTP 500"):
+                return True   # 502-504 are a proxy's "away": never counted against it
             return self._unavailable(err, first)
         except (OSError, http.client.HTTPException) as err:
             # HTTPException (a cut answer, a bad status line: a dying graphite-web) is no
@@ -113,56 +155,78 @@ class HttpPostTransport:
 
 
 class EventsTransport:
-    """graphite-web annotations: a batch in one POST to ``<base>/wlgen/events/`` (a wlgen
-    monitoring container), else one POST each to ``<base>/events/`` (any graphite-web).
+    """graphite-web annotations: batches in one POST each to ``<base>/wlgen/events/`` (a
+    wlgen monitoring container), else one POST each to ``<base>/events/`` (any graphite-web).
 
     The bulk endpoint is all or nothing: a 5xx or a timeout raises OSError (the batch is
-    retried later); a 400 names the index of a malformed event, which is refused alone
-    (counted in ``rejected``; graphite-web's own ``/events/`` answers 500 to most of them,
-    so one POST an event would retry it for ever) and the rest goes again. A 404 the
-    first time means this graphite-web has no bulk endpoint: from then on, one POST an
-    event.
+    retried later); a 400 names the index of a malformed event: the events before it go
+    in one POST, then it is refused alone (counted in ``rejected``: graphite-web's own
+    ``/events/`` answers 500 to most of them) and the rest goes on. A record that is not
+    a JSON object (a spool line cut or corrupted) is refused before it is posted. A 404
+    the first time means this graphite-web has no bulk endpoint: from then on, one POST
+    an event. A batch is sent in parts of ``limit`` events, all within one ``send``.
 
     A batch slower than the timeout may still be saved: the bulk endpoint skips events
     whose key (run id, job seq, kind, state, time: ``AnnotationSink.key``) it has saved,
     so the retry stores nothing twice. The retry also sends half as many events at once
-    (``limit``, doubled again after each batch confirmed), as after a 413 (too large).
+    (``limit``, doubled again after each part confirmed), as after a 413 (too large) or
+    a 500; a single event answered 413 is refused, one answered 500 :data:`ALONE_TRIES`
+    times too.
     """
 
     def __init__(self, base: str, timeout: float = 10.0) -> None:
         self.bulk_url, self.timeout = base + "/wlgen/events/", timeout
         self.single = HttpPostTransport(base + "/events/", timeout)
+        self.refusals = self.single.refusals   # one count, whichever endpoint refused
         self.bulk: bool | None = None   # None: not known yet
         self.limit: int | None = None   # events a POST (None: the whole batch)
-        self.refused = 0                # malformed events the bulk endpoint named
 
     @property
     def rejected(self) -> int:
-        return self.single.rejected + self.refused
+        return self.refusals.count
 
     def send(self, batch: list[bytes]) -> int:
-        if self.bulk is False:
-            return self.single.send(batch)
-        part = batch[:self.limit] if self.limit else batch
-        left = list(part)
-        while left:
-            answer = self._send_bulk(left)
-            if answer is _SAVED:
-                break
-            if answer is _NO_BULK:
-                return self.single.send(batch)
-            if answer is _UNSAID:   # refused without naming an event: one by one finds it
-                return self.single.send(part)
-            assert isinstance(answer, int)
-            self.refused += 1
-            log.error("%s refused an event: %s", self.bulk_url, left.pop(answer)[:200])
-        if self.limit:
-            self.limit = None if self.limit * 2 >= len(batch) else self.limit * 2
-        return len(part)
+        """Leading records settled (saved or refused); OSError when none were."""
+        done = 0
+        while done < len(batch):
+            try:
+                if self.bulk is False:
+                    return done + self.single.send(batch[done:])
+                done += self._settle(batch[done:done + (self.limit or len(batch))])
+            except OSError:
+                if done == 0:
+                    raise
+                return done   # the ones before were settled: report them
+            if self.limit:
+                self.limit = None if self.limit * 2 >= len(batch) else self.limit * 2
+        return done
+
+    def _settle(self, part: list[bytes]) -> int:
+        """Save or refuse the leading records of ``part``: how many (at least one)."""
+        bad = _first_malformed(part)
+        if bad == 0:
+            self.refusals.refuse(part[0], "not a JSON object")
+            return 1
+        head = part[:bad] if bad is not None else part
+        answer = self._send_bulk(head)
+        if answer is _SAVED:
+            self.refusals.settled(head)
+            return len(head)
+        if answer is _REFUSED:   # counted by _refusal
+            return 1
+        if answer is _NO_BULK or answer is _UNSAID:   # one by one: only the bad one refused
+            return self.single.send(head)
+        assert isinstance(answer, int)
+        saved = self._settle(head[:answer]) if answer else 0
+        if saved < answer:
+            return saved
+        self.refusals.refuse(head[answer], "named by the bulk endpoint")
+        return answer + 1
 
     def _send_bulk(self, batch: list[bytes]) -> object:
-        """_SAVED, the index of an event refused as malformed, _UNSAID (refused, no index)
-        or _NO_BULK (this graphite-web has no bulk endpoint); OSError: retry later."""
+        """_SAVED, the index of an event refused as malformed, _REFUSED (the one event of
+        ``batch``, refused for good), _UNSAID (refused, no index) or _NO_BULK (this
+        graphite-web has no bulk endpoint); OSError: retry later."""
         body = b"[" + b",".join(batch) + b"]"
         request = urllib.request.Request(self.bulk_url, data=body, method="POST",
                                          headers={"Content-Type": "application/json"})
@@ -184,8 +248,14 @@ class EventsTransport:
             log.info("%s: no bulk events endpoint, one POST an event", self.bulk_url)
             self.bulk = False
             return _NO_BULK
-        if err.code == 413 and len(batch) > 1:   # too large: retried at half the size
-            self._halve(batch, "were too large a body")
+        if err.code in (413, 500) and len(batch) > 1:
+            # Too large, or one event in it breaks the save: half as many, until alone.
+            self._halve(batch, f"were answered HTTP {err.code}")
+        elif err.code == 413:
+            self.refusals.refuse(batch[0], "HTTP 413: too large alone")
+            return _REFUSED
+        elif err.code == 500 and self.refusals.failed_alone(batch[0], "HTTP 500"):
+            return _REFUSED
         elif err.code == 400:
             index = _index(err)
             return index if index is not None and 0 <= index < len(batch) else _UNSAID
@@ -202,7 +272,19 @@ class EventsTransport:
         """urllib opens a connection per request; nothing to release."""
 
 
-_SAVED, _NO_BULK, _UNSAID = object(), object(), object()
+_SAVED, _NO_BULK, _UNSAID, _REFUSED = object(), object(), object(), object()
+
+
+def _first_malformed(batch: list[bytes]) -> int | None:
+    """The index of the first record that is not a JSON object (a corrupted spool line
+    would make the whole bulk body unreadable, refused without an index), or None."""
+    for index, record in enumerate(batch):
+        try:
+            if not isinstance(json.loads(record), dict):
+                return index
+        except ValueError:
+            return index
+    return None
 
 
 def _index(err: urllib.error.HTTPError) -> int | None:
