@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 
 from workload.errors import SinkError
 from workload.sinks import spool as spool_module
-from workload.sinks.spool import HEADER_LEN, Spool, header
+from workload.sinks.spool import HEADER_LEN, Spool, header, parse
 
 
 def test_records_come_back_in_order_until_consumed(tmp_path: Path) -> None:
@@ -187,3 +188,56 @@ def test_a_spool_of_an_older_wlgen_without_header_is_read_whole(tmp_path: Path) 
     assert reopened.peek(5) == [b"p2"]
     reopened.close()
     assert (tmp_path / "plain.spool").read_bytes() == header(HEADER_LEN) + b"p2\n"
+
+
+def test_a_spool_adopted_between_its_creation_and_its_lock_is_made_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Run B creates its new spool file; before B locks it, run A (starting at once, same
+    # receiver) finds it, takes it (empty) and removes it. B's relay died there.
+    a = Spool(tmp_path / "a.spool")
+    b_path = tmp_path / "b.spool"
+    real_flock = fcntl.flock
+    adopted: list[int] = []
+
+    def a_adopts_first(fd: int, operation: int) -> None:
+        if not adopted and b_path.exists() and os.fstat(fd).st_ino == b_path.stat().st_ino:
+            adopted.append(-1)   # A's own flock of B's file comes through here too
+            adopted[0] = a.adopt([b_path])
+        real_flock(fd, operation)
+    monkeypatch.setattr(spool_module.fcntl, "flock", a_adopts_first)
+    b = Spool(b_path)
+    monkeypatch.setattr(spool_module.fcntl, "flock", real_flock)
+    assert adopted == [0]   # A did take B's first file, and found nothing in it
+    b.extend([b"r1", b"r2"])
+    b.consume(b.peek(1))
+    assert os.stat(b_path).st_ino == os.fstat(b._fd).st_ino   # B writes the file it names
+    b.close()
+    assert parse(b_path.read_bytes(), b_path).records == [b"r2"]
+    a.close()
+
+
+def test_a_spool_waits_for_an_adopter_to_let_go_of_its_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "b.spool"
+    path.write_bytes(header(HEADER_LEN) + b"left\n")
+    holder = os.open(path, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)      # an adopter reading it
+    real_flock, refused = fcntl.flock, threading.Event()
+
+    def seen_refused(fd: int, operation: int) -> None:
+        try:
+            real_flock(fd, operation)
+        except BlockingIOError:
+            refused.set()
+            raise
+    monkeypatch.setattr(spool_module.fcntl, "flock", seen_refused)
+    opened: list[Spool] = []
+    opener = threading.Thread(target=lambda: opened.append(Spool(path)))
+    opener.start()
+    assert refused.wait(60), "the opener never met the adopter's lock"
+    os.unlink(path)                          # the adopter took it and removes it
+    os.close(holder)
+    opener.join(60)
+    assert opened and len(opened[0]) == 0 and path.exists()
+    assert os.stat(path).st_ino == os.fstat(opened[0]._fd).st_ino
+    opened[0].close()

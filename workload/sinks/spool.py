@@ -13,6 +13,8 @@ A spool is locked (``flock``) by the process using it, for as long as it is open
 another process can tell a spool left behind (by a run that ended with records it could
 not deliver, or died) from one in use, and take it over with :meth:`Spool.adopt`, which
 holds that lock until the file is gone: two runs starting at once never both take it.
+A spool is locked before it is used and then checked to be the file its path names: a
+run's new (empty) file taken by another run's adopt in between is made again.
 
 A record cut mid-line (its writer killed during a write) cannot be sent: it is counted
 in :attr:`Spool.cut`, for the sink's report, never dropped unsaid.
@@ -23,10 +25,11 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from workload.errors import SinkError
 
@@ -85,9 +88,7 @@ class Spool:
         self.path = path
         self.cut = 0   # records found cut mid-line (here or in spools adopted): lost
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = open(path, "ab")
-        # Held until close: marks the spool as in use (see adopt); ours alone by its name.
-        fcntl.flock(self._writer.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._writer = _open_locked(path)
         # pread/pwrite on a raw descriptor: no read buffer can go stale after a reset, and
         # the header is rewritten in place (the writer appends, whatever its position).
         self._fd = os.open(path, os.O_RDWR)
@@ -194,6 +195,50 @@ class Spool:
         self.cut += 1
         log.warning("%s: its last record was cut mid-line (%d bytes): lost, counted", path,
                     size)
+
+
+LOCK_WAIT_S = 30.0   # for an adopter to let go of a path: it holds one only while it reads
+
+
+def _open_locked(path: Path) -> BinaryIO:
+    """``path`` opened for appending and locked (held until close: marks the spool as in
+    use, see adopt), the file the path names once locked. Created before it is locked,
+    a new file can be found by another run's adopt in between, which locks it, finds it
+    empty and removes it: then this opens the path again. Waits (bounded) for the lock,
+    as an adopter holds another run's file only while it takes it over."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        writer = open(path, "ab")
+        try:
+            if _lock_by(writer.fileno(), deadline) and _names(path, writer.fileno()):
+                return writer
+        except BaseException:
+            writer.close()
+            raise
+        writer.close()
+        if time.monotonic() > deadline:
+            raise SinkError(f"spool {path}: another process holds it locked (still after "
+                            f"{LOCK_WAIT_S:g} s): two runs with one run id?")
+
+
+def _lock_by(fd: int, deadline: float) -> bool:
+    """Lock ``fd`` exclusively, waiting until ``deadline`` at most; False if not."""
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+
+
+def _names(path: Path, fd: int) -> bool:
+    """Does ``path`` still name the file open at ``fd`` (not removed, not replaced)?"""
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _mtime(path: Path) -> float:
