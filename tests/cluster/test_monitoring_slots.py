@@ -43,11 +43,12 @@ def test_another_interval_rewrites_only_the_cluster_rule() -> None:
 class Graphite(Cluster):
     """A cluster seen through its graphite container at the exec seam: the storage
     schemas file it holds, and whisper-auto-resize failing (exit 1, a permission error's
-    last line) until ``resizes`` is set."""
+    last line) ``failures`` times; ``resized_under`` is the rule each resize ran under."""
 
-    def __init__(self, schemas: str) -> None:
+    def __init__(self, schemas: str, failures: int = 1_000_000) -> None:
         super().__init__(ClusterSpec(name="wlgen-fake", nodes=1, monitoring=True))
-        self.schemas, self.resizes = schemas, False
+        self.schemas, self.failures = schemas, failures
+        self.resized_under: list[str | None] = []
 
     def exec(self, host: str, argv: Sequence[str], **kwargs: Any
              ) -> subprocess.CompletedProcess:
@@ -58,9 +59,11 @@ class Graphite(Cluster):
             done.stdout = self.schemas.encode()
         elif argv[0] == "sh":   # cat > new && mv new SCHEMAS
             self.schemas = kwargs["input"].decode()
-        elif argv[0] == "whisper-auto-resize" and not self.resizes:
-            done = subprocess.CompletedProcess(argv, 1, b"", RESIZE_DENIED)
-            raise failure(argv, done)
+        elif argv[0] == "whisper-auto-resize":
+            self.resized_under.append(schema.current(self.schemas))
+            if self.failures:
+                self.failures -= 1
+                raise failure(argv, subprocess.CompletedProcess(argv, 1, b"", RESIZE_DENIED))
         return done
 
 
@@ -69,14 +72,27 @@ RESIZE_DENIED = (b"PermissionError: [Errno 13] Permission denied: '/var/lib/grap
 
 
 def test_a_failed_resize_puts_the_rule_back_so_the_next_start_resizes() -> None:
-    graphite = Graphite(SHIPPED.read_text())
+    graphite = Graphite(SHIPPED.read_text(), failures=1)
     with pytest.raises(ClusterError, match=r"not resized to 1s:86400, so the rule was put "
-                                           r"back to 5s:86400: .*Permission denied"):
+                                           r"back to 5s:86400 and the series resized back"
+                                           r": .*Permission denied"):
         schema.match(graphite, 1)
     assert graphite.schemas == SHIPPED.read_text()   # as it was: the rule and the series
-    graphite.resizes = True
+    # whisper-auto-resize stops at its first failure, the files before it resized (and
+    # carbon may have made new ones under the new rule): they follow the old rule again.
+    assert graphite.resized_under == ["1s:86400", "5s:86400"]
     assert "1 s slots now (5s:86400 -> 1s:86400)" in (schema.match(graphite, 1) or "")
     assert schema.current(graphite.schemas) == "1s:86400"
+
+
+def test_a_failed_resize_back_is_said_with_what_it_leaves() -> None:
+    graphite = Graphite(SHIPPED.read_text())   # every resize fails
+    with pytest.raises(ClusterError, match=r"rule was put back to 5s:86400, but the series "
+                                           r"could not be resized back .*some may keep "
+                                           r"1s:86400 until the interval changes"):
+        schema.match(graphite, 1)
+    assert graphite.schemas == SHIPPED.read_text()
+    assert graphite.resized_under == ["1s:86400", "5s:86400"]
 
 
 @pytest.fixture(scope="module")

@@ -60,7 +60,8 @@ def match(cluster: Cluster, interval_s: float) -> str | None:
     say when it changed something, None when the slots were already so.
 
     The rule and the series change together: when the resize fails, the rule is put
-    back (else the next start would find the rule already so and never resize), and
+    back (else the next start would find the rule already so and never resize) and the
+    series resized again to it (the resize may have changed some before it failed), and
     the ClusterError says so; also when the graphite container does not answer."""
     text = cluster.exec(HOST, ["cat", SCHEMAS], timeout=30, check=True).stdout.decode()
     wanted = retention(interval_s)
@@ -78,10 +79,25 @@ def match(cluster: Cluster, interval_s: float) -> str | None:
                 f"the series were not resized to {wanted} ({err}) and the rule could not "
                 f"be put back to {was} ({again}): new series get {wanted}, the old keep "
                 f"{was}") from None
+        _resize_back(cluster, wanted, was, err)
         raise ClusterError(f"the series were not resized to {wanted}, so the rule was put "
-                           f"back to {was}: {err}") from None
+                           f"back to {was} and the series resized back: {err}") from None
     return (f"carbon keeps wlgen.cluster.* in {slot_s(interval_s)} s slots now "
             f"({was} -> {wanted}), the series so far resized")
+
+
+def _resize_back(cluster: Cluster, wanted: str, was: str | None, err: ClusterError) -> None:
+    """After a failed resize to ``wanted`` and the rule put back to ``was``: resize again.
+    whisper-auto-resize stops at its first failure with the files before it resized (and
+    carbon may have made new series under the new rule meanwhile); a later start at
+    ``was`` finds the rule so and never resizes, so they would keep ``wanted``."""
+    try:
+        resize(cluster)
+    except ClusterError as again:
+        raise ClusterError(
+            f"the series were not resized to {wanted} ({err}); the rule was put back to "
+            f"{was}, but the series could not be resized back ({again}): some may keep "
+            f"{wanted} until the interval changes") from None
 
 
 def _write(cluster: Cluster, schemas: str) -> None:
