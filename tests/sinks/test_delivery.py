@@ -166,3 +166,37 @@ def test_the_relay_closes_its_sinks_at_once_within_one_deadline() -> None:
     sinks: list[Sink] = [_Closing(name, together) for name in ("a", "b", "c")]
     assert [r.name for r in close_all(sinks, 1.0)] == ["a", "b", "c"]
     assert close_all([], 1.0) == []
+
+
+def serve_one(listener: socket.socket) -> bytes:
+    """Accept one connection, read it to its end and close it (what send_stream waits
+    for): one batch confirmed. The records it carried."""
+    listener.settimeout(60)
+    conn, _ = listener.accept()
+    with conn:
+        conn.settimeout(60)
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    return data
+
+
+def test_records_held_in_memory_past_park_s_are_in_the_spool_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A receiver slower than the run: what waits behind the batch in flight was kept in
+    # memory (up to 10,000 records), lost to a SIGKILLed relay. Past PARK_S it is on disk.
+    monkeypatch.setattr(delivery, "PARK_S", 0.0)
+    monkeypatch.setattr(delivery, "GRACE_S", 0.2)
+    records = [b"r%d" % i for i in range(10)]
+    with frozen_receiver() as listener:
+        port = listener.getsockname()[1]
+        sender = Delivery("logstash", StreamTransport("127.0.0.1", port, timeout=300),
+                          lambda item: [item], tmp_path / "s.spool", batch_max=2)
+        for record in records:
+            sender.put(record)
+        first = serve_one(listener).split()
+        wait_for_a_connection(listener)   # the next batch in flight: the rest on disk
+        on_disk = parse((tmp_path / "s.spool").read_bytes(), tmp_path / "s.spool").records
+        assert first and on_disk == records[len(first):]
+        report = sender.close(0.1)
+    assert (report.sent, report.buffered) == (len(first), 10 - len(first))

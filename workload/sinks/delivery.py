@@ -27,6 +27,7 @@ import logging
 import queue
 import threading
 import tempfile
+import time
 from abc import abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 _STOP = object()   # queue marker: the producer is done, drain and report
 GRACE_S = 5.0      # past the deadline, for a send in flight to be confirmed (not resent)
+PARK_S = 1.0       # records held in memory longer than this go to the spool (a SIGKILL)
 
 
 class Transport(Protocol):
@@ -83,6 +85,8 @@ class Delivery:
         self._backoff = backoff_s
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._pending: deque[bytes] = deque()   # encoded, in memory; empty while the spool isn't
+        self._pending_since = 0.0               # monotonic time pending last became non-empty
+        self._wake = threading.Event()          # set by put: something is queued
         self._lock = threading.Lock()           # spool, pending, encode: see the class docstring
         self._closed = False                    # close() took them over
         self._stop = threading.Event()          # deadline passed: give up sending
@@ -94,6 +98,7 @@ class Delivery:
     def put(self, item: Any) -> None:
         """Hand one item to the sender thread. Never blocks, never touches the network."""
         self._queue.put(item)
+        self._wake.set()
 
     def close(self, deadline_s: float) -> SinkReport:
         """Send what is left for at most ``deadline_s`` seconds (and :data:`GRACE_S` for
@@ -104,7 +109,7 @@ class Delivery:
         self._thread.join(GRACE_S)
         with self._lock:
             self._closed = True   # a send still in flight is abandoned: its batch is parked
-            self._take(self._get(block=False))   # what the thread never saw goes to disk too
+            self._take(self._get())   # what the thread never saw goes to disk too
             self._park(self._pending)
             buffered = len(self._spool)
             self._spool.close()
@@ -138,11 +143,15 @@ class Delivery:
             if self._closed or self._stop.is_set():
                 return False
             idle = not (self._pending or self._spool)
-        items = self._get(block=idle)   # unlocked: waits up to 0.2 s for the queue
+        if idle:   # unlocked, the queue untouched: what is taken is taken under the lock
+            self._wake.wait(0.2)
+        self._wake.clear()
         with self._lock:
             if self._closed:
                 return False
-            self._take(items)
+            self._take(self._get())
+            if self._pending and time.monotonic() - self._pending_since >= PARK_S:
+                self._park(self._pending)   # a receiver slower than the run: to disk
             if self._draining and not (self._pending or self._spool):
                 return False
             from_spool = bool(self._spool)
@@ -157,18 +166,26 @@ class Delivery:
             self.refused += refused
             self._confirm(batch, done, refused, from_spool)
         if done == 0:   # the receiver is away; one that settled part of it is not
-            self._stop.wait(self._backoff)
+            self._back_off()
             self._backoff = min(self._backoff * 2, self._backoff_max)
         else:
             self._backoff = self._backoff_min
         return True
 
-    def _get(self, block: bool) -> list[Any]:
-        """The items queued so far (waiting up to 0.2 s for a first one when ``block``)."""
-        try:
-            items = [self._queue.get(timeout=0.2) if block else self._queue.get_nowait()]
-        except queue.Empty:
-            return []
+    def _back_off(self) -> None:
+        """Wait the backoff, parking what is queued meanwhile every :data:`PARK_S`
+        (behind the spool the failed batch is in), so a SIGKILL loses none of it."""
+        end = time.monotonic() + self._backoff
+        while (left := end - time.monotonic()) > 0 and not self._stop.wait(min(left, PARK_S)):
+            with self._lock:
+                if self._closed:
+                    return
+                self._take(self._get())
+
+    def _get(self) -> list[Any]:
+        """The items queued so far, without waiting (the sender takes them under the lock,
+        so none is ever in its hands alone when close() parks what is left)."""
+        items: list[Any] = []
         while True:
             try:
                 items.append(self._queue.get_nowait())
@@ -191,6 +208,8 @@ class Delivery:
             self._park(self._pending)
             self._park(fresh)
         else:
+            if fresh and not self._pending:
+                self._pending_since = time.monotonic()
             self._pending.extend(fresh)
 
     def _park(self, records: deque[bytes] | list[bytes]) -> None:
