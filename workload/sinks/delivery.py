@@ -4,7 +4,9 @@ One ``Delivery`` per network sink: ``put`` only enqueues (the generator never wa
 network); a background thread encodes, batches and sends through a ``Transport``. While
 the receiver is down, or slower than the run, records are parked in a disk ``Spool`` and
 retried with exponential backoff; on reconnect the spool is replayed first, so order is
-kept. At the end of the run ``close(deadline_s)`` flushes for at most the deadline and
+kept. Records held in memory longer than :data:`PARK_S` go to the spool too, so a process
+killed with SIGKILL loses at most that, and what arrived during one send in flight. At
+the end of the run ``close(deadline_s)`` flushes for at most the deadline and
 reports sent / still buffered / dropped, and where the buffered records wait.
 
 Records still buffered at the deadline are not forgotten: a spool is named by its sink,
