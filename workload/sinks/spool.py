@@ -180,16 +180,26 @@ class Spool:
 
     def close(self) -> None:
         """Keep only the records still waiting; remove the file when there are none."""
-        remaining = self.peek(self._count)
+        self._writer.flush()
         # Still locked while the file changes: an adopter sees the old file or the new.
-        if not remaining:
+        if not self._count:
             self.path.unlink(missing_ok=True)
-        else:
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_bytes(header(HEADER_LEN) + b"\n".join(remaining) + b"\n")
-            os.replace(tmp, self.path)
+        elif not (self._has_header and self._offset == HEADER_LEN):   # else nothing to cut
+            self._compact()
         self._writer.close()
         os.close(self._fd)
+
+    def _compact(self) -> None:
+        """The waiting records, after a fresh header, into a new file that replaces this
+        one: copied a chunk at a time (a spool of 200 MB was read whole into memory)."""
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "wb") as out:
+            out.write(header(HEADER_LEN))
+            pos = self._offset
+            while chunk := os.pread(self._fd, _CHUNK, pos):
+                out.write(chunk)
+                pos += len(chunk)
+        os.replace(tmp, self.path)
 
     def _count_cut(self, path: Path, size: int) -> None:
         self.cut += 1
