@@ -241,3 +241,16 @@ def test_a_spool_waits_for_an_adopter_to_let_go_of_its_path(
     assert opened and len(opened[0]) == 0 and path.exists()
     assert os.stat(path).st_ino == os.fstat(opened[0]._fd).st_ino
     opened[0].close()
+
+
+def test_a_cut_record_its_writer_reads_again_is_not_counted_lost(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # The daemon logs' shipper saves a log's offset only after its lines are flushed to
+    # the spool: a line cut there is read again from the log, so "lost" was wrong.
+    path = tmp_path / "slurm-logs.spool"
+    path.write_bytes(header(HEADER_LEN) + b"l1\nl2-half")
+    spool = Spool(path, reread=True)
+    spool.extend([b"l2"])   # read again
+    assert spool.cut == 0 and spool.peek(5) == [b"l1", b"l2"]
+    assert "read again from its source" in caplog.text and "lost" not in caplog.text
+    spool.close()

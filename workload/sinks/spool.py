@@ -84,8 +84,11 @@ def _read_all(fd: int) -> bytes:
 class Spool:
     """Append-only record file with a read offset. Used by one thread at a time."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, reread: bool = False) -> None:
+        """``reread``: its writer reads a record cut mid-line again from its own source
+        (the daemon logs' saved offsets move only once the spool is flushed), so such a
+        record is not lost, and not counted in :attr:`cut`."""
+        self.path, self._reread = path, reread
         self.cut = 0   # records found cut mid-line (here or in spools adopted): lost
         path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = _open_locked(path)
@@ -93,8 +96,12 @@ class Spool:
         # the header is rewritten in place (the writer appends, whatever its position).
         self._fd = os.open(path, os.O_RDWR)
         content = parse(_read_all(self._fd), path)
-        if content.cut:   # a record we were writing when killed: cut off, counted
-            self._count_cut(path, content.cut)
+        if content.cut:   # a record we were writing when killed: cut off
+            if self._reread:
+                log.warning("%s: its last record was cut mid-line (%d bytes): cut off, to "
+                            "be read again from its source", path, content.cut)
+            else:
+                self._count_cut(path, content.cut)
             os.ftruncate(self._fd, os.fstat(self._fd).st_size - content.cut)
         self._has_header = content.has_header
         if os.fstat(self._fd).st_size == 0:

@@ -180,7 +180,9 @@ class LogShipper:
                                    f"(it holds {state_dir / LOCK})") from None
         self.cluster = cluster
         self.follower = LogFollower(sources, state_dir / OFFSETS)
-        self.spool = Spool(state_dir / SPOOL)
+        # A line cut mid-write in the spool was written before its offset was saved:
+        # it is read again from the log, not lost.
+        self.spool = Spool(state_dir / SPOOL, reread=True)
         self.transport = StreamTransport(host, port, timeout=timeout_s)
         # Finds the files again when a container was recreated, or was not there yet.
         self.relocate, self.expected = relocate, expected
