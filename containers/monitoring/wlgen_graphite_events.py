@@ -12,20 +12,24 @@ by one update per distinct tag string. What is stored is what
 ``events()`` in /render and the events page read them alike.
 
 A batch is all or nothing: a malformed event refuses the whole batch with 400 and the
-index of the first bad one (the client then sends the batch one by one, so only the bad
-event is refused). Malformed: not an object, no ``what`` string (at most 255
-characters), ``data`` not a string, ``when`` not a finite epoch within datetime's years,
-``tags`` neither an array of strings nor a string, ``key`` not a string. graphite-web's
-own view answers 500 to most of those, which a client retries for ever. A body that is
-not ``application/json`` is refused with 415, one longer than Django's
-DATA_UPLOAD_MAX_MEMORY_SIZE with 413 (the client halves its batches).
+index of the first bad one (the client then sends the events before it in one POST,
+refuses that one alone, and goes on with the rest). Malformed: not an object, no
+``what`` string (at most 255 characters), ``data`` not a string, ``when`` not a finite
+epoch within datetime's years, ``tags`` neither an array of strings nor a string,
+``key`` not a string. graphite-web's own view answers 500 to most of those, which a
+client would retry for ever. A body that is not ``application/json`` is refused with
+415, one longer than Django's DATA_UPLOAD_MAX_MEMORY_SIZE with 413 (the client halves
+its batches, and refuses an event too large alone).
 
 Idempotent: an event may carry a ``key`` (the wlgen sink sends run id, job seq, kind,
 state and time, ``AnnotationSink.key``); an event whose key was saved before is
 skipped, not stored twice. A batch that took longer than the client's timeout was still
 committed here, and the client sends it again: the keys make that retry harmless. The
-keys live in a table of their own (``wlgen_event_key``), written in the same
-transaction as the events. Reached as
+keys live in a table of their own (``wlgen_event_key``: key, event id), created once,
+written in the same transaction as the events, after them; a key whose event is gone
+(deleted) is removed, so that event can be stored again and the table does not outgrow
+the events. ``INSERT OR IGNORE`` is SQLite's: the image keeps graphite-web's database in
+SQLite (wlgen_graphite_settings.py). Reached as
 ``http://<graphite-web>/wlgen/events/``; the wlgen annotation sink uses it when it
 answers and falls back to ``/events/`` when it does not.
 """
@@ -116,19 +120,51 @@ def post_events(request):
             rows.append(_row(event))
         except (ValueError, TypeError, OverflowError) as err:
             return JsonResponse({"error": str(err), "index": index}, status=400)
-    with transaction.atomic():
-        saved = _save([row for row in rows if _first_time(row[2])])
+    with transaction.atomic(), connection.cursor() as cursor:
+        _keys_table(cursor)
+        fresh = _first_times(cursor, rows)
+        saved = _save(fresh)
+        cursor.executemany(f"INSERT OR IGNORE INTO {KEYS} (key, event_id) VALUES (%s, %s)",
+                           [(key, row.pk) for row, _, key in fresh if key is not None])
     return JsonResponse({"saved": saved, "duplicates": len(rows) - saved})
 
 
-def _first_time(key):
-    """True when ``key`` (None: no key) was never saved; records it (same transaction)."""
-    if key is None:
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {KEYS} (key TEXT PRIMARY KEY)")
-        cursor.execute(f"INSERT OR IGNORE INTO {KEYS} (key) VALUES (%s)", [key])
-        return cursor.rowcount == 1
+_table_made = False
+
+
+def _keys_table(cursor):
+    """Create the key table once a process (a table of an older image, without event
+    ids, is replaced: its keys could not be matched to their events), then remove the
+    keys whose event is gone."""
+    global _table_made
+    if not _table_made:
+        cursor.execute(f"PRAGMA table_info({KEYS})")
+        columns = [row[1] for row in cursor.fetchall()]
+        if columns and "event_id" not in columns:
+            cursor.execute(f"DROP TABLE {KEYS}")
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {KEYS} "
+                       "(key TEXT PRIMARY KEY, event_id INTEGER NOT NULL)")
+        _table_made = True
+    cursor.execute(f"DELETE FROM {KEYS} WHERE event_id NOT IN "
+                   f"(SELECT id FROM {Event._meta.db_table})")
+
+
+def _first_times(cursor, rows):
+    """The rows whose key (None: no key) was never saved, nor earlier in this batch."""
+    keys = [key for _, _, key in rows if key is not None]
+    seen = set()
+    for start in range(0, len(keys), 500):   # SQLite's bound on query parameters
+        chunk = keys[start:start + 500]
+        cursor.execute(f"SELECT key FROM {KEYS} WHERE key IN ({','.join(['%s'] * len(chunk))})",
+                       chunk)
+        seen.update(found for found, in cursor.fetchall())
+    fresh = []
+    for row in rows:
+        if row[2] is None or row[2] not in seen:
+            fresh.append(row)
+            if row[2] is not None:
+                seen.add(row[2])
+    return fresh
 
 
 def _save(rows):

@@ -6,6 +6,7 @@ index (graphite-web's own view answers 500 to most, which a client retries for e
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import replace
 import urllib.error
@@ -132,3 +133,21 @@ def test_each_event_of_a_job_has_a_key_of_its_own_and_keeps_it() -> None:
     keys = [sink.annotation(e)["key"] for e in one_job]
     assert len(set(keys)) == 4 and all(k.startswith("run-a:0:") for k in keys)
     assert [sink.annotation(e)["key"] for e in one_job] == keys   # a retry sends the same
+
+
+def test_a_deleted_event_can_be_stored_again_and_its_key_goes_with_it(
+        bulk_web: GraphiteWeb) -> None:
+    since = time.time()
+    batch = json.dumps([note(i, since, run="gone") for i in range(5)]).encode()
+    assert post(bulk_web, batch) == (200, {"saved": 5, "duplicates": 0})
+    database = bulk_web.root / "graphite.db"
+    with sqlite3.connect(database) as db:   # as graphite-web's admin deletes them
+        db.execute("DELETE FROM events_event WHERE what IN ('note 1', 'note 3')")
+    # Their keys stayed for the container's life: the events were never stored again.
+    assert post(bulk_web, batch) == (200, {"saved": 2, "duplicates": 3})
+    assert stored(bulk_web, "gone", since) == list(range(5))
+    with sqlite3.connect(database) as db:
+        keys = db.execute("SELECT k.key FROM wlgen_event_key k JOIN events_event e "
+                          "ON e.id = k.event_id").fetchall()
+        assert sorted(k for k, in keys) == [f"gone:{i}" for i in range(5)]
+        assert db.execute("SELECT count(*) FROM wlgen_event_key").fetchone() == (5,)

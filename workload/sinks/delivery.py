@@ -106,6 +106,7 @@ class Delivery:
         """Send what is left for at most ``deadline_s`` seconds (and :data:`GRACE_S` for
         a send in flight to be confirmed), park the rest in the spool file, then report."""
         self._queue.put(_STOP)
+        self._wake.set()
         self._thread.join(max(0.0, deadline_s))
         self._stop.set()
         self._thread.join(GRACE_S)
