@@ -9,6 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from workload.sinks import transports
 from workload.sinks.delivery import Delivery
 from workload.sinks.spool import Spool
 from workload.sinks.transports import ALONE_TRIES, EventsTransport
@@ -83,7 +86,8 @@ def test_one_event_too_large_alone_is_refused_and_the_rest_goes(tmp_path: Path) 
 
 
 def test_an_event_graphite_web_answers_500_is_refused_after_a_few_tries(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transports, "ALONE_SPAN_S", 0.0)   # tries are what is tested
     # No bulk view (404): one POST an event to graphite-web's own /events/, which answers
     # 500 to an event it cannot save. It was retried for ever, the events behind it held.
     def answer(path: str, body: bytes) -> tuple[int, Any]:
@@ -96,6 +100,20 @@ def test_an_event_graphite_web_answers_500_is_refused_after_a_few_tries(
     assert (report.sent, report.buffered, report.dropped) == (1, 0, 1)
     whats = [e["what"] for e in web.posted(SINGLE)]
     assert whats == ["bad"] * ALONE_TRIES + ["a"]
+
+
+def test_a_graphite_web_answering_500_to_everything_for_a_while_loses_nothing(
+        tmp_path: Path) -> None:
+    # Its database locked: 500 to every event, more than ALONE_TRIES times, then saved.
+    answers = iter([(404, {"error": "not found"})] + [(500, {"error": "locked"})] * 8)
+
+    def answer(path: str, body: bytes) -> tuple[int, Any]:
+        return next(answers, (200, {}))
+    with scripted_web(answer) as web:
+        sender, _ = deliver(web.base, [event("a"), event("b", 1)], tmp_path)
+        report = sender.close(60)
+    assert (report.sent, report.buffered, report.dropped) == (2, 0, 0)
+    assert [e["what"] for e in web.posted(SINGLE)] == ["a"] * 9 + ["b"]
 
 
 def test_a_corrupted_spool_line_is_refused_and_the_batch_around_it_goes_in_bulk(

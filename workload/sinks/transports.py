@@ -11,6 +11,7 @@ import http.client
 import json
 import logging
 import socket
+import time
 import urllib.error
 import urllib.request
 
@@ -71,7 +72,8 @@ class DatagramTransport:
         self._sock.close()
 
 
-ALONE_TRIES = 5   # a record answered 500 (or refused unsaid) this many times alone: refused
+ALONE_TRIES = 5      # a record answered 500 this many times alone, ...
+ALONE_SPAN_S = 60.0  # ... over at least this long (a locked database passes), is refused
 
 
 class Refusals:
@@ -80,11 +82,13 @@ class Refusals:
     ``Delivery`` forgets it at once and never sends or counts it again), and a record
     the receiver keeps failing on its own (graphite-web's own ``/events/`` answers 500
     to a malformed event) is refused after :data:`ALONE_TRIES` tries, not retried for
-    ever with everything behind it waiting."""
+    ever with everything behind it waiting. The tries must also span
+    :data:`ALONE_SPAN_S`: a graphite-web answering 500 to everything for a while (its
+    SQLite database locked) delays the events, and drops none of them."""
 
     def __init__(self, where: str) -> None:
         self.where, self.count = where, 0
-        self._tries: dict[bytes, int] = {}
+        self._tries: dict[bytes, tuple[int, float]] = {}   # record: (tries, first try)
 
     def refuse(self, record: bytes, why: str) -> None:
         self.count += 1
@@ -93,9 +97,10 @@ class Refusals:
 
     def failed_alone(self, record: bytes, why: str) -> bool:
         """Note one more failure of ``record`` sent alone; True when that refused it."""
-        tries = self._tries.get(record, 0) + 1
-        if tries < ALONE_TRIES:
-            self._tries[record] = tries
+        tries, since = self._tries.get(record, (0, time.monotonic()))
+        tries += 1
+        if tries < ALONE_TRIES or time.monotonic() - since < ALONE_SPAN_S:
+            self._tries[record] = (tries, since)
             return False
         self.refuse(record, f"{why}, {tries} times alone")
         return True
