@@ -48,6 +48,16 @@ def test_sbatch_gets_each_component_after_a_colon():
         ":", "--ntasks=2", "--nodes=1", "--mem-per-cpu=200", "--partition=batch"]
 
 
+def test_a_component_without_its_own_partition_is_in_the_jobs_not_the_default():
+    # The job names "long" (e.g. --partition-map batch=long), the backend's default is
+    # "batch": sbatch carries no --partition over, so every component must name "long".
+    request = submit_request(HET.with_(partition="long"), "t1", "", partition="batch")
+    argv = sbatch_argv(request)
+    assert [a for a in argv if a.startswith("--partition")] == ["--partition=long"] * 2
+    body = job_description(request, {}, Api("v0.0.42"))
+    assert [j["partition"] for j in body["jobs"]] == ["long", "long"]
+
+
 def test_a_component_without_memory_gets_the_default_as_the_job_does():
     spec = HET.with_(mem_per_cpu_mb=None, components=(Component(2),))
     argv = sbatch_argv(submit_request(spec, "t1", "", mem_per_cpu_mb=50))

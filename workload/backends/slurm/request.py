@@ -140,7 +140,10 @@ def submit_request(spec: JobSpec, run_id: str, script: str, *, account: str | No
         array=_count(tasks, "tasks"), dependency=dependency or None,
         array_throttle=_count(spec.array_throttle, "array_throttle")
         if spec.array_throttle is not None and tasks > 1 else None,
-        components=tuple(_component(c, mem_per_cpu_mb, partition) for c in spec.components),
+        # A component without a partition of its own is in the job's (sbatch carries no
+        # --partition over to later components: each names it).
+        components=tuple(_component(c, mem_per_cpu_mb, spec.partition or partition)
+                         for c in spec.components),
         **_gpu_fields(spec), **fields)
 
 
