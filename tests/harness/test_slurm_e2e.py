@@ -75,9 +75,16 @@ def test_wlgen_run_on_slurm_applies_faults_checks_and_exits_1_on_a_failed_check(
         ("node_down", "applied"), ("slurmctld_restart", "applied"), ("node_up", "applied")]
     events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
     failed = {e["seq"] for e in events if e["kind"] == "end" and e["state"] == "NODE_FAIL"}
-    assert failed, "no job saw n2 go down"
     started = [e for e in events if e["kind"] == "start" and e["seq"] not in failed]
     down_from, up_at = [data_epoch(run_dir) + f["began_s"] for f in faults[::2]]
+    # The jobs n2's fall caught, and only those, end NODE_FAIL. Which jobs it catches is
+    # the host's timing (on a quiet host the first ones run on n2 at 9 s; under load they
+    # may start later): judged from the events, whole-second stamps given 1 s each side.
+    begun = {e["seq"]: e for e in events if e["kind"] == "start"}
+    ended = {e["seq"]: e["time"] for e in events if e["kind"] == "end"}
+    on_n2 = {s for s, e in begun.items() if "n2" in e["nodes"]}
+    caught = {s for s in on_n2 if begun[s]["time"] < down_from - 1 and ended[s] > down_from + 1}
+    assert caught <= failed <= on_n2, (caught, failed, on_n2)
     # Nothing started on n2 while it was out (whole-second stamps: 1 s of slack).
     assert not [e for e in started if "n2" in e["nodes"] and down_from + 1 < e["time"] < up_at]
     assert slurm_cluster.cluster.node_states().get("n2", "").startswith(("idle", "mix",
