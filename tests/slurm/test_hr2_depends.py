@@ -158,3 +158,24 @@ def test_a_job_ended_unsent_in_its_group_is_not_rejected_when_the_group_fails() 
         backend.pool._work([CHILD, other], 0.0)     # as a worker takes the group
     ends = sorted((e.seq, e.state) for e in events if e.kind == END)
     assert ends == [(CHILD.seq, "CANCELLED"), (other.seq, REJECTED)]
+
+
+def test_a_job_whose_sbatch_answer_was_lost_when_the_run_stops_is_not_called_unsent() -> None:
+    # sbatch's fate is unknown (the answer lost), and the stop lands while wlgen asks
+    # squeue whether Slurm has it: Slurm may hold the job, so it stays unfinished (named
+    # unaccounted), never "not submitted" (review of 0b4c309).
+    from tests.slurm.test_runner_seam import LOST, SPEC
+    said: list[str] = []
+    holder: dict = {}
+
+    def squeue_name(argv):
+        holder["backend"].stopping = True      # cancel()/close() lands now
+        raise LOST
+    runner = Scripted(sbatch=[LOST], **{"squeue-name": [squeue_name]})
+    events: list[Event] = []
+    with seam_backend(runner, emit=events.append, say=said.append) as backend:
+        holder["backend"] = backend
+        backend.submit(SPEC)
+        wait_for(lambda: said or SPEC.seq in backend.unsent or events, 30, "a decision")
+        assert SPEC.seq not in backend.unsubmitted() and events == []
+        assert any("may be in Slurm's queue" in line for line in said), said

@@ -210,7 +210,12 @@ class SlurmBackend(HeldRelease, Backend):
             self._one_by_one(specs)
             return
         except (InputError, BackendError) as error:
-            if isinstance(error, GaveUp) and error.stopped and self.contact.lost is None:
+            if isinstance(error, GaveUp) and error.maybe_taken:
+                # Slurm may hold it (an answer lost, the look-up cut short): unfinished,
+                # named in accounting.json as unaccounted, never called not submitted.
+                self.lag.say(f"wlgen: {request.name} may be in Slurm's queue (its "
+                             f"sbatch answer was lost): {error}")
+            elif isinstance(error, GaveUp) and error.stopped and self.contact.lost is None:
                 # The run stopped while this was retried: never submitted, as are the
                 # children still held for it (no Slurm answer decided anything).
                 self.unsent.update(spec.seq for spec in specs)
@@ -282,6 +287,8 @@ class SlurmBackend(HeldRelease, Backend):
         After an ambiguous failure the job is looked up by its tag before any retry,
         so a job is never submitted twice. An array that is not taken at once is Split
         (the caller submits its jobs one by one)."""
+        unknown = [False]   # an answer was lost and no look-up has settled it since
+
         def attempt() -> str:
             try:
                 job_id = self.client.submit(request, user)
@@ -289,7 +296,11 @@ class SlurmBackend(HeldRelease, Backend):
                 if failure.refused:
                     raise Refused(str(failure)) from None
                 self._heard(failure)
-                found = self._find(request.name) if failure.verdict == AMBIGUOUS else None
+                found = None
+                if failure.verdict == AMBIGUOUS:
+                    unknown[0] = True
+                    found = self._find(request.name)
+                    unknown[0] = False
                 if found:
                     return found
                 if request.array > 1:
@@ -297,8 +308,12 @@ class SlurmBackend(HeldRelease, Backend):
                 raise
             self.contact.answered()
             return job_id
-        return retry(attempt, again=ClientFailure, patience=self.patience,
-                     what=f"submitting {request.name}")
+        try:
+            return retry(attempt, again=ClientFailure, patience=self.patience,
+                         what=f"submitting {request.name}")
+        except GaveUp as error:
+            error.maybe_taken = unknown[0]
+            raise
 
     def _find(self, name: str) -> str | None:
         """The id of the job named ``name``, or None once slurmctld says there is none."""

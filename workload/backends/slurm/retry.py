@@ -58,6 +58,8 @@ class GaveUp(BackendError):
     def __init__(self, text: str, stopped: str | None = None) -> None:
         super().__init__(text)
         self.stopped = stopped
+        # A submit's: an answer was lost and nothing settled whether Slurm took the job.
+        self.maybe_taken = False
 
 
 @dataclass(frozen=True)
