@@ -54,6 +54,27 @@ def test_assertion_helpers_fail_with_counterexamples():
         assert_no_overcommit(obs)
 
 
+def test_a_run_without_out_goes_below_pytests_temporary_directory(tmp_path_factory):
+    # Hundreds of runs a suite: each one a directory left in /tmp is what this prevents.
+    obs = plain_wlgen_run(StormSource(3), nodes=1, cpus=2)
+    assert obs.run_dir is not None
+    assert obs.run_dir.resolve().is_relative_to(tmp_path_factory.getbasetemp().resolve())
+
+
+def test_runs_under_applies_within_its_block_only():
+    from workload.testing.rundirs import new_run_dir, runs_under
+
+    base = Path(new_run_dir("wlgen-base-"))
+    with runs_under(base):
+        inside = Path(new_run_dir("x-"))
+    outside = Path(new_run_dir("x-"))
+    try:
+        assert inside.parent == base and outside.parent != base and outside.is_dir()
+    finally:
+        shutil.rmtree(base)
+        outside.rmdir()
+
+
 def test_the_plain_helper_works_outside_pytest_fixtures(tmp_path):
     obs = plain_wlgen_run(StormSource(5), nodes=1, cpus=2, out=tmp_path)
     assert obs.metrics["completed"] == 5 and len(obs.jobs) == 5

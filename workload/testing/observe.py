@@ -8,7 +8,6 @@ schedule: ``.events``, ``.jobs`` (JobRecords), ``.metrics``, ``.requests``,
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from workload.fault import Fault
 from workload.run.runner import run_source
 from workload.sources.base import Source
 from workload.spec import JobSpec
+from workload.testing.rundirs import new_run_dir
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class ClusterUnderTest:
             closed_loop: bool = False) -> Observed:
         backend = self.make_backend(tuple(_fault(f) for f in faults), requeue)
         source = as_source(workload)
-        out = out or tempfile.mkdtemp(prefix="wlgen-test-")
+        out = out or new_run_dir("wlgen-test-")
         result = run_source(source, backend, out=out, kind=f"test-{self.backend}",
                             settings={"policy": self.policy}, closed_loop=closed_loop)
         return load_observed(result.run_dir)

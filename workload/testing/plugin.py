@@ -12,6 +12,7 @@ Fixtures
   sim_cluster     a ClusterUnderTest on the simulator, shaped by wlgen_cluster;
                   ``sim_cluster.run(workload) -> Observed``
   wlgen_run       ``wlgen_run(workload, **shape) -> Observed``, run dirs in tmp_path
+  (every run made in a session without ``out`` goes below pytest's temporary directory)
   slurm_cluster   session-scoped real Slurm in containers (a SlurmUnderTest):
                   ``slurm_cluster.run(workload, faults=...) -> Observed``; brought up
                   once as a workload.cluster.session (reused if one of that name and
@@ -67,6 +68,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     reason = missing(*needs) if needs else None
     if reason:
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _wlgen_runs_in_tmp(tmp_path_factory: pytest.TempPathFactory):
+    """Runs made without ``out`` go below pytest's temporary directory (pruned by
+    pytest), not one directory each in /tmp (testing/rundirs.py)."""
+    from workload.testing.rundirs import runs_under
+
+    with runs_under(tmp_path_factory.mktemp("wlgen-runs")):
+        yield
 
 
 @pytest.fixture

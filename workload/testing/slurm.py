@@ -11,7 +11,6 @@ their name prefix and those still queued or running are cancelled at its end.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from workload.run.runner import run_source
 from workload.rundir import SETTINGS
 from workload.sources.base import Source
 from workload.spec import JobSpec
+from workload.testing.rundirs import new_run_dir
 
 SHAPE = {"nodes": 2, "cpus": 4, "mem_mb": 2048}
 
@@ -40,7 +40,7 @@ class SlurmUnderTest:
         from workload.testing.observe import as_source
 
         backend = make_backend("slurm", self.info, cluster=self.cluster.name, faults=faults)
-        out = out or tempfile.mkdtemp(prefix="wlgen-slurm-test-")
+        out = out or new_run_dir("wlgen-slurm-test-")
         result = run_source(as_source(workload), backend, out=out, kind="test-slurm",
                             settings={"policy": "slurm"}, closed_loop=closed_loop)
         self.track(result.run_dir)
