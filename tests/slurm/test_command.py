@@ -96,6 +96,10 @@ def test_tags_round_trip_and_reject_odd_run_ids() -> None:
 @pytest.mark.parametrize("stderr, verdict", [
     ("sbatch: error: Batch job submission failed: Socket timed out on send/recv operation",  # noqa: E501 (stored real stderr)
      AMBIGUOUS),
+    # Stored real stderr: 22.05's sbatch while its slurmctld restarted (a clean-clone CI
+    # run, 2026-12-05): filed REJECT, the job was lost from a storm that should lose none.
+    ("sbatch: error: Batch job submission failed: Transport endpoint is not connected",
+     AMBIGUOUS),
     ("sbatch: error: Batch job submission failed: Resource temporarily unavailable", RETRY),
     ("sbatch: error: Unable to contact slurm controller (connect failure)", RETRY),
     ("sbatch: error: Slurm temporarily unable to accept job, sleeping and retrying", RETRY),

@@ -23,13 +23,16 @@ T = TypeVar("T")
 # The job was certainly not created: slurmctld was busy, full or unreachable.
 _RETRY = re.compile(r"Resource temporarily unavailable|EAGAIN|temporarily unable|"
                     r"Unable to contact slurm controller|Connection refused|queue full|"
-                    r"MaxJobCount|Slurm is busy|Too many|Unable to establish", re.I)
+                    r"MaxJobCount|Slurm is busy|Too many|Unable to establish|"
+                    r"Network is unreachable|No route to host", re.I)
 # Of those, the ones slurmctld itself answered with: it is there, only busy or full.
 _BUSY = re.compile(r"Resource temporarily unavailable|EAGAIN|temporarily unable|queue full|"
                    r"MaxJobCount|Slurm is busy|Too many", re.I)
-# The request may have reached slurmctld before the answer was lost.
+# The request may have reached slurmctld before the answer was lost. ENOTCONN ("Transport
+# endpoint is not connected") is what sbatch said when slurmctld restarted under it.
 _AMBIGUOUS = re.compile(r"Socket timed out|Zero Bytes were transmitted|Connection reset|"
-                        r"Broken pipe|wlgen agent: timed out", re.I)
+                        r"Broken pipe|Transport endpoint is not connected|"
+                        r"wlgen agent: timed out", re.I)
 
 
 def classify(stderr: str) -> str:
