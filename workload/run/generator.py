@@ -17,6 +17,7 @@ import simpy.rt
 from simpy.core import EmptySchedule
 
 from workload.backends.base import Backend
+from workload.backends.sim.vclock import FAST, VirtualClock, engine_for
 from workload.errors import BackendError, InputError
 from workload.event import END, Event
 from workload.run.recorder import Recorder
@@ -65,8 +66,10 @@ class Generator:
         self.workload, self.backend, self.recorder = workload, backend, recorder
         self.epoch, self.closed_loop, self.run_id = epoch, closed_loop, run_id
         self.on_progress = on_progress
+        self.engine = engine_for(backend)
         self.env: simpy.Environment = (
             simpy.rt.RealtimeEnvironment(factor=1.0, strict=False) if backend.realtime
+            else VirtualClock() if self.engine == FAST    # type: ignore[assignment]
             else simpy.Environment())
         self.done = self.env.event()
         self.inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()

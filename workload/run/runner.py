@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from workload.backends.base import Backend, ClusterInfo
+from workload.backends.sim.vclock import engine_for
 from workload.run.generator import Generator, Outcome
 from workload.run.interrupt import stop_on_interrupt
 from workload.run.recorder import Recorder
@@ -69,6 +70,7 @@ def run_workload(workload: Iterable[JobSpec], backend: Backend, *,
                     "cpus_per_node": info.cpus_per_node, "partitions": list(info.partitions),
                     "slurm_version": info.slurm_version, "slurm_api": info.slurm_api},
         "closed_loop": closed_loop, "scheduler": _scheduler(backend, info),
+        **({"sim_engine": engine_for(backend)} if backend.name == "sim" else {}),
         **(settings or {})})
     write_cluster(run_dir, info)
     recorder = Recorder(run_dir, run_id=run_id, total_cpus=info.total_cpus, epoch=epoch,
