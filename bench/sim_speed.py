@@ -25,8 +25,13 @@ up with `python3 -m venv /tmp/accasim-venv && /tmp/accasim-venv/bin/pip install
 accasim==1.1.3`), run by bench/accasim_run.py, on cases under --accasim-max jobs (its
 KTH-class run alone takes ten times wlgen's).
 
+The textbook policies run on the simulator's fast engine (workload/backends/sim/vclock.py;
+settings.json ``sim_engine``); --engines fast,simpy adds rows POLICY/simpy run with
+WLGEN_SIM_ENGINE=simpy, the engine before it, side by side.
+
     python bench/sim_speed.py [--cases kth-class,1m] [--policies fcfs,easy,slurm] [--repeat 3]
-                              [--baseline REV] [--accasim PYTHON] [--accasim-max JOBS]
+                              [--engines fast[,simpy]] [--baseline REV]
+                              [--accasim PYTHON] [--accasim-max JOBS]
 """
 
 from __future__ import annotations
@@ -117,12 +122,14 @@ def main() -> None:
     parser.add_argument("--accasim", default=ACCASIM, help="AccaSim's python (skipped if absent)")
     parser.add_argument("--accasim-max", type=int, default=100_000,
                         help="run AccaSim only on cases of fewer jobs than this")
+    parser.add_argument("--engines", default="fast",
+                        help="textbook engines to run: fast, simpy (rows POLICY/simpy)")
     parser.add_argument("--baseline", metavar="REV",
                         help="also run --policies with git revision REV's workload/ "
                              "(rows POLICY@REV), side by side under the same load")
     args = parser.parse_args()
     print(f"load average before: {load()} ({os.cpu_count()} CPUs)")
-    width = 7 + (len(args.baseline) + 1 if args.baseline else 0)   # "slurm@REV" rows
+    width = 10 + (len(args.baseline) + 1 if args.baseline else 0)   # "slurm@REV" rows
     print(f"{'case':<10} {'policy':<{width}} {'jobs':>9} {'wall s':>8} {'cpu s':>7} {'jobs/s':>9} "
           f"{'peak MB':>8} {'util':>6} {'wait mean s':>12}")
     with tempfile.TemporaryDirectory(dir=os.environ.get("WLGEN_BENCH_TMP")) as tmp:
@@ -139,6 +146,10 @@ def main() -> None:
             repeat = args.repeat if jobs < 100_000 else 1
             rows = [(policy, partial(replay, trace, policy, env=env))
                     for policy in args.policies.split(",")]
+            if "simpy" in args.engines.split(","):
+                simpy_env = {**env, "WLGEN_SIM_ENGINE": "simpy"}
+                rows += [(f"{policy}/simpy", partial(replay, trace, policy, env=simpy_env))
+                         for policy in args.policies.split(",") if policy != "slurm"]
             if base_env is not None:
                 rows += [(f"{policy}@{args.baseline}", partial(replay, trace, policy, env=base_env))
                          for policy in args.policies.split(",")]

@@ -4,7 +4,7 @@ A textbook replay (``--policy fcfs|easy``, no wall clock, no Slurm mode) used si
 only as a priority queue of callbacks: every arrival, scheduler pass and job end was a
 simpy event (an Event object, its callbacks list, simpy's step machinery). ``VirtualClock``
 keeps exactly simpy's order, (time, priority, the order events were scheduled in), so
-every run is byte for byte the run simpy makes (tests/run/test_engines.py compares
+every run is byte for byte the run simpy makes (tests/run/test_sim_engines.py compares
 them), with one tuple and one small object an event. It offers what the generator, the
 textbook SimCluster and the scenario faults use of simpy: ``now``, ``timeout``,
 ``event``, ``process`` and ``run(until=...)``, with simpy's own errors where a run ends
