@@ -74,6 +74,34 @@ def test_a_component_that_can_never_run_rejects_the_job():
     assert end.reason.startswith("heterogeneous job component 1: ")
 
 
+# Each component fits 2 x 4 alone and 7 CPUs <= 8, but the first holds a node whole and
+# the second needs 2 CPUs on each of two nodes: never both at once. Both simulators must
+# refuse it at submit; waiting for it would never end the run.
+JOINT = job(0, 0, 4, 10, nodes=1, components=(Component(3, nodes=2),))
+NEVER = "its 2 heterogeneous job components cannot all be placed at once in partition "
+
+
+def test_components_that_never_fit_together_reject_the_job():
+    events, _ = textbook([JOINT, job(1, 1, 2, 10)])
+    assert ends(events)[0][1] == REJECTED and ends(events)[1] == (11, "COMPLETED")
+    (end,) = [e for e in events if e.seq == 0 and e.kind == END]
+    assert end.reason == NEVER + "batch, even idle"
+
+
+def test_slurm_mode_rejects_components_that_never_fit_together():
+    env, events = simpy.Environment(), []
+    backend = SimBackend(nodes(2, 4), "slurm", slurm=conf())
+    backend.attach(env, events.append, 0.0)
+    backend.submit(JOINT)
+    env.run(until=5)
+    (end,) = [e for e in events if e.kind == END]
+    assert end.state == REJECTED and end.reason == NEVER + "batch, even idle"
+    # Nothing left behind: an ordinary job then uses the whole cluster.
+    backend.submit(job(1, 5, 8, 10))
+    env.run(until=100)
+    assert ends(events)[1] == (15, "COMPLETED")
+
+
 def test_gpus_of_every_component_are_given():
     # 1 GPU a node: component 0 asks for 1 on one node, component 1 for 1 on one node:
     # the job holds both nodes' GPUs.

@@ -95,6 +95,20 @@ def test_a_component_that_cannot_fit_is_refused_before_sbatch():
     assert impossible(HET, 2, 4, 1024) is None
 
 
+def test_components_that_fit_alone_but_never_together_are_refused():
+    # 4 CPUs on one node, then 3 on two: each fits 2 x 4 alone and 7 <= 8, but once the
+    # first holds a node whole only one node has room for the second. Slurm would keep it
+    # pending for ever (and a storm waiting on it would never end).
+    joint = HET.with_(procs=4, nodes=1, components=(Component(3, nodes=2),))
+    assert impossible(joint, 2, 4, 64_000) == \
+        "asks for 2 components that cannot all be placed at once on 2 nodes x 4 CPUs, even idle"
+    # Memory: three 1-CPU components of 40 GB each need three 64 GB nodes.
+    heavy = HET.with_(procs=1, nodes=None, mem_per_cpu_mb=40_000,
+                      components=(Component(1, mem_per_cpu_mb=40_000),) * 2)
+    assert "cannot all be placed" in impossible(heavy, 2, 4, 64_000)
+    assert impossible(heavy, 3, 4, 64_000) is None
+
+
 @pytest.mark.parametrize("release", RELEASES)
 def test_squeue_and_sacct_components_are_one_record(release):
     job_id, _ = RELEASES[release]

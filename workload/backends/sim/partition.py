@@ -22,7 +22,7 @@ class Partition:
     """
 
     def __init__(self, name: str, nodes: list[NodeInfo]) -> None:
-        self.name = name
+        self.name, self.shape = name, nodes
         self.cpus = [n.cpus for n in nodes]
         self.mem = [n.mem_mb for n in nodes]
         self.free = list(self.cpus)
@@ -41,7 +41,8 @@ class Partition:
     def impossible(self, job: SimJob) -> str | None:
         """Why the job can never run here, even on an idle partition; None if it can."""
         if job.comps:
-            return het_impossible(job, self.impossible, self.total_cpus, self.name)
+            return (het_impossible(job, self.impossible, self.total_cpus, self.name)
+                    or self._never_together(job))
         if job.gpus:
             most = job.nodes if job.nodes is not None else min(job.procs, len(self.cpus))
             reason = self.gpu.impossible(job, self.name, most)
@@ -73,6 +74,17 @@ class Partition:
         if job.gpus:
             return self._with_gpus(job)
         return self._spread(job) if job.nodes is None else self._pinned(job, job.nodes)
+
+    def _never_together(self, job: SimJob) -> str | None:
+        """Why a heterogeneous job's components, each able to run alone, can never be
+        placed at once: ``_together`` finds no place for them on this partition idle.
+        Without this the job would wait for ever (and the run with it)."""
+        placed = Partition(self.name, self.shape)._together(job)
+        for comp in job.comps:
+            comp.alloc, comp.gpu_plan = [], []
+        return None if placed is not None else (
+            f"its {len(job.comps)} heterogeneous job components cannot all be placed at "
+            f"once in partition {self.name}, even idle")
 
     def _with_gpus(self, job: SimJob) -> Allocation | None:
         """Cores and GPUs together; the GPU plan is kept on the job for ``take``."""

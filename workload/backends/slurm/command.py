@@ -10,6 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import fields
 
+from workload.backends.base import NodeInfo
+from workload.backends.sim.job import SimJob
+from workload.backends.sim.partition import Partition
 from workload.backends.slurm.request import ComponentRequest, SubmitRequest
 from workload.errors import InputError
 from workload.spec import JobSpec, component_specs
@@ -120,4 +123,11 @@ def _het_impossible(spec: JobSpec, nodes: int, cpus_per_node: int, mem_mb: int,
     if spec.total_procs > nodes * cpus_per_node:
         return (f"asks for {spec.total_procs} CPUs in all components, the cluster has "
                 f"{nodes * cpus_per_node}")
+    # Components that each fit but never all at once (Slurm would keep the job pending
+    # for ever): the simulator's placement, on the cluster idle, decides.
+    idle = Partition("cluster", [NodeInfo(f"n{i}", cpus_per_node, mem_mb or 1 << 40, (),
+                                          gpus_per_node) for i in range(nodes)])
+    if idle.impossible(SimJob(spec, 0.0, "cluster")):
+        return (f"asks for {len(spec.components) + 1} components that cannot all be placed "
+                f"at once on {nodes} nodes x {cpus_per_node} CPUs, even idle")
     return None

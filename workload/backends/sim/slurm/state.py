@@ -71,6 +71,7 @@ class Nodes:
     """Free CPUs and memory per node, for every partition at once (nodes may be shared)."""
 
     def __init__(self, info: ClusterInfo) -> None:
+        self.info = info
         self.names = [n.name for n in info.nodes]
         self.cpus = [n.cpus for n in info.nodes]
         self.mem = [n.mem_mb for n in info.nodes]
@@ -166,6 +167,24 @@ class Nodes:
                 comp.gpu_plan, comp.alloc = plan, kept
         return merged(job.comps)
 
+    def _never_together(self, job: Job) -> str | None:
+        """Why a heterogeneous job's components, each able to run alone, can never be
+        placed at once: ``_together`` finds no place for them on an idle cluster (its
+        partition as new, on nodes as new). Without this it would pend for ever."""
+        idle, part = Nodes(self.info), job.part
+        alone = Part(part.conf, part.nodes, part.cells, idle.cpus)
+        idle.attach([alone])
+        for comp in job.comps:
+            comp.part = alone
+        try:
+            placed = idle._together(job, frozenset())
+        finally:
+            for comp in job.comps:
+                comp.part, comp.alloc, comp.gpu_plan = part, [], []
+        return None if placed is not None else (
+            f"its {len(job.comps)} heterogeneous job components cannot all be placed at "
+            f"once in partition {part.name}, even idle")
+
     def take(self, job: Job, alloc: list[tuple[int, int]]) -> None:
         if job.comps:
             for comp in job.comps:
@@ -206,7 +225,8 @@ class Nodes:
 
     def impossible(self, job: Job) -> str | None:
         if job.comps:
-            return het_impossible(job, self.impossible, job.part.total, job.part.name)
+            return (het_impossible(job, self.impossible, job.part.total, job.part.name)
+                    or self._never_together(job))
         nodes = job.part.nodes
         if job.gpus:
             most = job.nodes if job.nodes is not None else min(job.procs, len(nodes))
