@@ -100,6 +100,10 @@ def test_tags_round_trip_and_reject_odd_run_ids() -> None:
     # run, 2026-12-05): filed REJECT, the job was lost from a storm that should lose none.
     ("sbatch: error: Batch job submission failed: Transport endpoint is not connected",
      AMBIGUOUS),
+    # scontrol release with slurmctld stopped (scontrol_release_no_controller_24.11.err):
+    # filed REJECT, a held job was given up at once.
+    ("Unexpected message received for job 1\nslurm_suspend error: Unexpected message received",
+     AMBIGUOUS),
     ("sbatch: error: Batch job submission failed: Resource temporarily unavailable", RETRY),
     ("sbatch: error: Unable to contact slurm controller (connect failure)", RETRY),
     ("sbatch: error: Slurm temporarily unable to accept job, sleeping and retrying", RETRY),

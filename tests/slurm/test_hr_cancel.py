@@ -121,7 +121,9 @@ def watching(runner: Scripted, clock: FakeClock) -> tuple[Watcher, list, list[st
 
 
 def test_a_never_satisfiable_job_slurm_will_not_cancel_is_ended_and_said() -> None:
-    runner = Scripted(squeue=[Done(0, read("squeue_never_24.11.txt"), "")], scancel=[DENIED])
+    # DENIED's real line, about job 32: a refusal counts for the jobs it names.
+    denied = Done(DENIED.rc, "", DENIED.err.replace("job id 2:", "job id 32:"))
+    runner = Scripted(squeue=[Done(0, read("squeue_never_24.11.txt"), "")], scancel=[denied])
     clock = FakeClock()
     watcher, events, said = watching(runner, clock)
     watcher.poll()

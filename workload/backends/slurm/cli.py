@@ -8,6 +8,7 @@ failure becomes a ClientFailure whose verdict comes from the command's own words
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from workload.backends.base import NodeInfo
@@ -25,6 +26,8 @@ from workload.backends.slurm.runner import Done, Runner, RunnerLost
 SBATCH_TIMEOUT_S = 60.0
 QUERY_TIMEOUT_S = 60.0
 CANCEL_CHUNK = 500
+# scancel's refusal of one job: "scancel: error: Kill job error on job id 2: Access/..."
+REFUSED_JOB = re.compile(r"error on job id (\S+?):")
 SACCT_CHUNK = 400          # job ids per sacct call (argv length stays small)
 
 
@@ -60,7 +63,7 @@ class CliClient:
         After a refusal the other chunks are sent; after no answer they are not (each
         would wait as long: one try stays one timeout), and the failure says how many
         jobs were not tried."""
-        failures, verdict = [], REJECT
+        failures, verdict, named = [], REJECT, set()
         for i in range(0, len(job_ids), CANCEL_CHUNK):
             done = self._run(["scancel", *job_ids[i:i + CANCEL_CHUNK]],
                              timeout=QUERY_TIMEOUT_S)
@@ -73,8 +76,11 @@ class CliClient:
                 if left > 0:
                     failures.append(f"{left} job(s) not tried")
                 break
+            named |= set(REFUSED_JOB.findall(done.err)) or set(job_ids[i:i + CANCEL_CHUNK])
         if failures:
-            raise ClientFailure("; ".join(failures), verdict)
+            # A refusal names each job it is about; scancel cancelled the chunk's others.
+            raise ClientFailure("; ".join(failures), verdict,
+                                named if verdict == REJECT else None)
 
     def queue(self, name: str | None = None) -> list[JobRecord]:
         if name is None and self.gpus_seen:

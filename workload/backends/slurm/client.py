@@ -7,7 +7,7 @@ retries, reconcile-before-retry, the tracker and watcher) is one ``SlurmBackend`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,15 +20,23 @@ from workload.errors import BackendError
 
 class ClientFailure(BackendError):
     """No usable answer, or Slurm's no. ``verdict`` (retry.RETRY, AMBIGUOUS or REJECT)
-    says what a submit may do next: try again, look the job up first, or give up."""
+    says what a submit may do next: try again, look the job up first, or give up.
+    ``jobs``: the job ids a refusal of several was about, when Slurm named them (scancel
+    goes on past a job it may not cancel); None: all the ids asked about."""
 
-    def __init__(self, text: str, verdict: str | None = None) -> None:
+    def __init__(self, text: str, verdict: str | None = None,
+                 jobs: Collection[str] | None = None) -> None:
         super().__init__(text)
         self.verdict = verdict or classify(text)
+        self.jobs = None if jobs is None else frozenset(jobs)
 
     @property
     def refused(self) -> bool:
         return self.verdict == REJECT
+
+    def refuses(self, job_id: str) -> bool:
+        """Whether Slurm said no to ``job_id`` itself (not only to another of the ids)."""
+        return self.refused and (self.jobs is None or job_id in self.jobs)
 
 
 @dataclass(frozen=True, slots=True)

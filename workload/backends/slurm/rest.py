@@ -121,7 +121,8 @@ class RestSlurmClient:
             verdict = REJECT if all(v == REJECT for _, _, v in failed) else RETRY
             words = "; ".join(f"job {job}: {text}" for job, text, _ in failed[:5])
             raise ClientFailure(f"slurmrestd at {self.http.url}: cancelling {words}"
-                                f"{' ...' if len(failed) > 5 else ''}", verdict)
+                                f"{' ...' if len(failed) > 5 else ''}", verdict,
+                                {job for job, _, _ in failed} if verdict == REJECT else None)
 
     def _cancel_one(self, job_id: str) -> list[tuple[str, str, str]]:
         """(job, words, verdict) of each failure of one DELETE ([]: cancelled or ended)."""

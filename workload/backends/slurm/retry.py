@@ -29,10 +29,11 @@ _RETRY = re.compile(r"Resource temporarily unavailable|EAGAIN|temporarily unable
 _BUSY = re.compile(r"Resource temporarily unavailable|EAGAIN|temporarily unable|queue full|"
                    r"MaxJobCount|Slurm is busy|Too many", re.I)
 # The request may have reached slurmctld before the answer was lost. ENOTCONN ("Transport
-# endpoint is not connected") is what sbatch said when slurmctld restarted under it.
+# endpoint is not connected") is what sbatch said when slurmctld restarted under it;
+# "Unexpected message received" what scontrol release said with slurmctld stopped.
 _AMBIGUOUS = re.compile(r"Socket timed out|Zero Bytes were transmitted|Connection reset|"
                         r"Broken pipe|Transport endpoint is not connected|"
-                        r"wlgen agent: timed out", re.I)
+                        r"Unexpected message received|wlgen agent: timed out", re.I)
 
 
 def classify(stderr: str) -> str:

@@ -31,6 +31,9 @@ MIN_INTERVAL_S, MAX_INTERVAL_S = 0.25, 3.0
 CANCEL_AGAIN_S = 1.0       # a due cancel that failed is tried again this much later
 HELD_AFTER_LAUNCH_FAILURE = "launch failed requeued held"   # squeue's reason, 22.05+
 ACCOUNTING_CHUNK = 400     # job ids per accounting query
+# What an abandoned job waited on, the verb that failed, the command that ends the wait.
+CANCEL_FAILED = (NEVER, "cancelled", "scancel")
+RELEASE_FAILED = (HELD_AFTER_LAUNCH_FAILURE, "released", "scontrol release")
 
 
 class Watcher:
@@ -47,7 +50,7 @@ class Watcher:
         # A cancel that gets no answer is tried again on later polls (never with a
         # sleep inside one: the poll goes on) until give_up_s after its first failure.
         self.patience = patience or Patience(GIVE_UP_S)
-        self.failing: dict[str, float] = {}   # job id -> its cancel's first failure
+        self.failing: dict[str, float] = {}   # job id -> its cancel's (release's) first failure
         self.polls = self.errors = 0
         self.last_error = ""
         self.changed = self.released = self.cancelled = self.never = self.abandoned = 0
@@ -109,7 +112,7 @@ class Watcher:
         if not due:
             return
         ids = [job for _, job in due]
-        error = self._cancel(ids)
+        error = self._try(self.client.cancel, ids)
         if error is None:
             self.cancelled += len(ids)
             return
@@ -126,9 +129,16 @@ class Watcher:
     def _release_held(self, records: list[JobRecord], expected: dict[int, str]) -> None:
         """Release the run's jobs that Slurm held after a failed launch (a node died under
         them): held, they would pend forever and the run would never end. Their REQUEUED
-        event is already out; released, they run again and end normally."""
-        self.released += self._pending_act(records, expected, held_after_launch_failure,
-                                           self.client.release)
+        event is already out; released, they run again and end normally. A release Slurm
+        refuses, or that gets no answer for the patience's give-up time, does not keep the
+        run waiting: those jobs end in the run's record, said on stderr too."""
+        ours = set(expected.values())
+        held = [r for r in records if r.job_id in ours and r.state == PENDING
+                and held_after_launch_failure(r)]
+        if not held:
+            return
+        if self._act_or_abandon(held, expected, self.client.release, RELEASE_FAILED):
+            self.released += len(held)
 
     def _cancel_never(self, records: list[JobRecord], expected: dict[int, str]) -> None:
         """Cancel the run's jobs whose dependency can never be met, as slurmctld does with
@@ -144,20 +154,29 @@ class Watcher:
                  and r.reason == NEVER]
         if not stuck or self._stop_reason() is not None:   # stopping: named as unfinished
             return
-        error = self._cancel([r.job_id for r in stuck])
-        if error is None:
+        if self._act_or_abandon(stuck, expected, self.client.cancel, CANCEL_FAILED):
             self.never += len(stuck)
-            return
-        over = self._given_up([r.job_id for r in stuck], error)
-        if over:
-            self._abandon([r for r in stuck if r.job_id in over], expected,
-                          next(iter(over.values())))
 
-    def _cancel(self, ids: list[str]) -> ClientFailure | None:
-        """One try at cancelling ``ids`` (no retry loop: the next poll is the retry);
-        the failure, if any."""
+    def _act_or_abandon(self, picked: list[JobRecord], expected: dict[int, str],
+                        act: Callable[[list[str]], object],
+                        failed: tuple[str, str, str]) -> bool:
+        """One try of ``act`` on ``picked``; True when it went through. The jobs it failed
+        on for good (``_given_up``) end in the run's record (``_abandon``)."""
+        error = self._try(act, [r.job_id for r in picked])
+        if error is None:
+            return True
+        over = self._given_up([r.job_id for r in picked], error)
+        if over:
+            self._abandon([r for r in picked if r.job_id in over], expected,
+                          next(iter(over.values())), failed)
+        return False
+
+    def _try(self, act: Callable[[list[str]], object], ids: list[str]
+             ) -> ClientFailure | None:
+        """One try at a cancel or release of ``ids`` (no retry loop: the next poll is the
+        retry); the failure, if any."""
         try:
-            self.client.cancel(ids)
+            act(ids)
         except ClientFailure as error:
             self.last_error = str(error)[-300:]
             self.errors += 1
@@ -168,10 +187,12 @@ class Watcher:
 
     def _given_up(self, ids: list[str], error: ClientFailure) -> dict[str, str]:
         """Of ``ids`` whose cancel just failed, those to try no more, each with why:
-        all when Slurm said no, else those failing for the patience's give-up time."""
+        those Slurm said no to, and those failing for the patience's give-up time."""
         now = self.patience.clock()
         out = {}
         for job in ids:
+            if error.refused and not error.refuses(job):
+                continue    # cancelled with the others (asked again next poll: a no-op)
             first = self.failing.setdefault(job, now)
             if error.refused:
                 out[job] = str(error)
@@ -181,37 +202,23 @@ class Watcher:
             self.failing.pop(job, None)
         return out
 
-    def _abandon(self, stuck: list[JobRecord], expected: dict[int, str], why: str) -> None:
-        """End ``stuck`` (pending, never to start) in the run's record: wlgen could not
-        cancel them, and waits for them no longer."""
+    def _abandon(self, stuck: list[JobRecord], expected: dict[int, str], why: str,
+                 failed: tuple[str, str, str]) -> None:
+        """End ``stuck`` (pending, never to start unless wlgen's cancel or release had
+        worked) in the run's record, and wait for them no longer. ``failed``: what they
+        wait on, what failed, the command that would end the wait."""
         self.last_error = why[-300:]
         self.abandoned += len(stuck)
         ids = " ".join(r.job_id for r in stuck)
-        self.say(f"wlgen: job(s) {ids} can never start ({NEVER}) and could not be "
-                 f"cancelled: {why}; the run stops waiting for them (still pending in "
-                 f"Slurm: scancel {ids})")
+        waits, verb, fix = failed
+        self.say(f"wlgen: job(s) {ids} can never start ({waits}) and could not be {verb}: "
+                 f"{why}; the run stops waiting for them (still pending in Slurm: "
+                 f"{fix} {ids})")
         now = time.time()
         ended = [dataclasses.replace(r, state=CANCELLED, end=now,
-                                     reason=f"{NEVER} (not cancelled: {why})"[:300])
+                                     reason=f"{waits} (not {verb}: {why})"[:300])
                  for r in stuck]
         self._apply(ended, expected)
-
-    def _pending_act(self, records: list[JobRecord], expected: dict[int, str],
-                     which: Callable[[JobRecord], bool],
-                     act: Callable[[list[str]], object]) -> int:
-        """``act`` on the run's pending jobs that ``which`` picks; how many (0 when it
-        failed: they are picked again on the next poll)."""
-        ours = set(expected.values())
-        ids = [r.job_id for r in records if r.job_id in ours and r.state == PENDING
-               and which(r)]
-        if not ids:
-            return 0
-        try:
-            act(ids)
-        except ClientFailure as error:
-            self.last_error = str(error)
-            return 0
-        return len(ids)
 
     def _stop_reason(self) -> str | None:
         return self.contact.stop_reason(self.stopping.is_set())
