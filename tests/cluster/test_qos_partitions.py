@@ -6,6 +6,7 @@ run and three pend with reason QOSMaxJobsPerUserLimit while CPUs are free."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,10 @@ import yaml
 from tests.clusters import per_run_name
 from workload.cluster import Cluster, session, wait_for
 from workload.scenario import load_scenario
-from workload.scenario.backend import apply_accounts, cluster_spec
+from workload.backends.slurm import make_backend
+from workload.run.runner import run_workload
+from workload.scenario.backend import apply_accounts, cluster_spec, make_scenario_backend
+from workload.spec import JobSpec
 from workload.testing.require import require
 
 CAP = 2
@@ -49,6 +53,38 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             yield current.cluster
         finally:
             current.cluster.exec("ctld", ["scancel", "--user=carol"], timeout=60)
+
+
+# Over express's MaxTime (30 min) and within it. With Slurm's default EnforcePartLimits=NO
+# the first is accepted and pends with reason PartitionTimeLimit until the limit changes:
+# wlgen's watcher cancels it (a run would never end), and the simulator ends it so.
+OVER_MAX_TIME = [JobSpec(seq=0, submit_s=0, procs=1, runtime_s=1, time_limit_s=3600,
+                         partition="express"),
+                 JobSpec(seq=1, submit_s=0, procs=1, runtime_s=1, time_limit_s=60,
+                         partition="express")]
+
+
+def end_states(run_dir: Path) -> dict[int, tuple[str, str]]:
+    events = [json.loads(x) for x in (run_dir / "events.jsonl").read_text().splitlines()]
+    return {e["seq"]: (e["state"], e["reason"] if e["state"] == "CANCELLED" else "")
+            for e in events if e["kind"] == "end"}
+
+
+def test_a_job_over_the_partitions_max_time_ends_as_the_simulator_ends_it(
+        cluster: Cluster, tmp_path: Path) -> None:
+    backend = make_backend(cluster=cluster.name)
+    try:
+        result = run_workload(OVER_MAX_TIME, backend, kind="storm", out=tmp_path / "slurm")
+    finally:
+        backend.close()
+    assert result.complete and result.metrics["unaccounted"] == 0, result.metrics
+    on_slurm = end_states(tmp_path / "slurm")
+    assert on_slurm == {0: ("CANCELLED", "PartitionTimeLimit"), 1: ("COMPLETED", "")}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(SCENARIO))
+    simulated = make_scenario_backend(load_scenario(path), "sim")
+    run_workload(OVER_MAX_TIME, simulated, kind="storm", out=tmp_path / "sim")
+    assert end_states(tmp_path / "sim") == on_slurm
 
 
 def test_both_partitions_share_the_nodes_with_their_settings(cluster: Cluster) -> None:

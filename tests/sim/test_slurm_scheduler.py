@@ -170,15 +170,23 @@ def _with_partitions(config, *parts):
 def test_partition_default_time_max_time_and_max_nodes():
     # batch: DefaultTime 2 min, MaxTime 10 min, MaxNodes 1. J0 asks for no limit: it gets
     # 2 min and a 300 s payload is killed at 120 (TIMEOUT). J1 asks for 20 min: refused
-    # (PartitionTimeLimit). J2 pins 2 nodes: refused (PartitionNodeLimit).
+    # (PartitionTimeLimit). J2 pins 2 nodes (PartitionNodeLimit). Slurm's default
+    # EnforcePartLimits=NO accepts J1 and J2 and leaves them pending with that reason
+    # until the limit changes; wlgen's watcher cancels them (NEVER_REASONS), so they end
+    # CANCELLED with it. EnforcePartLimits=ALL refuses them at submit.
     from workload.slurmconf import PartitionConf
     part = PartitionConf("batch", default_time_s=120, max_time_s=600, max_nodes=1)
     specs = [job(0, 0, 1, 300, limit=0), job(1, 0, 1, 60, limit=1200),
              job(2, 0, 2, 60, nodes=2)]
-    events = simulate(specs, nodes(2, 4), _with_partitions(conf(), part))
-    assert ends(events)[0] == (120, "TIMEOUT")
-    refused = {e.seq: e.reason for e in events if e.kind == "end" and e.state == "REJECTED"}
-    assert refused == {1: "PartitionTimeLimit", 2: "PartitionNodeLimit"}
+    expected = {1: "PartitionTimeLimit", 2: "PartitionNodeLimit"}
+    for enforce, state in (("NO", "CANCELLED"), ("ALL", "REJECTED"), ("ANY", "REJECTED")):
+        config = _with_partitions(conf(EnforcePartLimits=enforce), part)
+        events = simulate(specs, nodes(2, 4), config)
+        assert ends(events)[0] == (120, "TIMEOUT")
+        over = {e.seq: (e.state, e.reason) for e in events if e.kind == "end" and e.seq}
+        assert over == {seq: (state, why) for seq, why in expected.items()}, enforce
+    default = simulate(specs, nodes(2, 4), _with_partitions(conf(), part))
+    assert [e.state for e in default if e.kind == "end"] == ["CANCELLED"] * 2 + ["TIMEOUT"]
 
 
 def test_backfill_protects_a_higher_tier_job_across_shared_nodes():

@@ -20,7 +20,7 @@ _COMMON = {
     "PriorityFavorSmall": "NO", "PriorityFlags": "", "FairShareDampeningFactor": "1",
     "PriorityUsageResetPeriod": "NONE",
     "OverTimeLimit": "0", "JobRequeue": "1", "AccountingStorageEnforce": "",
-    "SelectType": "select/cons_tres",
+    "SelectType": "select/cons_tres", "EnforcePartLimits": "NO",
 }
 
 #: Seconds between slurmctld's checks of running jobs against their time limits (built

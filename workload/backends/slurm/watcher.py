@@ -31,9 +31,14 @@ MIN_INTERVAL_S, MAX_INTERVAL_S = 0.25, 3.0
 CANCEL_AGAIN_S = 1.0       # a due cancel that failed is tried again this much later
 HELD_AFTER_LAUNCH_FAILURE = "launch failed requeued held"   # squeue's reason, 22.05+
 ACCOUNTING_CHUNK = 400     # job ids per accounting query
-# What an abandoned job waited on, the verb that failed, the command that ends the wait.
-CANCEL_FAILED = (NEVER, "cancelled", "scancel")
-RELEASE_FAILED = (HELD_AFTER_LAUNCH_FAILURE, "released", "scontrol release")
+# Pending reasons that no scheduling pass clears while the run's slurm.conf stands: a
+# dependency that cannot be met, and a partition's MaxTime or MaxNodes under its default
+# EnforcePartLimits=NO (slurm.conf(5): "accepted and remain queued until the partition
+# limits are altered").
+NEVER_REASONS = frozenset({NEVER, "PartitionTimeLimit", "PartitionNodeLimit"})
+# An abandoned job: the verb that failed, the command that would end the wait.
+CANCEL_FAILED = ("cancelled", "scancel")
+RELEASE_FAILED = ("released", "scontrol release")
 
 
 class Watcher:
@@ -141,17 +146,18 @@ class Watcher:
             self.released += len(held)
 
     def _cancel_never(self, records: list[JobRecord], expected: dict[int, str]) -> None:
-        """Cancel the run's jobs whose dependency can never be met, as slurmctld does with
-        ``kill_invalid_depend`` (the container cluster does not set it, a site may not):
-        left pending, the run would never end. They end CANCELLED, with that reason
-        (squeue keeps it), as the simulator ends them.
+        """Cancel the run's jobs that can never start (``NEVER_REASONS``): a dependency
+        that can never be met, as slurmctld does with ``kill_invalid_depend`` (the
+        container cluster does not set it, a site may not), or a partition limit the job
+        exceeds. Left pending, the run would never end. They end CANCELLED with that
+        reason (squeue keeps it), as the simulator ends them.
 
         A cancel Slurm refuses, or that gets no answer for the patience's give-up time,
         does not keep the run waiting: the jobs end in the run's record CANCELLED with
         the reason and why they are still pending in Slurm, said on stderr too."""
         ours = set(expected.values())
         stuck = [r for r in records if r.job_id in ours and r.state == PENDING
-                 and r.reason == NEVER]
+                 and r.reason in NEVER_REASONS]
         if not stuck or self._stop_reason() is not None:   # stopping: named as unfinished
             return
         if self._act_or_abandon(stuck, expected, self.client.cancel, CANCEL_FAILED):
@@ -159,7 +165,7 @@ class Watcher:
 
     def _act_or_abandon(self, picked: list[JobRecord], expected: dict[int, str],
                         act: Callable[[list[str]], object],
-                        failed: tuple[str, str, str]) -> bool:
+                        failed: tuple[str, str]) -> bool:
         """One try of ``act`` on ``picked``; True when it went through. The jobs it failed
         on for good (``_given_up``) end in the run's record (``_abandon``)."""
         error = self._try(act, [r.job_id for r in picked])
@@ -203,20 +209,21 @@ class Watcher:
         return out
 
     def _abandon(self, stuck: list[JobRecord], expected: dict[int, str], why: str,
-                 failed: tuple[str, str, str]) -> None:
+                 failed: tuple[str, str]) -> None:
         """End ``stuck`` (pending, never to start unless wlgen's cancel or release had
-        worked) in the run's record, and wait for them no longer. ``failed``: what they
-        wait on, what failed, the command that would end the wait."""
+        worked) in the run's record, and wait for them no longer. ``failed``: the verb
+        that failed, the command that would end the wait."""
         self.last_error = why[-300:]
         self.abandoned += len(stuck)
         ids = " ".join(r.job_id for r in stuck)
-        waits, verb, fix = failed
+        verb, fix = failed
+        waits = ", ".join(sorted({r.reason for r in stuck}))
         self.say(f"wlgen: job(s) {ids} can never start ({waits}) and could not be {verb}: "
                  f"{why}; the run stops waiting for them (still pending in Slurm: "
                  f"{fix} {ids})")
         now = time.time()
         ended = [dataclasses.replace(r, state=CANCELLED, end=now,
-                                     reason=f"{waits} (not {verb}: {why})"[:300])
+                                     reason=f"{r.reason} (not {verb}: {why})"[:300])
                  for r in stuck]
         self._apply(ended, expected)
 

@@ -102,8 +102,17 @@ class SlurmEngine:
         if why:
             self._event(END, job, REJECTED, reason=why)
             return
+        over = self._over_partition_limit(job)
+        if over and self.s.enforce_part_limits:     # Slurm refuses it at submit
+            self._event(END, job, REJECTED, reason=over)
+            return
         if job.qos and self.s.enforce_limits:
             self.qos_user.setdefault((job.qos.name, job.user), [0, 0])[1] += 1
+        if over:
+            # It pends with this reason until the partition's limit changes: wlgen's
+            # watcher cancels it on real Slurm, so it ends so here.
+            self._finish(job, CANCELLED, over)
+            return
         job.static_prio = self.prio.static(job)
         ready = self.holds.hold(job)      # type: ignore[arg-type]  # duck-typed: spec, seq
         if ready is None:                 # waits for its dependency (reason Dependency)
@@ -122,12 +131,17 @@ class SlurmEngine:
             limit = part.conf.default_time_s or part.conf.max_time_s
         return limit if not math.isfinite(limit) else max(1, math.ceil(limit / 60 - 1e-9)) * 60.0
 
-    def _refused(self, job: Job) -> str | None:
+    @staticmethod
+    def _over_partition_limit(job: Job) -> str | None:
+        """squeue's reason for a job over its partition's MaxTime or MaxNodes, or None."""
         conf = job.part.conf
         if job.limit > conf.max_time_s:
             return "PartitionTimeLimit"
         if conf.max_nodes is not None and (job.nodes or 1) > conf.max_nodes:
             return "PartitionNodeLimit"
+        return None
+
+    def _refused(self, job: Job) -> str | None:
         impossible = self.nodes.impossible(job)
         if impossible:
             return impossible

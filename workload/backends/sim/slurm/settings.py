@@ -20,7 +20,7 @@ MODELLED = {k.lower() for k in (
     "PriorityWeightTRES", "PriorityMaxAge", "PriorityFavorSmall", "PriorityFlags",
     "PriorityDecayHalfLife", "PriorityCalcPeriod", "FairShareDampeningFactor",
     "SchedulerType", "SchedulerParameters", "OverTimeLimit", "JobRequeue",
-    "AccountingStorageEnforce",
+    "AccountingStorageEnforce", "EnforcePartLimits",
     # Per-CPU allocation with memory per CPU is what the simulator does.
     "SelectType", "SelectTypeParameters", "DefMemPerCPU")}
 SCHED_MODELLED = {"bf_interval", "bf_resolution", "bf_window", "bf_max_job_test",
@@ -61,6 +61,9 @@ class SimSettings:
     overtime_s: float
     requeue: bool
     enforce_limits: bool
+    #: EnforcePartLimits ALL/ANY (YES): a job over its partition's MaxTime or MaxNodes is
+    #: refused at submit; NO (the default): it pends for ever (wlgen then cancels it).
+    enforce_part_limits: bool
     #: 22.05 runs schedule() at once when a job's epilog completes (proc_req.c, unless
     #: "defer"); later releases queue it for the background loop's next wake-up, as
     #: for a submit (measured: starts 0 s vs ~1 s after the freeing end).
@@ -107,6 +110,7 @@ def read(conf: SlurmConfig) -> SimSettings:
         overtime_s=math.inf if overtime in ("UNLIMITED", "INFINITE") else float(overtime or 0) * 60,
         requeue=conf.get("JobRequeue").strip() == "1",
         enforce_limits=bool(enforce & {"limits", "qos", "safe"}),
+        enforce_part_limits=conf.get("EnforcePartLimits").strip().upper() in ("ALL", "ANY", "YES"),
         end_schedules_now=conf.release == "22.05" and "defer" not in conf.sched_options())
 
 
