@@ -169,6 +169,8 @@ def test_typed_gpus_are_asked_for_and_accounted_by_type(tmp_path: Path) -> None:
         states = {j.seq: j.state for j in load_observed(result.run_dir).jobs}
         assert states == {0: "COMPLETED", 1: "COMPLETED", 2: "COMPLETED", 3: "COMPLETED",
                           4: REJECTED}
-        out = cluster.slurm(["sacct", "-X", "-n", "-P", "--format=AllocTRES"])
-        typed = [line for line in out.splitlines() if "gres/gpu:a100=" in line]
-        assert len(typed) == 4
+        def typed() -> list[str] | None:   # accounting lags the queue (seen in CI, loaded)
+            out = cluster.slurm(["sacct", "-X", "-n", "-P", "--format=AllocTRES"])
+            rows = [line for line in out.splitlines() if "gres/gpu:a100=" in line]
+            return rows if len(rows) >= 4 else None
+        assert len(wait_for(typed, 60, "sacct to hold the 4 a100 jobs' AllocTRES")) == 4
