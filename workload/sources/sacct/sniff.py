@@ -26,7 +26,9 @@ def read_text(path: str | Path) -> str:
         except (OSError, EOFError, zlib.error) as err:
             raise InputError(f"cannot read gzip: {err}", file=str(path)) from None
     try:
-        return raw.decode("utf-8")
+        # utf-8-sig: a byte order mark (a dump saved by some editors) is not a column
+        # name; ``sniff`` already looks past it.
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError(f"not UTF-8 text (byte {err.start})", file=str(path)) from None
 

@@ -13,7 +13,9 @@ def rows(path: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, 
     lines = read_text(path).splitlines()
     if not lines:
         raise InputError("empty file: expected a sacctmgr -P header line", file=path, line=1)
-    names = lines[0].rstrip("|").split("|")
+    # -p ends every line with one "|": strip that one only (a last field may be empty).
+    trailing = lines[0].endswith("|")
+    names = (lines[0][:-1] if trailing else lines[0]).split("|")
     missing = [n for n in required if n not in names]
     if missing:
         raise InputError(f"header lacks {', '.join(missing)} (is this sacctmgr -P output?)",
@@ -21,7 +23,7 @@ def rows(path: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, 
     for number, text in enumerate(lines[1:], start=2):
         if not text.strip():
             continue
-        parts = text.rstrip("|").split("|") if lines[0].endswith("|") else text.split("|")
+        parts = (text[:-1] if trailing and text.endswith("|") else text).split("|")
         if len(parts) != len(names):
             raise InputError(f"{len(parts)} fields where the header has {len(names)}",
                              file=path, line=number, field="row")
