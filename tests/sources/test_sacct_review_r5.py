@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from workload.errors import InputError
 from workload.sources.sacct import SacctSource, load_assoc, load_qos
 
 from tests.sources.conftest import dump
@@ -36,3 +37,15 @@ def test_a_byte_order_mark_is_not_part_of_the_header(tmp_path: Path) -> None:
     marked.write_bytes(b"\xef\xbb\xbf" + source.read_bytes())
     read = [list(SacctSource(path, kind="sacct")) for path in (marked, source)]
     assert read[0] == read[1] and len(read[0]) > 5
+
+
+def test_a_gpu_count_that_is_no_number_is_an_input_error_not_a_traceback(
+        tmp_path: Path) -> None:
+    source = dump("24.11", "sacct-P-allocations.txt")
+    bad = tmp_path / "bad.txt"
+    lines = source.read_text().splitlines(keepends=True)
+    bad.write_text(lines[0] + lines[1].replace("billing=", "gres/gpu=two,billing=", 1))
+    with pytest.raises(InputError) as caught:
+        list(SacctSource(bad, kind="sacct"))
+    assert (caught.value.line, caught.value.field) == (2, "ReqTRES")
+    assert "gres/gpu must be a whole number of GPUs" in str(caught.value)

@@ -94,6 +94,8 @@ def tres(text: str) -> dict[str, str]:
         key, sep, value = part.partition("=")
         if not sep or not key:
             raise ValueError("must be comma-separated KEY=VALUE pairs")
+        if key.startswith("gres/gpu") and not value.isdigit():
+            raise ValueError(f"{key} must be a whole number of GPUs")
         out[key] = value
     return out
 
