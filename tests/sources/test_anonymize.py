@@ -42,3 +42,16 @@ def test_the_map_is_written_only_when_asked(tmp_path):
     mapping = json.loads((tmp_path / "map.json").read_text())
     assert mapping["account"]["physics"] in {s.account for s in hidden}
     assert mapping["name"]["pipe|name"] in {s.name for s in hidden}
+
+
+def test_a_components_own_partition_is_replaced_too():
+    # The stored dumps' heterogeneous job keeps one partition; give component 1 its own.
+    from workload.spec import Component, JobSpec
+    spec = JobSpec(seq=0, submit_s=0, procs=1, runtime_s=1, time_limit_s=60,
+                   partition="batch", components=(Component(2, partition="gpuq"),
+                                                  Component(1)))
+    hidden = Anonymizer(1).spec(spec)
+    assert hidden.partition == Anonymizer(1).pseudonym("partition", "batch")
+    assert [c.partition for c in hidden.components] == [
+        Anonymizer(1).pseudonym("partition", "gpuq"), None]
+    assert [c.procs for c in hidden.components] == [2, 1]

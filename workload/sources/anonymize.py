@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from workload.spec import JobSpec
@@ -48,11 +49,14 @@ class Anonymizer:
         return name
 
     def spec(self, spec: JobSpec) -> JobSpec:
+        # A heterogeneous job's components may name their own partitions: those too.
+        components = tuple(replace(c, partition=self.pseudonym("partition", c.partition))
+                           for c in spec.components)
         return spec.with_(user=self.pseudonym("user", spec.user),
                           group=self.pseudonym("group", spec.group),
                           account=self.pseudonym("account", spec.account),
                           partition=self.pseudonym("partition", spec.partition),
-                          name=self.pseudonym("name", spec.name))
+                          name=self.pseudonym("name", spec.name), components=components)
 
     def specs(self, stream: Iterable[JobSpec]) -> Iterator[JobSpec]:
         for spec in stream:
