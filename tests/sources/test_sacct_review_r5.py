@@ -49,3 +49,31 @@ def test_a_gpu_count_that_is_no_number_is_an_input_error_not_a_traceback(
         list(SacctSource(bad, kind="sacct"))
     assert (caught.value.line, caught.value.field) == (2, "ReqTRES")
     assert "gres/gpu must be a whole number of GPUs" in str(caught.value)
+
+
+FREE = ["JobName", "SubmitLine", "WorkDir", "Comment", "AdminComment", "SystemComment",
+        "Constraints", "Reason", "Reservation", "WCKey", "StdOut", "StdErr", "StdIn",
+        "Container"]
+
+
+def test_a_piped_name_among_many_free_text_columns_is_rejoined_at_once() -> None:
+    # 14 free-text columns (an "-o ALL"-style dump) and a name with three '|', also in
+    # the submit line: six extra pieces. Every tuple of widths was tried, 7 ** 14 of them
+    # (minutes, it seemed to hang); the ways to share 6 among 14 are 27,132.
+    from workload.sources.sacct.pipe import _compositions, rejoin
+    assert sum(1 for _ in _compositions(6, 14)) == 27_132
+    assert list(_compositions(2, 2)) == [(0, 2), (1, 1), (2, 0)]
+    names = ["JobID", "State", *FREE]
+    values = dict.fromkeys(FREE, "")
+    values |= {"JobID": "7", "State": "COMPLETED", "JobName": "x|y|z|w",
+               "SubmitLine": "sbatch -J x|y|z|w --wrap true"}
+    parts = "|".join(values[n] for n in names).split("|")
+    assert rejoin(parts, names, "d.txt", 2) == values
+
+
+def test_too_many_ways_to_rejoin_is_a_clear_error() -> None:
+    from workload.sources.sacct.pipe import rejoin
+    names = ["JobID", *FREE]
+    parts = ["7", *["a|b|c|d|e|f|g|h"] * len(FREE)]
+    with pytest.raises(InputError, match="too many ways to put"):
+        rejoin("|".join(parts).split("|"), names, "d.txt", 2)

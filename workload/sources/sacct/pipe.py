@@ -10,7 +10,7 @@ column that is not free text (User, Account...) cannot be told from a shifted ro
 
 from __future__ import annotations
 
-import itertools
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +28,8 @@ OPTIONAL = ("JobIDRaw", "JobName", "Group", "Account", "Partition", "QOS", "Elig
 FREE_TEXT = frozenset({"JobName", "SubmitLine", "WorkDir", "Comment", "AdminComment",
                        "SystemComment", "Constraints", "Reason", "Reservation", "WCKey",
                        "StdOut", "StdErr", "StdIn", "Container"})
+# Ways to put extra "|" back tried at most (each parsed; 27,132 took 0.6 s): beyond, an error.
+MAX_SPREADS = 100_000
 _TYPED = {"JobID": job_id, "JobIDRaw": job_id, "Submit": fields.when,
           "Eligible": fields.when, "Start": fields.when, "End": fields.when,
           "Elapsed": fields.duration, "ElapsedRaw": fields.count, "Timelimit": fields.duration,
@@ -102,6 +104,11 @@ def rejoin(parts: list[str], names: list[str], path: str, line: int) -> dict[str
         raise InputError(f"{len(parts)} fields where the header has {len(names)}",
                          file=path, line=line, field="row")
     free = [i for i, n in enumerate(names) if n in FREE_TEXT]
+    if math.comb(extra + len(free) - 1, extra) > MAX_SPREADS:
+        raise InputError(f"{len(parts)} fields where the header has {len(names)}: too many "
+                         f"ways to put {extra} extra '|' back into {len(free)} free-text "
+                         f"columns (dump with fewer of them, or with -p)", file=path,
+                         line=line, field="row")
     fits = [v for v in _spreads(parts, names, free, extra) if _valid(v)]
     for plausible in (_starts_with_command, _named_in_submit_line):
         if len(fits) > 1:
@@ -116,9 +123,7 @@ def rejoin(parts: list[str], names: list[str], path: str, line: int) -> dict[str
 
 def _spreads(parts: list[str], names: list[str], free: list[int],
              extra: int) -> Iterator[dict[str, str]]:
-    for split in itertools.product(range(extra + 1), repeat=len(free)):
-        if sum(split) != extra:
-            continue
+    for split in _compositions(extra, len(free)):
         width = dict(zip(free, split))
         values, at = {}, 0
         for index, name in enumerate(names):
@@ -126,6 +131,21 @@ def _spreads(parts: list[str], names: list[str], free: list[int],
             values[name] = "|".join(parts[at:at + take])
             at += take
         yield values
+
+
+def _compositions(total: int, slots: int) -> Iterator[tuple[int, ...]]:
+    """Every way to share ``total`` among ``slots`` (each >= 0), in lexicographic order:
+    C(total + slots - 1, total) of them, where trying every tuple and keeping those of
+    the right sum took (total + 1) ** slots steps (a few '|' in a name, with 14 free-text
+    columns, ran for minutes)."""
+    if slots == 1:
+        yield (total,)
+        return
+    if slots < 1:
+        return
+    for first in range(total + 1):
+        for rest in _compositions(total - first, slots - 1):
+            yield (first, *rest)
 
 
 def _valid(values: dict[str, str]) -> bool:
