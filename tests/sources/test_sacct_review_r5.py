@@ -77,3 +77,12 @@ def test_too_many_ways_to_rejoin_is_a_clear_error() -> None:
     parts = ["7", *["a|b|c|d|e|f|g|h"] * len(FREE)]
     with pytest.raises(InputError, match="too many ways to put"):
         rejoin("|".join(parts).split("|"), names, "d.txt", 2)
+
+
+@pytest.mark.parametrize("text", ['{"jobs": [1]}', '{"jobs": [null]}'])
+def test_a_json_job_that_is_no_object_is_an_input_error(text: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(text)
+    with pytest.raises(InputError, match="each job must be an object") as caught:
+        list(SacctSource(bad, kind="sacct-json", strict=False))
+    assert caught.value.field == "jobs[0]"

@@ -75,6 +75,10 @@ def jobs(text: str, path: str) -> list[dict[str, Any]]:
     if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
         raise InputError('a sacct --json dump must be an object with a "jobs" list',
                          file=path, line=1, field="jobs")
+    for index, job in enumerate(data["jobs"]):
+        if not isinstance(job, dict):     # every reader below asks it for its keys
+            raise InputError(f"each job must be an object, not {type(job).__name__}",
+                             file=path, line=1, field=f"jobs[{index}]")
     return data["jobs"]
 
 
