@@ -86,3 +86,19 @@ def test_jsonl_needs_its_header(tmp_path):
     out.write_text('{"seq": 0, "submit_s": 0, "procs": 1, "runtime_s": 5, "time_limit_s": 60}\n')
     with pytest.raises(InputError, match="jobs.jsonl:1: field format"):
         JsonlSource(out)
+
+
+def test_notes_the_source_makes_while_read_reach_the_report_and_header(wlgen, tmp_path):
+    # The real 24.11 dump, its first job made to depend on a job the dump does not hold:
+    # the dependency is dropped, and saying so is a note known only once the rows are read
+    # (describe() was taken before: the note never showed).
+    lines = dump("24.11", "sacct-P-allocations.txt").read_text().splitlines(keepends=True)
+    lines[1] = lines[1].replace("sbatch --parsable -J ok ",
+                                "sbatch --parsable --dependency=afterok:999999 -J ok ", 1)
+    path, out = tmp_path / "dep.txt", tmp_path / "dep.jsonl"
+    path.write_text("".join(lines))
+    result = wlgen("convert", str(path), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "note: dependency on a job outside the dump: dropped: 1" in result.stderr
+    header = json.loads(out.read_text().splitlines()[0])
+    assert header["source"]["notes"]["dependency on a job outside the dump: dropped"] == 1

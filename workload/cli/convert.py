@@ -53,7 +53,9 @@ def convert(source: str, output: str, fmt: str | None, lenient: bool, use_memory
         raise InputError("--anonymize-map needs --anonymize", field="--anonymize-map")
     src = load_source(source, fmt, strict=not lenient, use_memory=use_memory)
     anonymizer = Anonymizer(seed) if anonymize else None
-    specs = anonymizer.specs(src) if anonymizer else iter(src)
+    # Read it all first: the source's notes (what it dropped or assumed) are only known
+    # once it has been read, and they belong in the header and the report.
+    specs = list(anonymizer.specs(src) if anonymizer else src)
     described = src.describe()
     if kind == "jsonl":
         count = write_jsonl(output, specs, {"source": described, "max_procs": src.max_procs,
