@@ -82,9 +82,7 @@ class Partition:
         placed = Partition(self.name, self.shape)._together(job)
         for comp in job.comps:
             comp.alloc, comp.gpu_plan = [], []
-        return None if placed is not None else (
-            f"its {len(job.comps)} heterogeneous job components cannot all be placed at "
-            f"once in partition {self.name}, even idle")
+        return None if placed is not None else never_together(job, self.name)
 
     def _with_gpus(self, job: SimJob) -> Allocation | None:
         """Cores and GPUs together; the GPU plan is kept on the job for ``take``."""
@@ -227,6 +225,13 @@ def het_impossible(job: Any, alone: Callable[[Any], str | None], total: int,
     if job.procs > total:
         return f"{job.procs} CPUs requested in all components, partition {name} has {total}"
     return None
+
+
+def never_together(job: Any, partition: str) -> str:
+    """The reason both simulators give a heterogeneous job whose components never fit at
+    once (``_never_together`` of each)."""
+    return (f"its {len(job.comps)} heterogeneous job components cannot all be placed at "
+            f"once in partition {partition}, even idle")
 
 
 def merged(parts: Iterable[Any]) -> Allocation:

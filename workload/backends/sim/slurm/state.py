@@ -6,7 +6,8 @@ import math
 
 from workload.backends.base import ClusterInfo
 from workload.backends.sim.gpus import GpuPool
-from workload.backends.sim.partition import het_impossible, merged, pinned_counts
+from workload.backends.sim.partition import (het_impossible, merged, never_together,
+                                             pinned_counts)
 from workload.backends.sim.slurm.fairshare import Assoc
 from workload.event import PENDING
 from workload.slurmconf import PartitionConf, QosConf
@@ -181,9 +182,7 @@ class Nodes:
         finally:
             for comp in job.comps:
                 comp.part, comp.alloc, comp.gpu_plan = part, [], []
-        return None if placed is not None else (
-            f"its {len(job.comps)} heterogeneous job components cannot all be placed at "
-            f"once in partition {part.name}, even idle")
+        return None if placed is not None else never_together(job, part.name)
 
     def take(self, job: Job, alloc: list[tuple[int, int]]) -> None:
         if job.comps:
